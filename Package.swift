@@ -1,0 +1,42 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// pmark: protective-marking classification engine for New Zealand government email.
+// Module boundaries (see README "Architecture"): MailParsing knows nothing of markings;
+// Markings knows nothing of policy, servers or SQLite; the `pmark` executable holds no
+// business logic.
+let package = Package(
+    name: "pmark",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "pmark", targets: ["pmark"]),
+        .library(name: "MailParsing", targets: ["MailParsing"]),
+        .library(name: "Markings", targets: ["Markings"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]),
+        .systemLibrary(
+            name: "CMagic", path: "Sources/CMagic", pkgConfig: "libmagic",
+            providers: [.apt(["libmagic-dev"]), .brew(["libmagic"])]),
+        .systemLibrary(
+            name: "CSQLite3", path: "Sources/CSQLite3", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+        .target(name: "MailParsing"),
+        .target(name: "Markings", dependencies: ["MailParsing", "CPCRE2"]),
+        .target(name: "Benchmarking", dependencies: ["MailParsing", "Markings"]),
+        .executableTarget(
+            name: "pmark",
+            dependencies: [
+                "MailParsing", "Markings", "Benchmarking",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
+        .testTarget(name: "MarkingsTests", dependencies: ["Markings", "MailParsing"]),
+        .testTarget(name: "CLITests", dependencies: ["MailParsing"]),
+    ]
+)

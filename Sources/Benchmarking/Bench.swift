@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import MailParsing
+
+/// Runs the throughput benchmarks and prints each as a ratio to the raw read + memchr line
+/// split of the same file, measured in the same run (warm page cache, one core).
+public struct BenchmarkRunner {
+    public var archive: String
+    public var sizeMB: Int
+    public var repeats: Int
+
+    public init(archive: String, sizeMB: Int, repeats: Int) {
+        self.archive = archive; self.sizeMB = sizeMB; self.repeats = repeats
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    static func peakRSSMiB() -> Double {
+        var ru = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &ru)
+        return Double(ru.ru_maxrss) / 1024
+    }
+
+    public struct Measurement {
+        public var name: String
+        public var seconds: Double
+        public var bytes: Int
+        public var messages: Int
+        public var mbPerSecond: Double { Double(bytes) / 1e6 / seconds }
+        public var messagesPerSecond: Double { Double(messages) / seconds }
+    }
+
+    /// Raw baseline: read(2) in 1 MiB chunks, split lines with memchr, count `From ` lines.
+    public static func rawScan(_ path: String) throws -> (bytes: Int, lines: Int, fromLines: Int) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw BenchError("cannot open \(path)") }
+        defer { close(fd) }
+        let cap = 1 << 20
+        let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: cap + 1)
+        defer { buf.deallocate() }
+        var total = 0, lines = 0, froms = 0
+        var atLineStart = true
+        while true {
+            let n = read(fd, buf, cap)
+            if n <= 0 { break }
+            total += n
+            var p = 0
+            while p < n {
+                if atLineStart, n - p >= 5, buf[p] == 0x46, buf[p + 1] == 0x72, buf[p + 2] == 0x6F, buf[p + 3] == 0x6D, buf[p + 4] == 0x20 { froms += 1 }
+                guard let hit = memchr(buf + p, 0x0A, n - p) else { atLineStart = false; break }
+                let off = buf.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                lines += 1
+                p = off + 1
+                atLineStart = true
+            }
+        }
+        return (total, lines, froms)
+    }
+
+    /// Parse: split the archive and build every message's header index and MIME tree.
+    public static func parseAll(_ path: String) throws -> (bytes: Int, messages: Int, parts: Int) {
+        var bytes = 0, messages = 0, parts = 0
+        let parser = MIMEParser()
+        try ArchiveReader().forEach(paths: [path]) { raw in
+            bytes += raw.bytes.count
+            messages += 1
+            if let m = try? parser.parse(raw.bytes) { parts += m.totalPartCount }
+            return true
+        }
+        return (bytes, messages, parts)
+    }
+
+    func best(_ name: String, _ body: () throws -> (Int, Int)) rethrows -> Measurement {
+        var bestT = Double.infinity
+        var r = (0, 0)
+        for _ in 0..<max(1, repeats) {
+            let t0 = Self.now()
+            r = try body()
+            bestT = min(bestT, Self.now() - t0)
+        }
+        return Measurement(name: name, seconds: bestT, bytes: r.0, messages: r.1)
+    }
+
+    static func fixed(_ v: Double, _ d: Int) -> String {
+        var p = 1.0
+        for _ in 0..<d { p *= 10 }
+        let r = (v * p).rounded() / p
+        var s = "\(r)"
+        if let dot = s.firstIndex(of: ".") {
+            let decimals = s.distance(from: dot, to: s.endIndex) - 1
+            if decimals < d { s += String(repeating: "0", count: d - decimals) }
+        }
+        return s
+    }
+
+    static func line(_ m: Measurement, _ base: Measurement, baseName: String = "raw") -> String {
+        let name = m.name.padding(32)
+        return "\(name) \(fixed(m.mbPerSecond, 1).leftPad(9)) MB/s \(fixed(m.messagesPerSecond, 0).leftPad(10)) msg/s  ratio to \(baseName) \(fixed(m.mbPerSecond / base.mbPerSecond, 3))"
+    }
+
+    public func run(_ log: (String) -> Void) throws {
+        var st = stat()
+        let want = sizeMB * 1_000_000
+        if stat(archive, &st) != 0 || Int(st.st_size) < want {
+            if let slash = archive.lastIndex(of: "/") { mkdir(String(archive[..<slash]), 0o755) }
+            log("generating \(sizeMB) MB archive at \(archive) ...")
+            try ArchiveGenerator(targetBytes: want).write(to: archive)
+            stat(archive, &st)
+        }
+        let size = Int(st.st_size)
+        log("archive: \(archive), \(size) bytes")
+        _ = try Self.rawScan(archive)  // warm the page cache
+        let raw = try best("raw read+memchr") { let r = try Self.rawScan(archive); return (r.bytes, r.fromLines) }
+        let parse = try best("parse (headers + MIME tree)") { let r = try Self.parseAll(archive); return (size, r.messages) }
+        for m in [raw, parse] { log(Self.line(m, raw)) }
+        log("peak RSS \(Self.fixed(Self.peakRSSMiB(), 1)) MiB")
+    }
+}
+
+extension String {
+    func padding(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}

@@ -1,0 +1,401 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where a message came from, so a report can point back to it.
+public struct MessageSource: Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable, Codable { case file, mbox, maildir, stdin }
+    public var kind: Kind
+    /// The file (the mbox file, the Maildir message file, the .eml file, or "-").
+    public var path: String
+    /// For mbox: byte offset of the message's `From ` postmark line in the file.
+    public var offset: Int?
+    /// For mbox: 1-based index of the message in the file.
+    public var index: Int?
+
+    public init(kind: Kind, path: String, offset: Int? = nil, index: Int? = nil) {
+        self.kind = kind; self.path = path; self.offset = offset; self.index = index
+    }
+
+    /// `archive.mbox@1234 (#3)`, `maildir/cur/123:2,S`, `-`.
+    public var description: String {
+        if let o = offset { return "\(path)@\(o)" + (index.map { " (#\($0))" } ?? "") }
+        return path
+    }
+}
+
+/// One message read from an archive, before parsing.
+public struct RawMessage: Sendable {
+    public var source: MessageSource
+    /// The message bytes (mbox postmark removed, `>From ` unescaped).
+    public var bytes: [UInt8]
+    /// Reader-level defects (e.g. a Content-Length that does not fit the mbox).
+    public var defects: [MailDefect]
+    /// When set, the message was not read whole because it exceeded a limit.
+    public var error: MailParseError?
+}
+
+/// Reads messages from files, directories and standard input, one at a time, with memory
+/// bounded by the largest message (never by the archive).
+///
+/// - A directory with `cur/` or `new/` is a Maildir; every other directory is walked for
+///   `*.eml` files (and Maildir folders inside it), in sorted order.
+/// - A file whose first line starts with `From ` (after an optional UTF-8 BOM) is an mbox;
+///   any other file is one message.
+/// - `-` is standard input (mbox or one message, sniffed the same way).
+public struct ArchiveReader: Sendable {
+    public var limits: ParserLimits
+    public init(limits: ParserLimits = .default) { self.limits = limits }
+
+    /// Calls `body` for every message under `paths`, in order. Stops early when `body` returns false.
+    public func forEach(paths: [String], _ body: (RawMessage) throws -> Bool) throws {
+        for p in paths {
+            if try !read(path: p, body) { return }
+        }
+    }
+
+    @discardableResult
+    func read(path: String, _ body: (RawMessage) throws -> Bool) throws -> Bool {
+        if path == "-" { return try readStream(fd: 0, path: "-", kind: .stdin, body) }
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw MailParseError(.io(path: path, errno: errno, operation: "stat")) }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            return try readDirectory(path, body)
+        }
+        if (st.st_mode & S_IFMT) == S_IFREG {
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else { throw MailParseError(.io(path: path, errno: errno, operation: "open")) }
+            defer { close(fd) }
+            return try readStream(fd: fd, path: path, kind: .file, body)
+        }
+        throw MailParseError(.unsupportedInput(path: path))
+    }
+
+    static func listDirectory(_ path: String) throws -> [(name: String, isDir: Bool)] {
+        guard let d = opendir(path) else { throw MailParseError(.io(path: path, errno: errno, operation: "open directory")) }
+        defer { closedir(d) }
+        var out: [(String, Bool)] = []
+        while let e = readdir(d) {
+            let name = withUnsafePointer(to: e.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+            if name == "." || name == ".." { continue }
+            var st = stat()
+            guard stat(path + "/" + name, &st) == 0 else { continue }
+            out.append((name, (st.st_mode & S_IFMT) == S_IFDIR))
+        }
+        return out.sorted { $0.0 < $1.0 }
+    }
+
+    func readDirectory(_ path: String, _ body: (RawMessage) throws -> Bool) throws -> Bool {
+        let entries = try Self.listDirectory(path)
+        let isMaildir = entries.contains { $0.isDir && ($0.name == "cur" || $0.name == "new") }
+        if isMaildir {
+            for sub in ["new", "cur"] where entries.contains(where: { $0.isDir && $0.name == sub }) {
+                for f in try Self.listDirectory(path + "/" + sub) where !f.isDir && !f.name.hasPrefix(".") {
+                    if try !readWhole(path + "/" + sub + "/" + f.name, kind: .maildir, body) { return false }
+                }
+            }
+            // Maildir++ subfolders (".Sent", ".Archive") are Maildirs too.
+            for e in entries where e.isDir && e.name.hasPrefix(".") {
+                if try !readDirectory(path + "/" + e.name, body) { return false }
+            }
+            return true
+        }
+        for e in entries {
+            let full = path + "/" + e.name
+            if e.isDir {
+                if try !readDirectory(full, body) { return false }
+            } else if e.name.lowercased().hasSuffix(".eml") {
+                if try !readWhole(full, kind: .file, body) { return false }
+            }
+        }
+        return true
+    }
+
+    func readWhole(_ path: String, kind: MessageSource.Kind, _ body: (RawMessage) throws -> Bool) throws -> Bool {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw MailParseError(.io(path: path, errno: errno, operation: "open")) }
+        defer { close(fd) }
+        var buf = StreamBuffer(fd: fd, path: path)
+        let source = MessageSource(kind: kind, path: path)
+        while !buf.eof {
+            try buf.fill()
+            if buf.count > limits.maxMessageBytes {
+                return try body(RawMessage(source: source, bytes: [], defects: [],
+                    error: MailParseError(.limitExceeded(.messageBytes, limit: limits.maxMessageBytes), byteOffset: limits.maxMessageBytes)))
+            }
+        }
+        return try body(RawMessage(source: source, bytes: buf.bytes(0..<buf.count), defects: []))
+    }
+
+    func readStream(fd: Int32, path: String, kind: MessageSource.Kind, _ body: (RawMessage) throws -> Bool) throws -> Bool {
+        var buf = StreamBuffer(fd: fd, path: path)
+        while buf.count < 5 + 3 && !buf.eof { try buf.fill() }
+        var start = 0
+        if buf.count >= 3, buf[0] == 0xEF, buf[1] == 0xBB, buf[2] == 0xBF { start = 3 }
+        let isMbox = buf.count - start >= 5 && buf.hasPrefix("From ", at: start)
+        if !isMbox {
+            // One message: read it whole (bounded).
+            while !buf.eof {
+                try buf.fill()
+                if buf.count > limits.maxMessageBytes {
+                    return try body(RawMessage(source: MessageSource(kind: kind, path: path), bytes: [], defects: [],
+                        error: MailParseError(.limitExceeded(.messageBytes, limit: limits.maxMessageBytes), byteOffset: limits.maxMessageBytes)))
+                }
+            }
+            return try body(RawMessage(source: MessageSource(kind: kind, path: path), bytes: buf.bytes(start..<buf.count), defects: []))
+        }
+        var splitter = MboxSplitter(limits: limits)
+        return try splitter.run(&buf, start: start, path: path, body)
+    }
+}
+
+/// A growable read buffer over a file descriptor that discards consumed bytes.
+struct StreamBuffer {
+    let fd: Int32
+    let path: String
+    private(set) var storage: [UInt8] = []
+    /// Absolute file offset of `storage[0]`.
+    private(set) var base = 0
+    private(set) var eof = false
+    static let chunk = 1 << 20
+
+    init(fd: Int32, path: String) { self.fd = fd; self.path = path }
+
+    /// Bytes held (relative indices 0..<count).
+    var count: Int { storage.count }
+    subscript(i: Int) -> UInt8 { storage[i] }
+
+    func hasPrefix(_ s: String, at i: Int) -> Bool {
+        let u = Array(s.utf8)
+        guard i + u.count <= storage.count else { return false }
+        for k in 0..<u.count where storage[i + k] != u[k] { return false }
+        return true
+    }
+
+    func bytes(_ r: Range<Int>) -> [UInt8] { Array(storage[r]) }
+
+    /// Reads up to one more chunk. Sets `eof` when the stream ends.
+    mutating func fill() throws {
+        guard !eof else { return }
+        let old = storage.count
+        storage.reserveCapacity(old + Self.chunk)
+        var got = 0
+        storage.append(contentsOf: repeatElement(0, count: Self.chunk))
+        let fd = self.fd
+        while true {
+            got = storage.withUnsafeMutableBytes { read(fd, $0.baseAddress! + old, Self.chunk) }
+            if got < 0 && errno == EINTR { continue }
+            break
+        }
+        if got < 0 {
+            storage.removeLast(Self.chunk)
+            throw MailParseError(.io(path: path, errno: errno, operation: "read"))
+        }
+        storage.removeLast(Self.chunk - got)
+        if got == 0 { eof = true }
+    }
+
+    /// Drops bytes before relative index `i`.
+    mutating func discard(upTo i: Int) {
+        guard i > 0 else { return }
+        storage.removeFirst(i)
+        base += i
+    }
+}
+
+/// Splits an mbox stream into messages (RFC 4155 "default" format).
+///
+/// - A message starts after a line beginning `From ` at the start of the file or after an
+///   empty line; the empty line before the next postmark belongs to the mbox, not the message.
+/// - A `Content-Length` header is honoured when it points exactly at the next postmark (or
+///   the end of the file), so unescaped `From ` lines in such bodies do not split a message;
+///   one that does not fit is ignored and reported as a defect (real files often lie).
+/// - mboxrd unescaping: a line `>From ` (any number of `>`) loses one `>`. This is also right
+///   for mboxo, which only ever escaped `From `.
+struct MboxSplitter {
+    let limits: ParserLimits
+    static let sep: [UInt8] = Array("\nFrom ".utf8)
+
+    /// Finds the next separator (`From ` after an empty line) at or after relative `from`;
+    /// returns the relative offset of `F`.
+    func findSeparator(_ buf: StreamBuffer, from: Int) -> Int? {
+        buf.storage.withUnsafeBufferPointer { p in
+            Self.sep.withUnsafeBufferPointer { n in
+                var s = from
+                while let hit = ByteSearch.find(n, in: p.baseAddress!, from: s, to: p.count) {
+                    // hit is the '\n' ending the previous line; the line before must be empty.
+                    if hit >= 1, p[hit - 1] == 0x0A { return hit + 1 }
+                    if hit >= 2, p[hit - 1] == 0x0D, p[hit - 2] == 0x0A { return hit + 1 }
+                    s = hit + 1
+                }
+                return nil
+            }
+        }
+    }
+
+    mutating func run(_ buf: inout StreamBuffer, start: Int, path: String, _ body: (RawMessage) throws -> Bool) throws -> Bool {
+        var postmark = start   // relative offset of the current message's "From " line
+        var index = 0
+        while true {
+            // The postmark line.
+            var lineEnd: Int
+            while true {
+                if let e = buf.storage.withUnsafeBufferPointer({ p in ByteSearch.find(0x0A, in: p.baseAddress!, from: postmark, to: p.count) }) { lineEnd = e; break }
+                if buf.eof { lineEnd = buf.count; break }
+                try buf.fill()
+            }
+            index += 1
+            let msgStart = min(lineEnd + 1, buf.count)
+            let source = MessageSource(kind: .mbox, path: path, offset: buf.base + postmark, index: index)
+            var defects: [MailDefect] = []
+            // Search for the next separator, reading more as needed, bounded by the limit.
+            var searchFrom = max(msgStart - 1, 0)
+            var next: Int? = nil
+            var oversize = false
+            var contentLengthEnd: Int? = nil
+            var clDecided = false   // Content-Length looked at (used, rejected or absent)
+            while true {
+                if !clDecided {
+                    if let cl = contentLength(buf, from: msgStart) {
+                        let candidate = cl.bodyStart + cl.length
+                        if candidate + 8 > buf.count && !buf.eof && candidate - msgStart <= limits.maxMessageBytes {
+                            try buf.fill()   // need the bytes at the candidate end before deciding
+                            continue
+                        }
+                        clDecided = true
+                        if fitsPostmark(buf, at: candidate) { contentLengthEnd = candidate } else {
+                            defects.append(MailDefect(.contentLengthMismatch, at: cl.headerOffset - msgStart))
+                        }
+                    } else if headerSectionComplete(buf, from: msgStart) || buf.eof {
+                        clDecided = true
+                    }
+                }
+                if let cle = contentLengthEnd {
+                    next = nextPostmark(buf, after: cle)
+                    break
+                }
+                if let s = findSeparator(buf, from: searchFrom) { next = s; break }
+                if buf.eof { break }
+                searchFrom = max(buf.count - Self.sep.count - 2, msgStart)
+                if buf.count - msgStart > limits.maxMessageBytes {
+                    oversize = true
+                    break
+                }
+                try buf.fill()
+            }
+            if oversize {
+                let err = MailParseError(.limitExceeded(.messageBytes, limit: limits.maxMessageBytes), byteOffset: limits.maxMessageBytes)
+                // Skip to the next separator without keeping the message.
+                var s = buf.count - Self.sep.count - 2
+                buf.discard(upTo: max(0, s)); s = 0
+                while true {
+                    if let n = findSeparator(buf, from: s) { next = n; break }
+                    if buf.eof { next = nil; break }
+                    s = max(buf.count - Self.sep.count - 2, 0)
+                    buf.discard(upTo: s); s = 0
+                    try buf.fill()
+                }
+                if try !body(RawMessage(source: source, bytes: [], defects: [], error: err)) { return false }
+            } else {
+                var end = next ?? buf.count
+                if let n = next {
+                    // Drop the empty line that precedes the postmark.
+                    end = n - 1
+                    if end > msgStart, buf[end - 1] == 0x0D { end -= 1 }
+                    if contentLengthEnd != nil { end = contentLengthEnd! }
+                } else if let cle = contentLengthEnd { end = cle }
+                let bytes = unescape(buf.storage, msgStart..<max(msgStart, end))
+                if try !body(RawMessage(source: source, bytes: bytes, defects: defects)) { return false }
+            }
+            guard let n = next else { return true }
+            buf.discard(upTo: n)
+            postmark = 0
+        }
+    }
+
+    /// Whether the buffer holds the whole header section of the message at `from`.
+    func headerSectionComplete(_ buf: StreamBuffer, from: Int) -> Bool {
+        buf.storage.withUnsafeBufferPointer { p in
+            let nn: [UInt8] = [0x0A, 0x0A], crlf: [UInt8] = [0x0A, 0x0D, 0x0A]
+            if from < p.count, p[from] == 0x0A || p[from] == 0x0D { return true }
+            return nn.withUnsafeBufferPointer { ByteSearch.find($0, in: p.baseAddress!, from: from, to: p.count) } != nil
+                || crlf.withUnsafeBufferPointer { ByteSearch.find($0, in: p.baseAddress!, from: from, to: p.count) } != nil
+        }
+    }
+
+    /// Whether `at` (relative) is the end of the data or, after an optional empty line, a postmark.
+    func fitsPostmark(_ buf: StreamBuffer, at: Int) -> Bool {
+        if at > buf.count { return false }
+        if buf.eof, (at..<buf.count).allSatisfy({ buf[$0] == 0x0A || buf[$0] == 0x0D }) { return true }
+        return nextPostmark(buf, after: at) != nil
+    }
+
+    func nextPostmark(_ buf: StreamBuffer, after at: Int) -> Int? {
+        var i = at
+        // allow up to two line breaks (the separating empty line, CRLF or LF)
+        for _ in 0..<3 {
+            if buf.hasPrefix("From ", at: i) { return i }
+            if i < buf.count, buf[i] == 0x0D { i += 1 }
+            if i < buf.count, buf[i] == 0x0A { i += 1 } else { break }
+        }
+        return buf.hasPrefix("From ", at: i) ? i : nil
+    }
+
+    /// The Content-Length header of the message starting at `from`, when the header section
+    /// is already in the buffer.
+    func contentLength(_ buf: StreamBuffer, from: Int) -> (length: Int, bodyStart: Int, headerOffset: Int)? {
+        buf.storage.withUnsafeBufferPointer { p -> (Int, Int, Int)? in
+            let base = p.baseAddress!
+            var pos = from
+            var found: (Int, Int)? = nil
+            while pos < p.count {
+                let nl = ByteSearch.find(0x0A, in: base, from: pos, to: p.count) ?? -1
+                if nl < 0 { return nil }  // header section incomplete
+                var le = nl
+                if le > pos, base[le - 1] == 0x0D { le -= 1 }
+                if le == pos { return found.map { ($0.0, nl + 1, $0.1) } }
+                if le - pos > 15, UnsafeBufferPointer(start: base + pos, count: 15).asciiCaseEquals("content-length:") {
+                    var v = 0, any = false
+                    for k in (pos + 15)..<le {
+                        let c = base[k]
+                        if c >= 0x30 && c <= 0x39 { v = v &* 10 &+ Int(c - 0x30); any = true; if v > 1 << 40 { break } } else if any { break }
+                    }
+                    if any { found = (v, pos) }
+                }
+                pos = nl + 1
+            }
+            return nil
+        }
+    }
+
+    /// Copies the message, removing one `>` from lines matching `^>+From `.
+    func unescape(_ s: [UInt8], _ r: Range<Int>) -> [UInt8] {
+        s.withUnsafeBufferPointer { p -> [UInt8] in
+            let base = p.baseAddress!
+            var out: [UInt8] = []
+            var copied = r.lowerBound
+            var i = r.lowerBound
+            let gt: [UInt8] = [0x0A, 0x3E]  // "\n>"
+            // The first line can be escaped too.
+            func escapedAt(_ k: Int) -> Bool {
+                var j = k
+                while j < r.upperBound, base[j] == 0x3E { j += 1 }
+                return j > k && j + 5 <= r.upperBound && UnsafeBufferPointer(start: base + j, count: 5).elementsEqual("From ".utf8)
+            }
+            if escapedAt(i) { out.reserveCapacity(r.count); copied = i + 1 }
+            while let hit = gt.withUnsafeBufferPointer({ ByteSearch.find($0, in: base, from: i, to: r.upperBound) }) {
+                if escapedAt(hit + 1) {
+                    if out.isEmpty { out.reserveCapacity(r.count) }
+                    out.append(contentsOf: UnsafeBufferPointer(start: base + copied, count: hit + 1 - copied))
+                    copied = hit + 2
+                }
+                i = hit + 1
+            }
+            if copied == r.lowerBound && out.isEmpty { return Array(p[r]) }
+            out.append(contentsOf: UnsafeBufferPointer(start: base + copied, count: r.upperBound - copied))
+            return out
+        }
+    }
+}

@@ -1,0 +1,207 @@
+/// One header field, in the order it appeared, with its raw bytes kept.
+public struct HeaderField: Sendable {
+    /// The field name as written (case kept; compare with ``is(_:)``).
+    public let name: String
+    /// The raw field body after the colon, folding and 8-bit bytes intact (no trailing CRLF).
+    public let rawValue: ArraySlice<UInt8>
+    /// Offset of the field's first byte in the buffer it was parsed from.
+    public let offset: Int
+
+    /// Whether the field name equals `lowerName` (ASCII case-insensitive).
+    @inlinable public func `is`(_ lowerName: String) -> Bool {
+        name.utf8.count == lowerName.utf8.count && name.lowercased() == lowerName
+    }
+
+    /// The unfolded value: CR and LF removed, surrounding white space trimmed. Bytes that are
+    /// not UTF-8 are read as Latin-1; encoded words are **not** decoded (see ``decodedValue``).
+    public var value: String {
+        var out = [UInt8]()
+        out.reserveCapacity(rawValue.count)
+        for b in rawValue where b != 0x0D && b != 0x0A { out.append(b) }
+        return (String(validating: out, as: UTF8.self) ?? Charset.latin1(out)).trimmingASCIIWhitespace()
+    }
+
+    /// The unfolded value with RFC 2047 encoded words decoded (for unstructured fields).
+    public var decodedValue: String { EncodedWords.decode(value).text }
+}
+
+/// The transfer encoding of an entity (RFC 2045 §6), with the non-standard ones seen in mail.
+public enum TransferEncoding: String, Sendable, Hashable, Codable {
+    case sevenBit = "7bit", eightBit = "8bit", binary, base64, quotedPrintable = "quoted-printable", uuencode
+    /// Unknown token: treated as identity and reported as a defect.
+    case unknown
+
+    static func parse(_ s: String?) -> TransferEncoding {
+        guard let s = s?.trimmingASCIIWhitespace().lowercased(), !s.isEmpty else { return .sevenBit }
+        switch s {
+        case "7bit", "7-bit": return .sevenBit
+        case "8bit", "8-bit": return .eightBit
+        case "binary": return .binary
+        case "base64", "base-64": return .base64
+        case "quoted-printable", "quotedprintable": return .quotedPrintable
+        case "x-uuencode", "uuencode", "x-uue", "uue": return .uuencode
+        default: return .unknown
+        }
+    }
+    /// Whether the body bytes are the content (no decoding needed).
+    public var isIdentity: Bool { self == .sevenBit || self == .eightBit || self == .binary || self == .unknown }
+}
+
+/// One MIME entity: headers, body range, and its place in the tree.
+public struct MIMEPart: Sendable {
+    /// 1-based child indices from the top-level entity (`[]` for the top level).
+    public let path: [Int]
+    /// Nesting depth (0 for the top level; each multipart and embedded message adds one).
+    public let depth: Int
+    /// The whole entity, headers included.
+    public let range: Range<Int>
+    /// The body (after the blank line) up to the entity's end.
+    public let bodyRange: Range<Int>
+    /// Header fields in order.
+    public let headers: [HeaderField]
+    /// The effective Content-Type (defaulted per RFC 2045 §5.2 / RFC 2046 §5.1.5).
+    public let contentType: HeaderParameters
+    /// Whether the entity declared a Content-Type at all.
+    public let hasDeclaredContentType: Bool
+    /// The Content-Transfer-Encoding.
+    public let transferEncoding: TransferEncoding
+    /// The Content-Disposition, when present.
+    public let disposition: HeaderParameters?
+    /// Indices into ``Message/parts`` of the children of a multipart.
+    public internal(set) var children: [Int] = []
+    /// Preamble and epilogue of a multipart.
+    public internal(set) var preamble: Range<Int>? = nil
+    public internal(set) var epilogue: Range<Int>? = nil
+    /// The parsed embedded message of a `message/rfc822` (or `message/global`) entity.
+    public internal(set) var embedded: Message? = nil
+
+    /// `text/plain`.
+    public var mimeType: String { contentType.value }
+    public var isMultipart: Bool { contentType.mediaType == "multipart" }
+    public var isMessage: Bool { embedded != nil }
+    /// The declared charset parameter, if any.
+    public var charset: String? { contentType.parameters["charset"] }
+    /// The file name: Content-Disposition `filename` (RFC 2231 aware), else Content-Type `name`;
+    /// encoded words in it are decoded.
+    public var filename: String? {
+        guard let f = disposition?.parameters["filename"] ?? contentType.parameters["name"] else { return nil }
+        return EncodedWords.decode(f).text
+    }
+    /// Whether the entity is an attachment (disposition `attachment`, or a file name on a
+    /// non-text leaf).
+    public var isAttachment: Bool {
+        if disposition?.value == "attachment" { return true }
+        if isMultipart { return false }
+        return filename != nil && contentType.mediaType != "text"
+    }
+    /// The first header named `lowerName`.
+    public func header(_ lowerName: String) -> HeaderField? { headers.first { $0.is(lowerName) } }
+    /// Every header named `lowerName`, in order.
+    public func headers(named lowerName: String) -> [HeaderField] { headers.filter { $0.is(lowerName) } }
+}
+
+/// A parsed message: the bytes, the MIME tree as a flat list, and the defects found.
+///
+/// Parsing indexes the structure only; bodies are decoded on demand with ``decodedBody(of:)``
+/// and ``text(of:)``.
+public final class Message: Sendable {
+    /// The bytes the parts' ranges refer to.
+    public let bytes: [UInt8]
+    /// All entities of this message in pre-order; `parts[0]` is the top level. Entities of
+    /// embedded messages are in their own ``MIMEPart/embedded`` message.
+    public let parts: [MIMEPart]
+    /// Defects found in this message's own entities (embedded messages keep their own).
+    public let defects: [MailDefect]
+    /// The limits this message was parsed under (decoding honours `maxDecodedBytes`).
+    public let limits: ParserLimits
+
+    init(bytes: [UInt8], parts: [MIMEPart], defects: [MailDefect], limits: ParserLimits) {
+        self.bytes = bytes
+        self.parts = parts
+        self.defects = defects
+        self.limits = limits
+    }
+
+    /// Parses a message. Throws only when a limit is exceeded.
+    public convenience init(parsing bytes: [UInt8], limits: ParserLimits = .default) throws {
+        let m = try MIMEParser(limits: limits).parse(bytes)
+        self.init(bytes: m.bytes, parts: m.parts, defects: m.defects, limits: limits)
+    }
+
+    /// The top-level entity.
+    public var root: MIMEPart { parts[0] }
+    /// The top-level header fields in order.
+    public var headers: [HeaderField] { parts[0].headers }
+    /// The first top-level header named `lowerName`.
+    public func header(_ lowerName: String) -> HeaderField? { parts[0].header(lowerName) }
+    /// The decoded Subject (RFC 2047), or nil when absent.
+    public var subject: String? { header("subject")?.decodedValue }
+
+    /// Every defect of this message and, recursively, of its embedded messages.
+    public var allDefects: [MailDefect] {
+        defects + parts.compactMap(\.embedded).flatMap(\.allDefects)
+    }
+    /// The number of entities including those of embedded messages.
+    public var totalPartCount: Int {
+        parts.count + parts.compactMap(\.embedded).reduce(0) { $0 + $1.totalPartCount }
+    }
+
+    /// Raw (still transfer-encoded) body bytes of a part.
+    public func rawBody(of part: MIMEPart) -> ArraySlice<UInt8> { bytes[part.bodyRange] }
+
+    /// A decoded body: bytes after transfer decoding, and any defects decoding found.
+    public struct DecodedBody: Sendable {
+        public var bytes: [UInt8]
+        public var defects: [MailDefect.Kind]
+    }
+
+    /// Transfer-decodes a part's body. Throws when the decoded size exceeds `maxDecodedBytes`.
+    public func decodedBody(of part: MIMEPart) throws -> DecodedBody {
+        let raw = bytes[part.bodyRange]
+        let r = try TransferDecoding.decode(raw, encoding: part.transferEncoding, limit: limits.maxDecodedBytes)
+        if r.bytes.count > limits.maxDecodedBytes {
+            throw MailParseError(.limitExceeded(.decodedBytes, limit: limits.maxDecodedBytes), byteOffset: part.bodyRange.lowerBound, partPath: part.path)
+        }
+        return DecodedBody(bytes: r.bytes, defects: r.defects)
+    }
+
+    /// A text part decoded to Unicode using its charset (US-ASCII when none is declared).
+    public func text(of part: MIMEPart) throws -> (text: String, defects: [MailDefect.Kind]) {
+        let body = try decodedBody(of: part)
+        let d = Charset.decode(body.bytes, charset: part.charset)
+        var defects = body.defects
+        if d.unknownCharset { defects.append(.unknownCharset) }
+        if d.invalidData && part.charset != nil && !d.unknownCharset { defects.append(.invalidCharsetData) }
+        return (d.text, defects)
+    }
+
+    /// Walks this message's parts and those of embedded messages, depth first, giving each
+    /// part with the message that owns it.
+    public func walk(_ body: (Message, MIMEPart) throws -> Void) rethrows {
+        for p in parts {
+            try body(self, p)
+            if let e = p.embedded { try e.walk(body) }
+        }
+    }
+}
+
+extension TransferDecoding {
+    static func decode(_ raw: ArraySlice<UInt8>, encoding: TransferEncoding, limit: Int) throws -> (bytes: [UInt8], defects: [MailDefect.Kind]) {
+        switch encoding {
+        case .sevenBit, .eightBit, .binary, .unknown:
+            return (Array(raw), [])
+        case .base64:
+            let o = base64(raw, limit: limit)
+            var d: [MailDefect.Kind] = []
+            if o.invalid { d.append(.invalidBase64) }
+            if o.truncated { d.append(.truncatedBase64) }
+            return (o.bytes, d)
+        case .quotedPrintable:
+            let o = quotedPrintable(raw)
+            return (o.bytes, o.invalid ? [.invalidQuotedPrintable] : [])
+        case .uuencode:
+            let o = uuencode(raw)
+            return (o.bytes, o.invalid ? [.invalidUuencode] : [])
+        }
+    }
+}

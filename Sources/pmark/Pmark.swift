@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// The `pmark` command line: thin commands over the library modules.
+@main
+struct Pmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pmark",
+        abstract: "Protective-marking classification for New Zealand government email (NZISM 15.2).",
+        discussion: """
+        Exit codes:
+          0   success
+          1   scan: at least one message could not be inspected (limit exceeded)
+          64  usage error (bad arguments)
+          74  input could not be read (I/O error)
+        """,
+        subcommands: [Scan.self, Bench.self]
+    )
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import MailParsing
+
+/// Output format shared by commands.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, jsonl, json
+}
+
+struct Scan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read mbox files, Maildirs, .eml trees, single files or '-' and report each message.",
+        discussion: "Each message is reported with its source, decoded subject, MIME structure and defects.")
+
+    @Argument(help: "Files, directories or '-' for standard input.")
+    var paths: [String]
+
+    @Option(help: "Output format: text (default) or jsonl (one JSON object per message).")
+    var format: OutputFormat = .text
+
+    @Flag(help: "Do not print subjects (for reports that leave the accredited system).")
+    var redactSubjects = false
+
+    func run() throws {
+        let reader = ArchiveReader()
+        var out = StandardOutput()
+        var total = 0, failed = 0, defects = 0
+        do {
+            try reader.forEach(paths: paths) { raw in
+                total += 1
+                let record = ScanRecord.make(raw, redactSubject: redactSubjects)
+                if record.error != nil { failed += 1 }
+                defects += record.defects.count
+                switch format {
+                case .text: out.write(record.text)
+                case .jsonl, .json: out.write(record.jsonLine + "\n")
+                }
+                return true
+            }
+        } catch let e as MailParseError {
+            out.flush()
+            FileHandle.standardError.write(Data("pmark: \(e)\n".utf8))
+            throw ExitCode(74)
+        }
+        if format == .text {
+            out.write("\n\(total) message(s), \(failed) not inspected, \(defects) defect(s)\n")
+        }
+        out.flush()
+        if failed > 0 { throw ExitCode(1) }
+    }
+}
+
+/// Buffered standard output (one write per 64 KiB).
+struct StandardOutput {
+    var buffer: [UInt8] = []
+    mutating func write(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        if buffer.count > 1 << 16 { flush() }
+    }
+    mutating func flush() {
+        FileHandle.standardOutput.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
