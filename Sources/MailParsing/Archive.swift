@@ -117,7 +117,7 @@ public struct ArchiveReader: Sendable {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw MailParseError(.io(path: path, errno: errno, operation: "open")) }
         defer { close(fd) }
-        var buf = StreamBuffer(fd: fd, path: path)
+        let buf = StreamBuffer(fd: fd, path: path)
         let source = MessageSource(kind: kind, path: path)
         while !buf.eof {
             try buf.fill()
@@ -130,7 +130,7 @@ public struct ArchiveReader: Sendable {
     }
 
     func readStream(fd: Int32, path: String, kind: MessageSource.Kind, _ body: (RawMessage) throws -> Bool) throws -> Bool {
-        var buf = StreamBuffer(fd: fd, path: path)
+        let buf = StreamBuffer(fd: fd, path: path)
         while buf.count < 5 + 3 && !buf.eof { try buf.fill() }
         var start = 0
         if buf.count >= 3, buf[0] == 0xEF, buf[1] == 0xBB, buf[2] == 0xBF { start = 3 }
@@ -147,68 +147,85 @@ public struct ArchiveReader: Sendable {
             return try body(RawMessage(source: MessageSource(kind: kind, path: path), bytes: buf.bytes(start..<buf.count), defects: []))
         }
         var splitter = MboxSplitter(limits: limits)
-        return try splitter.run(&buf, start: start, path: path, body)
+        return try splitter.run(buf, start: start, path: path, body)
     }
 }
 
-/// A growable read buffer over a file descriptor that discards consumed bytes.
-struct StreamBuffer {
+/// A growable read buffer over a file descriptor. Consumed bytes are dropped lazily: the
+/// live bytes are moved to the front only when there is no room for the next chunk, so the
+/// cost of dropping is amortised and the memory held is bounded by the largest message plus
+/// two chunks.
+final class StreamBuffer {
     let fd: Int32
     let path: String
-    private(set) var storage: [UInt8] = []
-    /// Absolute file offset of `storage[0]`.
+    private var mem: UnsafeMutablePointer<UInt8>
+    private var cap: Int
+    private var lo = 0, hi = 0
+    /// Absolute stream offset of relative index 0.
     private(set) var base = 0
     private(set) var eof = false
     static let chunk = 1 << 20
 
-    init(fd: Int32, path: String) { self.fd = fd; self.path = path }
+    init(fd: Int32, path: String) {
+        self.fd = fd; self.path = path
+        cap = 2 * Self.chunk
+        mem = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
+    }
+    deinit { mem.deallocate() }
 
     /// Bytes held (relative indices 0..<count).
-    var count: Int { storage.count }
-    subscript(i: Int) -> UInt8 { storage[i] }
+    var count: Int { hi - lo }
+    subscript(i: Int) -> UInt8 { mem[lo + i] }
+
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: mem + lo, count: hi - lo))
+    }
 
     func hasPrefix(_ s: String, at i: Int) -> Bool {
         let u = Array(s.utf8)
-        guard i + u.count <= storage.count else { return false }
-        for k in 0..<u.count where storage[i + k] != u[k] { return false }
+        guard i >= 0, i + u.count <= count else { return false }
+        for k in 0..<u.count where mem[lo + i + k] != u[k] { return false }
         return true
     }
 
-    func bytes(_ r: Range<Int>) -> [UInt8] { Array(storage[r]) }
+    func bytes(_ r: Range<Int>) -> [UInt8] { Array(UnsafeBufferPointer(start: mem + lo + r.lowerBound, count: r.count)) }
 
     /// Reads up to one more chunk. Sets `eof` when the stream ends.
-    mutating func fill() throws {
+    func fill() throws {
         guard !eof else { return }
-        let old = storage.count
-        storage.reserveCapacity(old + Self.chunk)
+        if cap - hi < Self.chunk {
+            if lo > 0 {
+                memmove(mem, mem + lo, hi - lo)
+                hi -= lo; lo = 0
+            }
+            if cap - hi < Self.chunk {
+                let newCap = max(cap * 2, hi + Self.chunk)
+                let n = UnsafeMutablePointer<UInt8>.allocate(capacity: newCap)
+                n.update(from: mem, count: hi)
+                mem.deallocate()
+                mem = n; cap = newCap
+            }
+        }
         var got = 0
-        storage.append(contentsOf: repeatElement(0, count: Self.chunk))
-        let fd = self.fd
-        while true {
-            got = storage.withUnsafeMutableBytes { read(fd, $0.baseAddress! + old, Self.chunk) }
-            if got < 0 && errno == EINTR { continue }
-            break
-        }
-        if got < 0 {
-            storage.removeLast(Self.chunk)
-            throw MailParseError(.io(path: path, errno: errno, operation: "read"))
-        }
-        storage.removeLast(Self.chunk - got)
+        repeat { got = read(fd, mem + hi, Self.chunk) } while got < 0 && errno == EINTR
+        if got < 0 { throw MailParseError(.io(path: path, errno: errno, operation: "read")) }
+        hi += got
         if got == 0 { eof = true }
     }
 
     /// Drops bytes before relative index `i`.
-    mutating func discard(upTo i: Int) {
+    func discard(upTo i: Int) {
         guard i > 0 else { return }
-        storage.removeFirst(i)
+        lo += i
         base += i
     }
 }
 
 /// Splits an mbox stream into messages (RFC 4155 "default" format).
 ///
-/// - A message starts after a line beginning `From ` at the start of the file or after an
-///   empty line; the empty line before the next postmark belongs to the mbox, not the message.
+/// - A message starts after a line beginning `From ` (the mboxo/mboxrd rule: writers escape
+///   body lines that begin `From `); when the line before a postmark is empty, that empty
+///   line belongs to the mbox, not the message.
 /// - A `Content-Length` header is honoured when it points exactly at the next postmark (or
 ///   the end of the file), so unescaped `From ` lines in such bodies do not split a message;
 ///   one that does not fit is ignored and reported as a defect (real files often lie).
@@ -218,31 +235,26 @@ struct MboxSplitter {
     let limits: ParserLimits
     static let sep: [UInt8] = Array("\nFrom ".utf8)
 
-    /// Finds the next separator (`From ` after an empty line) at or after relative `from`;
+    /// Finds the next separator (a line beginning `From `) at or after relative `from`;
     /// returns the relative offset of `F`.
     func findSeparator(_ buf: StreamBuffer, from: Int) -> Int? {
-        buf.storage.withUnsafeBufferPointer { p in
+        buf.withBytes { p in
             Self.sep.withUnsafeBufferPointer { n in
                 var s = from
-                while let hit = ByteSearch.find(n, in: p.baseAddress!, from: s, to: p.count) {
-                    // hit is the '\n' ending the previous line; the line before must be empty.
-                    if hit >= 1, p[hit - 1] == 0x0A { return hit + 1 }
-                    if hit >= 2, p[hit - 1] == 0x0D, p[hit - 2] == 0x0A { return hit + 1 }
-                    s = hit + 1
-                }
+                if let hit = ByteSearch.find(n, in: p.baseAddress!, from: s, to: p.count) { return hit + 1 }
                 return nil
             }
         }
     }
 
-    mutating func run(_ buf: inout StreamBuffer, start: Int, path: String, _ body: (RawMessage) throws -> Bool) throws -> Bool {
+    mutating func run(_ buf: StreamBuffer, start: Int, path: String, _ body: (RawMessage) throws -> Bool) throws -> Bool {
         var postmark = start   // relative offset of the current message's "From " line
         var index = 0
         while true {
             // The postmark line.
             var lineEnd: Int
             while true {
-                if let e = buf.storage.withUnsafeBufferPointer({ p in ByteSearch.find(0x0A, in: p.baseAddress!, from: postmark, to: p.count) }) { lineEnd = e; break }
+                if let e = buf.withBytes({ p in ByteSearch.find(0x0A, in: p.baseAddress!, from: postmark, to: p.count) }) { lineEnd = e; break }
                 if buf.eof { lineEnd = buf.count; break }
                 try buf.fill()
             }
@@ -299,14 +311,17 @@ struct MboxSplitter {
                 }
                 if try !body(RawMessage(source: source, bytes: [], defects: [], error: err)) { return false }
             } else {
+                // The message keeps its last line break; the empty line before the next
+                // postmark (or the end of the file), when there is one, belongs to the mbox.
                 var end = next ?? buf.count
-                if let n = next {
-                    // Drop the empty line that precedes the postmark.
-                    end = n - 1
-                    if end > msgStart, buf[end - 1] == 0x0D { end -= 1 }
+                if end - 2 >= msgStart, buf[end - 1] == 0x0A {
+                    if buf[end - 2] == 0x0A { end -= 1 }
+                    else if end - 3 >= msgStart, buf[end - 2] == 0x0D, buf[end - 3] == 0x0A { end -= 2 }
+                }
+                if next != nil {
                     if contentLengthEnd != nil { end = contentLengthEnd! }
                 } else if let cle = contentLengthEnd { end = cle }
-                let bytes = unescape(buf.storage, msgStart..<max(msgStart, end))
+                let bytes = buf.withBytes { unescape($0, msgStart..<max(msgStart, end)) }
                 if try !body(RawMessage(source: source, bytes: bytes, defects: defects)) { return false }
             }
             guard let n = next else { return true }
@@ -317,7 +332,7 @@ struct MboxSplitter {
 
     /// Whether the buffer holds the whole header section of the message at `from`.
     func headerSectionComplete(_ buf: StreamBuffer, from: Int) -> Bool {
-        buf.storage.withUnsafeBufferPointer { p in
+        buf.withBytes { p in
             let nn: [UInt8] = [0x0A, 0x0A], crlf: [UInt8] = [0x0A, 0x0D, 0x0A]
             if from < p.count, p[from] == 0x0A || p[from] == 0x0D { return true }
             return nn.withUnsafeBufferPointer { ByteSearch.find($0, in: p.baseAddress!, from: from, to: p.count) } != nil
@@ -346,7 +361,7 @@ struct MboxSplitter {
     /// The Content-Length header of the message starting at `from`, when the header section
     /// is already in the buffer.
     func contentLength(_ buf: StreamBuffer, from: Int) -> (length: Int, bodyStart: Int, headerOffset: Int)? {
-        buf.storage.withUnsafeBufferPointer { p -> (Int, Int, Int)? in
+        buf.withBytes { p -> (Int, Int, Int)? in
             let base = p.baseAddress!
             var pos = from
             var found: (Int, Int)? = nil
@@ -371,8 +386,8 @@ struct MboxSplitter {
     }
 
     /// Copies the message, removing one `>` from lines matching `^>+From `.
-    func unescape(_ s: [UInt8], _ r: Range<Int>) -> [UInt8] {
-        s.withUnsafeBufferPointer { p -> [UInt8] in
+    func unescape(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> [UInt8] {
+        do {
             let base = p.baseAddress!
             var out: [UInt8] = []
             var copied = r.lowerBound

@@ -103,6 +103,8 @@ public enum Charset {
                         } else { break }  // E2BIG cannot happen with 4x room (+ replacement room)
                     }
                 }
+                // Flush: stateful converters (Windows-1258, ISO-2022-JP) may hold the last character.
+                _ = iconv(cd, nil, nil, &op, &outLeft)
             }
         }
         let produced = out.count - outLeft

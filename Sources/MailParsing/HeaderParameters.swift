@@ -29,7 +29,7 @@ public struct HeaderParameters: Sendable, Hashable {
                 if b[i] == 0x28 {  // comment, nested
                     var depth = 0
                     while i < b.count {
-                        if b[i] == 0x5C { i += 2; continue }
+                        if b[i] == 0x5C { i = min(i + 2, b.count); continue }  // quoted-pair may end the value
                         if b[i] == 0x28 { depth += 1 } else if b[i] == 0x29 { depth -= 1; if depth == 0 { i += 1; break } }
                         i += 1
                     }

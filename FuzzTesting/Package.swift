@@ -1,0 +1,13 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// libFuzzer targets, kept out of the main package so `swift test` never builds them.
+// Build and run: see README "Fuzzing" (needs --sanitize=fuzzer --disable-dead-strip).
+let package = Package(
+    name: "FuzzTesting",
+    dependencies: [.package(name: "pmark", path: "..")],
+    targets: [
+        .executableTarget(name: "FuzzMessage", dependencies: [.product(name: "MailParsing", package: "pmark")]),
+        .executableTarget(name: "FuzzMbox", dependencies: [.product(name: "MailParsing", package: "pmark")]),
+    ]
+)

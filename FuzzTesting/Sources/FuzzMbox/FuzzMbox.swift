@@ -1,0 +1,24 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import MailParsing
+
+nonisolated(unsafe) var memfd: Int32 = -1
+
+/// Invariant: the mbox splitter never crashes or hangs, and never returns more bytes than it read.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzMbox(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    if memfd < 0 { memfd = memfd_create("pmark-fuzz", 0) }
+    ftruncate(memfd, 0)
+    lseek(memfd, 0, SEEK_SET)
+    var off = 0
+    while off < size { let n = write(memfd, data + off, size - off); if n <= 0 { break }; off += n }
+    let path = "/proc/self/fd/\(memfd)"
+    var total = 0
+    try? ArchiveReader(limits: ParserLimits(maxMessageBytes: 1 << 16)).forEach(paths: [path]) { raw in
+        total += raw.bytes.count
+        precondition(total <= size, "splitter produced more bytes than it read")
+        return true
+    }
+    return 0
+}

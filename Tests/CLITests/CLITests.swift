@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+/// Runs the built `pmark` binary and checks its output and exit code.
+@Suite("pmark command line")
+struct CLITests {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static var binary: String {
+        // swift test builds every product; the binary sits beside the test bundle.
+        let candidates = [".build/debug/pmark", ".build/release/pmark"].map { root + "/" + $0 }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }
+
+    func run(_ args: [String], stdin: String? = nil) throws -> (out: String, err: String, code: Int32) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: Self.root)
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        let input = Pipe()
+        p.standardInput = input
+        try p.run()
+        if let s = stdin { input.fileHandleForWriting.write(Data(s.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self), p.terminationStatus)
+    }
+
+    @Test("scan of the sample archive reports every message with source, subject, structure and defects")
+    func scanSample() throws {
+        let r = try run(["scan", "Corpus/sample/sample.mbox"])
+        #expect(r.code == 0)
+        #expect(r.out.contains("Corpus/sample/sample.mbox@0 (#1)"))
+        #expect(r.out.contains("subject:   [IN-CONFIDENCE] Draft briefing on the regional budget"))
+        #expect(r.out.contains("subject:   Question about the café licence"))
+        #expect(r.out.contains("structure: multipart/mixed(text/plain, message/rfc822{text/plain})"))
+        #expect(r.out.contains("defects:   close-boundary-not-found"))
+        #expect(r.out.contains("4 message(s), 0 not inspected"))
+    }
+
+    @Test("scan --format jsonl prints one JSON object per message")
+    func scanJSONL() throws {
+        let r = try run(["scan", "--format", "jsonl", "Corpus/sample/sample.mbox"])
+        #expect(r.code == 0)
+        let lines = r.out.split(separator: "\n")
+        #expect(lines.count == 4)
+        for l in lines {
+            let obj = try JSONSerialization.jsonObject(with: Data(l.utf8)) as! [String: Any]
+            #expect(obj["source"] is String)
+            #expect(obj["structure"] is String)
+            #expect(obj["defects"] is [Any])
+        }
+    }
+
+    @Test("scan reads standard input")
+    func scanStdin() throws {
+        let r = try run(["scan", "-"], stdin: "Subject: from stdin\n\nhello\n")
+        #expect(r.code == 0)
+        #expect(r.out.contains("subject:   from stdin"))
+    }
+
+    @Test("--redact-subjects keeps subjects out of the report")
+    func redact() throws {
+        let r = try run(["scan", "--redact-subjects", "Corpus/sample/sample.mbox"])
+        #expect(!r.out.contains("regional budget"))
+        #expect(r.out.contains("(redacted)"))
+    }
+
+    @Test("a message over a limit is reported as not inspected and the exit code is 1")
+    func notInspected() throws {
+        let many = (0..<6000).map { "X-H\($0): v\n" }.joined() + "\nbody\n"
+        let r = try run(["scan", "-"], stdin: many)
+        #expect(r.code == 1)
+        #expect(r.out.contains("NOT INSPECTED: limit exceeded: header-count"))
+    }
+
+    @Test("a missing file is an I/O error with exit code 74")
+    func missing() throws {
+        let r = try run(["scan", "/nonexistent/archive.mbox"])
+        #expect(r.code == 74)
+        #expect(r.err.contains("/nonexistent/archive.mbox"))
+    }
+
+    @Test("a bad option is a usage error with exit code 64")
+    func usage() throws {
+        let r = try run(["scan", "--format", "xml", "x"])
+        #expect(r.code == 64)
+    }
+}

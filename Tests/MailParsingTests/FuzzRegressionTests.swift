@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+@testable import MailParsing
+
+/// Every crasher the fuzzers found, replayed through the same code the fuzz target runs.
+@Suite("Fuzz regressions")
+struct FuzzRegressionTests {
+    static let dir = TestPaths.root + "/Corpus/fuzz-regressions"
+    static let inputs: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+
+    @Test("a comment that ends in a backslash at the end of a Content-Type value")
+    func commentEndsInBackslash() {
+        let p = HeaderParameters.parse("text/plain (comment \\")
+        #expect(p.value == "text/plain")
+    }
+
+    @Test(arguments: inputs)
+    func replays(_ name: String) throws {
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: Self.dir + "/" + name)))
+        let limits = ParserLimits(maxMessageBytes: 1 << 20, maxDepth: 16, maxParts: 500, maxDecodedBytes: 4 << 20)
+        guard let m = try? Message(parsing: bytes, limits: limits) else { return }
+        _ = m.subject
+        _ = m.structureSummary
+        m.walk { owner, p in
+            _ = try? owner.decodedBody(of: p)
+            _ = try? owner.text(of: p)
+            _ = p.filename
+            for h in p.headers { _ = h.decodedValue }
+        }
+    }
+}
