@@ -233,17 +233,30 @@ final class StreamBuffer {
 ///   for mboxo, which only ever escaped `From `.
 struct MboxSplitter {
     let limits: ParserLimits
-    static let sep: [UInt8] = Array("\nFrom ".utf8)
 
-    /// Finds the next separator (a line beginning `From `) at or after relative `from`;
-    /// returns the relative offset of `F`.
-    func findSeparator(_ buf: StreamBuffer, from: Int) -> Int? {
+    /// Walks lines from relative `from` (a line start) with memchr, the same way the raw
+    /// baseline does, and returns the relative offset of the next line beginning `From `.
+    /// `resume` is set to the start of the last incomplete line when none is found; `escaped`
+    /// is set when a `>From ` line was passed (so unescaping runs only when needed).
+    func findSeparator(_ buf: StreamBuffer, from: Int, resume: inout Int, escaped: inout Bool) -> Int? {
         buf.withBytes { p in
-            Self.sep.withUnsafeBufferPointer { n in
-                var s = from
-                if let hit = ByteSearch.find(n, in: p.baseAddress!, from: s, to: p.count) { return hit + 1 }
-                return nil
+            let base = p.baseAddress!
+            let n = p.count
+            var ls = from
+            while ls < n {
+                let c = base[ls]
+                if c == 0x46 {  // F
+                    if ls + 5 <= n {
+                        if base[ls + 1] == 0x72, base[ls + 2] == 0x6F, base[ls + 3] == 0x6D, base[ls + 4] == 0x20 { return ls }
+                    } else if !buf.eof { resume = ls; return nil }
+                } else if c == 0x3E {  // >
+                    escaped = true
+                }
+                guard let nl = ByteSearch.find(0x0A, in: base, from: ls, to: n) else { resume = ls; return nil }
+                ls = nl + 1
             }
+            resume = ls
+            return nil
         }
     }
 
@@ -263,7 +276,8 @@ struct MboxSplitter {
             let source = MessageSource(kind: .mbox, path: path, offset: buf.base + postmark, index: index)
             var defects: [MailDefect] = []
             // Search for the next separator, reading more as needed, bounded by the limit.
-            var searchFrom = max(msgStart - 1, 0)
+            var searchFrom = msgStart
+            var escaped = false
             var next: Int? = nil
             var oversize = false
             var contentLengthEnd: Int? = nil
@@ -288,9 +302,10 @@ struct MboxSplitter {
                     next = nextPostmark(buf, after: cle)
                     break
                 }
-                if let s = findSeparator(buf, from: searchFrom) { next = s; break }
+                var resume = searchFrom
+                if let s = findSeparator(buf, from: searchFrom, resume: &resume, escaped: &escaped) { next = s; break }
                 if buf.eof { break }
-                searchFrom = max(buf.count - Self.sep.count - 2, msgStart)
+                searchFrom = resume
                 if buf.count - msgStart > limits.maxMessageBytes {
                     oversize = true
                     break
@@ -300,13 +315,13 @@ struct MboxSplitter {
             if oversize {
                 let err = MailParseError(.limitExceeded(.messageBytes, limit: limits.maxMessageBytes), byteOffset: limits.maxMessageBytes)
                 // Skip to the next separator without keeping the message.
-                var s = buf.count - Self.sep.count - 2
-                buf.discard(upTo: max(0, s)); s = 0
+                var s = searchFrom
+                var ignored = false
                 while true {
-                    if let n = findSeparator(buf, from: s) { next = n; break }
+                    var resume = s
+                    if let n = findSeparator(buf, from: s, resume: &resume, escaped: &ignored) { next = n; break }
                     if buf.eof { next = nil; break }
-                    s = max(buf.count - Self.sep.count - 2, 0)
-                    buf.discard(upTo: s); s = 0
+                    buf.discard(upTo: resume); s = 0
                     try buf.fill()
                 }
                 if try !body(RawMessage(source: source, bytes: [], defects: [], error: err)) { return false }
@@ -321,7 +336,8 @@ struct MboxSplitter {
                 if next != nil {
                     if contentLengthEnd != nil { end = contentLengthEnd! }
                 } else if let cle = contentLengthEnd { end = cle }
-                let bytes = buf.withBytes { unescape($0, msgStart..<max(msgStart, end)) }
+                let range = msgStart..<max(msgStart, end)
+                let bytes = escaped || contentLengthEnd != nil ? buf.withBytes { unescape($0, range) } : buf.bytes(range)
                 if try !body(RawMessage(source: source, bytes: bytes, defects: defects)) { return false }
             }
             guard let n = next else { return true }
@@ -330,13 +346,17 @@ struct MboxSplitter {
         }
     }
 
-    /// Whether the buffer holds the whole header section of the message at `from`.
+    /// Whether the buffer holds the whole header section of the message at `from` (walks
+    /// header lines only, never the body).
     func headerSectionComplete(_ buf: StreamBuffer, from: Int) -> Bool {
         buf.withBytes { p in
-            let nn: [UInt8] = [0x0A, 0x0A], crlf: [UInt8] = [0x0A, 0x0D, 0x0A]
-            if from < p.count, p[from] == 0x0A || p[from] == 0x0D { return true }
-            return nn.withUnsafeBufferPointer { ByteSearch.find($0, in: p.baseAddress!, from: from, to: p.count) } != nil
-                || crlf.withUnsafeBufferPointer { ByteSearch.find($0, in: p.baseAddress!, from: from, to: p.count) } != nil
+            var ls = from
+            while ls < p.count {
+                if p[ls] == 0x0A || (p[ls] == 0x0D && ls + 1 < p.count && p[ls + 1] == 0x0A) { return true }
+                guard let nl = ByteSearch.find(0x0A, in: p.baseAddress!, from: ls, to: p.count) else { return false }
+                ls = nl + 1
+            }
+            return false
         }
     }
 
