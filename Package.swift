@@ -11,7 +11,6 @@ let package = Package(
     products: [
         .executable(name: "pmark", targets: ["pmark"]),
         .library(name: "MailParsing", targets: ["MailParsing"]),
-        .library(name: "Markings", targets: ["Markings"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,16 +26,17 @@ let package = Package(
             name: "CSQLite3", path: "Sources/CSQLite3", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
         .target(name: "MailParsing"),
-        .target(name: "Markings", dependencies: ["MailParsing", "CPCRE2"]),
-        .target(name: "Benchmarking", dependencies: ["MailParsing", "Markings"]),
+        .target(name: "Benchmarking", dependencies: ["MailParsing"]),
         .executableTarget(
             name: "pmark",
             dependencies: [
-                "MailParsing", "Markings", "Benchmarking",
+                "MailParsing", "Benchmarking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
-        .testTarget(name: "MarkingsTests", dependencies: ["Markings", "MailParsing"]),
+        // Proves the system libraries install, link and work; the marking grammar (PCRE2),
+        // attachment identification (libmagic) and the audit store (SQLite) build on them.
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CPCRE2", "CMagic", "CSQLite3"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing"]),
     ]
 )

@@ -65,16 +65,16 @@ public struct BenchmarkRunner {
     }
 
     /// Parse: split the archive and build every message's header index and MIME tree.
-    public static func parseAll(_ path: String) throws -> (bytes: Int, messages: Int, parts: Int) {
-        var bytes = 0, messages = 0, parts = 0
+    public static func parseAll(_ path: String) throws -> (bytes: Int, messages: Int, parts: Int, notInspected: Int) {
+        var bytes = 0, messages = 0, parts = 0, failed = 0
         let parser = MIMEParser()
         try ArchiveReader().forEach(paths: [path]) { raw in
             bytes += raw.bytes.count
             messages += 1
-            if let m = try? parser.parse(raw.bytes) { parts += m.totalPartCount }
+            if raw.error == nil, let m = try? parser.parse(raw.bytes) { parts += m.totalPartCount } else { failed += 1 }
             return true
         }
-        return (bytes, messages, parts)
+        return (bytes, messages, parts, failed)
     }
 
     func best(_ name: String, _ body: () throws -> (Int, Int)) rethrows -> Measurement {
@@ -118,7 +118,13 @@ public struct BenchmarkRunner {
         log("archive: \(archive), \(size) bytes")
         _ = try Self.rawScan(archive)  // warm the page cache
         let raw = try best("raw read+memchr") { let r = try Self.rawScan(archive); return (r.bytes, r.fromLines) }
-        let parse = try best("parse (headers + MIME tree)") { let r = try Self.parseAll(archive); return (size, r.messages) }
+        var summary = (messages: 0, parts: 0, notInspected: 0)
+        let parse = try best("parse (headers + MIME tree)") {
+            let r = try Self.parseAll(archive)
+            summary = (r.messages, r.parts, r.notInspected)
+            return (size, r.messages)
+        }
+        log("messages: \(summary.messages), MIME entities: \(summary.parts), not inspected: \(summary.notInspected)")
         for m in [raw, parse] { log(Self.line(m, raw)) }
         log("peak RSS \(Self.fixed(Self.peakRSSMiB(), 1)) MiB")
     }

@@ -94,4 +94,19 @@ struct CLITests {
         let r = try run(["scan", "--format", "xml", "x"])
         #expect(r.code == 64)
     }
+
+    @Test("bench generates a deterministic archive and reports ratios to the raw baseline (no timing asserted)")
+    func bench() throws {
+        let path = NSTemporaryDirectory() + "pmark-bench-\(UUID().uuidString).mbox"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try run(["bench", "--archive", path, "--size-mb", "2", "--repeats", "1"])
+        #expect(r.code == 0)
+        #expect(r.out.contains("parse (headers + MIME tree)"))
+        #expect(r.out.contains("ratio to raw"))
+        #expect(r.out.contains("not inspected: 0"))
+        let first = try Data(contentsOf: URL(fileURLWithPath: path))
+        try FileManager.default.removeItem(atPath: path)
+        _ = try run(["bench", "--archive", path, "--size-mb", "2", "--repeats", "1"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == first)
+    }
 }
