@@ -11,9 +11,11 @@ let package = Package(
     products: [
         .executable(name: "pmark", targets: ["pmark"]),
         .library(name: "MailParsing", targets: ["MailParsing"]),
+        .library(name: "Markings", targets: ["Markings"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -26,17 +28,23 @@ let package = Package(
             name: "CSQLite3", path: "Sources/CSQLite3", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
         .target(name: "MailParsing"),
-        .target(name: "Benchmarking", dependencies: ["MailParsing"]),
+        .target(
+            name: "Markings",
+            dependencies: ["MailParsing", "CPCRE2", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "Benchmarking", dependencies: ["MailParsing", "Markings"]),
         .executableTarget(
             name: "pmark",
             dependencies: [
-                "MailParsing", "Benchmarking",
+                "MailParsing", "Markings", "Benchmarking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
         // Proves the system libraries install, link and work; the marking grammar (PCRE2),
         // attachment identification (libmagic) and the audit store (SQLite) build on them.
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPCRE2", "CMagic", "CSQLite3"]),
+        .testTarget(
+            name: "MarkingsTests",
+            dependencies: ["Markings", "MailParsing", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing"]),
     ]
 )

@@ -1,0 +1,241 @@
+import MailParsing
+
+/// What to read besides the built-in locations.
+public struct MarkingOptions: Sendable {
+    public var vocabulary: Vocabulary
+    /// Other marking headers to read (spec §3.2), off unless configured: e.g. `X-Classification`.
+    public var extraHeaders: [String]
+    /// Read Microsoft `msip_labels` headers, mapping label names through `vocabulary.labelMap`.
+    public var readMSIPLabels: Bool
+
+    public init(vocabulary: Vocabulary = .nz, extraHeaders: [String] = [], readMSIPLabels: Bool = false) {
+        self.vocabulary = vocabulary; self.extraHeaders = extraHeaders; self.readMSIPLabels = readMSIPLabels
+    }
+}
+
+/// Finds every protective marking in a parsed message (spec §3), the effective marking and
+/// every named finding (spec §5), and the auto-forwarding signals in its headers (spec §7).
+///
+/// ```swift
+/// let reader = try MarkingReader()
+/// let result = reader.read(try Message(parsing: bytes))
+/// result.classification   // SECRET
+/// result.findings         // [under-marked at attachment[1]:name, …]
+/// ```
+public struct MarkingReader: Sendable {
+    public let options: MarkingOptions
+    let readers: LocationReaders
+
+    public init(options: MarkingOptions = MarkingOptions()) throws {
+        self.options = options
+        readers = try LocationReaders(vocabulary: options.vocabulary)
+    }
+
+    public func read(_ message: Message) -> MarkingResult {
+        var acc = Accumulator()
+        let own = analyse(message, prefix: "", acc: &acc)
+        var endorsements = Set(acc.readings.compactMap(\.marking).flatMap(\.endorsements))
+        let classification = acc.readings.compactMap(\.marking?.classification).max()
+        if classification?.name == "TOP SECRET" { endorsements.insert(.accountableMaterial) }
+        return MarkingResult(
+            classification: classification, endorsements: endorsements.sorted(), ownClassification: own,
+            readings: acc.readings, findings: acc.findings, autoForwardSignals: AutoForward.signals(message))
+    }
+
+    struct Accumulator {
+        var readings: [MarkingReading] = []
+        var findings: [MarkingFinding] = []
+    }
+
+    func loc(_ prefix: String, _ name: String) -> String { prefix.isEmpty ? name : prefix + ":" + name }
+
+    /// Records a reading and its per-location findings.
+    func record(_ f: LocationReaders.Found, at location: String, own: Bool, into acc: inout Accumulator) {
+        acc.readings.append(MarkingReading(location: location, text: f.text, marking: f.marking, own: own))
+        if f.obfuscated { acc.findings.append(MarkingFinding(.obfuscatedMarking, location, "confusable or invisible characters inside the marking")) }
+        guard let m = f.marking else {
+            acc.findings.append(MarkingFinding(.unparseableMarking, location, f.unparseableReason ?? "marking-like text does not parse"))
+            return
+        }
+        for problem in combinationProblems(m) { acc.findings.append(MarkingFinding(.invalidCombination, location, problem)) }
+        if m.endorsements.contains(.austeo) || m.endorsements.contains(.agao) {
+            acc.findings.append(MarkingFinding(.foreignEyesOnly, location, m.endorsements.filter { $0 == .austeo || $0 == .agao }.map(\.name).joined(separator: ", ")))
+        }
+    }
+
+    /// Invalid combinations of one marking (spec §5.4).
+    func combinationProblems(_ m: Marking) -> [String] {
+        var out: [String] = []
+        let meaningful = m.endorsements.filter { $0.kind != .foreign || $0 == .austeo || $0 == .agao }
+        if m.classification == nil, !m.endorsements.isEmpty { out.append("endorsement without a classification") }
+        else if let c = m.classification, c.rank == 0, !meaningful.isEmpty, m.scheme != .epmsAU { out.append("endorsement on UNCLASSIFIED") }
+        else if let c = m.classification, c.rank == 0, m.scheme == .epmsAU, m.endorsements.contains(where: { $0.kind != .foreign }) { out.append("endorsement on UNCLASSIFIED") }
+        for e in m.endorsements where e.kind == .unknown {
+            out.append(options.vocabulary.codewords.isEmpty ? "unknown endorsement or unlisted codeword \(e.name)" : "unknown endorsement or unlisted codeword \(e.name)")
+        }
+        if m.endorsements.contains(.nzeo), m.endorsements.contains(where: { ($0.countries ?? []).contains { $0 != "NZL" } }) {
+            out.append("NZEO with a REL TO list naming another country")
+        }
+        return out
+    }
+
+    /// Reads one message (top-level or embedded); returns its own classification.
+    @discardableResult
+    func analyse(_ m: Message, prefix: String, acc: inout Accumulator) -> Classification? {
+        let firstOwn = acc.readings.count
+        // 1. X-Protective-Marking
+        let pm = m.root.headers(named: "x-protective-marking")
+        if pm.count > 1 {
+            acc.findings.append(MarkingFinding(.multipleMarkingHeaders, loc(prefix, "header:X-Protective-Marking"), "\(pm.count) headers"))
+        }
+        for h in pm { record(readers.readProtectiveMarkingHeader(h.value), at: loc(prefix, "header:X-Protective-Marking"), own: true, into: &acc) }
+        // 2. configured headers
+        for name in options.extraHeaders {
+            for h in m.root.headers(named: name.lowercased()) {
+                record(readers.readOtherHeader(h.decodedValue), at: loc(prefix, "header:" + name), own: true, into: &acc)
+            }
+        }
+        if options.readMSIPLabels {
+            for h in m.root.headers(named: "msip_labels") {
+                for f in msipLabels(h.value) { record(f, at: loc(prefix, "header:msip_labels"), own: true, into: &acc) }
+            }
+        }
+        // 3. subject
+        if let s = m.subject {
+            for f in readers.readSubjectLike(s, isSubject: true) { record(f, at: loc(prefix, "subject"), own: true, into: &acc) }
+        }
+        // 4. body lines of the first text part (every alternative counts)
+        let (bodyParts, elements) = partition(m)
+        for idx in bodyParts {
+            let p = m.parts[idx]
+            guard let text = try? m.text(of: p).text else {
+                acc.findings.append(MarkingFinding(.elementNotInspected, loc(prefix, "body"), "body could not be decoded"))
+                continue
+            }
+            let lines = p.contentType.mediaSubtype == "html" ? HTMLText.lines(text) : text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            readFirstAndLast(lines, prefix: prefix, name: "body", own: true, acc: &acc)
+        }
+        let ownReadings = acc.readings[firstOwn...].filter(\.own)
+        let ownClass = ownReadings.compactMap(\.marking?.classification).max()
+
+        // unmarked / disagree / union combination checks on own locations
+        if ownClass == nil { acc.findings.append(MarkingFinding(.unmarked, prefix.isEmpty ? "message" : prefix, "no classification in the headers, subject or body lines")) }
+        let ranks = Set(ownReadings.compactMap(\.marking?.classification?.rank))
+        if ranks.count > 1 {
+            let detail = ownReadings.compactMap { r in r.marking?.classification.map { "\(r.location)=\($0.name)" } }.joined(separator: ", ")
+            acc.findings.append(MarkingFinding(.locationsDisagree, prefix.isEmpty ? "message" : prefix, detail))
+        }
+        let union = Marking(classification: ownClass, endorsements: Array(Set(ownReadings.compactMap(\.marking).flatMap(\.endorsements))).sorted())
+        let alreadyInvalid = acc.findings.contains { f in f.id == .invalidCombination && ownReadings.contains(where: { r in r.location == f.location }) }
+        if !alreadyInvalid {
+            for problem in combinationProblems(union) where problem.hasPrefix("NZEO") || problem.hasPrefix("endorsement on") {
+                acc.findings.append(MarkingFinding(.invalidCombination, prefix.isEmpty ? "message" : prefix, problem + " (across locations)"))
+            }
+        }
+
+        // 5. elements: attachments, inline non-body parts, embedded messages
+        for (k, idx) in elements.enumerated() {
+            let p = m.parts[idx]
+            let elPrefix = (prefix.isEmpty ? "" : prefix + "/") + "attachment[\(k + 1)]"
+            let before = acc.readings.count
+            var elementClass: Classification? = nil
+            if let name = p.filename {
+                let stem = name.split(separator: ".").count > 1 ? String(name[..<name.lastIndex(of: ".")!]) : name
+                for f in readers.readSubjectLike(stem, isSubject: false) { record(f, at: elPrefix + ":name", own: false, into: &acc) }
+            }
+            if let e = p.embedded {
+                elementClass = analyse(e, prefix: elPrefix + "/message", acc: &acc)
+                // the embedded message's effective marking (its elements included) counts
+                let inner = acc.readings[before...].compactMap(\.marking?.classification).max()
+                elementClass = [elementClass, inner].compactMap { $0 }.max()
+            } else if p.contentType.mediaType == "text" {
+                if let text = try? m.text(of: p).text {
+                    let lines = p.contentType.mediaSubtype == "html" ? HTMLText.lines(text) : text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                    readFirstAndLast(lines, prefix: elPrefix, name: nil, own: false, acc: &acc)
+                } else {
+                    acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "text could not be decoded"))
+                }
+            } else if !p.isMultipart {
+                let declared = p.mimeType
+                if declared.contains("openxmlformats") || declared.contains("ms-word") || declared.contains("ms-excel") || (p.filename.map { ["docx", "docm", "dotx", "xlsx", "xlsm", "pptx", "pptm"].contains(String($0.lowercased().split(separator: ".").last ?? "")) } ?? false) || declared == "application/octet-stream" || declared == "application/zip" {
+                    readOfficeDocument(m, p, elPrefix: elPrefix, acc: &acc)
+                }
+            }
+            let elReadings = acc.readings[before...]
+            elementClass = [elementClass, elReadings.compactMap(\.marking?.classification).max()].compactMap { $0 }.max()
+            if let ec = elementClass, ec.rank > (ownClass?.rank ?? 0) {
+                acc.findings.append(MarkingFinding(.underMarked, elPrefix, "element is \(ec.name), message is \(ownClass?.name ?? "unmarked")"))
+            }
+        }
+        return ownClass
+    }
+
+    func readFirstAndLast(_ lines: [String], prefix: String, name: String?, own: Bool, acc: inout Accumulator) {
+        let nonEmpty = lines.indices.filter { !lines[$0].trimmingCharacters().isEmpty }
+        guard let first = nonEmpty.first, let last = nonEmpty.last else { return }
+        let base = name.map { loc(prefix, $0) } ?? prefix
+        if let f = readers.readLine(lines[first]) { record(f, at: base + ":first-line", own: own, into: &acc) }
+        if last != first, let f = readers.readLine(lines[last]) { record(f, at: base + ":last-line", own: own, into: &acc) }
+    }
+
+    func readOfficeDocument(_ m: Message, _ p: MIMEPart, elPrefix: String, acc: inout Accumulator) {
+        guard let body = try? m.decodedBody(of: p) else {
+            acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "attachment could not be decoded"))
+            return
+        }
+        guard OOXML.looksLikeOOXML(body.bytes, filename: p.filename, mimeType: p.mimeType) else { return }
+        let c = OOXML.read(body.bytes)
+        if let why = c.notInspected { acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, why)) }
+        for (name, value) in c.properties {
+            let lower = name.lowercased()
+            if OOXML.propertyNames.contains(lower) {
+                let f = readers.readLine(value) ?? LocationReaders.Found(text: value, marking: nil, obfuscated: false, unparseableReason: "property value is not a marking")
+                record(f, at: elPrefix + ":property:" + name, own: false, into: &acc)
+            } else if lower.hasPrefix("msip_label_") && lower.hasSuffix("_name") {
+                let mapped = options.vocabulary.labelMap[value] ?? value
+                if let f = readers.readLine(mapped) { record(f, at: elPrefix + ":property:" + name, own: false, into: &acc) }
+            }
+        }
+        for line in c.headerFooterLines {
+            if let f = readers.readLine(line) { record(f, at: elPrefix + ":header-footer", own: false, into: &acc) }
+        }
+    }
+
+    /// `msip_labels: MSIP_Label_<guid>_Enabled=true; MSIP_Label_<guid>_Name=Secret; …`
+    func msipLabels(_ value: String) -> [LocationReaders.Found] {
+        var out: [LocationReaders.Found] = []
+        for item in value.split(separator: ";") {
+            let kv = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters() }
+            guard kv.count == 2, kv[0].lowercased().hasPrefix("msip_label_"), kv[0].lowercased().hasSuffix("_name") else { continue }
+            let mapped = options.vocabulary.labelMap[kv[1]] ?? kv[1]
+            out.append(readers.readLine(mapped) ?? LocationReaders.Found(text: kv[1], marking: nil, obfuscated: false, unparseableReason: "label is not mapped to a classification"))
+        }
+        return out
+    }
+
+    /// Splits a message's leaf parts into body parts (the first text part, or every text
+    /// alternative of its multipart/alternative) and elements (everything else that is a leaf).
+    func partition(_ m: Message) -> (body: [Int], elements: [Int]) {
+        var parent = [Int](repeating: -1, count: m.parts.count)
+        for (i, p) in m.parts.enumerated() { for c in p.children { parent[c] = i } }
+        func isBodyCandidate(_ i: Int) -> Bool {
+            let p = m.parts[i]
+            return (p.mimeType == "text/plain" || p.mimeType == "text/html") && p.disposition?.value != "attachment" && p.embedded == nil
+        }
+        var body: [Int] = []
+        if let first = m.parts.indices.first(where: { m.parts[$0].children.isEmpty && isBodyCandidate($0) }) {
+            let par = parent[first]
+            if par >= 0, m.parts[par].mimeType == "multipart/alternative" {
+                body = m.parts[par].children.filter(isBodyCandidate)
+            } else {
+                body = [first]
+            }
+        }
+        let bodySet = Set(body)
+        let elements = m.parts.indices.filter { i in
+            let p = m.parts[i]
+            return !bodySet.contains(i) && (p.children.isEmpty && !p.isMultipart || p.embedded != nil) && !(i == 0 && body.isEmpty && p.contentType.mediaType == "text")
+        }
+        return (body, elements)
+    }
+}

@@ -1,0 +1,145 @@
+/// Text prepared for marking grammar: upper-cased ASCII skeleton with per-character flags.
+///
+/// - Separators (spec §8): NBSP, figure/narrow spaces and tabs become a space; en/em dash,
+///   hyphen, non-breaking hyphen and minus become `-`. These are **not** obfuscation.
+/// - Obfuscation (spec §5.6/§8): Latin look-alikes from other scripts (Cyrillic, Greek,
+///   fullwidth forms, from Unicode's confusables data for the letters of the vocabulary) are
+///   mapped to their Latin letter; zero-width, soft-hyphen and bidi-control characters are
+///   dropped. Each affected character is flagged so a marking read across it raises
+///   `obfuscated-marking` while still being read at face value.
+struct NormalizedText {
+    /// Upper-cased skeleton characters.
+    var chars: [Character]
+    /// The same skeleton with its original case (for case-sensitive EPMS values).
+    var plain: [Character]
+    /// Whether each skeleton character was upper case in the source (after mapping).
+    var wasUpper: [Bool]
+    /// Whether each skeleton character was a confusable, or adjacent to a dropped invisible.
+    var obfuscated: [Bool]
+
+    static let invisible: Set<UInt32> = [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x200E, 0x200F,
+                                         0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x180E]
+    static let spaces: Set<UInt32> = [0x00A0, 0x2007, 0x202F, 0x2009, 0x200A, 0x2002, 0x2003, 0x3000, 0x09]
+    static let dashes: Set<UInt32> = [0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2212, 0xFE63, 0xFF0D]
+
+    /// Confusable → Latin letter (subset of Unicode confusables.txt covering A–Z look-alikes in
+    /// Cyrillic and Greek; fullwidth Latin is handled arithmetically).
+    static let confusables: [UInt32: Character] = [
+        // Cyrillic capitals
+        0x0410: "A", 0x0412: "B", 0x0415: "E", 0x041A: "K", 0x041C: "M", 0x041D: "H", 0x041E: "O", 0x0420: "P",
+        0x0421: "C", 0x0422: "T", 0x0423: "Y", 0x0425: "X", 0x0406: "I", 0x0405: "S", 0x0408: "J", 0x04C0: "I",
+        0x051A: "Q", 0x051C: "W",
+        // Cyrillic small
+        0x0430: "a", 0x0435: "e", 0x043E: "o", 0x0440: "p", 0x0441: "c", 0x0443: "y", 0x0445: "x", 0x0456: "i",
+        0x0455: "s", 0x0458: "j", 0x04BB: "h", 0x0501: "d", 0x043A: "k", 0x0442: "t", 0x043D: "h", 0x0432: "b",
+        0x0433: "r", 0x043C: "m", 0x0457: "i", 0x04CF: "l",
+        // Greek capitals
+        0x0391: "A", 0x0392: "B", 0x0395: "E", 0x0396: "Z", 0x0397: "H", 0x0399: "I", 0x039A: "K", 0x039C: "M",
+        0x039D: "N", 0x039F: "O", 0x03A1: "P", 0x03A4: "T", 0x03A5: "Y", 0x03A7: "X",
+        // Greek small
+        0x03BF: "o", 0x03B1: "a", 0x03B5: "e", 0x03B9: "i", 0x03BA: "k", 0x03BD: "v", 0x03C1: "p", 0x03C4: "t", 0x03C5: "u",
+        // Latin look-alikes from other blocks
+        0x0131: "i", 0x0269: "i", 0x1D00: "A", 0x0280: "R", 0x0274: "N", 0x026A: "I", 0x1D07: "E", 0x1D1B: "T",
+    ]
+
+    init(_ s: String) {
+        chars = []; plain = []; wasUpper = []; obfuscated = []
+        chars.reserveCapacity(s.unicodeScalars.count)
+        var pendingInvisible = false
+        for u in s.unicodeScalars {
+            let v = u.value
+            if Self.invisible.contains(v) {
+                if let last = obfuscated.indices.last { obfuscated[last] = true }
+                pendingInvisible = true
+                continue
+            }
+            var c: Character
+            var obf = false
+            var upper = false
+            if v < 0x80 {
+                c = Character(u)
+                upper = v >= 0x41 && v <= 0x5A
+            } else if Self.spaces.contains(v) {
+                c = " "
+            } else if Self.dashes.contains(v) {
+                c = "-"
+            } else if let m = Self.confusables[v] {
+                c = m; obf = true
+                upper = m.isUppercase
+            } else if (0xFF21...0xFF3A).contains(v) || (0xFF41...0xFF5A).contains(v) {
+                let base = v >= 0xFF41 ? v - 0xFF41 + 0x61 : v - 0xFF21 + 0x41
+                c = Character(Unicode.Scalar(base)!); obf = true
+                upper = v <= 0xFF3A
+            } else {
+                c = Character(u)
+                upper = u.properties.isUppercase
+            }
+            if v == 0x09 { c = " " }
+            if pendingInvisible { obf = true; pendingInvisible = false }
+            let up = c.uppercased()
+            chars.append(up.count == 1 ? Character(up) : c)
+            plain.append(c)
+            wasUpper.append(upper || !c.isLetter)
+            obfuscated.append(obf)
+        }
+    }
+}
+
+/// A token of marking text.
+struct Token: Equatable {
+    enum Kind: Equatable { case word, doubleSlash, slash, colon, comma, space, equals, punct }
+    var kind: Kind
+    var text: String
+    /// Range in the normalised characters.
+    var start: Int
+    var end: Int
+}
+
+enum Tokenizer {
+    static func isWordChar(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "." || c == "'" || c == "&" }
+
+    /// Splits normalised text into words and separators. Runs of spaces, hyphens and
+    /// underscores become one `space` token (they all separate words, spec §1).
+    static func tokens(_ n: NormalizedText) -> [Token] {
+        var out: [Token] = []
+        let c = n.chars
+        var i = 0
+        while i < c.count {
+            let ch = c[i]
+            if isWordChar(ch) {
+                var j = i
+                while j < c.count, isWordChar(c[j]) { j += 1 }
+                // trailing dots are punctuation ("SECRET.")
+                var e = j
+                while e > i + 1, c[e - 1] == "." { e -= 1 }
+                out.append(Token(kind: .word, text: String(c[i..<e]), start: i, end: e))
+                if e < j { out.append(Token(kind: .punct, text: String(c[e..<j]), start: e, end: j)) }
+                i = j
+                continue
+            }
+            switch ch {
+            case " ", "-", "_":
+                var j = i
+                while j < c.count, c[j] == " " || c[j] == "-" || c[j] == "_" { j += 1 }
+                out.append(Token(kind: .space, text: String(c[i..<j]), start: i, end: j))
+                i = j
+            case "/":
+                if i + 1 < c.count, c[i + 1] == "/" { out.append(Token(kind: .doubleSlash, text: "//", start: i, end: i + 2)); i += 2 }
+                else { out.append(Token(kind: .slash, text: "/", start: i, end: i + 1)); i += 1 }
+            case ":": out.append(Token(kind: .colon, text: ":", start: i, end: i + 1)); i += 1
+            case ",", ";": out.append(Token(kind: .comma, text: ",", start: i, end: i + 1)); i += 1
+            case "=": out.append(Token(kind: .equals, text: "=", start: i, end: i + 1)); i += 1
+            default: out.append(Token(kind: .punct, text: String(ch), start: i, end: i + 1)); i += 1
+            }
+        }
+        return out
+    }
+}
+
+extension NormalizedText {
+    var anyObfuscated: Bool { obfuscated.contains(true) }
+    func obfuscated(in r: Range<Int>) -> Bool { r.contains { obfuscated[$0] } }
+    func allUpper(in r: Range<Int>) -> Bool { r.allSatisfy { wasUpper[$0] } }
+    func plainString(_ r: Range<Int>) -> String { String(plain[r]) }
+    func upperString(_ r: Range<Int>) -> String { String(chars[r]) }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import ZIPFoundation
+
+/// Office Open XML documents (spec §8 "Office documents"): custom properties
+/// (`docProps/custom.xml`) and header/footer text (Word `word/header*.xml`/`footer*.xml`,
+/// Excel `xl/worksheets/sheet*.xml` header/footer elements).
+enum OOXML {
+    /// The largest XML part read from a document: bounded so a decompression bomb inside a
+    /// document cannot exhaust memory (issue 5 adds archive-wide limits).
+    static let maxPartBytes = 4 << 20
+
+    struct Content {
+        var properties: [(name: String, value: String)] = []
+        var headerFooterLines: [String] = []
+        var notInspected: String? = nil
+    }
+
+    static let propertyNames: Set<String> = ["classification", "securityclassification", "security classification", "protectivemarking", "protective marking"]
+
+    static func looksLikeOOXML(_ bytes: [UInt8], filename: String?, mimeType: String) -> Bool {
+        guard bytes.count > 4, bytes[0] == 0x50, bytes[1] == 0x4B, bytes[2] == 0x03, bytes[3] == 0x04 else { return false }
+        let ext = filename.map { String($0.lowercased().split(separator: ".").last ?? "") } ?? ""
+        return mimeType.contains("openxmlformats") || mimeType.contains("ms-word") || mimeType.contains("ms-excel")
+            || ["docx", "docm", "dotx", "dotm", "xlsx", "xlsm", "xltx", "pptx", "pptm"].contains(ext)
+    }
+
+    static func read(_ bytes: [UInt8]) -> Content {
+        var c = Content()
+        let archive: Archive
+        do { archive = try Archive(data: Data(bytes), accessMode: .read) } catch {
+            c.notInspected = "document is not a readable ZIP"
+            return c
+        }
+        for entry in archive where entry.type == .file {
+            let path = entry.path
+            let isCustom = path == "docProps/custom.xml"
+            let isHF = (path.hasPrefix("word/header") || path.hasPrefix("word/footer")) && path.hasSuffix(".xml")
+            let isSheet = path.hasPrefix("xl/worksheets/sheet") && path.hasSuffix(".xml")
+            guard isCustom || isHF || isSheet else { continue }
+            guard entry.uncompressedSize <= UInt64(maxPartBytes) else { c.notInspected = "\(path) exceeds \(maxPartBytes) bytes"; continue }
+            var data = Data()
+            do {
+                _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                    data.append(chunk)
+                    if data.count > maxPartBytes { throw CocoaError(.fileReadTooLarge) }
+                }
+            } catch { c.notInspected = "\(path) cannot be extracted"; continue }
+            let xml = String(decoding: data, as: UTF8.self)
+            if isCustom { c.properties += customProperties(xml) }
+            if isHF { c.headerFooterLines += wordLines(xml) }
+            if isSheet { c.headerFooterLines += sheetHeaderFooter(xml) }
+        }
+        return c
+    }
+
+    static func unescape(_ s: Substring) -> String {
+        s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'").replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    /// `<property … name="Classification"><vt:lpwstr>SECRET</vt:lpwstr></property>`
+    static func customProperties(_ xml: String) -> [(String, String)] {
+        var out: [(String, String)] = []
+        var rest = xml[...]
+        while let p = rest.range(of: "<property ") {
+            guard let end = rest.range(of: "</property>", range: p.upperBound..<rest.endIndex) else { break }
+            let el = rest[p.lowerBound..<end.lowerBound]
+            rest = rest[end.upperBound...]
+            guard let n = el.range(of: "name=\"") , let q = el[n.upperBound...].firstIndex(of: "\"") else { continue }
+            let name = unescape(el[n.upperBound..<q])
+            guard let gt = el[q...].firstIndex(of: ">") else { continue }
+            // the value: text of the first child element
+            let inner = el[el.index(after: gt)...]
+            guard let vs = inner.firstIndex(of: ">"), let ve = inner[vs...].firstIndex(of: "<") else { continue }
+            out.append((name, unescape(inner[inner.index(after: vs)..<ve])))
+        }
+        return out
+    }
+
+    /// Word header/footer: paragraphs (`</w:p>`) end lines; text is in `<w:t>` runs.
+    static func wordLines(_ xml: String) -> [String] {
+        var lines: [String] = []
+        for para in xml.components(separatedBy: "</w:p>") {
+            var text = ""
+            var rest = para[...]
+            while let t = rest.range(of: "<w:t") {
+                guard let gt = rest[t.upperBound...].firstIndex(of: ">") else { break }
+                if rest[rest.index(before: gt)] == "/" { rest = rest[rest.index(after: gt)...]; continue }
+                guard let close = rest.range(of: "</w:t>", range: gt..<rest.endIndex) else { break }
+                text += unescape(rest[rest.index(after: gt)..<close.lowerBound])
+                rest = rest[close.upperBound...]
+            }
+            if !text.trimmingCharacters().isEmpty { lines.append(text) }
+        }
+        return lines
+    }
+
+    /// Excel `<oddHeader>&CSECRET</oddHeader>`: section codes (`&L`, `&C`, `&R`, font codes) split lines.
+    static func sheetHeaderFooter(_ xml: String) -> [String] {
+        var lines: [String] = []
+        for tag in ["oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter"] {
+            var rest = xml[...]
+            while let s = rest.range(of: "<\(tag)>"), let e = rest.range(of: "</\(tag)>", range: s.upperBound..<rest.endIndex) {
+                let v = unescape(rest[s.upperBound..<e.lowerBound])
+                var cur = ""
+                var chars = Array(v)[...]
+                while let ch = chars.first {
+                    chars = chars.dropFirst()
+                    if ch == "&", let code = chars.first {
+                        chars = chars.dropFirst()
+                        if code == "\"" { while let x = chars.first, x != "\"" { chars = chars.dropFirst() }; chars = chars.dropFirst(); continue }
+                        if "LCR".contains(code) { if !cur.isEmpty { lines.append(cur) }; cur = ""; continue }
+                        if code.isNumber { while let x = chars.first, x.isNumber { chars = chars.dropFirst() }; continue }
+                        if code == "&" { cur.append("&") }
+                        continue
+                    }
+                    cur.append(ch)
+                }
+                if !cur.isEmpty { lines.append(cur) }
+                rest = rest[e.upperBound...]
+            }
+        }
+        return lines
+    }
+}
