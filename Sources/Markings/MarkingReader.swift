@@ -112,7 +112,7 @@ public struct MarkingReader: Sendable {
                 acc.findings.append(MarkingFinding(.elementNotInspected, loc(prefix, "body"), "body could not be decoded"))
                 continue
             }
-            let lines = p.contentType.mediaSubtype == "html" ? HTMLText.lines(text) : text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let lines = p.contentType.mediaSubtype == "html" ? HTMLText.lines(text) : Self.lines(text)
             readFirstAndLast(lines, prefix: prefix, name: "body", own: true, acc: &acc)
         }
         let ownReadings = acc.readings[firstOwn...].filter(\.own)
@@ -150,7 +150,7 @@ public struct MarkingReader: Sendable {
                 elementClass = [elementClass, inner].compactMap { $0 }.max()
             } else if p.contentType.mediaType == "text" {
                 if let text = try? m.text(of: p).text {
-                    let lines = p.contentType.mediaSubtype == "html" ? HTMLText.lines(text) : text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                    let lines = p.contentType.mediaSubtype == "html" ? HTMLText.lines(text) : Self.lines(text)
                     readFirstAndLast(lines, prefix: elPrefix, name: nil, own: false, acc: &acc)
                 } else {
                     acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "text could not be decoded"))
@@ -168,6 +168,22 @@ public struct MarkingReader: Sendable {
             }
         }
         return ownClass
+    }
+
+    /// Splits text into lines at LF, dropping a CR before it. Works on scalars: in Swift
+    /// `"\r\n"` is one Character, so splitting a String on "\n" would miss CRLF lines.
+    static func lines(_ text: String) -> [String] {
+        var out: [String] = []
+        var cur = String.UnicodeScalarView()
+        for u in text.unicodeScalars {
+            if u == "\n" {
+                if cur.last == "\r" { cur.removeLast() }
+                out.append(String(cur)); cur = String.UnicodeScalarView()
+            } else { cur.append(u) }
+        }
+        if cur.last == "\r" { cur.removeLast() }
+        out.append(String(cur))
+        return out
     }
 
     func readFirstAndLast(_ lines: [String], prefix: String, name: String?, own: Bool, acc: inout Accumulator) {

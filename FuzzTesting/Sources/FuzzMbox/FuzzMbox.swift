@@ -3,12 +3,16 @@ import Glibc
 #endif
 import MailParsing
 
+/// glibc's memfd_create (not exported by the Swift Glibc module).
+@_silgen_name("memfd_create")
+func c_memfd_create(_ name: UnsafePointer<CChar>, _ flags: UInt32) -> Int32
+
 nonisolated(unsafe) var memfd: Int32 = -1
 
 /// Invariant: the mbox splitter never crashes or hangs, and never returns more bytes than it read.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzMbox(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    if memfd < 0 { memfd = memfd_create("pmark-fuzz", 0) }
+    if memfd < 0 { memfd = c_memfd_create("pmark-fuzz", 0) }
     ftruncate(memfd, 0)
     lseek(memfd, 0, SEEK_SET)
     var off = 0
