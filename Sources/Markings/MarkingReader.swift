@@ -106,14 +106,15 @@ public struct MarkingReader: Sendable {
         }
         // 4. body lines of the first text part (every alternative counts)
         let (bodyParts, elements) = partition(m)
-        for idx in bodyParts {
+        for (n, idx) in bodyParts.enumerated() {
             let p = m.parts[idx]
+            let bodyName = n == 0 ? "body" : "body(\(p.mimeType))"
             guard let text = try? m.text(of: p).text else {
-                acc.findings.append(MarkingFinding(.elementNotInspected, loc(prefix, "body"), "body could not be decoded"))
+                acc.findings.append(MarkingFinding(.elementNotInspected, loc(prefix, bodyName), "body could not be decoded"))
                 continue
             }
             let lines = p.contentType.mediaSubtype == "html" ? HTMLText.lines(text) : Self.lines(text)
-            readFirstAndLast(lines, prefix: prefix, name: "body", own: true, acc: &acc)
+            readFirstAndLast(lines, prefix: prefix, name: bodyName, own: true, acc: &acc)
         }
         let ownReadings = acc.readings[firstOwn...].filter(\.own)
         let ownClass = ownReadings.compactMap(\.marking?.classification).max()

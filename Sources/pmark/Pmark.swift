@@ -9,10 +9,10 @@ struct Pmark: ParsableCommand {
         discussion: """
         Exit codes:
           0   success
-          1   scan: at least one message could not be inspected (limit exceeded)
+          1   scan, check: a message could not be inspected (limit exceeded)
           64  usage error (bad arguments)
           74  input could not be read (I/O error)
         """,
-        subcommands: [Scan.self, Bench.self]
+        subcommands: [Scan.self, Check.self, Bench.self]
     )
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MailParsing
+import Markings
 
 /// Output format shared by commands.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -10,7 +11,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read mbox files, Maildirs, .eml trees, single files or '-' and report each message.",
-        discussion: "Each message is reported with its source, decoded subject, MIME structure and defects.")
+        discussion: "Each message is reported with its source, decoded subject, MIME structure defects, protective markings (every location read) and marking findings.")
 
     @Argument(help: "Files, directories or '-' for standard input.")
     var paths: [String]
@@ -23,14 +24,19 @@ struct Scan: ParsableCommand {
 
     func run() throws {
         let reader = ArchiveReader()
+        let markings = try MarkingReader()
+        var byClass: [String: Int] = [:]
+        var byFinding: [String: Int] = [:]
         var out = StandardOutput()
         var total = 0, failed = 0, defects = 0
         do {
             try reader.forEach(paths: paths) { raw in
                 total += 1
-                let record = ScanRecord.make(raw, redactSubject: redactSubjects)
+                let record = ScanRecord.make(raw, reader: markings, redactSubject: redactSubjects)
                 if record.error != nil { failed += 1 }
                 defects += record.defects.count
+                if let c = record.classification { byClass[c ?? "UNMARKED", default: 0] += 1 }
+                for f in Set((record.findings ?? []).map(\.id)) { byFinding[f, default: 0] += 1 }
                 switch format {
                 case .text: out.write(record.text)
                 case .jsonl, .json: out.write(record.jsonLine + "\n")
@@ -44,6 +50,8 @@ struct Scan: ParsableCommand {
         }
         if format == .text {
             out.write("\n\(total) message(s), \(failed) not inspected, \(defects) defect(s)\n")
+            if !byClass.isEmpty { out.write("by classification: " + byClass.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n") }
+            if !byFinding.isEmpty { out.write("messages with findings: " + byFinding.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n") }
         }
         out.flush()
         if failed > 0 { throw ExitCode(1) }

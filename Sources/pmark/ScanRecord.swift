@@ -1,10 +1,13 @@
 import Foundation
 import MailParsing
+import Markings
 
 /// What `pmark scan` reports for one message (the JSON schema is documented in the README).
 struct ScanRecord: Encodable {
     struct Defect: Encodable { var kind: String; var offset: Int; var part: String }
     struct ErrorInfo: Encodable { var kind: String; var limit: String?; var message: String }
+    struct Finding: Encodable { var id: String; var location: String; var detail: String }
+    struct Reading: Encodable { var location: String; var text: String; var marking: String? }
 
     var source: String
     var subject: String?
@@ -12,8 +15,34 @@ struct ScanRecord: Encodable {
     var parts: Int?
     var defects: [Defect] = []
     var error: ErrorInfo?
+    /// Effective classification (canonical), or null when unmarked; absent when not inspected.
+    var classification: String??
+    var endorsements: [String]?
+    var findings: [Finding]?
+    var readings: [Reading]?
+    var autoForward: [String]?
 
-    static func make(_ raw: RawMessage, redactSubject: Bool) -> ScanRecord {
+    enum CodingKeys: String, CodingKey {
+        case source, subject, structure, parts, defects, error, classification, endorsements, findings, readings
+        case autoForward = "auto_forward"
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(source, forKey: .source)
+        try c.encodeIfPresent(subject, forKey: .subject)
+        try c.encodeIfPresent(structure, forKey: .structure)
+        try c.encodeIfPresent(parts, forKey: .parts)
+        try c.encode(defects, forKey: .defects)
+        try c.encodeIfPresent(error, forKey: .error)
+        if let cls = classification { try c.encode(cls, forKey: .classification) }  // null when unmarked
+        try c.encodeIfPresent(endorsements, forKey: .endorsements)
+        try c.encodeIfPresent(findings, forKey: .findings)
+        try c.encodeIfPresent(readings, forKey: .readings)
+        try c.encodeIfPresent(autoForward, forKey: .autoForward)
+    }
+
+    static func make(_ raw: RawMessage, reader: MarkingReader, redactSubject: Bool) -> ScanRecord {
         var r = ScanRecord(source: raw.source.description)
         r.defects = raw.defects.map { Defect(kind: $0.kind.rawValue, offset: $0.byteOffset, part: "mbox") }
         if let e = raw.error { r.error = .init(e); return r }
@@ -23,6 +52,12 @@ struct ScanRecord: Encodable {
             r.structure = m.structureSummary
             r.parts = m.totalPartCount
             r.defects += collectDefects(m, prefix: "")
+            let mk = reader.read(m)
+            r.classification = .some(mk.classification?.name)
+            r.endorsements = mk.endorsements.map(\.name)
+            r.findings = mk.findings.map { Finding(id: $0.id.rawValue, location: $0.location, detail: $0.detail) }
+            r.readings = mk.readings.map { Reading(location: $0.location, text: $0.text, marking: $0.marking?.text) }
+            r.autoForward = mk.autoForwardSignals
         } catch let e as MailParseError {
             r.error = .init(e)
         } catch {
@@ -49,6 +84,13 @@ struct ScanRecord: Encodable {
         if let e = error { s += "  NOT INSPECTED: \(e.message)\n"; return s }
         s += "  subject:   \(subject.map { $0.isEmpty ? "(empty)" : $0 } ?? "(none)")\n"
         s += "  structure: \(structure ?? "")\n"
+        if let cls = classification {
+            let e = (endorsements ?? []).isEmpty ? "" : " // " + (endorsements ?? []).joined(separator: ", ")
+            s += "  marking:   \(cls ?? "UNMARKED")\(e)\n"
+            for r in readings ?? [] { s += "    read \(r.marking ?? "(does not parse)") at \(r.location)\n" }
+            for f in findings ?? [] { s += "  finding:   \(f.id) at \(f.location)" + (f.detail.isEmpty ? "" : " (\(f.detail))") + "\n" }
+            if let af = autoForward, !af.isEmpty { s += "  auto-forwarded: \(af.joined(separator: ", "))\n" }
+        }
         if !defects.isEmpty {
             s += "  defects:   " + defects.map { "\($0.kind)@\($0.offset)[\($0.part)]" }.joined(separator: ", ") + "\n"
         }
