@@ -9,5 +9,6 @@ let package = Package(
     targets: [
         .executableTarget(name: "FuzzMessage", dependencies: [.product(name: "MailParsing", package: "pmark")]),
         .executableTarget(name: "FuzzMbox", dependencies: [.product(name: "MailParsing", package: "pmark")]),
+        .executableTarget(name: "FuzzMarking", dependencies: [.product(name: "Markings", package: "pmark")]),
     ]
 )

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import MailParsing
+import Markings
 
 /// Runs the throughput benchmarks and prints each as a ratio to the raw read + memchr line
 /// split of the same file, measured in the same run (warm page cache, one core).
@@ -77,6 +78,18 @@ public struct BenchmarkRunner {
         return (bytes, messages, parts, failed)
     }
 
+    /// Markings: parse as above, then read every marking location and derive findings.
+    public static func markingsAll(_ path: String, reader: MarkingReader) throws -> (messages: Int, marked: Int) {
+        var messages = 0, marked = 0
+        let parser = MIMEParser()
+        try ArchiveReader().forEach(paths: [path]) { raw in
+            messages += 1
+            if raw.error == nil, let m = try? parser.parse(raw.bytes), reader.read(m).classification != nil { marked += 1 }
+            return true
+        }
+        return (messages, marked)
+    }
+
     func best(_ name: String, _ body: () throws -> (Int, Int)) rethrows -> Measurement {
         var bestT = Double.infinity
         var r = (0, 0)
@@ -125,7 +138,16 @@ public struct BenchmarkRunner {
             return (size, r.messages)
         }
         log("messages: \(summary.messages), MIME entities: \(summary.parts), not inspected: \(summary.notInspected)")
-        for m in [raw, parse] { log(Self.line(m, raw)) }
+        let reader = try MarkingReader()
+        var markedCount = 0
+        let markings = try best("markings (parse + all locations)") {
+            let r = try Self.markingsAll(archive, reader: reader)
+            markedCount = r.marked
+            return (size, r.messages)
+        }
+        log("marked messages: \(markedCount)")
+        for m in [raw, parse, markings] { log(Self.line(m, raw)) }
+        log(Self.line(markings, parse, baseName: "parse"))
         log("peak RSS \(Self.fixed(Self.peakRSSMiB(), 1)) MiB")
     }
 }

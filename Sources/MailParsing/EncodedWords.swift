@@ -83,6 +83,9 @@ public enum EncodedWords {
 
     struct Word { var charset: String; var decoded: [UInt8]?; var end: Int }
 
+    /// The longest encoded word accepted, in bytes.
+    static let maxWordLength = 1_000
+
     /// Parses `=?cs?E?text?=` at `start`; nil when the syntax does not form a word at all.
     static func parseWord(_ b: [UInt8], at start: Int) -> Word? {
         var i = start + 2
@@ -95,9 +98,13 @@ public enum EncodedWords {
         let textStart = i + 3
         // Find "?=" — encoded text may not contain spaces (RFC 2047 §5), but some mailers put
         // them in Q words; we accept them up to the end marker within the same header.
+        // RFC 2047 §2 caps an encoded word at 75 characters; real mailers exceed that, so
+        // accept up to `maxWordLength`. The cap also keeps decoding linear: without it, a
+        // header of many "=?x?q?" openers and no terminator would be rescanned from each one.
         var j = textStart
-        while j + 1 < b.count, !(b[j] == 0x3F && b[j + 1] == 0x3D) { j += 1 }
-        guard j + 1 < b.count else { return nil }
+        let limit = min(b.count, start + maxWordLength)
+        while j + 1 < limit, !(b[j] == 0x3F && b[j + 1] == 0x3D) { j += 1 }
+        guard j + 1 < limit else { return nil }
         let text = b[textStart..<j]
         let end = j + 2
         guard !charset.isEmpty else { return Word(charset: "", decoded: nil, end: end) }

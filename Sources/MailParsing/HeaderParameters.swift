@@ -140,10 +140,13 @@ public struct HeaderParameters: Sendable, Hashable {
     }
 
     /// The MIME type part of a Content-Type value (`text`), or "" when absent.
-    public var mediaType: String { value.split(separator: "/", maxSplits: 1).first.map(String.init) ?? "" }
+    public var mediaType: String {
+        guard let slash = value.firstIndex(of: "/") else { return value }
+        return String(value[..<slash])
+    }
     /// The subtype (`plain`), or "" when absent.
     public var mediaSubtype: String {
-        let p = value.split(separator: "/", maxSplits: 1)
-        return p.count == 2 ? String(p[1]) : ""
+        guard let slash = value.firstIndex(of: "/") else { return "" }
+        return String(value[value.index(after: slash)...])
     }
 }

@@ -9,7 +9,10 @@ public struct HeaderField: Sendable {
 
     /// Whether the field name equals `lowerName` (ASCII case-insensitive).
     @inlinable public func `is`(_ lowerName: String) -> Bool {
-        name.utf8.count == lowerName.utf8.count && name.lowercased() == lowerName
+        let a = name.utf8, b = lowerName.utf8
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) where ((x >= 0x41 && x <= 0x5A) ? x | 0x20 : x) != y { return false }
+        return true
     }
 
     /// The unfolded value: CR and LF removed, surrounding white space trimmed. Bytes that are
@@ -163,6 +166,30 @@ public final class Message: Sendable {
             throw MailParseError(.limitExceeded(.decodedBytes, limit: limits.maxDecodedBytes), byteOffset: part.bodyRange.lowerBound, partPath: part.path)
         }
         return DecodedBody(bytes: r.bytes, defects: r.defects)
+    }
+
+    /// The first `count` decoded bytes of a part, decoding only as much input as that needs
+    /// (for content sniffing: a ZIP signature, a PDF header).
+    public func decodedPrefix(of part: MIMEPart, count: Int) -> [UInt8] {
+        let raw = bytes[part.bodyRange]
+        switch part.transferEncoding {
+        case .base64:
+            // 4 significant characters give 3 bytes; white space does not count.
+            var need = (count + 2) / 3 * 4
+            var end = raw.startIndex
+            while end < raw.endIndex, need > 0 {
+                let c = raw[end]
+                if !(c == 0x0A || c == 0x0D || c == 0x20 || c == 0x09) { need -= 1 }
+                end += 1
+            }
+            return Array(TransferDecoding.base64(raw[raw.startIndex..<end]).bytes.prefix(count))
+        case .quotedPrintable:
+            return Array(TransferDecoding.quotedPrintable(raw.prefix(count * 3 + 8)).bytes.prefix(count))
+        case .uuencode:
+            return Array(TransferDecoding.uuencode(raw).bytes.prefix(count))
+        default:
+            return Array(raw.prefix(count))
+        }
     }
 
     /// A text part decoded to Unicode using its charset (US-ASCII when none is declared).

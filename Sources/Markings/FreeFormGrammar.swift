@@ -105,6 +105,15 @@ struct FreeFormGrammar {
         return (text, last)
     }
 
+    /// Whether token `i` is the first word of a non-parameterised endorsement (a cheap,
+    /// non-recursive check used to end a REL TO list: "REL TO NZL/ORCON", "… NZL, REL TO …").
+    func startsEndorsementWord(_ t: [Token], _ i: Int) -> Bool {
+        let w = t[i].text
+        if ["NZEO", "ORCON", "AUSTEO", "AGAO", "ACCOUNTABLE"].contains(w) { return true }
+        if (w == "REL" || w == "RELEASABLE"), i + 2 < t.count, t[i + 2].text == "TO" { return true }
+        return vocabulary.policyEndorsements.contains { $0.first == w } || vocabulary.codewords.contains(w)
+    }
+
     /// Any known endorsement at `i`.
     func endorsement(_ t: [Token], _ i: Int) -> (Endorsement, Int)? {
         guard i < t.count, t[i].kind == .word else { return nil }
@@ -120,12 +129,12 @@ struct FreeFormGrammar {
             while k < t.count {
                 if t[k].kind == .space || t[k].kind == .comma { k += 1; continue }
                 if t[k].kind == .slash, !codes.isEmpty, k + 1 < t.count, t[k + 1].kind == .word, t[k + 1].text.count == 3 || t[k + 1].text == "FVEY" {
-                    // "/AUS" continues a list only when followed by a trigraph
-                    if endorsement(t, k + 1) != nil { break }
+                    // "/AUS" continues a list only when followed by a trigraph, not an endorsement
+                    if startsEndorsementWord(t, k + 1) { break }
                     k += 1; continue
                 }
                 if t[k].kind == .word, (t[k].text.count == 3 && t[k].text.allSatisfy { $0.isLetter && $0.isASCII }) || t[k].text == "FVEY" {
-                    if endorsement(t, k) != nil && !codes.isEmpty { break }
+                    if startsEndorsementWord(t, k) && !codes.isEmpty { break }
                     codes.append(t[k].text); k += 1; lastGood = k; continue
                 }
                 break

@@ -1,57 +1,83 @@
-/// HTML to lines for the whole-line rule (spec §8): `head`, `title`, `style` and `script`
+/// HTML to text for the whole-line rule (spec §8): `head`, `title`, `style` and `script`
 /// are dropped; block elements end a line; entities are decoded (`&nbsp;` is a space).
+/// Works on UTF-8 bytes in one pass.
 enum HTMLText {
     static let blocks: Set<String> = ["p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "blockquote", "hr", "td", "th", "pre", "section", "article", "header", "footer"]
     static let dropped: Set<String> = ["head", "title", "style", "script"]
     static let entities: [String: String] = ["nbsp": " ", "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "ndash": "\u{2013}", "mdash": "\u{2014}", "shy": "\u{00AD}", "zwsp": "\u{200B}"]
 
+    /// The text as lines (all of them).
     static func lines(_ html: String) -> [String] {
-        var out = ""
-        var chars = Array(html.unicodeScalars)
+        let text = toText(html)
+        var out: [String] = []
+        var s = 0
+        for (i, b) in text.enumerated() where b == 0x0A {
+            out.append(String(decoding: text[s..<i], as: UTF8.self)); s = i + 1
+        }
+        out.append(String(decoding: text[s...], as: UTF8.self))
+        return out
+    }
+
+    /// The first and last non-empty lines only.
+    static func firstAndLastLines(_ html: String) -> [String] {
+        MarkingReader.firstAndLastLines(String(decoding: toText(html), as: UTF8.self))
+    }
+
+    static func toText(_ html: String) -> [UInt8] {
+        let u = Array(html.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count / 2)
         var i = 0
-        var dropUntil: String? = nil
-        while i < chars.count {
-            let c = chars[i]
-            if c == "<" {
-                var j = i + 1
-                while j < chars.count, chars[j] != ">" { j += 1 }
-                let tag = String(String.UnicodeScalarView(chars[(i + 1)..<min(j, chars.count)]))
-                var name = tag.lowercased().drop { $0 == "/" }.prefix { $0.isLetter || $0.isNumber }
-                if tag.hasPrefix("!--") {  // comment
+        var dropUntil: [UInt8]? = nil
+        @inline(__always) func lower(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b }
+        while i < u.count {
+            let c = u[i]
+            if c == 0x3C {  // <
+                if i + 3 < u.count, u[i + 1] == 0x21, u[i + 2] == 0x2D, u[i + 3] == 0x2D {  // <!--
                     var k = i + 4
-                    while k + 2 < chars.count, !(chars[k] == "-" && chars[k + 1] == "-" && chars[k + 2] == ">") { k += 1 }
+                    while k + 2 < u.count, !(u[k] == 0x2D && u[k + 1] == 0x2D && u[k + 2] == 0x3E) { k += 1 }
                     i = k + 3; continue
                 }
-                let closing = tag.hasPrefix("/")
-                if let d = dropUntil {
-                    if closing && String(name) == d { dropUntil = nil }
-                } else if dropped.contains(String(name)) && !closing && !tag.hasSuffix("/") {
-                    dropUntil = String(name)
-                } else if blocks.contains(String(name)) {
-                    out += "\n"
+                var j = i + 1
+                while j < u.count, u[j] != 0x3E { j += 1 }
+                if j == u.count {
+                    // No '>' anywhere after this '<': the rest is text. (Rescanning from every
+                    // later '<' would be quadratic.)
+                    if dropUntil == nil { out += u[i...].map { $0 == 0x0D ? 0x0A : $0 } }
+                    break
                 }
-                name = ""
+                let closing = i + 1 < u.count && u[i + 1] == 0x2F
+                var n = i + 1 + (closing ? 1 : 0)
+                var name: [UInt8] = []
+                while n < j, name.count < 12, (u[n] >= 0x41 && u[n] <= 0x5A) || (u[n] >= 0x61 && u[n] <= 0x7A) || (u[n] >= 0x30 && u[n] <= 0x39) { name.append(lower(u[n])); n += 1 }
+                let selfClosing = j > i && j - 1 < u.count && u[j - 1] == 0x2F
+                if let d = dropUntil {
+                    if closing && name == d { dropUntil = nil }
+                } else {
+                    let s = String(decoding: name, as: UTF8.self)
+                    if dropped.contains(s) && !closing && !selfClosing { dropUntil = name }
+                    else if blocks.contains(s) { out.append(0x0A) }
+                }
                 i = j + 1
                 continue
             }
             if dropUntil != nil { i += 1; continue }
-            if c == "&" {
+            if c == 0x26 {  // &
                 var j = i + 1
-                while j < chars.count, j - i < 10, chars[j] != ";", chars[j] != "&", chars[j] != "<" { j += 1 }
-                if j < chars.count, chars[j] == ";" {
-                    let ent = String(String.UnicodeScalarView(chars[(i + 1)..<j]))
-                    if let r = entities[ent.lowercased()] { out += r; i = j + 1; continue }
+                while j < u.count, j - i < 10, u[j] != 0x3B, u[j] != 0x26, u[j] != 0x3C { j += 1 }
+                if j < u.count, u[j] == 0x3B {
+                    let ent = String(decoding: u[(i + 1)..<j], as: UTF8.self)
+                    if let r = entities[ent.lowercased()] { out += Array(r.utf8); i = j + 1; continue }
                     if ent.hasPrefix("#") {
                         let num = ent.dropFirst()
                         let v = num.hasPrefix("x") || num.hasPrefix("X") ? UInt32(num.dropFirst(), radix: 16) : UInt32(num)
-                        if let v, let u = Unicode.Scalar(v) { out.unicodeScalars.append(u); i = j + 1; continue }
+                        if let v, let sc = Unicode.Scalar(v) { out += Array(String(Character(sc)).utf8); i = j + 1; continue }
                     }
                 }
             }
-            out.unicodeScalars.append(c == "\r" ? "\n" : c)
+            out.append(c == 0x0D ? 0x0A : c)
             i += 1
         }
-        chars.removeAll()
-        return out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return out
     }
 }

@@ -1,9 +1,15 @@
+import CPCRE2
 /// Reads markings from one piece of text according to the rules of its location.
 struct LocationReaders {
     let vocabulary: Vocabulary
     let grammar: FreeFormGrammar
     let epms: EPMSGrammar
     let candidates: PCRE2Pattern
+    /// The same pattern, caseless, for raw ASCII text (where the skeleton is just upper case).
+    let rawCandidates: PCRE2Pattern
+    /// Anchored variant for whole lines: a marking line starts (after decoration or a
+    /// `Classification:` label) with a candidate word, so prose lines are rejected here.
+    let lineCandidates: PCRE2Pattern
 
     /// One reading before a location name is attached.
     struct Found {
@@ -18,6 +24,10 @@ struct LocationReaders {
         grammar = FreeFormGrammar(vocabulary: vocabulary)
         epms = EPMSGrammar(vocabulary: vocabulary)
         candidates = try PCRE2Pattern(Self.candidatePattern(vocabulary))
+        rawCandidates = try PCRE2Pattern(Self.candidatePattern(vocabulary), options: PCRE2_CASELESS)
+        lineCandidates = try PCRE2Pattern(
+            "^[\\s*_#=~|<>\\[\\]()\"-]*(?:(?:SECURITY[ \\t]+)?CLASSIFICATION|PROTECTIVE[ \\t]+MARKING|MARKING)?[ \\t]*:?[\\s*_\\[]*"
+                + Self.candidatePattern(vocabulary), options: PCRE2_CASELESS)
     }
 
     /// A PCRE2 pattern, built from the vocabulary, matching any word that can start or make
@@ -31,11 +41,18 @@ struct LocationReaders {
             for ch in s { if "\\^$.|?*+()[]{}".contains(ch) { o.append("\\") }; o.append(ch) }
             return o
         }
-        for e in v.classifications { for sp in e.spellings { words.insert(sp.map(esc).joined(separator: "[ _-]*")) } }
-        for p in v.policyEndorsements { words.insert(p.map(esc).joined(separator: "[ _-]*")) }
+        for e in v.classifications { for sp in e.spellings { words.insert(sp.map(esc).joined(separator: "[ \\t_-]*")) } }
+        for p in v.policyEndorsements { words.insert(p.map(esc).joined(separator: "[ \\t_-]*")) }
         for c in v.codewords { words.insert(esc(c)) }
         let alts = words.sorted { $0.count > $1.count }.joined(separator: "|")
         return "(?<![A-Z0-9])(?:" + alts + ")"
+    }
+
+    /// A cheap first look at raw text: pure-ASCII text with no candidate word (caseless) cannot
+    /// hold a marking. Non-ASCII text always goes on to normalisation (confusables).
+    func rawMayContainMarking(_ text: String) -> Bool {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return true }
+        do { return try rawCandidates.firstMatch(in: text) != nil } catch { return true }
     }
 
     /// Whether the normalised text may contain a marking (fails closed: a PCRE2 limit error
@@ -108,6 +125,7 @@ struct LocationReaders {
     /// start (after reply prefixes) or the very end. Also used for file names (`subject: false`
     /// skips reply prefixes).
     func readSubjectLike(_ text: String, isSubject: Bool) -> [Found] {
+        guard rawMayContainMarking(text) else { return [] }
         let n = NormalizedText(text)
         guard mayContainMarking(n) else { return [] }
         var out: [Found] = []
@@ -135,20 +153,33 @@ struct LocationReaders {
                 _ = cr
             }
         } else { firstTok = t.count }
-        // 3. bare end: the leftmost word from which a marking runs to the end of the text
+        // 3. bare end: a marking that runs to the end of the text. Only a bounded number of
+        //    start positions are tried (classification words from the right, and up to three
+        //    words before each for leading endorsements), so this stays linear in the length.
         if startEnd < t.count {
             var endLimit = t.count
             while endLimit > 0, t[endLimit - 1].kind == .space || (t[endLimit - 1].kind == .punct && !(t[endLimit - 1].text == "]")) { endLimit -= 1 }
-            var k = max(startEnd, 0)
-            while k < endLimit {
-                if t[k].kind == .word, k == 0 || t[k - 1].kind != .word, !covered.contains(where: { $0.contains(t[k].start) }) {
-                    if let res = grammar.parse(t, from: k, accept: { upperTokens(n, t, $0) }), res.end >= endLimit, res.classificationTokens != nil {
-                        let r = t[res.start].start..<t[res.end - 1].end
-                        out.append(Found(text: n.plainString(r), marking: res.marking, obfuscated: n.obfuscated(in: r)))
-                        break
+            var starts: [Int] = []
+            var k = endLimit - 1
+            var classWords = 0
+            while k >= max(startEnd, 0), classWords < 4 {
+                if t[k].kind == .word, grammar.classification(t, k) != nil {
+                    classWords += 1
+                    var b = k, words = 0
+                    while b >= max(startEnd, 0), words <= 3 {
+                        if t[b].kind == .word { starts.append(b); words += 1 }
+                        b -= 1
                     }
                 }
-                k += 1
+                k -= 1
+            }
+            for k in Set(starts).sorted() where k == 0 || t[k - 1].kind != .word {
+                guard !covered.contains(where: { $0.contains(t[k].start) }) else { continue }
+                if let res = grammar.parse(t, from: k, accept: { upperTokens(n, t, $0) }), res.end >= endLimit, res.classificationTokens != nil {
+                    let r = t[res.start].start..<t[res.end - 1].end
+                    out.append(Found(text: n.plainString(r), marking: res.marking, obfuscated: n.obfuscated(in: r)))
+                    break
+                }
             }
         }
         return out
@@ -165,6 +196,9 @@ struct LocationReaders {
     /// A line that is, as a whole, a marking (spec §3.4): decoration (`**`, `==`, brackets) and
     /// a `Classification:` label are allowed around it. Case-insensitive.
     func readLine(_ line: String) -> Found? {
+        if line.utf8.allSatisfy({ $0 < 0x80 }) {
+            do { if try lineCandidates.firstMatch(in: line) == nil { return nil } } catch {}
+        }
         let n = NormalizedText(line)
         guard mayContainMarking(n) else { return nil }
         var s = 0, e = n.chars.count

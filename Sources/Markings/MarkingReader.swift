@@ -113,7 +113,7 @@ public struct MarkingReader: Sendable {
                 acc.findings.append(MarkingFinding(.elementNotInspected, loc(prefix, bodyName), "body could not be decoded"))
                 continue
             }
-            let lines = p.contentType.mediaSubtype == "html" ? HTMLText.lines(text) : Self.lines(text)
+            let lines = p.contentType.mediaSubtype == "html" ? HTMLText.firstAndLastLines(text) : Self.firstAndLastLines(text)
             readFirstAndLast(lines, prefix: prefix, name: bodyName, own: true, acc: &acc)
         }
         let ownReadings = acc.readings[firstOwn...].filter(\.own)
@@ -151,7 +151,7 @@ public struct MarkingReader: Sendable {
                 elementClass = [elementClass, inner].compactMap { $0 }.max()
             } else if p.contentType.mediaType == "text" {
                 if let text = try? m.text(of: p).text {
-                    let lines = p.contentType.mediaSubtype == "html" ? HTMLText.lines(text) : Self.lines(text)
+                    let lines = p.contentType.mediaSubtype == "html" ? HTMLText.firstAndLastLines(text) : Self.firstAndLastLines(text)
                     readFirstAndLast(lines, prefix: elPrefix, name: nil, own: false, acc: &acc)
                 } else {
                     acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "text could not be decoded"))
@@ -187,6 +187,37 @@ public struct MarkingReader: Sendable {
         return out
     }
 
+    /// Only the first and last non-empty lines (as a one- or two-element list), found by
+    /// scanning UTF-8 from both ends instead of splitting the whole text.
+    static func firstAndLastLines(_ text: String) -> [String] {
+        let u = Array(text.utf8)
+        func blank(_ r: Range<Int>) -> Bool { r.allSatisfy { u[$0] == 0x20 || u[$0] == 0x09 || u[$0] == 0x0D } }
+        var s = 0
+        var first: Range<Int>? = nil
+        while s < u.count {
+            var e = s
+            while e < u.count, u[e] != 0x0A { e += 1 }
+            if !blank(s..<e) { first = s..<e; break }
+            s = e + 1
+        }
+        guard let f = first else { return [] }
+        var e = u.count
+        var last: Range<Int>? = nil
+        while e > 0 {
+            var b = e
+            while b > 0, u[b - 1] != 0x0A { b -= 1 }
+            if !blank(b..<e) { last = b..<e; break }
+            e = b - 1
+        }
+        func str(_ r: Range<Int>) -> String {
+            var r = r
+            if r.upperBound > r.lowerBound, u[r.upperBound - 1] == 0x0D { r = r.lowerBound..<(r.upperBound - 1) }
+            return String(decoding: u[r], as: UTF8.self)
+        }
+        guard let l = last, l != f else { return [str(f)] }
+        return [str(f), str(l)]
+    }
+
     func readFirstAndLast(_ lines: [String], prefix: String, name: String?, own: Bool, acc: inout Accumulator) {
         let nonEmpty = lines.indices.filter { !lines[$0].trimmingCharacters().isEmpty }
         guard let first = nonEmpty.first, let last = nonEmpty.last else { return }
@@ -196,6 +227,8 @@ public struct MarkingReader: Sendable {
     }
 
     func readOfficeDocument(_ m: Message, _ p: MIMEPart, elPrefix: String, acc: inout Accumulator) {
+        // Sniff the ZIP signature before decoding the whole attachment.
+        guard OOXML.looksLikeOOXML(m.decodedPrefix(of: p, count: 8), filename: p.filename, mimeType: p.mimeType) else { return }
         guard let body = try? m.decodedBody(of: p) else {
             acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "attachment could not be decoded"))
             return

@@ -53,12 +53,22 @@ struct NormalizedText {
                 pendingInvisible = true
                 continue
             }
+            if v < 0x80 {
+                // ASCII fast path: no Unicode property lookups, no String allocation.
+                let b = UInt8(v == 0x09 ? 0x20 : v)
+                let up = (b >= 0x61 && b <= 0x7A) ? b - 0x20 : b
+                chars.append(Character(Unicode.Scalar(up)))
+                plain.append(Character(Unicode.Scalar(b)))
+                wasUpper.append(!(b >= 0x61 && b <= 0x7A))
+                obfuscated.append(pendingInvisible)
+                pendingInvisible = false
+                continue
+            }
             var c: Character
             var obf = false
             var upper = false
-            if v < 0x80 {
-                c = Character(u)
-                upper = v >= 0x41 && v <= 0x5A
+            if false {
+                c = " "
             } else if Self.spaces.contains(v) {
                 c = " "
             } else if Self.dashes.contains(v) {
@@ -96,7 +106,12 @@ struct Token: Equatable {
 }
 
 enum Tokenizer {
-    static func isWordChar(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "." || c == "'" || c == "&" }
+    static func isWordChar(_ c: Character) -> Bool {
+        if let a = c.asciiValue {
+            return (a >= 0x41 && a <= 0x5A) || (a >= 0x61 && a <= 0x7A) || (a >= 0x30 && a <= 0x39) || a == 0x2E || a == 0x27 || a == 0x26
+        }
+        return c.isLetter || c.isNumber
+    }
 
     /// Splits normalised text into words and separators. Runs of spaces, hyphens and
     /// underscores become one `space` token (they all separate words, spec §1).

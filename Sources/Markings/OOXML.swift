@@ -18,7 +18,7 @@ enum OOXML {
     static let propertyNames: Set<String> = ["classification", "securityclassification", "security classification", "protectivemarking", "protective marking"]
 
     static func looksLikeOOXML(_ bytes: [UInt8], filename: String?, mimeType: String) -> Bool {
-        guard bytes.count > 4, bytes[0] == 0x50, bytes[1] == 0x4B, bytes[2] == 0x03, bytes[3] == 0x04 else { return false }
+        guard bytes.count >= 4, bytes[0] == 0x50, bytes[1] == 0x4B, bytes[2] == 0x03, bytes[3] == 0x04 else { return false }
         let ext = filename.map { String($0.lowercased().split(separator: ".").last ?? "") } ?? ""
         return mimeType.contains("openxmlformats") || mimeType.contains("ms-word") || mimeType.contains("ms-excel")
             || ["docx", "docm", "dotx", "dotm", "xlsx", "xlsm", "xltx", "pptx", "pptm"].contains(ext)

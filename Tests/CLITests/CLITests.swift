@@ -44,6 +44,10 @@ struct CLITests {
         #expect(r.out.contains("structure: multipart/mixed(text/plain, message/rfc822{text/plain})"))
         #expect(r.out.contains("defects:   close-boundary-not-found"))
         #expect(r.out.contains("4 message(s), 0 not inspected"))
+        #expect(r.out.contains("marking:   SECRET // NZEO"))
+        #expect(r.out.contains("read SECRET//NZEO at attachment[1]/message:subject"))
+        #expect(r.out.contains("finding:   unmarked at message"))
+        #expect(r.out.contains("by classification: IN-CONFIDENCE 1, SECRET 1, UNCLASSIFIED 1, UNMARKED 1"))
     }
 
     @Test("scan --format jsonl prints one JSON object per message")
@@ -57,7 +61,12 @@ struct CLITests {
             #expect(obj["source"] is String)
             #expect(obj["structure"] is String)
             #expect(obj["defects"] is [Any])
+            #expect(obj.keys.contains("classification"))
+            #expect(obj["endorsements"] is [String])
+            for f in obj["findings"] as! [[String: Any]] { #expect(f["id"] is String && f["location"] is String) }
         }
+        let second = try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as! [String: Any]
+        #expect(second["classification"] is NSNull)  // unmarked is null, not absent
     }
 
     @Test("scan reads standard input")
@@ -108,5 +117,36 @@ struct CLITests {
         try FileManager.default.removeItem(atPath: path)
         _ = try run(["bench", "--archive", path, "--size-mb", "2", "--repeats", "1"])
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == first)
+    }
+
+    @Test("check reports the markings of one message, in text and JSON")
+    func check() throws {
+        let t = try run(["check", "Corpus/markings/attachment-name-under-marked.eml"])
+        #expect(t.code == 0)
+        #expect(t.out.contains("marking:   SECRET"))
+        #expect(t.out.contains("finding:   under-marked at attachment[1]"))
+        let j = try run(["check", "--format", "json", "Corpus/markings/header-gov-au-austeo.eml"])
+        let obj = try JSONSerialization.jsonObject(with: Data(j.out.utf8)) as! [String: Any]
+        #expect(obj["classification"] as? String == "SECRET")
+        #expect(obj["endorsements"] as? [String] == ["AUSTEO"])
+        #expect((obj["findings"] as! [[String: Any]]).map { $0["id"] as! String } == ["foreign-eyes-only"])
+    }
+
+    @Test("check reads extra marking headers when asked")
+    func checkExtraHeader() throws {
+        let msg = "X-Classification: RESTRICTED\nSubject: x\n\nhello\n"
+        #expect(try run(["check", "-"], stdin: msg).out.contains("marking:   UNMARKED"))
+        #expect(try run(["check", "--header", "X-Classification", "-"], stdin: msg).out.contains("marking:   RESTRICTED"))
+    }
+
+    @Test("check prints a result for every file in Corpus/")
+    func checkWholeCorpus() throws {
+        let files = try FileManager.default.subpathsOfDirectory(atPath: Self.root + "/Corpus").filter { $0.hasSuffix(".eml") || $0.hasSuffix(".mbox") }
+        #expect(files.count >= 30)
+        for f in files {
+            let r = try run(["check", "Corpus/" + f])
+            #expect(r.code == 0, "\(f)")
+            #expect(r.out.contains("marking:"), "\(f)")
+        }
     }
 }
