@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "pmark", targets: ["pmark"]),
         .library(name: "MailParsing", targets: ["MailParsing"]),
         .library(name: "Markings", targets: ["Markings"]),
+        .library(name: "OfficeDocuments", targets: ["OfficeDocuments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,12 +31,18 @@ let package = Package(
         .target(name: "MailParsing"),
         .target(
             name: "Markings",
-            dependencies: ["MailParsing", "CPCRE2", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        .target(name: "Benchmarking", dependencies: ["MailParsing", "Markings"]),
+            dependencies: ["MailParsing", "CPCRE2"]),
+        // Office Open XML reading (ZIPFoundation, Foundation) is kept out of Markings so the
+        // marking core stays Foundation-free, like MailParsing; it is injected through
+        // MarkingOptions.documents (MarkingOptions.standard() wires it in).
+        .target(
+            name: "OfficeDocuments",
+            dependencies: ["Markings", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "Benchmarking", dependencies: ["MailParsing", "Markings", "OfficeDocuments"]),
         .executableTarget(
             name: "pmark",
             dependencies: [
-                "MailParsing", "Markings", "Benchmarking",
+                "MailParsing", "Markings", "OfficeDocuments", "Benchmarking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
@@ -44,7 +51,7 @@ let package = Package(
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPCRE2", "CMagic", "CSQLite3"]),
         .testTarget(
             name: "MarkingsTests",
-            dependencies: ["Markings", "MailParsing", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: ["Markings", "MailParsing", "OfficeDocuments", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing"]),
     ]
 )

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import MailParsing
 import Markings
+import OfficeDocuments
 
 /// Runs the throughput benchmarks and prints each as a ratio to the raw read + memchr line
 /// split of the same file, measured in the same run (warm page cache, one core).
@@ -138,7 +139,7 @@ public struct BenchmarkRunner {
             return (size, r.messages)
         }
         log("messages: \(summary.messages), MIME entities: \(summary.parts), not inspected: \(summary.notInspected)")
-        let reader = try MarkingReader()
+        let reader = try MarkingReader(options: .standard())
         var markedCount = 0
         let markings = try best("markings (parse + all locations)") {
             let r = try Self.markingsAll(archive, reader: reader)

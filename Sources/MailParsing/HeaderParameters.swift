@@ -6,7 +6,18 @@
 /// (`name*=utf-8'en'%E2%82%AC`).
 public struct HeaderParameters: Sendable, Hashable {
     /// The leading token, lower-cased (`text/plain`, `attachment`).
-    public var value: String
+    public var value: String {
+        didSet { (mediaType, mediaSubtype) = Self.split(value) }
+    }
+    /// The MIME type part of a Content-Type value (`text`); the whole value when it has no `/`.
+    public private(set) var mediaType: String
+    /// The subtype (`plain`), or "" when absent.
+    public private(set) var mediaSubtype: String
+
+    static func split(_ v: String) -> (String, String) {
+        guard let slash = v.firstIndex(of: "/") else { return (v, "") }
+        return (String(v[..<slash]), String(v[v.index(after: slash)...]))
+    }
     /// Parameters by lower-cased name, after RFC 2231 reassembly and decoding.
     public var parameters: [String: String]
     /// Problems found while parsing.
@@ -16,6 +27,7 @@ public struct HeaderParameters: Sendable, Hashable {
         self.value = value
         self.parameters = parameters
         self.defects = defects
+        (mediaType, mediaSubtype) = Self.split(value)
     }
 
     /// Parses a header value (unfolded).
@@ -139,14 +151,5 @@ public struct HeaderParameters: Sendable, Hashable {
         return out
     }
 
-    /// The MIME type part of a Content-Type value (`text`), or "" when absent.
-    public var mediaType: String {
-        guard let slash = value.firstIndex(of: "/") else { return value }
-        return String(value[..<slash])
-    }
-    /// The subtype (`plain`), or "" when absent.
-    public var mediaSubtype: String {
-        guard let slash = value.firstIndex(of: "/") else { return "" }
-        return String(value[value.index(after: slash)...])
-    }
+
 }

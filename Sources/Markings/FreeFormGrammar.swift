@@ -14,6 +14,25 @@
 /// unknown endorsement or unlisted codeword and later raises `invalid-combination`.
 struct FreeFormGrammar {
     let vocabulary: Vocabulary
+    /// Classification spellings indexed by first word.
+    let classificationsByFirstWord: [String: [(words: [String], classification: Classification)]]
+    /// First words of every fixed endorsement phrase (P&P, NZEO, REL TO, …) and codewords.
+    let endorsementFirstWords: Set<String>
+
+    init(vocabulary: Vocabulary) {
+        self.vocabulary = vocabulary
+        var byFirst: [String: [(words: [String], classification: Classification)]] = [:]
+        for e in vocabulary.classifications {
+            for sp in e.spellings {
+                byFirst[sp[0], default: []].append((sp, Classification(rank: e.classification.rank, name: e.reportedAs ?? e.classification.name)))
+            }
+        }
+        classificationsByFirstWord = byFirst
+        var first: Set<String> = ["NZEO", "NEW", "ORCON", "ACCOUNTABLE", "AUSTEO", "AGAO", "REL", "RELEASABLE", "EMBARGOED", "TO"]
+        for p in vocabulary.policyEndorsements { first.insert(p[0]) }
+        first.formUnion(vocabulary.codewords)
+        endorsementFirstWords = first
+    }
 
     struct Result {
         var marking: Marking
@@ -43,12 +62,9 @@ struct FreeFormGrammar {
     /// The longest classification spelling at `i`: (entry index, end token).
     func classification(_ t: [Token], _ i: Int) -> (Classification, Int)? {
         var best: (Classification, Int)? = nil
-        for e in vocabulary.classifications {
-            for s in e.spellings {
-                if let end = match(t, i, s), end > (best?.1 ?? -1) {
-                    best = (Classification(rank: e.classification.rank, name: e.reportedAs ?? e.classification.name), end)
-                }
-            }
+        guard i < t.count, t[i].kind == .word else { return nil }
+        for (words, c) in classificationsByFirstWord[t[i].text] ?? [] {
+            if let end = match(t, i, words), end > (best?.1 ?? -1) { best = (c, end) }
         }
         // AU words in free text (body lines, file names): OFFICIAL[: ]SENSITIVE, OFFICIAL, PROTECTED.
         if best == nil {
@@ -117,6 +133,13 @@ struct FreeFormGrammar {
     /// Any known endorsement at `i`.
     func endorsement(_ t: [Token], _ i: Int) -> (Endorsement, Int)? {
         guard i < t.count, t[i].kind == .word else { return nil }
+        if !endorsementFirstWords.contains(t[i].text) {
+            // Only "<AGENCY> USE ONLY" can start with any word: look for USE within 3 words.
+            var k = i, words = 0
+            var found = false
+            while k < t.count, words < 4 { if t[k].kind == .word { if t[k].text == "USE" { found = true; break }; words += 1 }; k += 1 }
+            if !found { return nil }
+        }
         if let e = match(t, i, ["NZEO"]) ?? match(t, i, ["NEW", "ZEALAND", "EYES", "ONLY"]) { return (.nzeo, e) }
         if let e = match(t, i, ["ORCON"]) { return (.orcon, e) }
         if let e = match(t, i, ["ACCOUNTABLE", "MATERIAL"]) { return (.accountableMaterial, e) }

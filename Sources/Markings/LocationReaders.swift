@@ -58,8 +58,7 @@ struct LocationReaders {
     /// Whether the normalised text may contain a marking (fails closed: a PCRE2 limit error
     /// counts as "maybe", so the full grammar runs).
     func mayContainMarking(_ n: NormalizedText) -> Bool {
-        let s = String(n.chars)
-        do { return try candidates.firstMatch(in: s) != nil } catch { return true }
+        do { return try candidates.firstMatch(in: n.upperText) != nil } catch { return true }
     }
 
     static func isTrailingNoise(_ t: [Token], from: Int) -> Bool {
@@ -68,7 +67,7 @@ struct LocationReaders {
 
     // MARK: subject and file names
 
-    static let replyPrefixes: [[Character]] = ["RE", "FW", "FWD", "AW", "WG", "SV", "VS", "TR", "AUTOMATIC REPLY", "UNDELIVERABLE"].map { Array($0) }
+    static let replyPrefixes: [[Unicode.Scalar]] = ["RE", "FW", "FWD", "AW", "WG", "SV", "VS", "TR", "AUTOMATIC REPLY", "UNDELIVERABLE"].map { Array($0.unicodeScalars) }
 
     /// Index after any reply/forward prefixes and `[EXT]`-style tags at the start (spec §8).
     func skipReplyPrefixes(_ n: NormalizedText) -> Int {
@@ -79,17 +78,17 @@ struct LocationReaders {
         while progress {
             progress = false
             skipSpace()
-            for p in Self.replyPrefixes where i + p.count <= c.count && Array(c[i..<(i + p.count)]) == p {
+            for p in Self.replyPrefixes where i + p.count <= c.count && c[i..<(i + p.count)].elementsEqual(p) {
                 var j = i + p.count
                 // "RE[2]:" counters
-                if j < c.count, c[j] == "[" { var k = j + 1; while k < c.count, c[k].isNumber { k += 1 }; if k < c.count, c[k] == "]" { j = k + 1 } }
+                if j < c.count, c[j] == "[" { var k = j + 1; while k < c.count, c[k].value >= 0x30 && c[k].value <= 0x39 { k += 1 }; if k < c.count, c[k] == "]" { j = k + 1 } }
                 while j < c.count, c[j] == " " { j += 1 }
                 if j < c.count, c[j] == ":" { i = j + 1; progress = true; break }
             }
             if progress { continue }
             // a bracket tag at the start that is not a marking: [EXT], [External], [SPAM]
             if i < c.count, c[i] == "[", let close = c[i...].firstIndex(of: "]") {
-                let inner = NormalizedText(String(n.plain[(i + 1)..<close]))
+                let inner = NormalizedText(n.plainString((i + 1)..<close))
                 if !mayContainMarking(inner) { i = close + 1; progress = true }
             }
         }
@@ -108,7 +107,7 @@ struct LocationReaders {
             }
         }
         if upper == "SEEMAIL" || upper == "TRUSTED" { return nil }  // SEEMail routing hints, not classifications
-        let inner = NormalizedText(String(n.plain[r]))
+        let inner = NormalizedText(n.plainString(r))
         guard mayContainMarking(inner) else { return nil }
         let t = Tokenizer.tokens(inner)
         guard let first = t.firstIndex(where: { $0.kind == .word }) else { return nil }
@@ -127,7 +126,8 @@ struct LocationReaders {
     func readSubjectLike(_ text: String, isSubject: Bool) -> [Found] {
         guard rawMayContainMarking(text) else { return [] }
         let n = NormalizedText(text)
-        guard mayContainMarking(n) else { return [] }
+        // ASCII text already passed the caseless candidate check on the raw text.
+        if !text.utf8.allSatisfy({ $0 < 0x80 }) { guard mayContainMarking(n) else { return [] } }
         var out: [Found] = []
         var covered: [Range<Int>] = []
         // 1. brackets
@@ -197,12 +197,13 @@ struct LocationReaders {
     /// a `Classification:` label are allowed around it. Case-insensitive.
     func readLine(_ line: String) -> Found? {
         if line.utf8.allSatisfy({ $0 < 0x80 }) {
-            do { if try lineCandidates.firstMatch(in: line) == nil { return nil } } catch {}
+            do { if try lineCandidates.firstMatch(in: line) == nil { return nil } } catch {}  // a PCRE2 limit reads on (fail closed)
         }
+        let ascii = line.utf8.allSatisfy { $0 < 0x80 }
         let n = NormalizedText(line)
-        guard mayContainMarking(n) else { return nil }
+        if !ascii { guard mayContainMarking(n) else { return nil } }
         var s = 0, e = n.chars.count
-        let deco: Set<Character> = ["*", "_", "#", "=", "~", "|", "<", ">", " ", "[", "]", "(", ")", "-", "\""]
+        let deco: Set<Unicode.Scalar> = ["*", "_", "#", "=", "~", "|", "<", ">", " ", "[", "]", "(", ")", "-", "\""]
         while s < e, deco.contains(n.chars[s]) { s += 1 }
         while e > s, deco.contains(n.chars[e - 1]) || n.chars[e - 1] == "." { e -= 1 }
         guard s < e else { return nil }
@@ -229,11 +230,15 @@ struct LocationReaders {
     // MARK: X-Protective-Marking and other headers
 
     func readProtectiveMarkingHeader(_ value: String) -> Found {
-        let n = NormalizedText(value)
-        let plain = String(n.plain)
+        // Only non-ASCII values can hold confusables or invisible characters.
+        var plain = value, obf = false
+        if !value.utf8.allSatisfy({ $0 < 0x80 }) {
+            let n = NormalizedText(value)
+            plain = n.plainText; obf = n.anyObfuscated
+        }
         switch epms.parseHeader(plain) {
-        case .marking(let m): return Found(text: value, marking: m, obfuscated: n.anyObfuscated)
-        case .unparseable(let why): return Found(text: value, marking: nil, obfuscated: n.anyObfuscated, unparseableReason: why)
+        case .marking(let m): return Found(text: value, marking: m, obfuscated: obf)
+        case .unparseable(let why): return Found(text: value, marking: nil, obfuscated: obf, unparseableReason: why)
         }
     }
 

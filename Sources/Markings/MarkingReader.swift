@@ -7,9 +7,13 @@ public struct MarkingOptions: Sendable {
     public var extraHeaders: [String]
     /// Read Microsoft `msip_labels` headers, mapping label names through `vocabulary.labelMap`.
     public var readMSIPLabels: Bool
+    /// Reads properties and header/footer text of Office documents; nil means Office
+    /// documents are reported as `element-not-inspected`. `OfficeDocuments` provides one
+    /// (`MarkingOptions.standard()`).
+    public var documents: (any DocumentMarkingSource)?
 
-    public init(vocabulary: Vocabulary = .nz, extraHeaders: [String] = [], readMSIPLabels: Bool = false) {
-        self.vocabulary = vocabulary; self.extraHeaders = extraHeaders; self.readMSIPLabels = readMSIPLabels
+    public init(vocabulary: Vocabulary = .nz, extraHeaders: [String] = [], readMSIPLabels: Bool = false, documents: (any DocumentMarkingSource)? = nil) {
+        self.vocabulary = vocabulary; self.extraHeaders = extraHeaders; self.readMSIPLabels = readMSIPLabels; self.documents = documents
     }
 }
 
@@ -228,17 +232,20 @@ public struct MarkingReader: Sendable {
 
     func readOfficeDocument(_ m: Message, _ p: MIMEPart, elPrefix: String, acc: inout Accumulator) {
         // Sniff the ZIP signature before decoding the whole attachment.
-        guard OOXML.looksLikeOOXML(m.decodedPrefix(of: p, count: 8), filename: p.filename, mimeType: p.mimeType) else { return }
+        guard OOXMLDetection.looksLikeOOXML(m.decodedPrefix(of: p, count: 8), filename: p.filename, mimeType: p.mimeType) else { return }
+        guard let documents = options.documents else {
+            acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "no document reader configured for an Office document"))
+            return
+        }
         guard let body = try? m.decodedBody(of: p) else {
             acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "attachment could not be decoded"))
             return
         }
-        guard OOXML.looksLikeOOXML(body.bytes, filename: p.filename, mimeType: p.mimeType) else { return }
-        let c = OOXML.read(body.bytes)
+        let c = documents.read(body.bytes)
         if let why = c.notInspected { acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, why)) }
         for (name, value) in c.properties {
             let lower = name.lowercased()
-            if OOXML.propertyNames.contains(lower) {
+            if OOXMLDetection.propertyNames.contains(lower) {
                 let f = readers.readLine(value) ?? LocationReaders.Found(text: value, marking: nil, obfuscated: false, unparseableReason: "property value is not a marking")
                 record(f, at: elPrefix + ":property:" + name, own: false, into: &acc)
             } else if lower.hasPrefix("msip_label_") && lower.hasSuffix("_name") {

@@ -8,10 +8,11 @@
 ///   dropped. Each affected character is flagged so a marking read across it raises
 ///   `obfuscated-marking` while still being read at face value.
 struct NormalizedText {
-    /// Upper-cased skeleton characters.
-    var chars: [Character]
+    /// Upper-cased skeleton, one scalar per source character (scalars, not Characters: the
+    /// vocabulary is ASCII and grapheme breaking is the slow part of String processing).
+    var chars: [Unicode.Scalar]
     /// The same skeleton with its original case (for case-sensitive EPMS values).
-    var plain: [Character]
+    var plain: [Unicode.Scalar]
     /// Whether each skeleton character was upper case in the source (after mapping).
     var wasUpper: [Bool]
     /// Whether each skeleton character was a confusable, or adjacent to a dropped invisible.
@@ -24,7 +25,7 @@ struct NormalizedText {
 
     /// Confusable → Latin letter (subset of Unicode confusables.txt covering A–Z look-alikes in
     /// Cyrillic and Greek; fullwidth Latin is handled arithmetically).
-    static let confusables: [UInt32: Character] = [
+    static let confusables: [UInt32: Unicode.Scalar] = [
         // Cyrillic capitals
         0x0410: "A", 0x0412: "B", 0x0415: "E", 0x041A: "K", 0x041C: "M", 0x041D: "H", 0x041E: "O", 0x0420: "P",
         0x0421: "C", 0x0422: "T", 0x0423: "Y", 0x0425: "X", 0x0406: "I", 0x0405: "S", 0x0408: "J", 0x04C0: "I",
@@ -57,39 +58,36 @@ struct NormalizedText {
                 // ASCII fast path: no Unicode property lookups, no String allocation.
                 let b = UInt8(v == 0x09 ? 0x20 : v)
                 let up = (b >= 0x61 && b <= 0x7A) ? b - 0x20 : b
-                chars.append(Character(Unicode.Scalar(up)))
-                plain.append(Character(Unicode.Scalar(b)))
+                chars.append(Unicode.Scalar(up))
+                plain.append(Unicode.Scalar(b))
                 wasUpper.append(!(b >= 0x61 && b <= 0x7A))
                 obfuscated.append(pendingInvisible)
                 pendingInvisible = false
                 continue
             }
-            var c: Character
+            var c: Unicode.Scalar
             var obf = false
             var upper = false
-            if false {
-                c = " "
-            } else if Self.spaces.contains(v) {
+            if Self.spaces.contains(v) {
                 c = " "
             } else if Self.dashes.contains(v) {
                 c = "-"
             } else if let m = Self.confusables[v] {
                 c = m; obf = true
-                upper = m.isUppercase
+                upper = m.properties.isUppercase
             } else if (0xFF21...0xFF3A).contains(v) || (0xFF41...0xFF5A).contains(v) {
                 let base = v >= 0xFF41 ? v - 0xFF41 + 0x61 : v - 0xFF21 + 0x41
-                c = Character(Unicode.Scalar(base)!); obf = true
+                c = Unicode.Scalar(base)!; obf = true
                 upper = v <= 0xFF3A
             } else {
-                c = Character(u)
+                c = u
                 upper = u.properties.isUppercase
             }
-            if v == 0x09 { c = " " }
             if pendingInvisible { obf = true; pendingInvisible = false }
-            let up = c.uppercased()
-            chars.append(up.count == 1 ? Character(up) : c)
+            let up = c.properties.uppercaseMapping.unicodeScalars
+            chars.append(up.count == 1 ? up.first! : c)
             plain.append(c)
-            wasUpper.append(upper || !c.isLetter)
+            wasUpper.append(upper || !c.properties.isAlphabetic)
             obfuscated.append(obf)
         }
     }
@@ -106,11 +104,25 @@ struct Token: Equatable {
 }
 
 enum Tokenizer {
-    static func isWordChar(_ c: Character) -> Bool {
-        if let a = c.asciiValue {
+    static func isWordChar(_ c: Unicode.Scalar) -> Bool {
+        let a = c.value
+        if a < 0x80 {
             return (a >= 0x41 && a <= 0x5A) || (a >= 0x61 && a <= 0x7A) || (a >= 0x30 && a <= 0x39) || a == 0x2E || a == 0x27 || a == 0x26
         }
-        return c.isLetter || c.isNumber
+        return c.properties.isAlphabetic || c.properties.numericType != nil
+    }
+
+    static func string(_ s: ArraySlice<Unicode.Scalar>) -> String {
+        if s.allSatisfy({ $0.value < 0x80 }) {
+            // ASCII: write the bytes straight into the string's storage.
+            return String(unsafeUninitializedCapacity: s.count) { buf in
+                for (k, u) in s.enumerated() { buf[k] = UInt8(u.value) }
+                return s.count
+            }
+        }
+        var v = String.UnicodeScalarView()
+        v.append(contentsOf: s)
+        return String(v)
     }
 
     /// Splits normalised text into words and separators. Runs of spaces, hyphens and
@@ -127,8 +139,8 @@ enum Tokenizer {
                 // trailing dots are punctuation ("SECRET.")
                 var e = j
                 while e > i + 1, c[e - 1] == "." { e -= 1 }
-                out.append(Token(kind: .word, text: String(c[i..<e]), start: i, end: e))
-                if e < j { out.append(Token(kind: .punct, text: String(c[e..<j]), start: e, end: j)) }
+                out.append(Token(kind: .word, text: string(c[i..<e]), start: i, end: e))
+                if e < j { out.append(Token(kind: .punct, text: string(c[e..<j]), start: e, end: j)) }
                 i = j
                 continue
             }
@@ -136,7 +148,7 @@ enum Tokenizer {
             case " ", "-", "_":
                 var j = i
                 while j < c.count, c[j] == " " || c[j] == "-" || c[j] == "_" { j += 1 }
-                out.append(Token(kind: .space, text: String(c[i..<j]), start: i, end: j))
+                out.append(Token(kind: .space, text: string(c[i..<j]), start: i, end: j))
                 i = j
             case "/":
                 if i + 1 < c.count, c[i + 1] == "/" { out.append(Token(kind: .doubleSlash, text: "//", start: i, end: i + 2)); i += 2 }
@@ -144,7 +156,7 @@ enum Tokenizer {
             case ":": out.append(Token(kind: .colon, text: ":", start: i, end: i + 1)); i += 1
             case ",", ";": out.append(Token(kind: .comma, text: ",", start: i, end: i + 1)); i += 1
             case "=": out.append(Token(kind: .equals, text: "=", start: i, end: i + 1)); i += 1
-            default: out.append(Token(kind: .punct, text: String(ch), start: i, end: i + 1)); i += 1
+            default: out.append(Token(kind: .punct, text: String(Character(ch)), start: i, end: i + 1)); i += 1
             }
         }
         return out
@@ -155,6 +167,8 @@ extension NormalizedText {
     var anyObfuscated: Bool { obfuscated.contains(true) }
     func obfuscated(in r: Range<Int>) -> Bool { r.contains { obfuscated[$0] } }
     func allUpper(in r: Range<Int>) -> Bool { r.allSatisfy { wasUpper[$0] } }
-    func plainString(_ r: Range<Int>) -> String { String(plain[r]) }
-    func upperString(_ r: Range<Int>) -> String { String(chars[r]) }
+    func plainString(_ r: Range<Int>) -> String { Tokenizer.string(plain[r]) }
+    func upperString(_ r: Range<Int>) -> String { Tokenizer.string(chars[r]) }
+    var upperText: String { Tokenizer.string(chars[...]) }
+    var plainText: String { Tokenizer.string(plain[...]) }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MailParsing
 import Markings
+import OfficeDocuments
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +22,7 @@ struct Check: ParsableCommand {
     var extraHeaders: [String] = []
 
     func run() throws {
-        let markings = try MarkingReader(options: MarkingOptions(extraHeaders: extraHeaders))
+        let markings = try MarkingReader(options: .standard(extraHeaders: extraHeaders))
         var records: [ScanRecord] = []
         do {
             try ArchiveReader().forEach(paths: [file]) { raw in

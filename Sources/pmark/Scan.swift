@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MailParsing
 import Markings
+import OfficeDocuments
 
 /// Output format shared by commands.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -24,7 +25,7 @@ struct Scan: ParsableCommand {
 
     func run() throws {
         let reader = ArchiveReader()
-        let markings = try MarkingReader()
+        let markings = try MarkingReader(options: .standard())
         var byClass: [String: Int] = [:]
         var byFinding: [String: Int] = [:]
         var out = StandardOutput()

@@ -1,5 +1,6 @@
 import Testing
 @testable import Markings
+import OfficeDocuments
 
 @Suite("Markings in body lines (spec §3.4)")
 struct BodyMarkingTests {
@@ -147,7 +148,7 @@ struct HeaderMarkingTests {
     func extraHeaders() throws {
         let msg = makeMessage(subject: "x", headers: ["X-Classification: SECRET"])
         try MarkingCase("off", msg, nil, findings: ["unmarked"]).check()
-        let reader = try MarkingReader(options: MarkingOptions(extraHeaders: ["X-Classification"]))
+        let reader = try MarkingReader(options: .standard(extraHeaders: ["X-Classification"]))
         try MarkingCase("on", msg, "SECRET").check(reader: reader)
         #expect(try read(msg, reader: reader).readings.map(\.location) == ["header:X-Classification"])
     }
@@ -156,7 +157,7 @@ struct HeaderMarkingTests {
     func msipLabels() throws {
         var v = Vocabulary.nz
         v.labelMap = ["Agency Restricted": "RESTRICTED"]
-        let reader = try MarkingReader(options: MarkingOptions(vocabulary: v, readMSIPLabels: true))
+        let reader = try MarkingReader(options: .standard(vocabulary: v, readMSIPLabels: true))
         let msg = makeMessage(subject: "x", headers: ["msip_labels: MSIP_Label_1234_Enabled=true; MSIP_Label_1234_Name=Agency Restricted; MSIP_Label_1234_SiteId=x"])
         try MarkingCase("mapped", msg, "RESTRICTED").check(reader: reader)
     }

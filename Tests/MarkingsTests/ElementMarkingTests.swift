@@ -160,10 +160,17 @@ struct ElementMarkingTests {
     func msipProperty() throws {
         var v = Vocabulary.nz
         v.labelMap = ["Agency Secret": "SECRET"]
-        let reader = try MarkingReader(options: MarkingOptions(vocabulary: v))
+        let reader = try MarkingReader(options: .standard(vocabulary: v))
         let doc = try makeDocx(customProperties: [("MSIP_Label_0f1e2d3c_Name", "Agency Secret")])
         let r = try read(withAttachment(subject: "[SECRET] x", type: "application/octet-stream", filename: "a.docx", content: doc), reader: reader)
         #expect(r.readings.map(\.location).contains("attachment[1]:property:MSIP_Label_0f1e2d3c_Name"))
+    }
+
+    @Test("without a document reader an Office document is not inspected (fail closed), never skipped")
+    func noDocumentReader() throws {
+        let doc = try makeDocx(customProperties: [("Classification", "SECRET")])
+        let r = try read(withAttachment(subject: "[SECRET] x", type: "application/octet-stream", filename: "a.docx", content: doc), reader: try MarkingReader())
+        #expect(r.findingIDs == ["element-not-inspected"])
     }
 
     @Test("a document that claims to be OOXML but is a broken ZIP is not inspected (fail closed)")

@@ -1,5 +1,6 @@
 import Testing
 @testable import Markings
+import OfficeDocuments
 
 @Suite("Markings in the subject (spec §3.3)")
 struct SubjectMarkingTests {
@@ -178,7 +179,7 @@ struct SubjectMarkingTests {
     func listedCodeword() throws {
         var v = Vocabulary.nz
         v.codewords = ["CODEWORD"]
-        let reader = try MarkingReader(options: MarkingOptions(vocabulary: v))
+        let reader = try MarkingReader(options: .standard(vocabulary: v))
         try MarkingCase.subject("listed", "TOP SECRET//CODEWORD//ORCON", "TOP SECRET", ["ACCOUNTABLE MATERIAL", "CODEWORD", "ORCON"]).check(reader: reader)
     }
 

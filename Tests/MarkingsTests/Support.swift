@@ -1,8 +1,9 @@
 import Foundation
 @testable import MailParsing
 @testable import Markings
+import OfficeDocuments
 
-let sharedReader = try! MarkingReader()
+let sharedReader = try! MarkingReader(options: .standard())
 
 /// Builds a message: extra header lines, an optional subject, a plain-text body.
 func makeMessage(subject: String? = nil, headers: [String] = [], body: String = "Hello.\n") -> String {

@@ -1,9 +1,25 @@
 import Foundation
+import Markings
 import ZIPFoundation
 
-/// Office Open XML documents (spec §8 "Office documents"): custom properties
-/// (`docProps/custom.xml`) and header/footer text (Word `word/header*.xml`/`footer*.xml`,
-/// Excel `xl/worksheets/sheet*.xml` header/footer elements).
+/// Office Open XML documents (spec §8 "Office documents").
+/// The OOXML implementation of ``DocumentMarkingSource``: `docProps/custom.xml` properties,
+/// Word `word/header*.xml`/`footer*.xml` paragraphs and Excel header/footer elements.
+public struct OOXMLReader: DocumentMarkingSource {
+    public init() {}
+    public func read(_ bytes: [UInt8]) -> DocumentText {
+        let c = OOXML.read(bytes)
+        return DocumentText(properties: c.properties, headerFooterLines: c.headerFooterLines, notInspected: c.notInspected)
+    }
+}
+
+extension MarkingOptions {
+    /// The options pmark uses: the built-in vocabulary and the OOXML document reader.
+    public static func standard(vocabulary: Vocabulary = .nz, extraHeaders: [String] = [], readMSIPLabels: Bool = false) -> MarkingOptions {
+        MarkingOptions(vocabulary: vocabulary, extraHeaders: extraHeaders, readMSIPLabels: readMSIPLabels, documents: OOXMLReader())
+    }
+}
+
 enum OOXML {
     /// The largest XML part read from a document: bounded so a decompression bomb inside a
     /// document cannot exhaust memory (issue 5 adds archive-wide limits).
@@ -13,15 +29,6 @@ enum OOXML {
         var properties: [(name: String, value: String)] = []
         var headerFooterLines: [String] = []
         var notInspected: String? = nil
-    }
-
-    static let propertyNames: Set<String> = ["classification", "securityclassification", "security classification", "protectivemarking", "protective marking"]
-
-    static func looksLikeOOXML(_ bytes: [UInt8], filename: String?, mimeType: String) -> Bool {
-        guard bytes.count >= 4, bytes[0] == 0x50, bytes[1] == 0x4B, bytes[2] == 0x03, bytes[3] == 0x04 else { return false }
-        let ext = filename.map { String($0.lowercased().split(separator: ".").last ?? "") } ?? ""
-        return mimeType.contains("openxmlformats") || mimeType.contains("ms-word") || mimeType.contains("ms-excel")
-            || ["docx", "docm", "dotx", "dotm", "xlsx", "xlsm", "xltx", "pptx", "pptm"].contains(ext)
     }
 
     static func read(_ bytes: [UInt8]) -> Content {
@@ -90,7 +97,7 @@ enum OOXML {
                 text += unescape(rest[rest.index(after: gt)..<close.lowerBound])
                 rest = rest[close.upperBound...]
             }
-            if !text.trimmingCharacters().isEmpty { lines.append(text) }
+            if !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { lines.append(text) }
         }
         return lines
     }
