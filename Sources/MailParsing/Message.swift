@@ -18,10 +18,22 @@ public struct HeaderField: Sendable {
     /// The unfolded value: CR and LF removed, surrounding white space trimmed. Bytes that are
     /// not UTF-8 are read as Latin-1; encoded words are **not** decoded (see ``decodedValue``).
     public var value: String {
-        var out = [UInt8]()
-        out.reserveCapacity(rawValue.count)
-        for b in rawValue where b != 0x0D && b != 0x0A { out.append(b) }
-        return (String(validating: out, as: UTF8.self) ?? Charset.latin1(out)).trimmingASCIIWhitespace()
+        // Trim on bytes first (one copy), then unfold only when the value is folded.
+        var s = rawValue.startIndex, e = rawValue.endIndex
+        @inline(__always) func ws(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+        while s < e, ws(rawValue[s]) { s += 1 }
+        while e > s, ws(rawValue[e - 1]) { e -= 1 }
+        let trimmed = rawValue[s..<e]
+        let bytes: ArraySlice<UInt8>
+        if trimmed.contains(0x0A) || trimmed.contains(0x0D) {
+            var out = [UInt8]()
+            out.reserveCapacity(trimmed.count)
+            for b in trimmed where b != 0x0D && b != 0x0A { out.append(b) }
+            bytes = out[...]
+        } else {
+            bytes = trimmed
+        }
+        return String(validating: bytes, as: UTF8.self) ?? Charset.latin1(bytes)
     }
 
     /// The unfolded value with RFC 2047 encoded words decoded (for unstructured fields).

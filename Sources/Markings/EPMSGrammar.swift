@@ -18,16 +18,23 @@ struct EPMSGrammar {
     /// Splits on commas that are not escaped (`\,`), unescaping `\,` and `\\`.
     static func fields(_ s: String) -> [String] {
         var out: [String] = []
-        var cur = ""
+        var cur: [UInt8] = []
         var esc = false
-        for ch in s {
-            if esc { cur.append(ch); esc = false; continue }
-            if ch == "\\" { esc = true; continue }
-            if ch == "," { out.append(cur.trimmingCharacters()); cur = ""; continue }
-            cur.append(ch)
+        func flush() {
+            var a = 0, b = cur.count
+            while a < b, cur[a] == 0x20 || cur[a] == 0x09 { a += 1 }
+            while b > a, cur[b - 1] == 0x20 || cur[b - 1] == 0x09 { b -= 1 }
+            if a < b { out.append(String(decoding: cur[a..<b], as: UTF8.self)) }
+            cur.removeAll(keepingCapacity: true)
         }
-        out.append(cur.trimmingCharacters())
-        return out.filter { !$0.isEmpty }
+        for c in s.utf8 {
+            if esc { cur.append(c); esc = false; continue }
+            if c == 0x5C { esc = true; continue }      // backslash escapes "," and "\\"
+            if c == 0x2C { flush(); continue }         // ","
+            cur.append(c)
+        }
+        flush()
+        return out
     }
 
     /// Rejoins `OFFICIAL:` + ` Sensitive` that a naive comma split would not break, but a space

@@ -24,7 +24,11 @@ enum HTMLText {
     }
 
     static func toText(_ html: String) -> [UInt8] {
-        let u = Array(html.utf8)
+        var html = html
+        return html.withUTF8 { toText(bytes: $0) }
+    }
+
+    static func toText(bytes u: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(u.count / 2)
         var i = 0
@@ -43,7 +47,7 @@ enum HTMLText {
                 if j == u.count {
                     // No '>' anywhere after this '<': the rest is text. (Rescanning from every
                     // later '<' would be quadratic.)
-                    if dropUntil == nil { out += u[i...].map { $0 == 0x0D ? 0x0A : $0 } }
+                    if dropUntil == nil { for b in u[i...] { out.append(b == 0x0D ? 0x0A : b) } }
                     break
                 }
                 let closing = i + 1 < u.count && u[i + 1] == 0x2F
