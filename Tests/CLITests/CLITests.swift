@@ -43,11 +43,13 @@ struct CLITests {
         #expect(r.out.contains("subject:   Question about the café licence"))
         #expect(r.out.contains("structure: multipart/mixed(text/plain, message/rfc822{text/plain})"))
         #expect(r.out.contains("defects:   close-boundary-not-found"))
-        #expect(r.out.contains("4 message(s), 0 not inspected"))
+        #expect(r.out.contains("6 message(s), 0 not inspected"))
         #expect(r.out.contains("marking:   SECRET // NZEO"))
         #expect(r.out.contains("read SECRET//NZEO at attachment[1]/message:subject"))
         #expect(r.out.contains("finding:   unmarked at message"))
-        #expect(r.out.contains("by classification: IN-CONFIDENCE 1, SECRET 1, UNCLASSIFIED 1, UNMARKED 1"))
+        #expect(r.out.contains("by classification: IN-CONFIDENCE 1, SECRET 3, UNCLASSIFIED 1, UNMARKED 1"))
+        #expect(r.out.contains("finding:   under-marked at attachment[1]"))
+        #expect(r.out.contains("finding:   foreign-eyes-only at header:X-Protective-Marking"))
     }
 
     @Test("scan --format jsonl prints one JSON object per message")
@@ -55,7 +57,7 @@ struct CLITests {
         let r = try run(["scan", "--format", "jsonl", "Corpus/sample/sample.mbox"])
         #expect(r.code == 0)
         let lines = r.out.split(separator: "\n")
-        #expect(lines.count == 4)
+        #expect(lines.count == 6)
         for l in lines {
             let obj = try JSONSerialization.jsonObject(with: Data(l.utf8)) as! [String: Any]
             #expect(obj["source"] is String)
