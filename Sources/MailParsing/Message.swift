@@ -206,8 +206,10 @@ public final class Message: Sendable {
 
     /// A text part decoded to Unicode using its charset (US-ASCII when none is declared).
     public func text(of part: MIMEPart) throws -> (text: String, defects: [MailDefect.Kind]) {
-        let body = try decodedBody(of: part)
-        let d = Charset.decode(body.bytes, charset: part.charset)
+        // Identity encodings: convert straight from the message bytes (no intermediate copy).
+        let body = part.transferEncoding.isIdentity ? DecodedBody(bytes: [], defects: []) : try decodedBody(of: part)
+        let d = part.transferEncoding.isIdentity ? Charset.decode(bytes[part.bodyRange], charset: part.charset)
+                                                 : Charset.decode(body.bytes, charset: part.charset)
         var defects = body.defects
         if d.unknownCharset { defects.append(.unknownCharset) }
         if d.invalidData && part.charset != nil && !d.unknownCharset { defects.append(.invalidCharsetData) }

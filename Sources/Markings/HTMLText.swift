@@ -20,7 +20,7 @@ enum HTMLText {
 
     /// The first and last non-empty lines only.
     static func firstAndLastLines(_ html: String) -> [String] {
-        MarkingReader.firstAndLastLines(String(decoding: toText(html), as: UTF8.self))
+        toText(html).withUnsafeBufferPointer { MarkingReader.firstAndLastLines(bytes: $0) }
     }
 
     static func toText(_ html: String) -> [UInt8] {
@@ -66,6 +66,14 @@ enum HTMLText {
                 continue
             }
             if dropUntil != nil { i += 1; continue }
+            if c != 0x26 && c != 0x0D {
+                // Copy the run of plain text up to the next '<', '&' or CR in one go.
+                var e = i + 1
+                while e < u.count, u[e] != 0x3C, u[e] != 0x26, u[e] != 0x0D { e += 1 }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: u[i..<e]))
+                i = e
+                continue
+            }
             if c == 0x26 {  // &
                 var j = i + 1
                 while j < u.count, j - i < 10, u[j] != 0x3B, u[j] != 0x26, u[j] != 0x3C { j += 1 }

@@ -161,8 +161,7 @@ public struct MarkingReader: Sendable {
                     acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "text could not be decoded"))
                 }
             } else if !p.isMultipart {
-                let declared = p.mimeType
-                if declared.contains("openxmlformats") || declared.contains("ms-word") || declared.contains("ms-excel") || (p.filename.map { ["docx", "docm", "dotx", "xlsx", "xlsm", "pptx", "pptm"].contains(String($0.lowercased().split(separator: ".").last ?? "")) } ?? false) || declared == "application/octet-stream" || declared == "application/zip" {
+                if OOXMLDetection.mayBeOffice(filename: p.filename, mimeType: p.mimeType) {
                     readOfficeDocument(m, p, elPrefix: elPrefix, acc: &acc)
                 }
             }
@@ -194,7 +193,11 @@ public struct MarkingReader: Sendable {
     /// Only the first and last non-empty lines (as a one- or two-element list), found by
     /// scanning UTF-8 from both ends instead of splitting the whole text.
     static func firstAndLastLines(_ text: String) -> [String] {
-        let u = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { firstAndLastLines(bytes: $0) }
+    }
+
+    static func firstAndLastLines(bytes u: UnsafeBufferPointer<UInt8>) -> [String] {
         func blank(_ r: Range<Int>) -> Bool { r.allSatisfy { u[$0] == 0x20 || u[$0] == 0x09 || u[$0] == 0x0D } }
         var s = 0
         var first: Range<Int>? = nil
@@ -216,7 +219,7 @@ public struct MarkingReader: Sendable {
         func str(_ r: Range<Int>) -> String {
             var r = r
             if r.upperBound > r.lowerBound, u[r.upperBound - 1] == 0x0D { r = r.lowerBound..<(r.upperBound - 1) }
-            return String(decoding: u[r], as: UTF8.self)
+            return String(decoding: UnsafeBufferPointer(rebasing: u[r]), as: UTF8.self)
         }
         guard let l = last, l != f else { return [str(f)] }
         return [str(f), str(l)]

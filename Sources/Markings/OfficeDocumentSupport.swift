@@ -34,7 +34,16 @@ public enum OOXMLDetection {
     }
 
     public static func isOfficeType(filename: String?, mimeType: String) -> Bool {
-        let ext = filename.map { String($0.lowercased().split(separator: ".").last ?? "") } ?? ""
-        return mimeType.contains("openxmlformats") || mimeType.contains("ms-word") || mimeType.contains("ms-excel") || extensions.contains(ext)
+        if mimeType.hasPrefix("application/vnd.openxmlformats") || mimeType.hasPrefix("application/vnd.ms-word")
+            || mimeType.hasPrefix("application/vnd.ms-excel") || mimeType.hasPrefix("application/vnd.ms-powerpoint") { return true }
+        guard let f = filename, let dot = f.lastIndex(of: ".") else { return false }
+        return extensions.contains(f[f.index(after: dot)...].lowercased())
+    }
+
+    /// Whether a part may be an Office document worth sniffing: an Office type or extension, or
+    /// a generic container type (`application/octet-stream`, `application/zip`).
+    public static func mayBeOffice(filename: String?, mimeType: String) -> Bool {
+        mimeType == "application/octet-stream" || mimeType == "application/zip" || mimeType == "application/x-zip-compressed"
+            || isOfficeType(filename: filename, mimeType: mimeType)
     }
 }
