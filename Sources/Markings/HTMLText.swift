@@ -4,6 +4,8 @@
 enum HTMLText {
     static let blocks: Set<String> = ["p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "blockquote", "hr", "td", "th", "pre", "section", "article", "header", "footer"]
     static let dropped: Set<String> = ["head", "title", "style", "script"]
+    static let blockNames: [[UInt8]] = blocks.map { Array($0.utf8) }
+    static let droppedNames: [[UInt8]] = dropped.map { Array($0.utf8) }
     static let entities: [String: String] = ["nbsp": " ", "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "ndash": "\u{2013}", "mdash": "\u{2014}", "shy": "\u{00AD}", "zwsp": "\u{200B}"]
 
     /// The text as lines (all of them).
@@ -58,9 +60,9 @@ enum HTMLText {
                 if let d = dropUntil {
                     if closing && name == d { dropUntil = nil }
                 } else {
-                    let s = String(decoding: name, as: UTF8.self)
-                    if dropped.contains(s) && !closing && !selfClosing { dropUntil = name }
-                    else if blocks.contains(s) { out.append(0x0A) }
+                    // Byte comparisons against small tables: no String or hashing per tag.
+                    if !closing && !selfClosing && droppedNames.contains(name) { dropUntil = name }
+                    else if !name.isEmpty && name.count <= 10 && blockNames.contains(name) { out.append(0x0A) }
                 }
                 i = j + 1
                 continue

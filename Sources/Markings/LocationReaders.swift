@@ -96,7 +96,7 @@ struct LocationReaders {
     }
 
     /// The inside of a bracket: a marking, unparseable, or not a marking at all (nil).
-    func readBracket(_ n: NormalizedText, _ r: Range<Int>) -> Found? {
+    func readBracket(_ n: NormalizedText, _ r: Range<Int>, tokens all: [Token]) -> Found? {
         let upper = n.upperString(r).trimmingCharacters()
         let plain = n.plainString(r).trimmingCharacters()
         let obf = n.obfuscated(in: r)
@@ -107,9 +107,14 @@ struct LocationReaders {
             }
         }
         if upper == "SEEMAIL" || upper == "TRUSTED" { return nil }  // SEEMail routing hints, not classifications
-        let inner = NormalizedText(n.plainString(r))
-        guard mayContainMarking(inner) else { return nil }
-        let t = Tokenizer.tokens(inner)
+        // The bracket's tokens are a slice of the whole text's tokens (no second normalisation).
+        // Tokens are sorted by position: binary-search the first one in the bracket (linear
+        // overall even for a subject made of thousands of brackets).
+        var lo = 0, hi = all.count
+        while lo < hi { let mid = (lo + hi) / 2; if all[mid].start < r.lowerBound { lo = mid + 1 } else { hi = mid } }
+        var e = lo
+        while e < all.count, all[e].end <= r.upperBound { e += 1 }
+        let t = Array(all[lo..<e])
         guard let first = t.firstIndex(where: { $0.kind == .word }) else { return nil }
         if let res = grammar.parse(t, from: 0), Self.isTrailingNoise(t, from: res.end) {
             return Found(text: plain, marking: res.marking, obfuscated: obf)
@@ -130,11 +135,12 @@ struct LocationReaders {
         if !text.utf8.allSatisfy({ $0 < 0x80 }) { guard mayContainMarking(n) else { return [] } }
         var out: [Found] = []
         var covered: [Range<Int>] = []
+        let t = Tokenizer.tokens(n)
         // 1. brackets
         var i = 0
         while i < n.chars.count {
             if n.chars[i] == "[", let close = n.chars[(i + 1)...].firstIndex(where: { $0 == "]" || $0 == "[" }), n.chars[close] == "]" {
-                if let f = readBracket(n, (i + 1)..<close) { out.append(f); covered.append(i..<(close + 1)) }
+                if let f = readBracket(n, (i + 1)..<close, tokens: t) { out.append(f); covered.append(i..<(close + 1)) }
                 i = close + 1
                 continue
             }
@@ -142,7 +148,6 @@ struct LocationReaders {
         }
         // 2. bare start
         let startChar = isSubject ? skipReplyPrefixes(n) : 0
-        let t = Tokenizer.tokens(n)
         var firstTok = t.firstIndex { $0.start >= startChar && $0.kind != .space } ?? t.count
         var startEnd = -1
         if firstTok < t.count, t[firstTok].kind == .word, !covered.contains(where: { $0.contains(t[firstTok].start) }) {

@@ -29,7 +29,8 @@ struct MarkingFuzzReplayTests {
     func pathological() {
         for s in [String(repeating: "[", count: 5000), String(repeating: "SECRET//", count: 2000), String(repeating: "REL TO NZL, ", count: 2000),
                   String(repeating: "=?utf-8?Q?a?= ", count: 2000), "[" + String(repeating: "SEC=SECRET, ", count: 2000) + "]",
-                  String(repeating: "=?utf-8?q?", count: 20000) + "?=", String(repeating: "SECRET ", count: 3000) + "SECRET"] {
+                  String(repeating: "=?utf-8?q?", count: 20000) + "?=", String(repeating: "SECRET ", count: 3000) + "SECRET",
+                  String(repeating: "[a] ", count: 20000), String(repeating: "[SECRET] ", count: 5000)] {
             MarkingFuzzEntryPoints.readMarkingText(Array(s.utf8))
         }
         // An HTML body of '<' with no '>' (tag scanning must not restart at every '<').
