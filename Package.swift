@@ -13,10 +13,12 @@ let package = Package(
         .library(name: "MailParsing", targets: ["MailParsing"]),
         .library(name: "Markings", targets: ["Markings"]),
         .library(name: "OfficeDocuments", targets: ["OfficeDocuments"]),
+        .library(name: "PolicyLanguage", targets: ["PolicyLanguage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -38,11 +40,12 @@ let package = Package(
         .target(
             name: "OfficeDocuments",
             dependencies: ["Markings", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "PolicyLanguage", dependencies: ["Markings", .product(name: "Yams", package: "Yams")]),
         .target(name: "Benchmarking", dependencies: ["MailParsing", "Markings", "OfficeDocuments"]),
         .executableTarget(
             name: "pmark",
             dependencies: [
-                "MailParsing", "Markings", "OfficeDocuments", "Benchmarking",
+                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "Benchmarking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
@@ -52,6 +55,7 @@ let package = Package(
         .testTarget(
             name: "MarkingsTests",
             dependencies: ["Markings", "MailParsing", "OfficeDocuments", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .testTarget(name: "PolicyLanguageTests", dependencies: ["PolicyLanguage", "Markings"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing"]),
     ]
 )

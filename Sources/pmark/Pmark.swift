@@ -11,8 +11,9 @@ struct Pmark: ParsableCommand {
           0   success
           1   scan, check: a message could not be inspected (limit exceeded)
           64  usage error (bad arguments)
+          65  policy lint: a policy file is invalid
           74  input could not be read (I/O error)
         """,
-        subcommands: [Scan.self, Check.self, Bench.self]
+        subcommands: [Scan.self, Check.self, PolicyCommand.self, Bench.self]
     )
 }

@@ -151,4 +151,18 @@ struct CLITests {
             #expect(r.out.contains("marking:"), "\(f)")
         }
     }
+
+    @Test("policy lint accepts the shipped policies and refuses a broken one with file:line:column (exit 65)")
+    func policyLint() throws {
+        let ok = try run(["policy", "lint", "policies/default.yaml", "policies/examples/secret-system.yaml", "policies/examples/in-confidence-agency.yaml"])
+        #expect(ok.code == 0)
+        #expect(ok.out.contains("policies/default.yaml: ok: 'NZ agency default', system RESTRICTED, 2 path(s)"))
+        let path = NSTemporaryDirectory() + "broken-\(UUID().uuidString).yaml"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "policy:\n  name: x\norganisation:\n  domains: [a.govt.nz]\nsystem:\n  name: s\n  accreditation: SECRT\npaths:\n  - name: p\n    ceiling: UNCLASSIFIED\n    countries: any\n    default: true\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let bad = try run(["policy", "lint", path])
+        #expect(bad.code == 65)
+        #expect(bad.err.contains("\(path):7:18: unknown classification 'SECRT' in system.accreditation"))
+    }
 }

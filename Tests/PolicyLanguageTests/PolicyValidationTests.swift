@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+@testable import Markings
+@testable import PolicyLanguage
+
+@Suite("Policy validation diagnostics")
+struct PolicyValidationTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var id: String; var yaml: String; var expected: String
+        var testDescription: String { id }
+    }
+
+    /// Each broken policy with the exact diagnostics it must produce (file:line:column: message).
+    static let cases: [Case] = [
+        .init(id: "yaml syntax error", yaml: "policy:\n  name: [unclosed\n", expected: "policy.yaml:3:1: YAML syntax: did not find expected ',' or ']'"),
+        .init(id: "top level is not a mapping", yaml: "- a\n- b\n", expected: "policy.yaml:1:1: the policy must be a mapping"),
+        .init(id: "unknown top-level key", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nextras: 1\n", expected: "policy.yaml:14:1: unknown key 'extras' in the policy (expected one of: policy, organisation, system, paths, vocabulary, actions, authentication, privacy, notices)"),
+        .init(id: "missing required section", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n", expected: "policy.yaml:1:1: the policy is missing required key 'system'"),
+        .init(id: "unknown classification for the system", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: SECRT\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n", expected: "policy.yaml:7:18: unknown classification 'SECRT' in system.accreditation (expected one of: UNCLASSIFIED, IN-CONFIDENCE, SENSITIVE, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET)"),
+        .init(id: "unknown key in system", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accredited: yes\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n", expected: "policy.yaml:7:3: unknown key 'accredited' in system (expected one of: name, accreditation, endorsements, codewords)"),
+        .init(id: "missing accreditation", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n", expected: "policy.yaml:6:3: system is missing required key 'accreditation'"),
+        .init(id: "path above the system accreditation", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: SECRET\n    countries: any\n    default: true\n", expected: "policy.yaml:11:14: path 'internet' ceiling SECRET is above the system accreditation RESTRICTED"),
+        .init(id: "no default path", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n", expected: "policy.yaml:10:3: no default path: mark exactly one path with 'default: true'"),
+        .init(id: "two default paths", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n  - name: aog\n    ceiling: RESTRICTED\n    countries: [NZL]\n    default: true\n", expected: "policy.yaml:14:5: more than one default path ('internet' and 'aog')"),
+        .init(id: "duplicate path name", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n  - name: internet\n    ceiling: RESTRICTED\n    countries: [NZL]\n", expected: "policy.yaml:14:5: duplicate path name 'internet' (first defined at 10:5)"),
+        .init(id: "domain routed over two paths", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n  - name: a\n    ceiling: RESTRICTED\n    countries: [NZL]\n    domains: [x.govt.nz]\n  - name: b\n    ceiling: RESTRICTED\n    countries: [NZL]\n    domains: [x.govt.nz]\n", expected: "policy.yaml:18:5: domain 'x.govt.nz' is routed over both path 'a' and path 'b'"),
+        .init(id: "NZEO on a path that reaches any country", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    endorsements: [NZEO]\n    default: true\n", expected: "policy.yaml:13:20: path 'internet' allows NZEO but reaches countries other than NZL"),
+        .init(id: "endorsement the system may not hold", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    endorsements: [BUDGET]\n    default: true\n", expected: "policy.yaml:13:20: path 'internet' allows 'BUDGET', which the system may not hold (add it to system.endorsements)"),
+        .init(id: "unknown endorsement on a path", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    endorsements: [BANANA]\n    default: true\n", expected: "policy.yaml:13:20: unknown endorsement 'BANANA' in path 'internet' endorsements"),
+        .init(id: "bad country code", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n  - name: aog\n    ceiling: RESTRICTED\n    countries: [NZ]\n", expected: "policy.yaml:16:17: 'NZ' in path 'aog' countries is not an ISO 3166-1 alpha-3 code (or FVEY)"),
+        .init(id: "countries neither any nor a list", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: everywhere\n    default: true\n", expected: "policy.yaml:12:16: path 'internet' countries must be 'any' or a list of ISO 3166-1 alpha-3 codes"),
+        .init(id: "unknown action", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nactions:\n  unmarked-outbound: drop\n", expected: "policy.yaml:15:22: unknown action 'drop' for actions.unmarked-outbound (expected one of: block, quarantine, allow-and-tag)"),
+        .init(id: "unknown action key", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nactions:\n  unmarked-sideways: block\n", expected: "policy.yaml:15:3: unknown key 'unmarked-sideways' in actions (expected one of: deny-listed-attachment, encrypted-attachment, inappropriately-marked, unidentifiable-attachment, unmarked-inbound, unmarked-outbound)"),
+        .init(id: "privacy flag not a boolean", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nprivacy:\n  log-subjects: sometimes\n", expected: "policy.yaml:15:17: privacy.log-subjects must be true or false"),
+        .init(id: "domain that is not a domain", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n", expected: "policy.yaml:4:13: 'agency' is not a domain name"),
+        .init(id: "internal-only alias outside the organisation", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n  internal-only-aliases: [all@elsewhere.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n", expected: "policy.yaml:5:27: internal-only alias 'all@elsewhere.nz' is not in an organisation domain"),
+        .init(id: "label map value is not a classification", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nvocabulary:\n  label-map:\n    Agency Secret: SEKRIT\n", expected: "policy.yaml:16:20: unknown classification 'SEKRIT' in vocabulary.label-map['Agency Secret'] (expected one of: UNCLASSIFIED, IN-CONFIDENCE, SENSITIVE, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET)"),
+        .init(id: "unknown Australian value", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nvocabulary:\n  australian:\n    OFFICIAL-ish: IN-CONFIDENCE\n", expected: "policy.yaml:16:5: unknown Australian value 'OFFICIAL-ish' in vocabulary.australian (expected one of: OFFICIAL, OFFICIAL:Sensitive, PROTECTED, SECRET, TOP-SECRET, UNOFFICIAL)"),
+        .init(id: "SMTP reply without a code", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nnotices:\n  smtp-reject: go away\n", expected: "policy.yaml:15:16: notices.smtp-reject must start with a 4xx or 5xx SMTP reply code"),
+        .init(id: "system codeword not in the vocabulary", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n  codewords: [KESTREL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n", expected: "policy.yaml:9:15: codeword 'KESTREL' is not listed in vocabulary.codewords"),
+        .init(id: "duplicate key", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  name: other\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n", expected: "policy.yaml:6:3: duplicate key(s) in a mapping: name"),
+        .init(id: "paths not a list", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths: internet\n", expected: "policy.yaml:9:8: paths must be a list"),
+    ]
+
+    @Test(arguments: cases)
+    func brokenPolicyIsRefusedWithItsLocation(_ c: Case) {
+        #expect {
+            try PolicyLoader.load(yaml: c.yaml, file: "policy.yaml")
+        } throws: { e in
+            (e as? PolicyLoadError)?.description == c.expected
+        }
+    }
+
+    @Test("there are at least twenty broken policies")
+    func enough() { #expect(Self.cases.count >= 20) }
+
+    @Test("every problem is reported, not only the first")
+    func allProblems() {
+        let yaml = """
+        policy:
+          name: x
+        organisation:
+          domains: [nodot]
+        system:
+          name: s
+          accreditation: SECRT
+        paths:
+          - name: p
+            ceiling: TOPSECRET
+            countries: [NZ]
+        """
+        #expect {
+            try PolicyLoader.load(yaml: yaml, file: "p.yaml")
+        } throws: { e in
+            let d = (e as? PolicyLoadError)?.diagnostics.map(\.description) ?? []
+            return d.count == 5 && d[0].hasPrefix("p.yaml:4:13: 'nodot' is not a domain name")
+                && d[1].hasPrefix("p.yaml:7:18: unknown classification 'SECRT'")
+                && d[2].hasPrefix("p.yaml:9:3: no default path")
+                && d[3].hasPrefix("p.yaml:10:14: unknown classification 'TOPSECRET'")
+                && d[4].hasPrefix("p.yaml:11:17: 'NZ' in path 'p' countries")
+        }
+    }
+}
+
+@Suite("Shipped policies")
+struct ShippedPolicyTests {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    @Test("the default policy: RESTRICTED system, internet at IN-CONFIDENCE, all-of-government at RESTRICTED, NZEO held")
+    func defaultPolicy() throws {
+        let p = try PolicyLoader.load(contentsOf: Self.root + "/policies/default.yaml")
+        #expect(p.accreditation.name == "RESTRICTED")
+        #expect(p.systemEndorsements.contains("NZEO"))
+        let internet = p.path(forDomain: "gmail.com")
+        #expect(internet.name == "internet" && internet.ceiling.name == "IN-CONFIDENCE" && internet.reach == .any && internet.isDefault)
+        #expect(!internet.endorsements.contains("NZEO"))
+        let aog = p.path(forDomain: "dpmc.govt.nz")
+        #expect(aog.name == "all-of-government" && aog.ceiling.name == "RESTRICTED" && aog.reach.isNZOnly)
+        #expect(aog.endorsements.contains("NZEO"))
+        #expect(p.actions["unmarked-outbound"] == .quarantine && p.actions["unmarked-inbound"] == .allowAndTag)
+        #expect(p.trustedAuthservIDs == ["mx.agency.govt.nz"])
+        #expect(!p.logSubjects && !p.logAddresses)
+    }
+
+    @Test("path resolution: subdomains match, the most specific entry wins, case-insensitive")
+    func pathResolution() throws {
+        let p = try PolicyLoader.load(contentsOf: Self.root + "/policies/default.yaml")
+        #expect(p.path(forDomain: "Mail.DPMC.govt.nz").name == "all-of-government")
+        #expect(p.path(forDomain: "notdpmc.govt.nz").name == "internet")
+    }
+
+    @Test("the example policies load", arguments: ["examples/secret-system.yaml", "examples/in-confidence-agency.yaml"])
+    func examples(_ f: String) throws {
+        let p = try PolicyLoader.load(contentsOf: Self.root + "/policies/" + f)
+        #expect(!p.paths.isEmpty)
+    }
+
+    @Test("policy vocabulary extensions reach the marking vocabulary")
+    func vocabularyExtension() throws {
+        let p = try PolicyLoader.load(contentsOf: Self.root + "/policies/examples/secret-system.yaml")
+        #expect(p.vocabulary.codewords.contains("KESTREL"))
+        #expect(p.path(forDomain: "secure.fvey.example").reach == .countries(["AUS", "CAN", "GBR", "NZL", "USA"]))
+    }
+}
