@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Markings", targets: ["Markings"]),
         .library(name: "OfficeDocuments", targets: ["OfficeDocuments"]),
         .library(name: "PolicyLanguage", targets: ["PolicyLanguage"]),
+        .library(name: "DecisionEngine", targets: ["DecisionEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,11 +42,12 @@ let package = Package(
             name: "OfficeDocuments",
             dependencies: ["Markings", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "PolicyLanguage", dependencies: ["Markings", .product(name: "Yams", package: "Yams")]),
+        .target(name: "DecisionEngine", dependencies: ["MailParsing", "Markings", "PolicyLanguage"]),
         .target(name: "Benchmarking", dependencies: ["MailParsing", "Markings", "OfficeDocuments"]),
         .executableTarget(
             name: "pmark",
             dependencies: [
-                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "Benchmarking",
+                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "Benchmarking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
@@ -56,6 +58,7 @@ let package = Package(
             name: "MarkingsTests",
             dependencies: ["Markings", "MailParsing", "OfficeDocuments", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "PolicyLanguageTests", dependencies: ["PolicyLanguage", "Markings"]),
+        .testTarget(name: "DecisionEngineTests", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing"]),
     ]
 )

@@ -24,7 +24,7 @@ public struct PolicyLoadError: Error, Sendable, CustomStringConvertible {
 
 /// What a rule does when it fires, where the specification leaves the choice to the policy.
 public enum PolicyAction: String, Sendable, Hashable, CaseIterable {
-    case block, quarantine
+    case block, quarantine, allow
     /// Deliver, adding a header that records the finding.
     case allowAndTag = "allow-and-tag"
 }
@@ -53,6 +53,8 @@ public struct CommunicationPath: Sendable, Hashable {
 /// A loaded, validated policy.
 public struct Policy: Sendable {
     public var name: String
+    /// SHA-256 of the policy file's bytes: with `name`, the policy's identity in every decision.
+    public var contentHash: String = ""
     /// Organisation domains (lower case): mail between them is internal.
     public var domains: [String]
     /// Addresses that only internal senders may write to (lower case).

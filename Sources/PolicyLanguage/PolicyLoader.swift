@@ -33,7 +33,9 @@ public enum PolicyLoader {
         if !w.diagnostics.isEmpty || policy == nil {
             throw PolicyLoadError(diagnostics: w.diagnostics.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) })
         }
-        return policy!
+        var p = policy!
+        p.contentHash = SHA256.hex(Array(yaml.utf8))
+        return p
     }
 
     /// Action keys the policy may set, with the defaults of the spec's decision table.
@@ -44,6 +46,9 @@ public enum PolicyLoader {
         "deny-listed-attachment": .block,
         "unidentifiable-attachment": .quarantine,
         "encrypted-attachment": .quarantine,
+        // Auto-forwarded marked mail leaving the organisation gets every outbound check; a
+        // policy may also block all of it (spec §6).
+        "auto-forward-external": .allow,
     ]
     /// Notice and SMTP reply texts; generic so they reveal nothing of what matched.
     public static let defaultNotices: [String: String] = [
@@ -236,7 +241,7 @@ struct Walker {
             for (k, v) in m {
                 guard let s = string(v.value, "actions.\(k)") else { continue }
                 guard let act = PolicyAction(rawValue: s) else {
-                    error(v.value, "unknown action '\(s)' for actions.\(k) (expected one of: block, quarantine, allow-and-tag)")
+                    error(v.value, "unknown action '\(s)' for actions.\(k) (expected one of: block, quarantine, allow-and-tag, allow)")
                     continue
                 }
                 actions[k] = act

@@ -29,8 +29,8 @@ struct PolicyValidationTests {
         .init(id: "unknown endorsement on a path", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    endorsements: [BANANA]\n    default: true\n", expected: "policy.yaml:13:20: unknown endorsement 'BANANA' in path 'internet' endorsements"),
         .init(id: "bad country code", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n  - name: aog\n    ceiling: RESTRICTED\n    countries: [NZ]\n", expected: "policy.yaml:16:17: 'NZ' in path 'aog' countries is not an ISO 3166-1 alpha-3 code (or FVEY)"),
         .init(id: "countries neither any nor a list", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: everywhere\n    default: true\n", expected: "policy.yaml:12:16: path 'internet' countries must be 'any' or a list of ISO 3166-1 alpha-3 codes"),
-        .init(id: "unknown action", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nactions:\n  unmarked-outbound: drop\n", expected: "policy.yaml:15:22: unknown action 'drop' for actions.unmarked-outbound (expected one of: block, quarantine, allow-and-tag)"),
-        .init(id: "unknown action key", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nactions:\n  unmarked-sideways: block\n", expected: "policy.yaml:15:3: unknown key 'unmarked-sideways' in actions (expected one of: deny-listed-attachment, encrypted-attachment, inappropriately-marked, unidentifiable-attachment, unmarked-inbound, unmarked-outbound)"),
+        .init(id: "unknown action", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nactions:\n  unmarked-outbound: drop\n", expected: "policy.yaml:15:22: unknown action 'drop' for actions.unmarked-outbound (expected one of: block, quarantine, allow-and-tag, allow)"),
+        .init(id: "unknown action key", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nactions:\n  unmarked-sideways: block\n", expected: "policy.yaml:15:3: unknown key 'unmarked-sideways' in actions (expected one of: auto-forward-external, deny-listed-attachment, encrypted-attachment, inappropriately-marked, unidentifiable-attachment, unmarked-inbound, unmarked-outbound)"),
         .init(id: "privacy flag not a boolean", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nprivacy:\n  log-subjects: sometimes\n", expected: "policy.yaml:15:17: privacy.log-subjects must be true or false"),
         .init(id: "domain that is not a domain", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n", expected: "policy.yaml:4:13: 'agency' is not a domain name"),
         .init(id: "internal-only alias outside the organisation", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n  internal-only-aliases: [all@elsewhere.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n", expected: "policy.yaml:5:27: internal-only alias 'all@elsewhere.nz' is not in an organisation domain"),
@@ -124,5 +124,24 @@ struct ShippedPolicyTests {
         let p = try PolicyLoader.load(contentsOf: Self.root + "/policies/examples/secret-system.yaml")
         #expect(p.vocabulary.codewords.contains("KESTREL"))
         #expect(p.path(forDomain: "secure.fvey.example").reach == .countries(["AUS", "CAN", "GBR", "NZL", "USA"]))
+    }
+}
+
+@Suite("Policy identity")
+struct PolicyIdentityTests {
+    @Test("SHA-256 matches the FIPS 180-4 test vectors")
+    func vectors() {
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    @Test("a loaded policy carries the SHA-256 of its file")
+    func hashOfFile() throws {
+        let path = ShippedPolicyTests.root + "/policies/default.yaml"
+        let p = try PolicyLoader.load(contentsOf: path)
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(p.contentHash == SHA256.hex(bytes))
+        #expect(p.contentHash.count == 64)
     }
 }

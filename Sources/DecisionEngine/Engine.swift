@@ -1,0 +1,222 @@
+import MailParsing
+import Markings
+import PolicyLanguage
+
+/// The one decision function (spec §6, §9): message + envelope + policy → verdict. Pure: no
+/// I/O, no clock. `pmark check`, `pmark scan`, the harness and the gateway all call it.
+public struct Engine: Sendable {
+    public let policy: Policy
+    public let reader: MarkingReader
+
+    /// - Parameter documents: the Office document reader for marking extraction (pass
+    ///   `OOXMLReader()` from `OfficeDocuments`; without one Office documents are not inspected).
+    public init(policy: Policy, documents: (any DocumentMarkingSource)? = nil) throws {
+        self.policy = policy
+        reader = try MarkingReader(options: MarkingOptions(vocabulary: policy.vocabulary, documents: documents))
+    }
+
+    /// Parses and evaluates; a limit or I/O problem yields a quarantine verdict, never an allow.
+    public func evaluate(bytes: [UInt8], envelope: Envelope, limits: ParserLimits = .default) -> Verdict {
+        do {
+            return evaluate(message: try Message(parsing: bytes, limits: limits), envelope: envelope)
+        } catch {
+            return notInspected(envelope: envelope, detail: "\(error)")
+        }
+    }
+
+    /// The verdict for a message that could not be inspected (limit exceeded, unreadable).
+    public func notInspected(envelope: Envelope, detail: String) -> Verdict {
+        let direction = envelope.direction ?? inferDirection(envelope: envelope, message: nil)
+        let reason = Reason(rule: Rules.notInspected, action: .quarantine, evidence: detail)
+        let rcpts = envelope.recipients.isEmpty ? ["(no recipients)"] : envelope.recipients
+        return Verdict(policyName: policy.name, policyHash: policy.contentHash, direction: direction,
+                       decisions: [RecipientDecision(path: direction == .outbound ? "(not resolved)" : "system", recipients: rcpts, action: .quarantine, reasons: [reason])],
+                       messageAction: .quarantine, markings: nil, notifyRecipients: direction == .inbound,
+                       notifySender: envelope.authenticatedSubmission, autoForwardSignals: [])
+    }
+
+    // MARK: helpers
+
+    static func domain(_ address: String?) -> String? {
+        guard var a = address?.trimmingASCIIWhitespace() else { return nil }
+        if let lt = a.lastIndex(of: "<"), let gt = a.lastIndex(of: ">"), lt < gt { a = String(a[a.index(after: lt)..<gt]) }
+        guard let at = a.lastIndex(of: "@") else { return nil }
+        let d = a[a.index(after: at)...].lowercased()
+        return d.isEmpty ? nil : d
+    }
+
+    func isInternal(_ domain: String?) -> Bool {
+        guard let d = domain else { return false }
+        return policy.domains.contains { d == $0 || d.hasSuffix("." + $0) }
+    }
+
+    func inferDirection(envelope: Envelope, message: Message?) -> Direction {
+        let sender = Self.domain(envelope.mailFrom) ?? Self.domain(message?.header("from")?.value)
+        guard isInternal(sender) else { return .inbound }
+        return envelope.recipients.allSatisfy { isInternal(Self.domain($0)) } ? .internal : .outbound
+    }
+
+    /// The topmost `Authentication-Results` whose authserv-id the policy trusts (spec §9).
+    func trustedAuthResults(_ m: Message) -> String? {
+        for h in m.root.headers(named: "authentication-results") {
+            let v = h.value
+            let id = v.split(separator: ";", maxSplits: 1).first.map { String($0).trimmingASCIIWhitespace().split(separator: " ").first.map(String.init) ?? "" } ?? ""
+            if policy.trustedAuthservIDs.contains(id.lowercased()) { return v.lowercased() }
+        }
+        return nil
+    }
+
+    /// `spf=pass` for `domain` in the trusted results.
+    static func spfPass(_ results: String?, domain: String?) -> Bool {
+        guard let r = results, let d = domain else { return false }
+        return r.contains("spf=pass") && (r.contains("smtp.mailfrom=\(d)") || r.contains("smtp.mailfrom=") && r.contains("@\(d)"))
+    }
+
+    static func dkimPass(_ results: String?, domain: String?) -> Bool {
+        guard let r = results, let d = domain else { return false }
+        return r.contains("dkim=pass") && r.contains("header.d=\(d)")
+    }
+
+    static let inappropriate: Set<FindingID> = [.unparseableMarking, .locationsDisagree, .underMarked, .invalidCombination, .multipleMarkingHeaders, .obfuscatedMarking]
+
+    // MARK: evaluation
+
+    public func evaluate(message m: Message, envelope: Envelope) -> Verdict {
+        let mk = reader.read(m)
+        let direction = envelope.direction ?? inferDirection(envelope: envelope, message: m)
+        let highSystem = policy.accreditation.rank >= 4  // CONFIDENTIAL and above
+        var common: [Reason] = []
+        let markingText = mk.classification.map { c in mk.endorsements.isEmpty ? c.name : c.name + "//" + mk.endorsements.map(\.name).joined(separator: "/") } ?? "unmarked"
+
+        // Message-level rules.
+        for f in mk.findings where f.id == .elementNotInspected {
+            common.append(Reason(rule: Rules.notInspected, action: .quarantine, evidence: "\(f.location): \(f.detail)"))
+        }
+        if mk.has(.unmarked) {
+            if highSystem {
+                common.append(Reason(rule: Rules.unmarkedHighSystem, action: .block, evidence: "no classification in the message's own locations"))
+            } else {
+                let key = direction == .inbound ? "unmarked-inbound" : "unmarked-outbound"
+                common.append(Reason(rule: Rules.unmarked, action: action(policy.actions[key] ?? .quarantine), evidence: "no classification in the message's own locations"))
+            }
+        }
+        for f in mk.findings where Self.inappropriate.contains(f.id) {
+            let rule = highSystem ? Rules.inappropriateHighSystem : Rules.inappropriate
+            common.append(Reason(rule: rule, action: action(policy.actions["inappropriately-marked"] ?? .quarantine), evidence: "\(f.id.rawValue) at \(f.location)"))
+        }
+        let foreignEyes = mk.endorsements.filter { $0 == .austeo || $0 == .agao }
+        let senderDomain = Self.domain(envelope.mailFrom)
+        let fromDomain = Self.domain(m.header("from")?.value)
+        let trusted = trustedAuthResults(m)
+        if direction == .inbound {
+            // Spoofed organisation domain (header From or MAIL FROM), unless a trusted result passes it.
+            for d in Set([senderDomain, fromDomain].compactMap { $0 }) where isInternal(d) {
+                if !(Self.dkimPass(trusted, domain: d) || Self.spfPass(trusted, domain: d)) {
+                    common.append(Reason(rule: Rules.spoofedDomain, action: .block, evidence: "external mail uses organisation domain \(d) without a trusted SPF or DKIM pass"))
+                }
+            }
+        }
+        let external = direction == .outbound
+        if external, !mk.autoForwardSignals.isEmpty, (mk.classification?.rank ?? 0) > 0 {
+            common.append(Reason(rule: Rules.autoForward, action: action(policy.actions["auto-forward-external"] ?? .allow),
+                                 evidence: "auto-forwarded (\(mk.autoForwardSignals.joined(separator: ", "))) marked \(markingText)"))
+        }
+
+        // Per recipient.
+        var perRecipient: [(rcpt: String, path: String, reasons: [Reason])] = []
+        let rcpts = envelope.recipients
+        for r in rcpts {
+            var reasons = common
+            let d = Self.domain(r)
+            let internalRcpt = isInternal(d)
+            var pathName = "system"
+            if direction == .inbound, policy.internalOnlyAliases.contains(r.lowercased().trimmingASCIIWhitespace()) {
+                reasons.append(Reason(rule: Rules.internalOnlyAlias, action: .block, evidence: "recipient is an internal-only alias"))
+            }
+            if direction == .outbound && !internalRcpt {
+                let path = policy.path(forDomain: d ?? "")
+                pathName = path.name
+                reasons += outboundReasons(mk, path: path, markingText: markingText)
+            } else {
+                reasons += systemReasons(mk, markingText: markingText, inbound: direction == .inbound)
+            }
+            perRecipient.append((r, pathName, reasons))
+        }
+        if rcpts.isEmpty { perRecipient.append(("(no recipients)", "system", common + systemReasons(mk, markingText: markingText, inbound: direction == .inbound))) }
+
+        // Group recipients that share a path and the same reasons.
+        var decisions: [RecipientDecision] = []
+        for (r, path, reasons) in perRecipient {
+            let act = reasons.map(\.action).max() ?? .allow
+            let ordered = reasons.sorted { $0.action > $1.action }
+            if let i = decisions.firstIndex(where: { $0.path == path && $0.action == act && $0.reasons == ordered }) {
+                decisions[i].recipients.append(r)
+            } else {
+                decisions.append(RecipientDecision(path: path, recipients: [r], action: act, reasons: ordered))
+            }
+        }
+        let actions = decisions.map(\.action)
+        let messageAction: Action = actions.contains(.quarantine) ? .quarantine
+            : actions.allSatisfy({ $0 == .block }) ? .block
+            : actions.contains(.allowAndTag) ? .allowAndTag : .allow
+        let held = actions.contains(.block) || actions.contains(.quarantine)
+        let notifySender = held && (direction == .inbound ? Self.spfPass(trusted, domain: senderDomain) : envelope.authenticatedSubmission)
+        return Verdict(policyName: policy.name, policyHash: policy.contentHash, direction: direction, decisions: decisions,
+                       messageAction: messageAction, markings: mk, notifyRecipients: direction == .inbound && held,
+                       notifySender: notifySender, autoForwardSignals: mk.autoForwardSignals)
+    }
+
+    func action(_ a: PolicyAction) -> Action {
+        switch a { case .block: .block; case .quarantine: .quarantine; case .allowAndTag: .allowAndTag; case .allow: .allow }
+    }
+
+    /// Outbound: the effective marking against the recipient's path (15.2.40.C.01).
+    func outboundReasons(_ mk: MarkingResult, path: CommunicationPath, markingText: String) -> [Reason] {
+        var out: [Reason] = []
+        let ev = { (what: String) in "marked \(markingText); path '\(path.name)' \(what)" }
+        if let c = mk.classification, c > path.ceiling {
+            out.append(Reason(rule: Rules.outboundClassification, action: .block, evidence: ev("is accredited to \(path.ceiling.name)")))
+        }
+        for e in mk.endorsements {
+            switch e {
+            case .nzeo:
+                if !path.reach.isNZOnly { out.append(Reason(rule: Rules.outboundNZEO, action: .block, evidence: ev("reaches countries other than NZL"))) }
+            case .austeo, .agao:
+                out.append(Reason(rule: Rules.outboundForeignEyes, action: .block, evidence: ev("is outside the system; \(e.name) is not for release")))
+            default:
+                if let countries = e.countries {
+                    let covered: Bool
+                    switch path.reach {
+                    case .any: covered = false
+                    case .countries(let pc): covered = pc.allSatisfy { countries.contains($0) }
+                    }
+                    if !covered { out.append(Reason(rule: Rules.outboundRelTo, action: .block, evidence: ev("reaches countries outside \(e.name)"))) }
+                } else if e.kind == .foreign {
+                    continue  // Australian access markers (AU:…) carry no NZ path restriction
+                } else if e == .accountableMaterial && mk.classification?.name == "TOP SECRET" {
+                    continue  // implied by TOP SECRET, which the classification rule already judges
+                } else if !path.endorsements.contains(e.name) {
+                    out.append(Reason(rule: Rules.outboundEndorsement, action: .block, evidence: ev("does not permit \(e.name)")))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Inbound and internal: the effective marking against the system (15.2.41.C.01).
+    func systemReasons(_ mk: MarkingResult, markingText: String, inbound: Bool) -> [Reason] {
+        var out: [Reason] = []
+        let ev = { (what: String) in "marked \(markingText); system '\(self.policy.systemName)' \(what)" }
+        if let c = mk.classification, c > policy.accreditation {
+            out.append(Reason(rule: Rules.inboundClassification, action: .block, evidence: ev("is accredited to \(policy.accreditation.name)")))
+        }
+        for e in mk.endorsements {
+            if e == .accountableMaterial && mk.classification?.name == "TOP SECRET" { continue }
+            if e.countries != nil || e.kind == .foreign && e != .austeo && e != .agao { continue }
+            if e == .austeo || e == .agao || !policy.systemEndorsements.contains(e.name) {
+                out.append(Reason(rule: Rules.inboundEndorsement, action: .block, evidence: ev("may not hold \(e.name)")))
+            }
+        }
+        return out
+    }
+}
