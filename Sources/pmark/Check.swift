@@ -1,16 +1,58 @@
 import ArgumentParser
+import DecisionEngine
 import Foundation
 import MailParsing
 import Markings
 import OfficeDocuments
+import PolicyLanguage
+
+extension Direction: ExpressibleByArgument {}
+
+/// Loads `--policy` or the embedded default; a broken policy is a usage-level error (exit 65).
+func loadPolicy(_ path: String?) throws -> Policy {
+    do {
+        return try path.map { try PolicyLoader.load(contentsOf: $0) } ?? PolicyLoader.embeddedDefault()
+    } catch let e as PolicyLoadError {
+        FileHandle.standardError.write(Data((e.description + "\n").utf8))
+        throw ExitCode(65)
+    }
+}
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Read one message and report its protective markings: every location read, the effective marking and every finding.",
-        discussion: "Policy decisions (allow / block / quarantine) are not implemented yet; this reports markings only.")
+        abstract: "Decide one message: markings found where, and allow / quarantine / block per recipient path, with the NZISM control behind each reason.",
+        discussion: """
+        Without --rcpt the recipients are read from To and Cc; without --mail-from the sender from
+        From; without --direction it is inferred from the sender and recipient domains and the
+        policy's organisation domains. Without --policy the embedded default policy is used.
+
+        Exit codes:
+          0   allow (or allow-and-tag) for every recipient
+          1   the message could not be inspected (it is quarantined)
+          2   quarantine: the whole message is held
+          3   block: at least one recipient is refused
+          64  usage error
+          65  the policy file is invalid
+          74  the input could not be read
+        """)
 
     @Argument(help: "A message file, or '-' for standard input.")
     var file: String
+
+    @Option(help: "Policy file (default: the embedded default policy).")
+    var policy: String?
+
+    @Option(help: "inbound, outbound or internal (default: inferred).")
+    var direction: Direction?
+
+    @Option(help: "Envelope sender (MAIL FROM).")
+    var mailFrom: String?
+
+    @Option(name: .customLong("rcpt"), help: "Envelope recipient (repeatable).")
+    var recipients: [String] = []
+
+    @Flag(help: "The sender authenticated to the organisation's submission service.")
+    var authenticated = false
 
     @Option(help: "Output format: text (default) or json.")
     var format: OutputFormat = .text
@@ -22,11 +64,21 @@ struct Check: ParsableCommand {
     var extraHeaders: [String] = []
 
     func run() throws {
-        let markings = try MarkingReader(options: .standard(extraHeaders: extraHeaders))
+        let policy = try loadPolicy(self.policy)
+        var options = MarkingOptions.standard(vocabulary: policy.vocabulary, extraHeaders: extraHeaders)
+        options.readMSIPLabels = !policy.vocabulary.labelMap.isEmpty
+        let markings = try MarkingReader(options: options)
+        let engine = try Engine(policy: policy, documents: OOXMLReader())
         var records: [ScanRecord] = []
         do {
             try ArchiveReader().forEach(paths: [file]) { raw in
-                records.append(ScanRecord.make(raw, reader: markings, redactSubject: redactSubjects))
+                records.append(ScanRecord.make(raw, reader: markings, engine: engine, envelope: { m in
+                    var env = Envelope.inferred(from: m, direction: direction)
+                    if let mailFrom { env.mailFrom = mailFrom }
+                    if !recipients.isEmpty { env.recipients = recipients }
+                    env.authenticatedSubmission = authenticated
+                    return env
+                }, redactSubject: redactSubjects))
                 return records.count < 1  // check reads one message
             }
         } catch let e as MailParseError {
@@ -39,5 +91,8 @@ struct Check: ParsableCommand {
         case .json, .jsonl: print(r.jsonLine)
         }
         if r.error != nil { throw ExitCode(1) }
+        guard let d = r.decision else { return }
+        if d.messageAction == "quarantine" { throw ExitCode(2) }
+        if d.groups.contains(where: { $0.action == "block" }) { throw ExitCode(3) }
     }
 }

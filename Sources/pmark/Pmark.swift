@@ -8,8 +8,10 @@ struct Pmark: ParsableCommand {
         abstract: "Protective-marking classification for New Zealand government email (NZISM 15.2).",
         discussion: """
         Exit codes:
-          0   success
-          1   scan, check: a message could not be inspected (limit exceeded)
+          0   success (check: allow)
+          1   scan, check: a message could not be inspected (limit exceeded); it is quarantined
+          2   check: quarantine
+          3   check: block (at least one recipient)
           64  usage error (bad arguments)
           65  policy lint: a policy file is invalid
           74  input could not be read (I/O error)

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import MailParsing
 import Markings
+import DecisionEngine
+import PolicyLanguage
 import OfficeDocuments
 
 /// Output format shared by commands.
@@ -23,9 +25,19 @@ struct Scan: ParsableCommand {
     @Flag(help: "Do not print subjects (for reports that leave the accredited system).")
     var redactSubjects = false
 
+    @Option(help: "Policy file (default: the embedded default policy).")
+    var policy: String?
+
+    @Option(help: "Direction for every message (default: inferred from From, To and Cc).")
+    var direction: Direction?
+
     func run() throws {
         let reader = ArchiveReader()
-        let markings = try MarkingReader(options: .standard())
+        let policy = try loadPolicy(self.policy)
+        let markings = try MarkingReader(options: .standard(vocabulary: policy.vocabulary))
+        let engine = try Engine(policy: policy, documents: OOXMLReader())
+        var byAction: [String: Int] = [:]
+        var byRule: [String: Int] = [:]
         var byClass: [String: Int] = [:]
         var byFinding: [String: Int] = [:]
         var out = StandardOutput()
@@ -33,11 +45,16 @@ struct Scan: ParsableCommand {
         do {
             try reader.forEach(paths: paths) { raw in
                 total += 1
-                let record = ScanRecord.make(raw, reader: markings, redactSubject: redactSubjects)
+                let record = ScanRecord.make(raw, reader: markings, engine: engine, envelope: { Envelope.inferred(from: $0, direction: direction) },
+                                             redactSubject: redactSubjects, redactAddresses: !policy.logAddresses && redactSubjects)
                 if record.error != nil { failed += 1 }
                 defects += record.defects.count
                 if let c = record.classification { byClass[c ?? "UNMARKED", default: 0] += 1 }
                 for f in Set((record.findings ?? []).map(\.id)) { byFinding[f, default: 0] += 1 }
+                if let d = record.decision {
+                    byAction[d.messageAction, default: 0] += 1
+                    for rule in Set(d.groups.flatMap(\.reasons).map(\.rule)) { byRule[rule, default: 0] += 1 }
+                }
                 switch format {
                 case .text: out.write(record.text)
                 case .jsonl, .json: out.write(record.jsonLine + "\n")
@@ -52,6 +69,12 @@ struct Scan: ParsableCommand {
         if format == .text {
             out.write("\n\(total) message(s), \(failed) not inspected, \(defects) defect(s)\n")
             if !byClass.isEmpty { out.write("by classification: " + byClass.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n") }
+            out.write("decisions (policy '\(policy.name)' \(policy.contentHash.prefix(12))): " + ["allow", "allow-and-tag", "quarantine", "block"].map { "\($0) \(byAction[$0] ?? 0)" }.joined(separator: ", ") + "\n")
+            if !byRule.isEmpty {
+                let titles = Dictionary(uniqueKeysWithValues: Rules.all.map { ($0.id, $0.title) })
+                out.write("rules fired (messages):\n")
+                for (rule, n) in byRule.sorted(by: { $0.key < $1.key }) { out.write("  " + rule.padding(toLength: 13, withPad: " ", startingAt: 0) + String(n).leftPadded(5) + "  \(titles[rule] ?? "")\n") }
+            }
             if !byFinding.isEmpty { out.write("messages with findings: " + byFinding.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n") }
         }
         out.flush()
@@ -70,4 +93,8 @@ struct StandardOutput {
         FileHandle.standardOutput.write(Data(buffer))
         buffer.removeAll(keepingCapacity: true)
     }
+}
+
+extension String {
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import MailParsing
 import Markings
+import DecisionEngine
 
 /// What `pmark scan` reports for one message (the JSON schema is documented in the README).
 struct ScanRecord: Encodable {
@@ -8,6 +9,32 @@ struct ScanRecord: Encodable {
     struct ErrorInfo: Encodable { var kind: String; var limit: String?; var message: String }
     struct Finding: Encodable { var id: String; var location: String; var detail: String }
     struct Reading: Encodable { var location: String; var text: String; var marking: String? }
+    struct DecisionRecord: Encodable {
+        struct PolicyID: Encodable { var name: String; var sha256: String }
+        struct Group: Encodable { var path: String; var recipients: [String]; var action: String; var reasons: [ReasonRecord] }
+        struct ReasonRecord: Encodable { var rule: String; var title: String; var controls: [String]; var action: String; var evidence: String }
+        var policy: PolicyID
+        var direction: String
+        var messageAction: String
+        var groups: [Group]
+        var notifyRecipients: Bool
+        var notifySender: Bool
+        enum CodingKeys: String, CodingKey {
+            case policy, direction, groups
+            case messageAction = "message_action", notifyRecipients = "notify_recipients", notifySender = "notify_sender"
+        }
+        init(_ v: Verdict) {
+            policy = PolicyID(name: v.policyName, sha256: v.policyHash)
+            direction = v.direction.rawValue
+            messageAction = v.messageAction.rawValue
+            groups = v.decisions.map { d in
+                Group(path: d.path, recipients: d.recipients, action: d.action.rawValue,
+                      reasons: d.reasons.map { ReasonRecord(rule: $0.rule.id, title: $0.rule.title, controls: $0.rule.controls, action: $0.action.rawValue, evidence: $0.evidence) })
+            }
+            notifyRecipients = v.notifyRecipients
+            notifySender = v.notifySender
+        }
+    }
 
     var source: String
     var subject: String?
@@ -21,9 +48,10 @@ struct ScanRecord: Encodable {
     var findings: [Finding]?
     var readings: [Reading]?
     var autoForward: [String]?
+    var decision: DecisionRecord?
 
     enum CodingKeys: String, CodingKey {
-        case source, subject, structure, parts, defects, error, classification, endorsements, findings, readings
+        case source, subject, structure, parts, defects, error, classification, endorsements, findings, readings, decision
         case autoForward = "auto_forward"
     }
 
@@ -40,12 +68,24 @@ struct ScanRecord: Encodable {
         try c.encodeIfPresent(findings, forKey: .findings)
         try c.encodeIfPresent(readings, forKey: .readings)
         try c.encodeIfPresent(autoForward, forKey: .autoForward)
+        try c.encodeIfPresent(decision, forKey: .decision)
     }
 
-    static func make(_ raw: RawMessage, reader: MarkingReader, redactSubject: Bool) -> ScanRecord {
+    /// - Parameters:
+    ///   - engine: when given, the message is also decided (envelope from `envelope`, or inferred
+    ///     from the headers), through the same engine entry point as every other caller.
+    static func make(_ raw: RawMessage, reader: MarkingReader, engine: Engine? = nil, envelope: ((Message) -> Envelope)? = nil,
+                     redactSubject: Bool, redactAddresses: Bool = false) -> ScanRecord {
         var r = ScanRecord(source: raw.source.description)
         r.defects = raw.defects.map { Defect(kind: $0.kind.rawValue, offset: $0.byteOffset, part: "mbox") }
-        if let e = raw.error { r.error = .init(e); return r }
+        if let e = raw.error {
+            r.error = .init(e)
+            if let engine {
+                // Not inspected: the engine's fail-closed verdict (quarantine), never an allow.
+                r.decision = DecisionRecord(engine.notInspected(envelope: Envelope(recipients: []), detail: e.description))
+            }
+            return r
+        }
         do {
             let m = try Message(parsing: raw.bytes)
             r.subject = redactSubject ? (m.subject == nil ? nil : "(redacted)") : m.subject
@@ -58,8 +98,16 @@ struct ScanRecord: Encodable {
             r.findings = mk.findings.map { Finding(id: $0.id.rawValue, location: $0.location, detail: $0.detail) }
             r.readings = mk.readings.map { Reading(location: $0.location, text: $0.text, marking: $0.marking?.text) }
             r.autoForward = mk.autoForwardSignals
+            if let engine {
+                var env = envelope?(m) ?? Envelope.inferred(from: m)
+                if env.recipients.isEmpty { env.recipients = [] }
+                var d = DecisionRecord(engine.evaluate(message: m, envelope: env))
+                if redactAddresses { for i in d.groups.indices { d.groups[i].recipients = d.groups[i].recipients.map { _ in "(redacted)" } } }
+                r.decision = d
+            }
         } catch let e as MailParseError {
             r.error = .init(e)
+            if let engine { r.decision = DecisionRecord(engine.notInspected(envelope: Envelope(recipients: []), detail: e.description)) }
         } catch {
             r.error = ErrorInfo(kind: "internal", limit: nil, message: "\(error)")
         }
@@ -81,7 +129,7 @@ struct ScanRecord: Encodable {
 
     var text: String {
         var s = "\(source)\n"
-        if let e = error { s += "  NOT INSPECTED: \(e.message)\n"; return s }
+        if let e = error { s += "  NOT INSPECTED: \(e.message)\n" } else {
         s += "  subject:   \(subject.map { $0.isEmpty ? "(empty)" : $0 } ?? "(none)")\n"
         s += "  structure: \(structure ?? "")\n"
         if let cls = classification {
@@ -90,6 +138,16 @@ struct ScanRecord: Encodable {
             for r in readings ?? [] { s += "    read \(r.marking ?? "(does not parse)") at \(r.location)\n" }
             for f in findings ?? [] { s += "  finding:   \(f.id) at \(f.location)" + (f.detail.isEmpty ? "" : " (\(f.detail))") + "\n" }
             if let af = autoForward, !af.isEmpty { s += "  auto-forwarded: \(af.joined(separator: ", "))\n" }
+        }
+        }
+        if let d = decision {
+            s += "  decision:  \(d.messageAction.uppercased()) (\(d.direction), policy '\(d.policy.name)' \(d.policy.sha256.prefix(12)))\n"
+            for g in d.groups {
+                s += "    \(g.action.uppercased()) via \(g.path) for \(g.recipients.joined(separator: ", "))\n"
+                for r in g.reasons { s += "      \(r.rule) \(r.title): \(r.evidence) [\(r.controls.joined(separator: "; "))] -> \(r.action)\n" }
+            }
+            if d.notifyRecipients { s += "    the intended recipients are to be notified (NZISM 15.2.41.C.02 [CID:1765])\n" }
+            if d.notifySender { s += "    the sender may be notified (verified sender, NZISM 15.2.42.C.01 [CID:1768])\n" }
         }
         if !defects.isEmpty {
             s += "  defects:   " + defects.map { "\($0.kind)@\($0.offset)[\($0.part)]" }.joined(separator: ", ") + "\n"

@@ -145,3 +145,15 @@ struct PolicyIdentityTests {
         #expect(p.contentHash.count == 64)
     }
 }
+
+@Suite("Embedded default policy")
+struct EmbeddedDefaultPolicyTests {
+    @Test("the compiled-in default equals policies/default.yaml (run scripts/embed-default-policy after editing it)")
+    func matchesFile() throws {
+        let file = try String(contentsOfFile: ShippedPolicyTests.root + "/policies/default.yaml", encoding: .utf8)
+        #expect(PolicyLoader.embeddedDefaultYAML + "\n" == file)
+        let p = try PolicyLoader.embeddedDefault()
+        #expect(p.name == "NZ agency default")
+        #expect(p.contentHash == SHA256.hex(Array(file.utf8)))  // same identity as the file
+    }
+}
