@@ -43,7 +43,7 @@ let package = Package(
             dependencies: ["Markings", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "PolicyLanguage", dependencies: ["Markings", .product(name: "Yams", package: "Yams")]),
         .target(name: "DecisionEngine", dependencies: ["MailParsing", "Markings", "PolicyLanguage"]),
-        .target(name: "Benchmarking", dependencies: ["MailParsing", "Markings", "OfficeDocuments"]),
+        .target(name: "Benchmarking", dependencies: ["MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine"]),
         .executableTarget(
             name: "pmark",
             dependencies: [

@@ -5,6 +5,8 @@ import Darwin
 #endif
 import MailParsing
 import Markings
+import DecisionEngine
+import PolicyLanguage
 import OfficeDocuments
 
 /// Runs the throughput benchmarks and prints each as a ratio to the raw read + memchr line
@@ -91,6 +93,20 @@ public struct BenchmarkRunner {
         return (messages, marked)
     }
 
+    /// Decisions: parse, markings, and the full decision with the embedded default policy and
+    /// an envelope inferred from the headers (the same engine entry point as `pmark check`).
+    public static func decideAll(_ path: String, engine: Engine) throws -> (messages: Int, blocked: Int) {
+        var messages = 0, blocked = 0
+        let parser = MIMEParser()
+        try ArchiveReader().forEach(paths: [path]) { raw in
+            messages += 1
+            guard raw.error == nil, let m = try? parser.parse(raw.bytes) else { return true }
+            if engine.evaluate(message: m, envelope: Envelope.inferred(from: m)).messageAction == .block { blocked += 1 }
+            return true
+        }
+        return (messages, blocked)
+    }
+
     func best(_ name: String, _ body: () throws -> (Int, Int)) rethrows -> Measurement {
         var bestT = Double.infinity
         var r = (0, 0)
@@ -147,8 +163,17 @@ public struct BenchmarkRunner {
             return (size, r.messages)
         }
         log("marked messages: \(markedCount)")
-        for m in [raw, parse, markings] { log(Self.line(m, raw)) }
+        let engine = try Engine(policy: try PolicyLoader.embeddedDefault(), documents: OOXMLReader())
+        var blockedCount = 0
+        let decisions = try best("decisions (markings + policy)") {
+            let r = try Self.decideAll(archive, engine: engine)
+            blockedCount = r.blocked
+            return (size, r.messages)
+        }
+        log("blocked messages: \(blockedCount)")
+        for m in [raw, parse, markings, decisions] { log(Self.line(m, raw)) }
         log(Self.line(markings, parse, baseName: "parse"))
+        log(Self.line(decisions, markings, baseName: "markings"))
         log("peak RSS \(Self.fixed(Self.peakRSSMiB(), 1)) MiB")
     }
 }

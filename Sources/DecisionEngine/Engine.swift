@@ -47,7 +47,15 @@ public struct Engine: Sendable {
 
     func isInternal(_ domain: String?) -> Bool {
         guard let d = domain else { return false }
-        return policy.domains.contains { d == $0 || d.hasSuffix("." + $0) }
+        return policy.domains.contains { Self.domain(d, isWithin: $0) }
+    }
+
+    /// `d` equals `parent` or is a subdomain of it (no allocation).
+    static func domain(_ d: String, isWithin parent: String) -> Bool {
+        guard d.hasSuffix(parent) else { return false }
+        let du = d.utf8, pu = parent.utf8
+        if du.count == pu.count { return true }
+        return du[du.index(du.endIndex, offsetBy: -pu.count - 1)] == UInt8(ascii: ".")
     }
 
     func inferDirection(envelope: Envelope, message: Message?) -> Direction {
@@ -107,11 +115,16 @@ public struct Engine: Sendable {
         let foreignEyes = mk.endorsements.filter { $0 == .austeo || $0 == .agao }
         let senderDomain = Self.domain(envelope.mailFrom)
         let fromDomain = Self.domain(m.header("from")?.value)
-        let trusted = trustedAuthResults(m)
+        // Authentication-Results matter only for the spoofing rule and sender notices: read lazily.
+        var trustedCache: String?? = nil
+        func trusted() -> String? {
+            if let t = trustedCache { return t }
+            let t = trustedAuthResults(m); trustedCache = .some(t); return t
+        }
         if direction == .inbound {
             // Spoofed organisation domain (header From or MAIL FROM), unless a trusted result passes it.
             for d in Set([senderDomain, fromDomain].compactMap { $0 }) where isInternal(d) {
-                if !(Self.dkimPass(trusted, domain: d) || Self.spfPass(trusted, domain: d)) {
+                if !(Self.dkimPass(trusted(), domain: d) || Self.spfPass(trusted(), domain: d)) {
                     common.append(Reason(rule: Rules.spoofedDomain, action: .block, evidence: "external mail uses organisation domain \(d) without a trusted SPF or DKIM pass"))
                 }
             }
@@ -160,7 +173,7 @@ public struct Engine: Sendable {
             : actions.allSatisfy({ $0 == .block }) ? .block
             : actions.contains(.allowAndTag) ? .allowAndTag : .allow
         let held = actions.contains(.block) || actions.contains(.quarantine)
-        let notifySender = held && (direction == .inbound ? Self.spfPass(trusted, domain: senderDomain) : envelope.authenticatedSubmission)
+        let notifySender = held && (direction == .inbound ? Self.spfPass(trusted(), domain: senderDomain) : envelope.authenticatedSubmission)
         return Verdict(policyName: policy.name, policyHash: policy.contentHash, direction: direction, decisions: decisions,
                        messageAction: messageAction, markings: mk, notifyRecipients: direction == .inbound && held,
                        notifySender: notifySender, autoForwardSignals: mk.autoForwardSignals)

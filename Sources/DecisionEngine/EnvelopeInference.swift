@@ -13,27 +13,38 @@ extension Envelope {
         return Envelope(direction: direction, mailFrom: from, recipients: rcpts)
     }
 
-    /// Addresses in an address-list header: `<a@b>` forms and bare `a@b` tokens.
+    /// Addresses in an address-list header: `<a@b>` forms, and bare `a@b` tokens outside
+    /// quoted display names and comments. Works on UTF-8 bytes.
     public static func addresses(_ value: String) -> [String] {
         var out: [String] = []
-        var rest = Substring(value)
-        while let lt = rest.firstIndex(of: "<") {
-            let before = rest[..<lt]
-            out += bare(before)
-            guard let gt = rest[lt...].firstIndex(of: ">") else { rest = rest[rest.index(after: lt)...]; continue }
-            let a = rest[rest.index(after: lt)..<gt]
-            if a.contains("@") { out.append(String(a).trimmingASCIIWhitespace()) }
-            rest = rest[rest.index(after: gt)...]
+        let u = Array(value.utf8)
+        var i = 0
+        var token: [UInt8] = []
+        var inQuote = false, depth = 0
+        func flush() {
+            if token.contains(0x40) { out.append(String(decoding: token, as: UTF8.self)) }
+            token.removeAll(keepingCapacity: true)
         }
-        out += bare(rest)
+        while i < u.count {
+            let c = u[i]
+            if inQuote { if c == 0x5C { i += 2; continue }; if c == 0x22 { inQuote = false }; i += 1; continue }
+            if depth > 0 { if c == 0x28 { depth += 1 } else if c == 0x29 { depth -= 1 }; i += 1; continue }
+            switch c {
+            case 0x22: inQuote = true; token.removeAll(keepingCapacity: true)
+            case 0x28: depth = 1
+            case 0x3C:  // <addr>
+                token.removeAll(keepingCapacity: true)
+                var j = i + 1
+                while j < u.count, u[j] != 0x3E { j += 1 }
+                let addr = u[(i + 1)..<min(j, u.count)].filter { $0 != 0x20 && $0 != 0x09 }
+                if addr.contains(0x40) { out.append(String(decoding: addr, as: UTF8.self)) }
+                i = j
+            case 0x2C, 0x3B, 0x20, 0x09, 0x0D, 0x0A: flush()
+            default: token.append(c)
+            }
+            i += 1
+        }
+        flush()
         return out
-    }
-
-    static func bare(_ s: Substring) -> [String] {
-        // Skip quoted display names; a bare address is a comma/space-separated token with '@'.
-        var cleaned = ""
-        var inQuote = false
-        for ch in s { if ch == "\"" { inQuote.toggle(); continue }; if !inQuote { cleaned.append(ch) } }
-        return cleaned.split(whereSeparator: { $0 == "," || $0 == " " || $0 == ";" || $0 == "\t" }).map(String.init).filter { $0.contains("@") && !$0.hasPrefix("(") }
     }
 }

@@ -230,3 +230,21 @@ struct RuleCatalogueTests {
         for r in Rules.all { #expect(r.controls.allSatisfy { $0.hasPrefix("NZISM 15.2.") && $0.contains("[CID:") }, "\(r.id)") }
     }
 }
+
+@Suite("Envelope inferred from headers")
+struct EnvelopeInferenceTests {
+    @Test("addresses are read from angle brackets and bare tokens, skipping display names and comments")
+    func addresses() {
+        #expect(Envelope.addresses("\"Ngata, Aroha\" <aroha@agency.govt.nz>, bob@x.govt.nz (Bob), <c@d.nz>") == ["aroha@agency.govt.nz", "bob@x.govt.nz", "c@d.nz"])
+        #expect(Envelope.addresses("undisclosed-recipients:;") == [])
+        #expect(Envelope.addresses("\"a@b.c\" <real@x.nz>") == ["real@x.nz"])
+    }
+
+    @Test("sender from From, recipients from To and Cc without duplicates")
+    func inferred() throws {
+        let m = try Message(parsing: Array("From: A <a@agency.govt.nz>\nTo: b@gmail.com, B2 <b@gmail.com>\nCc: c@dpmc.govt.nz\nSubject: x\n\nhi\n".utf8))
+        let e = Envelope.inferred(from: m)
+        #expect(e.mailFrom == "a@agency.govt.nz")
+        #expect(e.recipients == ["b@gmail.com", "c@dpmc.govt.nz"])
+    }
+}
