@@ -130,9 +130,11 @@ public struct Engine: Sendable {
             }
         }
         let external = direction == .outbound
-        if external, !mk.autoForwardSignals.isEmpty, (mk.classification?.rank ?? 0) > 0 {
+        var signals = mk.autoForwardSignals
+        if external { signals += envelopeForwardSignals(m, envelope: envelope, senderDomain: senderDomain, fromDomain: fromDomain) }
+        if external, !signals.isEmpty, (mk.classification?.rank ?? 0) > 0 {
             common.append(Reason(rule: Rules.autoForward, action: action(policy.actions["auto-forward-external"] ?? .allow),
-                                 evidence: "auto-forwarded (\(mk.autoForwardSignals.joined(separator: ", "))) marked \(markingText)"))
+                                 evidence: "auto-forwarded (\(signals.joined(separator: ", "))) marked \(markingText)"))
         }
 
         // Per recipient.
@@ -176,7 +178,18 @@ public struct Engine: Sendable {
         let notifySender = held && (direction == .inbound ? Self.spfPass(trusted(), domain: senderDomain) : envelope.authenticatedSubmission)
         return Verdict(policyName: policy.name, policyHash: policy.contentHash, direction: direction, decisions: decisions,
                        messageAction: messageAction, markings: mk, notifyRecipients: direction == .inbound && held,
-                       notifySender: notifySender, autoForwardSignals: mk.autoForwardSignals)
+                       notifySender: notifySender, autoForwardSignals: signals)
+    }
+
+    /// Envelope auto-forward signals (spec §8), for mail leaving the organisation: an internal
+    /// envelope sender with an external header From (a mailbox re-sending someone else's mail),
+    /// and more than one distinct Delivered-To. A Bcc recipient is not a signal.
+    func envelopeForwardSignals(_ m: Message, envelope: Envelope, senderDomain: String?, fromDomain: String?) -> [String] {
+        var out: [String] = []
+        if isInternal(senderDomain), let f = fromDomain, !isInternal(f) { out.append("envelope-sender-internal-from-external") }
+        let delivered = Set(m.root.headers(named: "delivered-to").map { $0.value.lowercased() })
+        if delivered.count > 1 { out.append("multiple-delivered-to") }
+        return out
     }
 
     func action(_ a: PolicyAction) -> Action {

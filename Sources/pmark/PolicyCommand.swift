@@ -1,10 +1,22 @@
 import ArgumentParser
 import Foundation
 import PolicyLanguage
+import DecisionEngine
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "policy", abstract: "Work with policy files.", subcommands: [Lint.self])
+        commandName: "policy", abstract: "Work with policy files.", subcommands: [Lint.self, Explain.self])
+
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a policy in plain English: what is blocked where, and under which NZISM control.",
+            discussion: "Without a file, explains the embedded default policy. Exit codes: 0, 65 invalid policy.")
+
+        @Argument(help: "Policy file (default: the embedded default policy).")
+        var file: String?
+
+        func run() throws { print(PolicyExplainer.explain(try loadPolicy(file))) }
+    }
 
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(

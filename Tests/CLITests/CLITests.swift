@@ -199,4 +199,14 @@ struct CLITests {
         let r = try run(["check", "--policy", path, "Corpus/markings/unmarked-plain.eml"])
         #expect(r.code == 65 && r.err.contains(path + ":"))
     }
+
+    @Test("policy explain prints the embedded default policy in plain English")
+    func policyExplain() throws {
+        let r = try run(["policy", "explain"])
+        #expect(r.code == 0)
+        #expect(r.out.contains("Policy 'NZ agency default' (sha256 "))
+        #expect(r.out.contains("PM-OUT-001; NZISM 15.2.40.C.01 [CID:1760]"))
+        let f = try run(["policy", "explain", "policies/examples/in-confidence-agency.yaml"])
+        #expect(f.out.contains("accredited IN-CONFIDENCE"))
+    }
 }

@@ -133,6 +133,14 @@ struct InboundDecisionTests {
         #expect(r.action == .block && r.rule.controls == ["NZISM 15.2.39.C.01 [CID:1754]"])
     }
 
+    @Test("inappropriately marked inbound is quarantined (15.2.39.C.03 below CONFIDENTIAL)")
+    func inappropriateInbound() throws {
+        let v = Fixture.verdict(subject: "[RESTRICTED] x", from: Self.ext, headers: ["X-Protective-Marking: VER=2024.1, NS=govt.nz, SEC=UNCLASSIFIED"], rcpts: ["me@agency.govt.nz"])
+        let r = try #require(v.decisions.first?.reasons.first { $0.rule.id == "PM-INAPP-002" })
+        #expect(r.action == .quarantine && r.evidence == "locations-disagree at message" && r.rule.controls == ["NZISM 15.2.39.C.03 [CID:1756]"])
+        #expect(v.messageAction == .quarantine && v.notifyRecipients)
+    }
+
     @Test("inappropriately marked on a high system cites 15.2.39.C.01")
     func inappropriateHigh() {
         let v = Fixture.verdict(Fixture.secretEngine, subject: "[SEC=SECRT] x", from: "A <a@secure.agency.govt.nz>", rcpts: ["b@secure.agency.govt.nz"])
@@ -196,6 +204,7 @@ struct AutoForwardDecisionTests {
         ("Gmail forwarding", ["X-Forwarded-To: me@gmail.com", "X-Forwarded-For: aroha@agency.govt.nz me@gmail.com"]),
         ("Resent block", ["Resent-From: aroha@agency.govt.nz", "Resent-To: me@gmail.com"]),
         ("Exchange AutoForwarded", ["X-MS-Exchange-Organization-AutoForwarded: true"]),
+        ("several Delivered-To", ["Delivered-To: aroha@agency.govt.nz", "Delivered-To: aroha.private@agency.govt.nz"]),
     ]
     static let subjects = ["[SENSITIVE] x", "[IN-CONFIDENCE//NZEO] x", "[IN-CONFIDENCE//REL TO NZL, AUS] x", "hello", "[SEC=SECRT] x", "[IN-CONFIDENCE] x"]
 
@@ -207,6 +216,22 @@ struct AutoForwardDecisionTests {
             #expect(fwd.messageAction >= plain.messageAction)
             #expect(plain.ruleIDs.subtracting(["PM-FWD-001"]).isSubset(of: fwd.ruleIDs))
         }
+        // Envelope/header mismatch: an internal mailbox re-sends mail whose From is external.
+        let mismatch = Fixture.verdict(subject: subject, from: "Partner <p@partner.example>", direction: .outbound,
+                                       mailFrom: "aroha@agency.govt.nz", rcpts: ["me@gmail.com"])
+        #expect(mismatch.messageAction >= plain.messageAction)
+        #expect(plain.ruleIDs.subtracting(["PM-FWD-001"]).isSubset(of: mismatch.ruleIDs))
+    }
+
+    @Test("envelope signals: internal envelope sender with external From, several Delivered-To; Bcc is not a signal")
+    func envelopeSignals() {
+        let mismatch = Fixture.verdict(subject: "[IN-CONFIDENCE] x", from: "Partner <p@partner.example>", direction: .outbound, mailFrom: "aroha@agency.govt.nz", rcpts: ["me@gmail.com"])
+        #expect(mismatch.autoForwardSignals == ["envelope-sender-internal-from-external"])
+        #expect(mismatch.ruleIDs.contains("PM-FWD-001"))
+        let delivered = Fixture.verdict(subject: "[IN-CONFIDENCE] x", headers: ["Delivered-To: a@agency.govt.nz", "Delivered-To: b@agency.govt.nz"], rcpts: ["me@gmail.com"])
+        #expect(delivered.autoForwardSignals == ["multiple-delivered-to"])
+        let bcc = Fixture.verdict(subject: "[IN-CONFIDENCE] x", headers: ["To: someone@gmail.com"], rcpts: ["hidden@gmail.com"])
+        #expect(bcc.autoForwardSignals.isEmpty)
     }
 
     @Test("marked auto-forwarded mail records PM-FWD-001 with the signals; a policy can block it all")
@@ -246,5 +271,27 @@ struct EnvelopeInferenceTests {
         let e = Envelope.inferred(from: m)
         #expect(e.mailFrom == "a@agency.govt.nz")
         #expect(e.recipients == ["b@gmail.com", "c@dpmc.govt.nz"])
+    }
+}
+
+@Suite("Policy explain")
+struct PolicyExplainTests {
+    @Test("the default policy is explained with every rule and control that applies")
+    func defaultPolicy() {
+        let text = PolicyExplainer.explain(Fixture.defaultEngine.policy)
+        #expect(text.contains("Receiving system 'Agency email' is accredited RESTRICTED"))
+        #expect(text.contains("  - internet (default) — reaches any country:"))
+        #expect(text.contains("carries up to IN-CONFIDENCE; anything marked higher is blocked (PM-OUT-001; NZISM 15.2.40.C.01 [CID:1760])"))
+        #expect(text.contains("NZEO is blocked: the path reaches foreign nationals (PM-OUT-002"))
+        #expect(text.contains("  - all-of-government — New Zealand only; domains dpmc.govt.nz, mfat.govt.nz, treasury.govt.nz:"))
+        #expect(text.contains("Unmarked mail: outbound and internal → quarantine; inbound → allow-and-tag (PM-UNM-002; NZISM 15.2.39.C.03 [CID:1756])"))
+        for r in Rules.all where r.id != "PM-UNM-001" && r.id != "PM-INAPP-001" { #expect(text.contains(r.id), "\(r.id)") }
+    }
+
+    @Test("a SECRET system says unmarked mail is blocked everywhere (15.2.39.C.01)")
+    func secretSystem() {
+        let text = PolicyExplainer.explain(Fixture.secretEngine.policy)
+        #expect(text.contains("Unmarked mail is blocked in every direction: the system is accredited CONFIDENTIAL or above (PM-UNM-001; NZISM 15.2.39.C.01 [CID:1754])"))
+        #expect(text.contains("REL TO mail is allowed only when the list includes AUS, CAN, GBR, NZL, USA"))
     }
 }
