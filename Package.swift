@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "OfficeDocuments", targets: ["OfficeDocuments"]),
         .library(name: "PolicyLanguage", targets: ["PolicyLanguage"]),
         .library(name: "DecisionEngine", targets: ["DecisionEngine"]),
+        .library(name: "PolicyHarness", targets: ["PolicyHarness"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -43,11 +44,14 @@ let package = Package(
             dependencies: ["Markings", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "PolicyLanguage", dependencies: ["Markings", .product(name: "Yams", package: "Yams")]),
         .target(name: "DecisionEngine", dependencies: ["MailParsing", "Markings", "PolicyLanguage"]),
+        .target(
+            name: "PolicyHarness",
+            dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "MailParsing", "OfficeDocuments", .product(name: "Yams", package: "Yams")]),
         .target(name: "Benchmarking", dependencies: ["MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine"]),
         .executableTarget(
             name: "pmark",
             dependencies: [
-                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "Benchmarking",
+                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
@@ -59,6 +63,7 @@ let package = Package(
             dependencies: ["Markings", "MailParsing", "OfficeDocuments", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "PolicyLanguageTests", dependencies: ["PolicyLanguage", "Markings"]),
         .testTarget(name: "DecisionEngineTests", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing"]),
+        .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing"]),
     ]
 )

@@ -1,3 +1,5 @@
+import PolicyLanguage
+
 /// A rule: a stable id (never reused), a one-line title and the NZISM controls it implements.
 public struct Rule: Sendable, Hashable {
     public let id: String
@@ -28,6 +30,20 @@ public enum Rules {
     public static let all: [Rule] = [outboundClassification, outboundNZEO, outboundRelTo, outboundEndorsement, outboundForeignEyes,
                                      inboundClassification, inboundEndorsement, unmarkedHighSystem, unmarked, inappropriateHighSystem,
                                      inappropriate, autoForward, internalOnlyAlias, spoofedDomain, notInspected]
+
+    /// The rules that can fire under `policy`: the unmarked and inappropriately-marked rules
+    /// depend on the system tier, and the alias rule needs internal-only aliases.
+    public static func applicable(to policy: Policy) -> [Rule] {
+        let high = policy.accreditation.rank >= 4
+        return all.filter { r in
+            switch r.id {
+            case unmarkedHighSystem.id, inappropriateHighSystem.id: return high
+            case unmarked.id, inappropriate.id: return !high
+            case internalOnlyAlias.id: return !policy.internalOnlyAliases.isEmpty
+            default: return true
+            }
+        }
+    }
 
     /// Notices cite these (spec §9).
     public static let recipientNoticeControl = "NZISM 15.2.41.C.02 [CID:1765]"

@@ -13,12 +13,14 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 public struct PolicyDiagnostic: Sendable, Hashable, CustomStringConvertible {
     public var location: SourceLocation
     public var message: String
+    public init(location: SourceLocation, message: String) { self.location = location; self.message = message }
     public var description: String { "\(location): \(message)" }
 }
 
 /// A policy that failed to load: every problem found, each with its location.
 public struct PolicyLoadError: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [PolicyDiagnostic]
+    public init(diagnostics: [PolicyDiagnostic]) { self.diagnostics = diagnostics }
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
 
