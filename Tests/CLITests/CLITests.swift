@@ -209,4 +209,27 @@ struct CLITests {
         let f = try run(["policy", "explain", "policies/examples/in-confidence-agency.yaml"])
         #expect(f.out.contains("accredited IN-CONFIDENCE"))
     }
+
+    @Test("pmark test runs the policy suites, ends with 'N passed, N failed', and exits by outcome")
+    func policyTests() throws {
+        let ok = try run(["test", "policies/", "--min-coverage", "100"])
+        #expect(ok.code == 0)
+        #expect(ok.out.hasSuffix(" passed, 0 failed\n"))
+        #expect(ok.out.contains("coverage: rules 100.0%, controls 100.0%"))
+        let dir = NSTemporaryDirectory() + "pmark-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "cases:\n  - name: wrong\n    message: {subject: \"[SECRET] x\"}\n    envelope: {direction: outbound, mail-from: a@agency.govt.nz, rcpt: [a@gmail.com]}\n    expect: {decision: allow}\n"
+            .write(toFile: dir + "/f.test.yaml", atomically: true, encoding: .utf8)
+        let fail = try run(["test", dir, "--junit", dir + "/j.xml", "--format", "json"])
+        #expect(fail.code == 1)
+        let obj = try JSONSerialization.jsonObject(with: Data(fail.out.utf8)) as! [String: Any]
+        #expect(obj["failed"] as? Int == 1)
+        #expect(FileManager.default.fileExists(atPath: dir + "/j.xml"))
+        try "cases:\n  - name: x\n    mesage: {}\n".write(toFile: dir + "/f.test.yaml", atomically: true, encoding: .utf8)
+        let invalid = try run(["test", dir])
+        #expect(invalid.code == 65 && invalid.err.contains("f.test.yaml:3:5: unknown key 'mesage'"))
+        let weaker = try run(["test", "policies/tests/default.test.yaml", "--policy", "policies/examples/in-confidence-agency.yaml"])
+        #expect(weaker.code == 1)  // the default suite notices a different policy
+    }
 }
