@@ -86,7 +86,16 @@ public struct HarnessRunner {
         if !to.isEmpty { lines.append("To: " + to.joined(separator: ", ")) }
         if let s = c.message.subject { lines.append("Subject: \(s)") }
         lines += c.message.headers
-        return Array((lines.joined(separator: "\n") + "\n\n" + c.message.body).utf8)
+        guard !c.message.attachments.isEmpty else { return Array((lines.joined(separator: "\n") + "\n\n" + c.message.body).utf8) }
+        // Generated attachments: multipart/mixed with the body first, each attachment base64-encoded.
+        let b = "=_pmark_test_boundary"
+        lines += ["MIME-Version: 1.0", "Content-Type: multipart/mixed; boundary=\"\(b)\""]
+        var text = lines.joined(separator: "\n") + "\n\n--\(b)\nContent-Type: text/plain; charset=utf-8\n\n" + c.message.body + "\n"
+        for a in c.message.attachments {
+            text += "--\(b)\nContent-Type: \(a.type); name=\"\(a.name)\"\nContent-Disposition: attachment; filename=\"\(a.name)\"\n"
+            text += "Content-Transfer-Encoding: base64\n\n" + Data(a.content.utf8).base64EncodedString(options: .lineLength76Characters) + "\n"
+        }
+        return Array((text + "--\(b)--\n").utf8)
     }
 
     func evaluate(_ c: PolicyTestCase, engine: Engine) -> CaseResult {
@@ -111,6 +120,10 @@ public struct HarnessRunner {
         for (r, a) in x.recipients.sorted(by: { $0.key < $1.key }) {
             let got = v.decisions.first { $0.recipients.contains(r) }?.action.rawValue ?? "(not a recipient)"
             if got != a { out.append("recipient \(r): expected \(a), got \(got)") }
+        }
+        for (p, a) in x.paths.sorted(by: { $0.key < $1.key }) {
+            let got = v.decisions.filter { $0.path == p }.map(\.action).max()?.rawValue ?? "(no recipient on this path)"
+            if got != a { out.append("path \(p): expected \(a), got \(got)") }
         }
         let fired = Set(v.decisions.flatMap(\.reasons).map(\.rule.id))
         for r in x.rules where !fired.contains(r) { out.append("rule \(r): expected to fire, did not (fired: \(fired.sorted().joined(separator: ", ").ifEmpty("none")))") }

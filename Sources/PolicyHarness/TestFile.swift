@@ -13,12 +13,22 @@ public struct PolicyTestCase: Sendable {
         public var to: [String]
         public var headers: [String]
         public var body: String
+        /// Generated attachments: a multipart/mixed message is built around the body.
+        public var attachments: [Attachment] = []
+    }
+    /// An attachment generated for an inline message.
+    public struct Attachment: Sendable {
+        public var name: String
+        public var type: String
+        public var content: String
     }
     public struct Expectation: Sendable {
         /// Message-level action (`allow`, `allow-and-tag`, `quarantine`, `block`).
         public var decision: String?
         /// Per-recipient actions.
         public var recipients: [String: String] = [:]
+        /// Per-path actions (`internet: block`; `system` for inbound and internal mail).
+        public var paths: [String: String] = [:]
         public var rules: [String] = []
         public var notRules: [String] = []
         public var findings: [String] = []
@@ -46,9 +56,9 @@ public struct PolicyTestFile: Sendable {
 /// Reads test files, reporting every problem as `file:line:column: message`.
 public enum PolicyTestLoader {
     static let caseKeys = ["name", "controls", "message", "envelope", "expect", "each"]
-    static let messageKeys = ["file", "subject", "from", "to", "headers", "body"]
+    static let messageKeys = ["file", "subject", "from", "to", "headers", "body", "attachments"]
     static let envelopeKeys = ["direction", "mail-from", "rcpt", "authenticated"]
-    static let expectKeys = ["decision", "recipients", "rules", "not-rules", "findings", "not-findings", "classification"]
+    static let expectKeys = ["decision", "recipients", "paths", "rules", "not-rules", "findings", "not-findings", "classification"]
     static let actions: Set<String> = ["allow", "allow-and-tag", "quarantine", "block"]
 
     public static func load(path: String) throws -> PolicyTestFile {
@@ -163,6 +173,16 @@ struct TestWalker {
             msg.to = strings(mm["to"], "message.to")
             msg.headers = strings(mm["headers"], "message.headers")
             if let b = string(mm["body"], "message.body") { msg.body = b }
+            if let an = mm["attachments"] {
+                if let seq = an.sequence {
+                    for a in seq {
+                        guard let am = mapping(a, "an attachment", ["name", "type", "content"]) else { continue }
+                        guard let name = string(am["name"], "attachment name") else { error(a, "an attachment is missing required key 'name'"); continue }
+                        msg.attachments.append(PolicyTestCase.Attachment(name: name, type: string(am["type"], "attachment type") ?? "application/octet-stream",
+                                                                        content: string(am["content"], "attachment content") ?? ""))
+                    }
+                } else { error(an, "message.attachments must be a list") }
+            }
         } else if m["message"] == nil { error(n, "case '\(name)' is missing required key 'message'") }
         // envelope
         var env = Envelope(recipients: [])
@@ -204,6 +224,11 @@ struct TestWalker {
             if let rm = r.mapping {
                 for (k, v) in rm { if let key = k.string, let a = action(v, "expect.recipients['\(key)']") { x.recipients[key] = a } }
             } else { error(r, "expect.recipients must map recipients to actions") }
+        }
+        if let r = m["paths"] {
+            if let rm = r.mapping {
+                for (k, v) in rm { if let key = k.string, let a = action(v, "expect.paths['\(key)']") { x.paths[key] = a } }
+            } else { error(r, "expect.paths must map path names to actions") }
         }
         if m["rules"] != nil { x.rules = strings(m["rules"], "rules"); checkRuleIDs(m["rules"], x.rules) }
         if m["not-rules"] != nil { x.notRules = strings(m["not-rules"], "not-rules"); checkRuleIDs(m["not-rules"], x.notRules) }

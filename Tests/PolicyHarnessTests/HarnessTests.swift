@@ -69,6 +69,21 @@ struct HarnessTests {
         #expect(text.hasSuffix("0 passed, 1 failed\n"))
     }
 
+    @Test("generated attachments are built into the message and per-path expectations are compared")
+    func attachmentsAndPaths() throws {
+        let path = try H.tmp("a.test.yaml", """
+        cases:
+          - name: wrong path expectation
+            message:
+              subject: "[IN-CONFIDENCE] Pack"
+              attachments: [{name: "plan [RESTRICTED].pdf", type: application/pdf, content: "%PDF"}]
+            envelope: {direction: outbound, mail-from: a@agency.govt.nz, rcpt: [x@dpmc.govt.nz, y@gmail.com]}
+            expect: {paths: {internet: allow, all-of-government: quarantine}, classification: RESTRICTED, findings: [under-marked]}
+        """)
+        let report = try HarnessRunner().run([try PolicyTestLoader.load(path: path)])
+        #expect(report.results.first?.failures == ["path internet: expected allow, got block"])
+    }
+
     struct Invalid: CustomTestStringConvertible, Sendable {
         var id: String; var yaml: String; var expected: String
         var testDescription: String { id }
