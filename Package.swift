@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "pmark", targets: ["pmark"]),
         .library(name: "MailParsing", targets: ["MailParsing"]),
         .library(name: "Markings", targets: ["Markings"]),
+        .library(name: "ContentInspection", targets: ["ContentInspection"]),
         .library(name: "OfficeDocuments", targets: ["OfficeDocuments"]),
         .library(name: "PolicyLanguage", targets: ["PolicyLanguage"]),
         .library(name: "DecisionEngine", targets: ["DecisionEngine"]),
@@ -32,7 +33,11 @@ let package = Package(
         .systemLibrary(
             name: "CSQLite3", path: "Sources/CSQLite3", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+        .systemLibrary(
+            name: "PmarkZlib", path: "Sources/PmarkZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "MailParsing"),
+        .target(name: "ContentInspection", dependencies: ["MailParsing", "CMagic", "PmarkZlib"]),
         .target(
             name: "Markings",
             dependencies: ["MailParsing", "CPCRE2"]),
@@ -64,6 +69,7 @@ let package = Package(
         .testTarget(name: "PolicyLanguageTests", dependencies: ["PolicyLanguage", "Markings"]),
         .testTarget(name: "DecisionEngineTests", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing"]),
         .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage"]),
+        .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing"]),
     ]
 )

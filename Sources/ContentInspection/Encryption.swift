@@ -1,0 +1,50 @@
+/// Encrypted content that cannot be inspected, by kind (NZISM 15.2.37.C.01 [CID:1745]).
+public enum EncryptionKind: String, Sendable, Hashable, CaseIterable {
+    case zip, sevenZip = "7z", rar, pdf, office, smime, pgp
+    case pgpInline = "pgp-inline"
+}
+
+enum Encryption {
+    static func contains(_ b: [UInt8], _ needle: [UInt8], in range: Range<Int>) -> Bool {
+        let r = max(0, range.lowerBound)..<min(b.count, range.upperBound)
+        guard needle.count <= r.count else { return false }
+        var i = r.lowerBound
+        while i + needle.count <= r.upperBound {
+            if b[i] == needle[0], b[i..<(i + needle.count)].elementsEqual(needle) { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Encryption visible in the bytes of one file (ZIP flags are checked by the ZIP reader).
+    static func kind(of b: [UInt8], canonicalType: String) -> EncryptionKind? {
+        // PDF: an /Encrypt entry in a trailer (search the head and the tail, bounded).
+        if b.starts(with: Array("%PDF".utf8)) {
+            let n = Array("/Encrypt".utf8)
+            if contains(b, n, in: 0..<(256 << 10)) || contains(b, n, in: (b.count - (256 << 10))..<b.count) { return .pdf }
+        }
+        // Encrypted Office documents: a CDF (OLE) container holding an "EncryptedPackage" stream
+        // (the stream name is UTF-16LE in the directory).
+        if canonicalType == "application/x-ole-storage" {
+            let name = Array("EncryptedPackage".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+            if contains(b, name, in: 0..<min(b.count, 4 << 20)) { return .office }
+        }
+        // 7z: the AES-256 coder id (06 F1 07 01) in the (end) header means encrypted headers or data.
+        if b.starts(with: [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]) {
+            if contains(b, [0x06, 0xF1, 0x07, 0x01], in: 0..<b.count) { return .sevenZip }
+        }
+        // RAR5: an archive encryption header (type 4) follows the signature; RAR4: main header
+        // flag 0x0080 (encrypted headers). Per-entry encryption inside RAR is not detected.
+        if b.starts(with: [0x52, 0x61, 0x72, 0x21, 0x1A, 0x07, 0x01, 0x00]), b.count > 14 {
+            var p = 12  // after the signature (8) and the header CRC (4): header size vint, then type vint
+            while p < b.count, b[p] & 0x80 != 0 { p += 1 }
+            p += 1
+            if p < b.count, b[p] == 0x04 { return .rar }
+        }
+        if b.starts(with: [0x52, 0x61, 0x72, 0x21, 0x1A, 0x07, 0x00]), b.count > 12 {
+            let flags = Int(b[10]) | Int(b[11]) << 8
+            if b[9] == 0x73, flags & 0x0080 != 0 { return .rar }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,28 @@
+extension Message {
+    /// Splits a message's leaf parts into body parts (the first text part, or every text
+    /// alternative of its multipart/alternative) and elements (everything else that is a leaf).
+    public func bodyAndElements() -> (body: [Int], elements: [Int]) {
+        let m = self
+        var parent = [Int](repeating: -1, count: m.parts.count)
+        for (i, p) in m.parts.enumerated() { for c in p.children { parent[c] = i } }
+        func isBodyCandidate(_ i: Int) -> Bool {
+            let p = m.parts[i]
+            return (p.mimeType == "text/plain" || p.mimeType == "text/html") && p.disposition?.value != "attachment" && p.embedded == nil
+        }
+        var body: [Int] = []
+        if let first = m.parts.indices.first(where: { m.parts[$0].children.isEmpty && isBodyCandidate($0) }) {
+            let par = parent[first]
+            if par >= 0, m.parts[par].mimeType == "multipart/alternative" {
+                body = m.parts[par].children.filter(isBodyCandidate)
+            } else {
+                body = [first]
+            }
+        }
+        let bodySet = Set(body)
+        let elements = m.parts.indices.filter { i in
+            let p = m.parts[i]
+            return !bodySet.contains(i) && (p.children.isEmpty && !p.isMultipart || p.embedded != nil) && !(i == 0 && body.isEmpty && p.contentType.mediaType == "text")
+        }
+        return (body, elements)
+    }
+}
