@@ -48,7 +48,7 @@ let package = Package(
             name: "OfficeDocuments",
             dependencies: ["Markings", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "PolicyLanguage", dependencies: ["Markings", .product(name: "Yams", package: "Yams")]),
-        .target(name: "DecisionEngine", dependencies: ["MailParsing", "Markings", "PolicyLanguage"]),
+        .target(name: "DecisionEngine", dependencies: ["MailParsing", "Markings", "ContentInspection", "PolicyLanguage"]),
         .target(
             name: "PolicyHarness",
             dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "MailParsing", "OfficeDocuments", .product(name: "Yams", package: "Yams")]),

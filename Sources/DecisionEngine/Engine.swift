@@ -1,3 +1,4 @@
+import ContentInspection
 import MailParsing
 import Markings
 import PolicyLanguage
@@ -7,11 +8,14 @@ import PolicyLanguage
 public struct Engine: Sendable {
     public let policy: Policy
     public let reader: MarkingReader
+    /// Identifies attachments by content (NZISM 15.2.37.C.01).
+    public let inspector: ContentInspector
 
     /// - Parameter documents: the Office document reader for marking extraction (pass
     ///   `OOXMLReader()` from `OfficeDocuments`; without one Office documents are not inspected).
-    public init(policy: Policy, documents: (any DocumentMarkingSource)? = nil) throws {
+    public init(policy: Policy, documents: (any DocumentMarkingSource)? = nil, archiveLimits: ArchiveLimits = .default) throws {
         self.policy = policy
+        inspector = ContentInspector(limits: archiveLimits)
         reader = try MarkingReader(options: MarkingOptions(vocabulary: policy.vocabulary, documents: documents))
     }
 
@@ -31,7 +35,7 @@ public struct Engine: Sendable {
         let rcpts = envelope.recipients.isEmpty ? ["(no recipients)"] : envelope.recipients
         return Verdict(policyName: policy.name, policyHash: policy.contentHash, direction: direction,
                        decisions: [RecipientDecision(path: direction == .outbound ? "(not resolved)" : "system", recipients: rcpts, action: .quarantine, reasons: [reason])],
-                       messageAction: .quarantine, markings: nil, notifyRecipients: direction == .inbound,
+                       messageAction: .quarantine, markings: nil, content: nil, notifyRecipients: direction == .inbound,
                        notifySender: envelope.authenticatedSubmission, autoForwardSignals: [])
     }
 
@@ -96,6 +100,9 @@ public struct Engine: Sendable {
         var common: [Reason] = []
         let markingText = mk.classification.map { c in mk.endorsements.isEmpty ? c.name : c.name + "//" + mk.endorsements.map(\.name).joined(separator: "/") } ?? "unmarked"
 
+        // Attachments by content (15.2.37.C.01).
+        let content = inspector.inspect(m)
+        common += attachmentReasons(content)
         // Message-level rules.
         for f in mk.findings where f.id == .elementNotInspected {
             common.append(Reason(rule: Rules.notInspected, action: .quarantine, evidence: "\(f.location): \(f.detail)"))
@@ -177,8 +184,38 @@ public struct Engine: Sendable {
         let held = actions.contains(.block) || actions.contains(.quarantine)
         let notifySender = held && (direction == .inbound ? Self.spfPass(trusted(), domain: senderDomain) : envelope.authenticatedSubmission)
         return Verdict(policyName: policy.name, policyHash: policy.contentHash, direction: direction, decisions: decisions,
-                       messageAction: messageAction, markings: mk, notifyRecipients: direction == .inbound && held,
+                       messageAction: messageAction, markings: mk, content: content, notifyRecipients: direction == .inbound && held,
                        notifySender: notifySender, autoForwardSignals: signals)
+    }
+
+    /// Reasons from content inspection: deny-listed or unauthorised types, unidentifiable and
+    /// encrypted content, archive limits, disguised content.
+    func attachmentReasons(_ r: ContentReport) -> [Reason] {
+        var out: [Reason] = []
+        let allowList = !policy.allowFamilies.isEmpty || !policy.allowTypes.isEmpty
+        for item in r.items where item.location != "message" {
+            let fam = item.family.rawValue
+            if policy.denyFamilies.contains(fam) || policy.denyTypes.contains(item.detectedType.lowercased()) {
+                out.append(Reason(rule: Rules.deniedAttachment, action: action(policy.actions["deny-listed-attachment"] ?? .block),
+                                  evidence: "\(item.location) is \(item.detectedType) (\(fam)), deny-listed"))
+            } else if allowList, item.family != .unknown, !(policy.allowFamilies.contains(fam) || policy.allowTypes.contains(item.detectedType.lowercased())) {
+                out.append(Reason(rule: Rules.deniedAttachment, action: action(policy.actions["deny-listed-attachment"] ?? .block),
+                                  evidence: "\(item.location) is \(item.detectedType) (\(fam)), not on the allow list"))
+            }
+        }
+        for (loc, f) in r.findings {
+            switch f.kind {
+            case .unidentifiable:
+                out.append(Reason(rule: Rules.unidentifiableAttachment, action: action(policy.actions["unidentifiable-attachment"] ?? .quarantine), evidence: "\(loc): \(f.detail)"))
+            case .encrypted:
+                out.append(Reason(rule: Rules.encryptedAttachment, action: action(policy.actions["encrypted-attachment"] ?? .quarantine), evidence: "\(loc): encrypted (\(f.detail))"))
+            case .archiveLimit:
+                out.append(Reason(rule: Rules.archiveLimit, action: .quarantine, evidence: "\(loc): \(f.detail)"))
+            case .typeMismatch:
+                out.append(Reason(rule: Rules.typeMismatch, action: .quarantine, evidence: "\(loc): \(f.detail)"))
+            }
+        }
+        return out
     }
 
     /// Envelope auto-forward signals (spec §8), for mail leaving the organisation: an internal

@@ -58,6 +58,15 @@ public enum PolicyExplainer {
         }
         out.append("Inappropriately marked mail (unparseable, disagreeing, under-marked, invalid combination, several marking headers, obfuscated) → \(p.actions["inappropriately-marked"]?.rawValue ?? "quarantine") \(cite(high ? Rules.inappropriateHighSystem : Rules.inappropriate)).")
         out.append("Auto-forwarded marked mail leaving the organisation gets every outbound check above, and then → \(p.actions["auto-forward-external"]?.rawValue ?? "allow") \(cite(Rules.autoForward)).")
+        out.append("Attachments are identified by their content (libmagic), never by name, inside ZIP, gzip and tar archives too.")
+        if !p.denyFamilies.isEmpty || !p.denyTypes.isEmpty {
+            out.append("  Refused: families \(list(p.denyFamilies)); types \(list(p.denyTypes)) → \(p.actions["deny-listed-attachment"]?.rawValue ?? "block") \(cite(Rules.deniedAttachment)).")
+        }
+        if !p.allowFamilies.isEmpty || !p.allowTypes.isEmpty {
+            out.append("  Only these are authorised: families \(list(p.allowFamilies)); types \(list(p.allowTypes)); anything else → \(p.actions["deny-listed-attachment"]?.rawValue ?? "block") \(cite(Rules.deniedAttachment)).")
+        }
+        out.append("  Content that cannot be identified → \(p.actions["unidentifiable-attachment"]?.rawValue ?? "quarantine") \(cite(Rules.unidentifiableAttachment)); encrypted content that cannot be inspected (ZIP, 7z, RAR headers, PDF, Office, S/MIME, PGP) → \(p.actions["encrypted-attachment"]?.rawValue ?? "quarantine") \(cite(Rules.encryptedAttachment)).")
+        out.append("  An archive over a limit (depth, entries, sizes, compression ratio: a possible decompression bomb) is quarantined \(cite(Rules.archiveLimit)); content disguised by its name or declared type is quarantined \(cite(Rules.typeMismatch)).")
         out.append("A message or element that cannot be inspected is quarantined (temp-failed at a gateway), never allowed \(cite(Rules.notInspected)).")
         out.append("Every block must be logged (\(Rules.blockLoggedControl)); pmark's audit log is a later component, so today the verdict is reported, not stored.")
         out.append("Notices: a sender is told of a blocked or held message only when verified — an authenticated internal submitter, or an inbound sender with a trusted SPF pass (\(Rules.senderNoticeControl)). Texts are generic: \"\(p.notices["sender-notice"] ?? "")\"; SMTP reply \"\(p.notices["smtp-reject"] ?? "")\".")

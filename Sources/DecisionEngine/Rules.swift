@@ -25,11 +25,17 @@ public enum Rules {
     public static let autoForward = Rule(id: "PM-FWD-001", title: "auto-forwarded mail leaving the organisation", controls: ["NZISM 15.2.43.C.01 [CID:1771]"])
     public static let internalOnlyAlias = Rule(id: "PM-ALIAS-001", title: "mail from outside to an internal-only alias", controls: ["NZISM 15.2.37.C.01 [CID:1745]"])
     public static let spoofedDomain = Rule(id: "PM-SPOOF-001", title: "external mail claiming an organisation sender domain", controls: ["NZISM 15.2.37.C.01 [CID:1745]"])
+    public static let deniedAttachment = Rule(id: "PM-ATT-001", title: "deny-listed or unauthorised attachment type (by content)", controls: ["NZISM 15.2.37.C.01 [CID:1745]"])
+    public static let unidentifiableAttachment = Rule(id: "PM-ATT-002", title: "attachment content that cannot be identified", controls: ["NZISM 15.2.37.C.01 [CID:1745]"])
+    public static let encryptedAttachment = Rule(id: "PM-ATT-003", title: "encrypted content that cannot be inspected", controls: ["NZISM 15.2.37.C.01 [CID:1745]"])
+    public static let archiveLimit = Rule(id: "PM-ATT-004", title: "archive limit exceeded (possible decompression bomb)", controls: ["NZISM 15.2.37.C.01 [CID:1745]"])
+    public static let typeMismatch = Rule(id: "PM-ATT-005", title: "attachment content disguised by its name or declared type", controls: ["NZISM 15.2.37.C.01 [CID:1745]"])
     public static let notInspected = Rule(id: "PM-ERR-001", title: "message or element could not be inspected", controls: ["NZISM 15.2.39.C.03 [CID:1756]"])
 
     public static let all: [Rule] = [outboundClassification, outboundNZEO, outboundRelTo, outboundEndorsement, outboundForeignEyes,
                                      inboundClassification, inboundEndorsement, unmarkedHighSystem, unmarked, inappropriateHighSystem,
-                                     inappropriate, autoForward, internalOnlyAlias, spoofedDomain, notInspected]
+                                     inappropriate, autoForward, internalOnlyAlias, spoofedDomain, deniedAttachment, unidentifiableAttachment,
+                                     encryptedAttachment, archiveLimit, typeMismatch, notInspected]
 
     /// The rules that can fire under `policy`: the unmarked and inappropriately-marked rules
     /// depend on the system tier, and the alias rule needs internal-only aliases.
@@ -40,6 +46,7 @@ public enum Rules {
             case unmarkedHighSystem.id, inappropriateHighSystem.id: return high
             case unmarked.id, inappropriate.id: return !high
             case internalOnlyAlias.id: return !policy.internalOnlyAliases.isEmpty
+            case deniedAttachment.id: return !policy.denyFamilies.isEmpty || !policy.denyTypes.isEmpty || !policy.allowFamilies.isEmpty || !policy.allowTypes.isEmpty
             default: return true
             }
         }

@@ -1,3 +1,4 @@
+import ContentInspection
 import Markings
 
 /// Direction of a message relative to the organisation (spec §6, §9).
@@ -57,6 +58,8 @@ public struct Verdict: Sendable {
     /// recipient's verdict is quarantine; otherwise blocked recipients are removed.
     public var messageAction: Action
     public var markings: MarkingResult?
+    /// Attachments identified by content, with their findings.
+    public var content: ContentReport?
     /// Whether the intended recipients are to be told a message was held (inbound, 15.2.41.C.02).
     public var notifyRecipients: Bool
     /// Whether a notice may go to the sender (verified sender only, 15.2.42.C.01).

@@ -40,6 +40,14 @@ actions:
   unmarked-outbound: quarantine
   unmarked-inbound: allow-and-tag
   inappropriately-marked: quarantine
+  deny-listed-attachment: block
+  unidentifiable-attachment: quarantine
+  encrypted-attachment: quarantine
+
+# Attachments are identified by content (libmagic), never by name. These families are refused
+# (15.2.37.C.01); unidentifiable and encrypted content is quarantined (actions above).
+attachments:
+  deny-families: [executable, script, macro-office, disk-image, installer]
 
 authentication:
   trusted-authserv-ids: [mx.agency.govt.nz]

@@ -74,6 +74,12 @@ public struct Policy: Sendable {
     public var logSubjects: Bool
     public var logAddresses: Bool
     public var notices: [String: String]
+    /// Attachment types refused by family (`executable`, `script`, …) or by MIME type.
+    public var denyFamilies: Set<String> = []
+    public var denyTypes: Set<String> = []
+    /// When non-empty, only these families/types are authorised (an allow list).
+    public var allowFamilies: Set<String> = []
+    public var allowTypes: Set<String> = []
 
     /// The path for a recipient domain: the most specific matching entry, else the default.
     public func path(forDomain domain: String) -> CommunicationPath {

@@ -61,6 +61,8 @@ public enum PolicyLoader {
 }
 
 struct Walker {
+    /// Attachment families a policy may name (ContentInspection's TypeFamily raw values).
+    static let attachmentFamilies: Set<String> = ["executable", "script", "macro-office", "disk-image", "installer", "archive", "document", "image", "audio", "video", "text", "unknown"]
     let file: String
     var diagnostics: [PolicyDiagnostic] = []
 
@@ -148,7 +150,7 @@ struct Walker {
     // MARK: the document
 
     mutating func policy(_ root: Node) -> Policy? {
-        guard let top = mapping(root, "the policy", allowed: ["policy", "organisation", "system", "paths", "vocabulary", "actions", "authentication", "privacy", "notices"],
+        guard let top = mapping(root, "the policy", allowed: ["policy", "organisation", "system", "paths", "vocabulary", "actions", "authentication", "privacy", "notices", "attachments"],
                                 required: ["policy", "organisation", "system", "paths"]) else { return nil }
         // policy:
         var name = ""
@@ -272,10 +274,34 @@ struct Walker {
                 notices[k] = s
             }
         }
+        // attachments:
+        var denyFamilies = Set<String>(), denyTypes = Set<String>(), allowFamilies = Set<String>(), allowTypes = Set<String>()
+        if let a = top["attachments"], let m = mapping(a.value, "attachments", allowed: ["deny-families", "deny-types", "allow-families", "allow-types"]) {
+            let families = Walker.attachmentFamilies
+            for (key, target) in [("deny-families", 0), ("allow-families", 1)] {
+                if let f = m[key], let list = strings(f.value, "attachments.\(key)") {
+                    for (s, n) in list {
+                        if families.contains(s) { if target == 0 { denyFamilies.insert(s) } else { allowFamilies.insert(s) } }
+                        else { error(n, "unknown attachment family '\(s)' (expected one of: \(families.sorted().joined(separator: ", ")))") }
+                    }
+                }
+            }
+            for (key, target) in [("deny-types", 0), ("allow-types", 1)] {
+                if let f = m[key], let list = strings(f.value, "attachments.\(key)") {
+                    for (s, n) in list {
+                        if s.split(separator: "/").count == 2 { if target == 0 { denyTypes.insert(s.lowercased()) } else { allowTypes.insert(s.lowercased()) } }
+                        else { error(n, "'\(s)' in attachments.\(key) is not a MIME type") }
+                    }
+                }
+            }
+        }
         guard let acc = accreditation, !name.isEmpty else { return nil }
-        return Policy(name: name, domains: domains, internalOnlyAliases: aliases, systemName: systemName, accreditation: acc,
+        var result = Policy(name: name, domains: domains, internalOnlyAliases: aliases, systemName: systemName, accreditation: acc,
                       systemEndorsements: held, paths: paths, vocabulary: vocabulary, actions: actions, trustedAuthservIDs: trusted,
                       logSubjects: logSubjects, logAddresses: logAddresses, notices: notices)
+        result.denyFamilies = denyFamilies; result.denyTypes = denyTypes
+        result.allowFamilies = allowFamilies; result.allowTypes = allowTypes
+        return result
     }
 
     mutating func path(_ node: Node, _ v: Vocabulary, _ accreditation: Classification?, _ held: Set<String>) -> CommunicationPath? {

@@ -9,6 +9,10 @@ struct ScanRecord: Encodable {
     struct ErrorInfo: Encodable { var kind: String; var limit: String?; var message: String }
     struct Finding: Encodable { var id: String; var location: String; var detail: String }
     struct Reading: Encodable { var location: String; var text: String; var marking: String? }
+    struct Attachment: Encodable {
+        var location: String; var filename: String?; var declared: String?; var detected: String; var family: String; var size: Int
+        var findings: [Finding]
+    }
     struct DecisionRecord: Encodable {
         struct PolicyID: Encodable { var name: String; var sha256: String }
         struct Group: Encodable { var path: String; var recipients: [String]; var action: String; var reasons: [ReasonRecord] }
@@ -49,9 +53,10 @@ struct ScanRecord: Encodable {
     var readings: [Reading]?
     var autoForward: [String]?
     var decision: DecisionRecord?
+    var attachments: [Attachment]?
 
     enum CodingKeys: String, CodingKey {
-        case source, subject, structure, parts, defects, error, classification, endorsements, findings, readings, decision
+        case source, subject, structure, parts, defects, error, classification, endorsements, findings, readings, decision, attachments
         case autoForward = "auto_forward"
     }
 
@@ -68,6 +73,7 @@ struct ScanRecord: Encodable {
         try c.encodeIfPresent(findings, forKey: .findings)
         try c.encodeIfPresent(readings, forKey: .readings)
         try c.encodeIfPresent(autoForward, forKey: .autoForward)
+        try c.encodeIfPresent(attachments, forKey: .attachments)
         try c.encodeIfPresent(decision, forKey: .decision)
     }
 
@@ -101,7 +107,12 @@ struct ScanRecord: Encodable {
             if let engine {
                 var env = envelope?(m) ?? Envelope.inferred(from: m)
                 if env.recipients.isEmpty { env.recipients = [] }
-                var d = DecisionRecord(engine.evaluate(message: m, envelope: env))
+                let verdict = engine.evaluate(message: m, envelope: env)
+                r.attachments = verdict.content?.items.map { i in
+                    Attachment(location: i.location, filename: i.filename, declared: i.declaredType, detected: i.detectedType, family: i.family.rawValue, size: i.size,
+                               findings: i.findings.map { Finding(id: $0.kind.rawValue, location: i.location, detail: $0.detail) })
+                }
+                var d = DecisionRecord(verdict)
                 if redactAddresses { for i in d.groups.indices { d.groups[i].recipients = d.groups[i].recipients.map { _ in "(redacted)" } } }
                 r.decision = d
             }
@@ -138,6 +149,9 @@ struct ScanRecord: Encodable {
             for r in readings ?? [] { s += "    read \(r.marking ?? "(does not parse)") at \(r.location)\n" }
             for f in findings ?? [] { s += "  finding:   \(f.id) at \(f.location)" + (f.detail.isEmpty ? "" : " (\(f.detail))") + "\n" }
             if let af = autoForward, !af.isEmpty { s += "  auto-forwarded: \(af.joined(separator: ", "))\n" }
+            for a in attachments ?? [] {
+                s += "  content:   \(a.location) \(a.detected) [\(a.family)] \(a.size) bytes" + a.findings.map { "; \($0.id): \($0.detail)" }.joined() + "\n"
+            }
         }
         }
         if let d = decision {

@@ -147,6 +147,8 @@ struct MutationTests {
         .init(id: "remove the internal-only alias", from: "  internal-only-aliases: [all-staff@agency.govt.nz]\n", to: ""),
         .init(id: "stop trusting the gateway's Authentication-Results", from: "trusted-authserv-ids: [mx.agency.govt.nz]", to: "trusted-authserv-ids: []"),
         .init(id: "move dpmc.govt.nz off the all-of-government path", from: "domains: [dpmc.govt.nz, treasury.govt.nz, mfat.govt.nz]", to: "domains: [treasury.govt.nz, mfat.govt.nz]"),
+        .init(id: "remove executables from the deny list", from: "deny-families: [executable, script,", to: "deny-families: [script,"),
+        .init(id: "turn the encrypted-attachment quarantine into allow", from: "encrypted-attachment: quarantine", to: "encrypted-attachment: allow"),
         .init(id: "raise the system accreditation to SECRET", from: "  accreditation: RESTRICTED", to: "  accreditation: SECRET"),
         .init(id: "stop permitting MEDICAL on the internet", from: "    endorsements: [APPOINTMENTS, BUDGET, CABINET, COMMERCIAL, EVALUATIVE, HONOURS, LEGAL PRIVILEGE,\n                   MEDICAL, STAFF, POLICY]", to: "    endorsements: [APPOINTMENTS, BUDGET, CABINET, COMMERCIAL, EVALUATIVE, HONOURS, LEGAL PRIVILEGE,\n                   STAFF, POLICY]"),
     ]
