@@ -5,6 +5,19 @@ public enum EncryptionKind: String, Sendable, Hashable, CaseIterable {
 }
 
 enum Encryption {
+    /// The last arc of the PKCS#7 ContentInfo contentType OID (1.2.840.113549.1.7.x): 2 signed-data,
+    /// 3 enveloped-data, 23 authEnveloped-data (1.2.840.113549.1.9.16.1.23); nil when not found.
+    static func pkcs7ContentType(_ der: [UInt8]) -> Int? {
+        let pkcs7: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07]
+        let authEnv: [UInt8] = [0x06, 0x0B, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x10, 0x01, 0x17]
+        guard der.count > 12 else { return nil }
+        for i in 0..<(der.count - authEnv.count) where der[i] == 0x06 {
+            if der[i..<(i + authEnv.count)].elementsEqual(authEnv) { return 23 }
+            if i + pkcs7.count < der.count, der[i..<(i + pkcs7.count)].elementsEqual(pkcs7) { return Int(der[i + pkcs7.count]) }
+        }
+        return nil
+    }
+
     static func contains(_ b: [UInt8], _ needle: [UInt8], in range: Range<Int>) -> Bool {
         let r = max(0, range.lowerBound)..<min(b.count, range.upperBound)
         guard needle.count <= r.count else { return false }

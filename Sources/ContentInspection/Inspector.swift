@@ -83,12 +83,35 @@ public struct ContentInspector: Sendable {
             if let e = p.embedded { inspect(e, prefix: loc + "/message", budget: budget, into: &items); continue }
             if p.mimeType == "application/pgp-encrypted" { continue }  // the control part of PGP/MIME
             if p.mimeType == "application/pkcs7-mime" || p.mimeType == "application/x-pkcs7-mime" {
+                // The PKCS#7 content type decides: enveloped-data (1.2.840.113549.1.7.3) is
+                // encrypted; signed-data (…7.2) is opaque-signed content we cannot inspect
+                // without a PKCS#7 parser; either way it is never allowed unseen.
                 let smime = p.contentType.parameters["smime-type"]?.lowercased()
-                if smime == nil || smime == "enveloped-data" || smime == "authenveloped-data" {
-                    items.append(InspectedItem(location: loc, filename: p.filename, declaredType: p.mimeType, detectedType: p.mimeType, libmagicType: p.mimeType,
-                                               family: .unknown, size: p.bodyRange.count, findings: [ContentFinding(kind: .encrypted, detail: EncryptionKind.smime.rawValue)]))
+                let der = m.decodedPrefix(of: p, count: 64)
+                let oid = Encryption.pkcs7ContentType(der)
+                let kind: ContentFinding
+                if smime == "enveloped-data" || smime == "authenveloped-data" || oid == 3 || oid == 23 {
+                    kind = ContentFinding(kind: .encrypted, detail: EncryptionKind.smime.rawValue)
+                } else if smime == "signed-data" || oid == 2 {
+                    kind = ContentFinding(kind: .unidentifiable, detail: "opaque S/MIME signed data cannot be inspected")
+                } else if smime == "certs-only" {
                     continue
+                } else {
+                    kind = ContentFinding(kind: .unidentifiable, detail: "S/MIME content of unknown type")
                 }
+                items.append(InspectedItem(location: loc, filename: p.filename, declaredType: p.mimeType, detectedType: p.mimeType, libmagicType: p.mimeType,
+                                           family: .unknown, size: p.bodyRange.count, findings: [kind]))
+                continue
+            }
+            if p.mimeType == "application/pkcs7-signature" || p.mimeType == "application/x-pkcs7-signature" {
+                // A detached signature (multipart/signed): signature data, not content. It is
+                // accepted only when its DER really is PKCS#7 signed-data; otherwise it is a
+                // disguise and reported as unidentifiable.
+                let isSignedData = Encryption.pkcs7ContentType(m.decodedPrefix(of: p, count: 64)) == 2
+                items.append(InspectedItem(location: loc, filename: p.filename, declaredType: p.mimeType, detectedType: "application/pkcs7-signature",
+                                           libmagicType: "", family: .unknown, size: p.bodyRange.count,
+                                           findings: isSignedData ? [] : [ContentFinding(kind: .unidentifiable, detail: "declared S/MIME signature is not PKCS#7 signed data")]))
+                continue
             }
             guard let decoded = try? m.decodedBody(of: p) else {
                 items.append(InspectedItem(location: loc, filename: p.filename, declaredType: p.mimeType, detectedType: "application/octet-stream", libmagicType: "",
