@@ -51,6 +51,15 @@ public struct ContentInspector: Sendable {
         return ContentReport(items: items)
     }
 
+    /// Signatures of content whose inspection reads more than a prefix: ZIP (OOXML, JAR),
+    /// gzip, tar, PDF, CDF/OLE, 7z, RAR, and armoured PGP.
+    static func needsWholeBody(_ p: [UInt8]) -> Bool {
+        if p.starts(with: [0x50, 0x4B]) || p.starts(with: [0x1F, 0x8B]) || p.starts(with: Array("%PDF".utf8)) { return true }
+        if p.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) || p.starts(with: [0x37, 0x7A, 0xBC, 0xAF]) || p.starts(with: Array("Rar!".utf8)) { return true }
+        if p.count > 262, p[257..<262].elementsEqual("ustar".utf8) { return true }
+        return p.starts(with: Array("-----BEGIN PGP".utf8))
+    }
+
     static let dangerous: Set<TypeFamily> = [.executable, .script, .macroOffice, .diskImage, .installer, .archive]
 
     func inspect(_ m: Message, prefix: String, budget: Budget, into items: inout [InspectedItem]) {
@@ -113,12 +122,20 @@ public struct ContentInspector: Sendable {
                                            findings: isSignedData ? [] : [ContentFinding(kind: .unidentifiable, detail: "declared S/MIME signature is not PKCS#7 signed data")]))
                 continue
             }
-            guard let decoded = try? m.decodedBody(of: p) else {
-                items.append(InspectedItem(location: loc, filename: p.filename, declaredType: p.mimeType, detectedType: "application/octet-stream", libmagicType: "",
-                                           family: .unknown, size: p.bodyRange.count, findings: [ContentFinding(kind: .unidentifiable, detail: "could not be decoded")]))
-                continue
+            // Look at a decoded prefix first: only content that needs archive recursion or an
+            // encryption check (which reads trailers and directories) is decoded whole.
+            let prefix = m.decodedPrefix(of: p, count: Magic.prefixBytes)
+            if prefix.count < Magic.prefixBytes || Self.needsWholeBody(prefix) {
+                guard let decoded = try? m.decodedBody(of: p) else {
+                    items.append(InspectedItem(location: loc, filename: p.filename, declaredType: p.mimeType, detectedType: "application/octet-stream", libmagicType: "",
+                                               family: .unknown, size: p.bodyRange.count, findings: [ContentFinding(kind: .unidentifiable, detail: "could not be decoded")]))
+                    continue
+                }
+                identify(decoded.bytes, location: loc, filename: p.filename, declared: p.mimeType, depth: 0, budget: budget, into: &items)
+            } else {
+                identify(prefix, location: loc, filename: p.filename, declared: p.mimeType, depth: 0, budget: budget, into: &items)
+                items[items.count - 1].size = m.decodedSize(of: p)
             }
-            identify(decoded.bytes, location: loc, filename: p.filename, declared: p.mimeType, depth: 0, budget: budget, into: &items)
         }
     }
 

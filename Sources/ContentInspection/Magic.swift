@@ -19,6 +19,8 @@ public enum Magic {
     final class Cookie {
         let handle: OpaquePointer?
         let loaded: Bool
+        /// libmagic calls made on this thread (tests check that text bodies never get here).
+        var calls = 0
         init() {
             handle = magic_open(Magic.flags)
             loaded = handle != nil && magic_load(handle, nil) == 0
@@ -43,6 +45,7 @@ public enum Magic {
     /// fails (the caller treats that as unidentifiable: fail closed).
     public static func mimeType(_ bytes: [UInt8]) -> String? {
         let c = cookie
+        c.calls += 1
         guard c.loaded, let h = c.handle else { return nil }
         let n = min(bytes.count, prefixBytes)
         return bytes.withUnsafeBytes { raw -> String? in
@@ -50,6 +53,9 @@ public enum Magic {
             return String(cString: r)
         }
     }
+
+    /// libmagic calls made so far on the calling thread.
+    public static var callsOnThisThread: Int { cookie.calls }
 
     /// The libmagic library version (e.g. 544 for 5.44).
     public static var version: Int { Int(magic_version()) }

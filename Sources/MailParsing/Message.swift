@@ -204,6 +204,23 @@ public final class Message: Sendable {
         }
     }
 
+    /// The decoded size of a part's body without decoding it (base64: significant characters
+    /// less padding; identity encodings: the raw size; others are decoded).
+    public func decodedSize(of part: MIMEPart) -> Int {
+        let raw = bytes[part.bodyRange]
+        switch part.transferEncoding {
+        case .base64:
+            var n = 0, pad = 0
+            for c in raw {
+                if c == 0x3D { pad += 1; continue }
+                if (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2B || c == 0x2F { n += 1 }
+            }
+            return n * 3 / 4 - (n % 4 == 0 ? min(pad, 2) : 0)
+        case .sevenBit, .eightBit, .binary, .unknown: return raw.count
+        default: return (try? decodedBody(of: part).bytes.count) ?? raw.count
+        }
+    }
+
     /// A text part decoded to Unicode using its charset (US-ASCII when none is declared).
     public func text(of part: MIMEPart) throws -> (text: String, defects: [MailDefect.Kind]) {
         // Identity encodings: convert straight from the message bytes (no intermediate copy).

@@ -131,6 +131,16 @@ struct ContentIdentificationTests {
         #expect(Encryption.kind(of: h + [UInt8](repeating: 0, count: 64), canonicalType: "application/x-rar") == nil)
     }
 
+    @Test("libmagic is never called on text bodies, only on attachments and inline non-text parts")
+    func noMagicOnBodies() throws {
+        let body = try Message(parsing: Array("Subject: x\nContent-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\nhello\n--b\nContent-Type: text/html\n\n<p>hello</p>\n--b--\n".utf8))
+        let before = Magic.callsOnThisThread
+        #expect(ContentInspector().inspect(body).items.isEmpty)
+        #expect(Magic.callsOnThisThread == before)
+        _ = ContentInspector().inspect(try CI.message("pdf.eml"))
+        #expect(Magic.callsOnThisThread == before + 1)
+    }
+
     @Test("empty content is not unidentifiable; random bytes are")
     func unidentifiable() {
         #expect(identify([]).first?.findings.isEmpty == true)
