@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds Corpus/attachments/*.eml with real tools: zip (with and without -P), qpdf --encrypt,
 # python-docx (a real DOCX; the DOCM is that DOCX plus a VBA project part), msoffcrypto-tool
-# (an encrypted Office document), 7z -p -mhe, gzip/tar nesting, an ELF from Debian's coreutils,
+# (an encrypted Office document), 7z -p -mhe, gzip/tar nesting, dpkg-deb (an installer),
+# genisoimage (a disk image), an ELF from Debian's coreutils,
 # a minimal PE built byte by byte, a zip bomb kept small by ratio, S/MIME (openssl smime
-# -encrypt) and PGP (gpg --symmetric) messages. Needs: zip qpdf p7zip-full gnupg openssl, and
+# -encrypt) and PGP (gpg --symmetric) messages. Needs: zip qpdf p7zip-full gnupg openssl
+# genisoimage (dpkg-deb is in every Debian), and
 # pip python-docx msoffcrypto-tool. Outputs are small and committed; goldens are recorded by
 # `RECORD_GOLDENS=1 swift test` and checked by hand.
 set -euo pipefail
@@ -47,6 +49,8 @@ with zipfile.ZipFile("bomb.zip", "w", zipfile.ZIP_DEFLATED) as z: z.writestr("ze
 PY
 msoffcrypto-tool -e -p secret document.docx encrypted.docx
 mkdir -p bundle && cp notes.txt bundle/ && printf '#!/bin/sh\necho installing\n' > bundle/install.sh && tar cf bundle.tar -C bundle notes.txt install.sh && gzip -9 -c bundle.tar > bundle.tar.gz
+mkdir -p pkg/DEBIAN pkg/usr/share/doc/pmark-fixture && printf 'Package: pmark-fixture\nVersion: 1.0\nArchitecture: all\nMaintainer: pmark <dev@pmark.invalid>\nDescription: test fixture\n' > pkg/DEBIAN/control && cp notes.txt pkg/usr/share/doc/pmark-fixture/ && dpkg-deb -Zgzip --build pkg fixture.deb > /dev/null
+mkdir -p iso && cp notes.txt iso/ && genisoimage -quiet -V PMARK -o disk.iso iso
 openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 3650 -subj "/CN=pmark test" 2>/dev/null
 printf 'Content-Type: text/plain\n\nThe figures.\n' > inner.txt
 openssl smime -encrypt -aes256 -in inner.txt -out smime.eml -from a@agency.govt.nz -to b@partner.example -subject "[IN-CONFIDENCE] Figures" cert.pem
@@ -73,9 +77,11 @@ attach zip-declared-as-text "[IN-CONFIDENCE] Notes" text/plain notes.txt plain.z
 attach nested-zip-with-exe "[IN-CONFIDENCE] Bundle" application/zip bundle.zip nested.zip
 attach tar-gz-with-script "[IN-CONFIDENCE] Bundle" application/gzip bundle.tar.gz bundle.tar.gz
 attach zip-bomb "[IN-CONFIDENCE] Data" application/zip data.zip bomb.zip
+attach deb-installer "[IN-CONFIDENCE] Update" application/octet-stream update.deb fixture.deb
+attach iso-disk-image "[IN-CONFIDENCE] Image" application/octet-stream image.iso disk.iso
 attach random-bytes "[IN-CONFIDENCE] Data" application/octet-stream data.bin <(head -c 4096 /dev/urandom)
 { printf 'From: Aroha <aroha@agency.govt.nz>\nTo: partner@example.org\nDate: Tue, 7 Jan 2025 10:00:00 +1300\nMessage-ID: <smime@agency.govt.nz>\n'; cat smime.eml; } > "$OLDPWD/$OUT/smime-enveloped.eml"
 { printf 'From: Aroha <aroha@agency.govt.nz>\nTo: partner@example.org\nSubject: [IN-CONFIDENCE] Figures\nMIME-Version: 1.0\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="=_pgp"\n\n--=_pgp\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n--=_pgp\nContent-Type: application/octet-stream; name="encrypted.asc"\n\n'; cat pgp.asc; printf -- '--=_pgp--\n'; } > "$OLDPWD/$OUT/pgp-mime.eml"
 { printf 'From: Aroha <aroha@agency.govt.nz>\nTo: partner@example.org\nSubject: [IN-CONFIDENCE] Figures\nContent-Type: text/plain\n\n'; cat pgp.asc; } > "$OLDPWD/$OUT/pgp-inline.eml"
-{ echo "zip $(zip -v | sed -n 2p)"; qpdf --version | head -1; 7z | sed -n 2p; openssl version; gpg --version | head -1; pip show python-docx msoffcrypto-tool 2>/dev/null | grep -E '^(Name|Version)' | paste -sd' '; } > "$OLDPWD/$OUT/TOOLS.txt"
+{ echo "zip $(zip -v | sed -n 2p)"; qpdf --version | head -1; dpkg-deb --version | head -1; genisoimage --version 2>&1 | head -1 || true; (7z i || true) | sed -n 2p; openssl version; gpg --version | head -1; pip show python-docx msoffcrypto-tool 2>/dev/null | grep -E '^(Name|Version)' | paste -sd' '; } > "$OLDPWD/$OUT/TOOLS.txt"
 echo "wrote $(ls "$OLDPWD/$OUT"/*.eml | wc -l) messages"

@@ -60,6 +60,9 @@ public struct ContentInspector: Sendable {
         return p.starts(with: Array("-----BEGIN PGP".utf8))
     }
 
+    /// ISO 9660 primary volume descriptor signature offset (sector 16 + 1).
+    static let isoSignatureOffset = 32_769
+
     static let dangerous: Set<TypeFamily> = [.executable, .script, .macroOffice, .diskImage, .installer, .archive]
 
     func inspect(_ m: Message, prefix: String, budget: Budget, into items: inout [InspectedItem]) {
@@ -132,6 +135,11 @@ public struct ContentInspector: Sendable {
                     continue
                 }
                 identify(decoded.bytes, location: loc, filename: p.filename, declared: p.mimeType, depth: 0, budget: budget, into: &items)
+            } else if Magic.mimeType(prefix).map(TypeNormalisation.canonical) == "application/octet-stream", m.decodedSize(of: p) > Self.isoSignatureOffset + 5 {
+                // Disk images keep their signature past the prefix (ISO 9660: "CD001" at 32,769).
+                let longer = m.decodedPrefix(of: p, count: Self.isoSignatureOffset + 8)
+                identify(longer, location: loc, filename: p.filename, declared: p.mimeType, depth: 0, budget: budget, into: &items)
+                items[items.count - 1].size = m.decodedSize(of: p)
             } else {
                 identify(prefix, location: loc, filename: p.filename, declared: p.mimeType, depth: 0, budget: budget, into: &items)
                 items[items.count - 1].size = m.decodedSize(of: p)
@@ -142,6 +150,10 @@ public struct ContentInspector: Sendable {
     func identify(_ bytes: [UInt8], location: String, filename: String?, declared: String?, depth: Int, budget: Budget, into items: inout [InspectedItem]) {
         let raw = Magic.mimeType(bytes) ?? "application/octet-stream"
         var canonical = TypeNormalisation.canonical(raw)
+        if canonical == "application/octet-stream", bytes.count > Self.isoSignatureOffset + 5,
+           bytes[Self.isoSignatureOffset..<(Self.isoSignatureOffset + 5)].elementsEqual("CD001".utf8) {
+            canonical = "application/x-iso9660-image"
+        }
         var findings: [ContentFinding] = []
         var zipEntries: [ZipEntry]? = nil
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || canonical == "application/zip" || canonical.hasPrefix("application/vnd.openxmlformats") {
