@@ -125,21 +125,18 @@ public struct ContentInspector: Sendable {
                                            findings: isSignedData ? [] : [ContentFinding(kind: .unidentifiable, detail: "declared S/MIME signature is not PKCS#7 signed data")]))
                 continue
             }
-            // Look at a decoded prefix first: only content that needs archive recursion or an
-            // encryption check (which reads trailers and directories) is decoded whole.
-            let prefix = m.decodedPrefix(of: p, count: Magic.prefixBytes)
-            if prefix.count < Magic.prefixBytes || Self.needsWholeBody(prefix) {
+            // Look at a decoded prefix first (long enough for the ISO 9660 signature at 32,769;
+            // libmagic itself only ever sees the first `Magic.prefixBytes`). Only content that
+            // needs archive recursion or an encryption check is decoded whole.
+            let want = Self.isoSignatureOffset + 8
+            let prefix = m.decodedPrefix(of: p, count: want)
+            if prefix.count < want || Self.needsWholeBody(prefix) {
                 guard let decoded = try? m.decodedBody(of: p) else {
                     items.append(InspectedItem(location: loc, filename: p.filename, declaredType: p.mimeType, detectedType: "application/octet-stream", libmagicType: "",
                                                family: .unknown, size: p.bodyRange.count, findings: [ContentFinding(kind: .unidentifiable, detail: "could not be decoded")]))
                     continue
                 }
                 identify(decoded.bytes, location: loc, filename: p.filename, declared: p.mimeType, depth: 0, budget: budget, into: &items)
-            } else if Magic.mimeType(prefix).map(TypeNormalisation.canonical) == "application/octet-stream", m.decodedSize(of: p) > Self.isoSignatureOffset + 5 {
-                // Disk images keep their signature past the prefix (ISO 9660: "CD001" at 32,769).
-                let longer = m.decodedPrefix(of: p, count: Self.isoSignatureOffset + 8)
-                identify(longer, location: loc, filename: p.filename, declared: p.mimeType, depth: 0, budget: budget, into: &items)
-                items[items.count - 1].size = m.decodedSize(of: p)
             } else {
                 identify(prefix, location: loc, filename: p.filename, declared: p.mimeType, depth: 0, budget: budget, into: &items)
                 items[items.count - 1].size = m.decodedSize(of: p)
