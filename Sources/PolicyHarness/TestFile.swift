@@ -100,26 +100,15 @@ public enum PolicyTestLoader {
     }
 }
 
-struct TestWalker {
+struct TestWalker: YAMLDiagnosing {
     let file: String
     var diagnostics: [PolicyDiagnostic] = []
 
-    func loc(_ n: Node?) -> SourceLocation {
-        guard let m = n?.mark else { return SourceLocation(file: file, line: 1, column: 1) }
-        return SourceLocation(file: file, line: m.line, column: m.column)
-    }
-    func diag(_ n: Node?, _ m: String) -> PolicyDiagnostic { PolicyDiagnostic(location: loc(n), message: m) }
-    mutating func error(_ n: Node?, _ m: String) { diagnostics.append(diag(n, m)) }
+    func loc(_ n: Node?) -> SourceLocation { location(n) }
 
+    /// Values by key (the shared walker also reports unknown and duplicate keys).
     mutating func mapping(_ n: Node, _ what: String, _ allowed: [String]) -> [String: Node]? {
-        guard let m = n.mapping else { error(n, "\(what) must be a mapping"); return nil }
-        var out: [String: Node] = [:]
-        for (k, v) in m {
-            guard let key = k.string else { continue }
-            if !allowed.contains(key) { error(k, "unknown key '\(key)' in \(what) (expected one of: \(allowed.joined(separator: ", ")))"); continue }
-            out[key] = v
-        }
-        return out
+        mapping(n, what, allowed: allowed)?.mapValues(\.value)
     }
     mutating func string(_ n: Node?, _ what: String) -> String? {
         guard let n else { return nil }

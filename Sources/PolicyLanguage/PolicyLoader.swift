@@ -60,18 +60,11 @@ public enum PolicyLoader {
     static let auValues: Set<String> = ["UNOFFICIAL", "OFFICIAL", "OFFICIAL:Sensitive", "PROTECTED", "SECRET", "TOP-SECRET"]
 }
 
-struct Walker {
+struct Walker: YAMLDiagnosing {
     /// Attachment families a policy may name (ContentInspection's TypeFamily raw values).
     static let attachmentFamilies: Set<String> = ["executable", "script", "macro-office", "disk-image", "installer", "archive", "document", "image", "audio", "video", "text", "unknown"]
     let file: String
     var diagnostics: [PolicyDiagnostic] = []
-
-    func location(_ node: Node?) -> SourceLocation {
-        guard let m = node?.mark else { return SourceLocation(file: file, line: 1, column: 1) }
-        return SourceLocation(file: file, line: m.line, column: m.column)
-    }
-    func diag(_ node: Node?, _ message: String) -> PolicyDiagnostic { PolicyDiagnostic(location: location(node), message: message) }
-    mutating func error(_ node: Node?, _ message: String) { diagnostics.append(diag(node, message)) }
 
     func yamlDiagnostic(_ e: YamlError) -> PolicyDiagnostic {
         switch e {
@@ -84,23 +77,6 @@ struct Walker {
         default:
             return PolicyDiagnostic(location: SourceLocation(file: file, line: 1, column: 1), message: "YAML: \(e)")
         }
-    }
-
-    /// A mapping's entries by key, reporting a non-mapping, unknown keys and duplicate keys.
-    mutating func mapping(_ node: Node, _ what: String, allowed: [String], required: [String] = []) -> [String: (key: Node, value: Node)]? {
-        guard let m = node.mapping else { error(node, "\(what) must be a mapping"); return nil }
-        var out: [String: (key: Node, value: Node)] = [:]
-        for (k, v) in m {
-            guard let name = k.string else { error(k, "\(what): keys must be strings"); continue }
-            if !allowed.contains(name) {
-                error(k, "unknown key '\(name)' in \(what) (expected one of: \(allowed.joined(separator: ", ")))")
-                continue
-            }
-            if out[name] != nil { error(k, "duplicate key '\(name)' in \(what)"); continue }
-            out[name] = (k, v)
-        }
-        for r in required where out[r] == nil { error(node, "\(what) is missing required key '\(r)'") }
-        return out
     }
 
     mutating func string(_ node: Node, _ what: String) -> String? {
@@ -369,5 +345,40 @@ struct Walker {
         for extra in defaults.dropFirst() {
             diagnostics.append(PolicyDiagnostic(location: extra.location, message: "more than one default path ('\(defaults[0].name)' and '\(extra.name)')"))
         }
+    }
+}
+
+/// Positions and diagnostics while walking a YAML document: shared by the policy loader and
+/// the harness's test-file loader, so both report `file:line:column: message` the same way.
+public protocol YAMLDiagnosing {
+    var file: String { get }
+    var diagnostics: [PolicyDiagnostic] { get set }
+}
+
+extension YAMLDiagnosing {
+    /// The 1-based position of a node (1:1 when unknown).
+    public func location(_ node: Node?) -> SourceLocation {
+        guard let m = node?.mark else { return SourceLocation(file: file, line: 1, column: 1) }
+        return SourceLocation(file: file, line: m.line, column: m.column)
+    }
+    public func diag(_ node: Node?, _ message: String) -> PolicyDiagnostic { PolicyDiagnostic(location: location(node), message: message) }
+    public mutating func error(_ node: Node?, _ message: String) { diagnostics.append(diag(node, message)) }
+
+    /// A mapping's entries by key, reporting a non-mapping, unknown keys, duplicate keys and
+    /// missing required keys.
+    public mutating func mapping(_ node: Node, _ what: String, allowed: [String], required: [String] = []) -> [String: (key: Node, value: Node)]? {
+        guard let m = node.mapping else { error(node, "\(what) must be a mapping"); return nil }
+        var out: [String: (key: Node, value: Node)] = [:]
+        for (k, v) in m {
+            guard let name = k.string else { error(k, "\(what): keys must be strings"); continue }
+            if !allowed.contains(name) {
+                error(k, "unknown key '\(name)' in \(what) (expected one of: \(allowed.joined(separator: ", ")))")
+                continue
+            }
+            if out[name] != nil { error(k, "duplicate key '\(name)' in \(what)"); continue }
+            out[name] = (k, v)
+        }
+        for r in required where out[r] == nil { error(node, "\(what) is missing required key '\(r)'") }
+        return out
     }
 }
