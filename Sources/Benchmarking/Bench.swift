@@ -215,6 +215,10 @@ public struct BenchmarkRunner {
         for m in [raw, parse, markings, content, evidence, decisions] { log(Self.line(m, raw)) }
         log(Self.line(content, parse, baseName: "parse"))
         log(Self.line(decisions, evidence, baseName: "evidence"))
+        // The policy step alone against markings alone (attachment inspection switched off).
+        let policyOnly = try Engine(policy: try PolicyLoader.embeddedDefault(), documents: OOXMLReader(), inspectsAttachments: false)
+        let decisionsNoContent = try best("decisions without attachments") { let r = try Self.decideAll(archive, engine: policyOnly); return (size, r.messages) }
+        log(Self.line(decisionsNoContent, markings, baseName: "markings"))
         log(Self.line(markings, parse, baseName: "parse"))
         log("peak RSS \(Self.fixed(Self.peakRSSMiB(), 1)) MiB")
     }

@@ -33,6 +33,7 @@ public struct InspectedItem: Sendable, Hashable {
 
 public struct ContentReport: Sendable {
     public var items: [InspectedItem]
+    public init(items: [InspectedItem]) { self.items = items }
     public var findings: [(location: String, finding: ContentFinding)] { items.flatMap { i in i.findings.map { (i.location, $0) } } }
 }
 

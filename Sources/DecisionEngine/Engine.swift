@@ -10,11 +10,15 @@ public struct Engine: Sendable {
     public let reader: MarkingReader
     /// Identifies attachments by content (NZISM 15.2.37.C.01).
     public let inspector: ContentInspector
+    /// Whether attachments are inspected (only the benchmark turns this off, to measure the
+    /// policy step against markings alone).
+    public let inspectsAttachments: Bool
 
     /// - Parameter documents: the Office document reader for marking extraction (pass
     ///   `OOXMLReader()` from `OfficeDocuments`; without one Office documents are not inspected).
-    public init(policy: Policy, documents: (any DocumentMarkingSource)? = nil, archiveLimits: ArchiveLimits = .default) throws {
+    public init(policy: Policy, documents: (any DocumentMarkingSource)? = nil, archiveLimits: ArchiveLimits = .default, inspectsAttachments: Bool = true) throws {
         self.policy = policy
+        self.inspectsAttachments = inspectsAttachments
         inspector = ContentInspector(limits: archiveLimits)
         reader = try MarkingReader(options: MarkingOptions(vocabulary: policy.vocabulary, documents: documents))
     }
@@ -101,7 +105,7 @@ public struct Engine: Sendable {
         let markingText = mk.classification.map { c in mk.endorsements.isEmpty ? c.name : c.name + "//" + mk.endorsements.map(\.name).joined(separator: "/") } ?? "unmarked"
 
         // Attachments by content (15.2.37.C.01).
-        let content = inspector.inspect(m)
+        let content = inspectsAttachments ? inspector.inspect(m) : ContentReport(items: [])
         common += attachmentReasons(content)
         // Message-level rules.
         for f in mk.findings where f.id == .elementNotInspected {
