@@ -10,5 +10,6 @@ let package = Package(
         .executableTarget(name: "FuzzMessage", dependencies: [.product(name: "MailParsing", package: "pmark")]),
         .executableTarget(name: "FuzzMbox", dependencies: [.product(name: "MailParsing", package: "pmark")]),
         .executableTarget(name: "FuzzMarking", dependencies: [.product(name: "Markings", package: "pmark")]),
+        .executableTarget(name: "FuzzContent", dependencies: [.product(name: "ContentInspection", package: "pmark")]),
     ]
 )

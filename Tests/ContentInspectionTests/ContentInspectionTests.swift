@@ -199,3 +199,31 @@ struct ArchiveLimitTests {
         #expect(r.items.count == 1)  // nothing inside was extracted
     }
 }
+
+@Suite("Content fuzz replays")
+struct ContentFuzzReplayTests {
+    static let inputs: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: CI.root + "/Corpus/fuzz-regressions")) ?? []).filter { $0.hasPrefix("content-") }.sorted()
+
+    @Test("every attachment fixture goes through the fuzz entry point")
+    func fixtures() throws {
+        for f in try FileManager.default.contentsOfDirectory(atPath: CI.dir) where f.hasSuffix(".eml") {
+            ContentFuzzEntryPoints.inspect(Array(try Data(contentsOf: URL(fileURLWithPath: CI.dir + "/" + f))))
+        }
+    }
+
+    @Test("hostile archive headers: huge counts and offsets, truncated entries", .timeLimit(.minutes(1)))
+    func hostile() {
+        var eocd: [UInt8] = [0x50, 0x4B, 0x05, 0x06, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0, 0]
+        ContentFuzzEntryPoints.inspect([0x50, 0x4B, 0x03, 0x04] + eocd)
+        eocd[16] = 0; eocd[17] = 0; eocd[18] = 0; eocd[19] = 0
+        ContentFuzzEntryPoints.inspect(eocd)
+        var tar = [UInt8](repeating: 0x41, count: 512); tar[124...135] = ArraySlice(Array("77777777777\0".utf8)); tar[257...261] = ArraySlice(Array("ustar".utf8))
+        ContentFuzzEntryPoints.inspect(tar)
+        ContentFuzzEntryPoints.inspect([0x1F, 0x8B, 0x08, 0x00] + [UInt8](repeating: 0xFF, count: 64))
+    }
+
+    @Test(arguments: inputs)
+    func replays(_ name: String) throws {
+        ContentFuzzEntryPoints.inspect(Array(try Data(contentsOf: URL(fileURLWithPath: CI.root + "/Corpus/fuzz-regressions/" + name))))
+    }
+}

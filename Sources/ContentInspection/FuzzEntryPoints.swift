@@ -1,0 +1,18 @@
+import MailParsing
+
+/// What the content fuzz target runs (in the library, so crasher replays use the same code).
+public enum ContentFuzzEntryPoints {
+    static let limits = ArchiveLimits()
+
+    /// The input as an attachment's bytes (ZIP/tar/gzip readers, encryption checks, libmagic)
+    /// and as a whole message. Must never crash or hang.
+    public static func inspect(_ bytes: [UInt8]) {
+        var items: [InspectedItem] = []
+        ContentInspector(limits: limits).identify(bytes, location: "attachment[1]", filename: "f.zip", declared: "application/zip", depth: 0, budget: .init(), into: &items)
+        _ = ZipReader.entries(bytes)
+        _ = TarReader.entries(bytes)
+        _ = Inflate.inflate(bytes, windowBits: 47, limit: 1 << 20)
+        _ = Encryption.pkcs7ContentType(bytes)
+        if let m = try? Message(parsing: bytes, limits: FuzzEntryPoints.limits) { _ = ContentInspector(limits: limits).inspect(m) }
+    }
+}
