@@ -16,11 +16,15 @@ public struct Engine: Sendable {
 
     /// - Parameter documents: the Office document reader for marking extraction (pass
     ///   `OOXMLReader()` from `OfficeDocuments`; without one Office documents are not inspected).
-    public init(policy: Policy, documents: (any DocumentMarkingSource)? = nil, archiveLimits: ArchiveLimits = .default, inspectsAttachments: Bool = true) throws {
+    /// - Parameter extraHeaders: site marking headers to read (e.g. `X-Classification`); the
+    ///   decision and every report use this one reader, so they always see the same markings.
+    public init(policy: Policy, documents: (any DocumentMarkingSource)? = nil, archiveLimits: ArchiveLimits = .default,
+                inspectsAttachments: Bool = true, extraHeaders: [String] = []) throws {
         self.policy = policy
         self.inspectsAttachments = inspectsAttachments
         inspector = ContentInspector(limits: archiveLimits)
-        reader = try MarkingReader(options: MarkingOptions(vocabulary: policy.vocabulary, documents: documents))
+        reader = try MarkingReader(options: MarkingOptions(vocabulary: policy.vocabulary, extraHeaders: extraHeaders,
+                                                           readMSIPLabels: !policy.vocabulary.labelMap.isEmpty, documents: documents))
     }
 
     /// Parses and evaluates; a limit or I/O problem yields a quarantine verdict, never an allow.

@@ -65,10 +65,8 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let policy = try loadPolicy(self.policy)
-        var options = MarkingOptions.standard(vocabulary: policy.vocabulary, extraHeaders: extraHeaders)
-        options.readMSIPLabels = !policy.vocabulary.labelMap.isEmpty
-        let markings = try MarkingReader(options: options)
-        let engine = try Engine(policy: policy, documents: OOXMLReader())
+        let engine = try Engine(policy: policy, documents: OOXMLReader(), extraHeaders: extraHeaders)
+        let markings = engine.reader
         var records: [ScanRecord] = []
         do {
             try ArchiveReader().forEach(paths: [file]) { raw in

@@ -34,8 +34,8 @@ struct Scan: ParsableCommand {
     func run() throws {
         let reader = ArchiveReader()
         let policy = try loadPolicy(self.policy)
-        let markings = try MarkingReader(options: .standard(vocabulary: policy.vocabulary))
         let engine = try Engine(policy: policy, documents: OOXMLReader())
+        let markings = engine.reader
         var byAction: [String: Int] = [:]
         var byRule: [String: Int] = [:]
         var byClass: [String: Int] = [:]

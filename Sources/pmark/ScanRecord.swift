@@ -98,16 +98,20 @@ struct ScanRecord: Encodable {
             r.structure = m.structureSummary
             r.parts = m.totalPartCount
             r.defects += collectDefects(m, prefix: "")
-            let mk = reader.read(m)
+            // With an engine, the report shows the markings the decision used (one read, one
+            // reader); without one (no policy), the marking reader alone.
+            var verdict: Verdict? = nil
+            if let engine {
+                let env = envelope?(m) ?? Envelope.inferred(from: m)
+                verdict = engine.evaluate(message: m, envelope: env)
+            }
+            let mk = verdict?.markings ?? reader.read(m)
             r.classification = .some(mk.classification?.name)
             r.endorsements = mk.endorsements.map(\.name)
             r.findings = mk.findings.map { Finding(id: $0.id.rawValue, location: $0.location, detail: $0.detail) }
             r.readings = mk.readings.map { Reading(location: $0.location, text: $0.text, marking: $0.marking?.text) }
-            r.autoForward = mk.autoForwardSignals
-            if let engine {
-                var env = envelope?(m) ?? Envelope.inferred(from: m)
-                if env.recipients.isEmpty { env.recipients = [] }
-                let verdict = engine.evaluate(message: m, envelope: env)
+            r.autoForward = verdict?.autoForwardSignals ?? mk.autoForwardSignals
+            if let verdict {
                 r.attachments = verdict.content?.items.map { i in
                     Attachment(location: i.location, filename: i.filename, declared: i.declaredType, detected: i.detectedType, family: i.family.rawValue, size: i.size,
                                findings: i.findings.map { Finding(id: $0.kind.rawValue, location: i.location, detail: $0.detail) })

@@ -232,4 +232,12 @@ struct CLITests {
         let weaker = try run(["test", "policies/tests/default.test.yaml", "--policy", "policies/examples/in-confidence-agency.yaml"])
         #expect(weaker.code == 1)  // the default suite notices a different policy
     }
+
+    @Test("a configured marking header reaches the decision, not only the report")
+    func extraHeaderDecides() throws {
+        let msg = "From: a@agency.govt.nz\nTo: x@gmail.com\nX-Classification: SECRET\nSubject: [IN-CONFIDENCE] plan\n\nhi\n"
+        let r = try run(["check", "--header", "X-Classification", "-"], stdin: msg)
+        #expect(r.out.contains("marking:   SECRET"))
+        #expect(r.code == 3 && r.out.contains("PM-OUT-001"))
+    }
 }

@@ -9,10 +9,7 @@ struct ThirdPartyCorpusTests {
     func everyFileParses() throws {
         let files = allFiles(under: TestPaths.corpora!)
         var messages = 0, defects = 0, limitHits = 0
-        var slow: [(Double, String)] = []
         for f in files {
-            let t0 = Date()
-            defer { slow.append((Date().timeIntervalSince(t0), f)) }
             try ArchiveReader().forEach(paths: [f]) { raw in
                 messages += 1
                 do {
@@ -37,7 +34,6 @@ struct ThirdPartyCorpusTests {
                 return true
             }
         }
-        for (t, f) in slow.sorted(by: { $0.0 > $1.0 }).prefix(5) { print("slowest: \(t) \(f)") }
         print("third-party corpora: \(files.count) files, \(messages) messages, \(defects) defects, \(limitHits) limit hits")
         #expect(messages >= files.count)
     }
