@@ -1,0 +1,44 @@
+/// Where a decision goes before anyone acts on it.
+///
+/// NZISM 15.2.40.C.02 [CID:1761] asks that every blocked email is logged, and 15.2.41.C.01
+/// [CID:1764] that inbound mail above the accreditation is rejected, logged and reported. A
+/// front-end that acts on a verdict (the milter replying to the MTA, a scan recording a batch)
+/// hands a `DecisionEvent` to a sink and **awaits** `record(_:)` before it acts: when `record`
+/// throws, the front-end fails closed (the milter answers tempfail; nothing is accepted
+/// unrecorded). A quarantined message's bytes travel with the event so the store can keep them
+/// before the MTA is told to hold the message ("nothing lost").
+public protocol DecisionSink: Sendable {
+    func record(_ event: DecisionEvent) async throws
+}
+
+/// One decision, as a sink receives it. Built by the front-end; the engine stays pure.
+public struct DecisionEvent: Sendable {
+    /// Which front-end decided, with what it knows of the message's identity.
+    public enum Origin: Sendable, Hashable {
+        /// The milter: the MTA's queue id (`{i}`) and listener name (`{daemon_name}`) when sent.
+        case gateway(queueID: String?, daemonName: String?)
+        /// A batch scan: the message's source (`path@offset (#n)` or a file path).
+        case scan(source: String)
+        /// `pmark check` on one message.
+        case check(source: String)
+    }
+
+    /// Seconds since 1970-01-01T00:00:00Z, from the front-end's clock (the engine has none).
+    public var unixTime: Double
+    public var origin: Origin
+    /// The envelope the engine was given (direction possibly nil: then `verdict.direction` holds
+    /// the inferred one).
+    public var envelope: Envelope
+    public var verdict: Verdict
+    /// The message exactly as received (CRLF or LF as the front-end had it). Stores keep it for
+    /// quarantined and blocked messages and hash it for identity.
+    public var messageBytes: [UInt8]
+
+    public init(unixTime: Double, origin: Origin, envelope: Envelope, verdict: Verdict, messageBytes: [UInt8]) {
+        self.unixTime = unixTime
+        self.origin = origin
+        self.envelope = envelope
+        self.verdict = verdict
+        self.messageBytes = messageBytes
+    }
+}
