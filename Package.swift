@@ -17,11 +17,15 @@ let package = Package(
         .library(name: "PolicyLanguage", targets: ["PolicyLanguage"]),
         .library(name: "DecisionEngine", targets: ["DecisionEngine"]),
         .library(name: "PolicyHarness", targets: ["PolicyHarness"]),
+        .library(name: "MilterCodec", targets: ["MilterCodec"]),
+        .library(name: "Milter", targets: ["Milter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -52,11 +56,21 @@ let package = Package(
         .target(
             name: "PolicyHarness",
             dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "MailParsing", "OfficeDocuments", .product(name: "Yams", package: "Yams")]),
+        // The milter protocol: a pure codec (bytes <-> typed commands and responses, NIOCore's
+        // ByteBuffer only, no I/O) and the gateway server around it (SwiftNIO, swift-log).
+        .target(name: "MilterCodec", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        .target(
+            name: "Milter",
+            dependencies: ["MilterCodec", "DecisionEngine", "PolicyLanguage", "MailParsing",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]),
         .target(name: "Benchmarking", dependencies: ["MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine"]),
         .executableTarget(
             name: "pmark",
             dependencies: [
                 "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking",
+                "Milter", "MilterCodec", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
@@ -71,5 +85,10 @@ let package = Package(
         .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage"]),
         .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing"]),
+        .testTarget(name: "MilterCodecTests", dependencies: ["MilterCodec", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(
+            name: "MilterTests",
+            dependencies: ["Milter", "MilterCodec", "DecisionEngine", "PolicyLanguage", "OfficeDocuments",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
     ]
 )

@@ -56,7 +56,15 @@ public enum PolicyLoader {
         "smtp-tempfail": "451 4.7.1 Message could not be processed; try again later",
         "recipient-notice": "A message addressed to you was held by the email gateway.",
         "sender-notice": "Your message was not delivered because of the organisation's email policy.",
+        // The header the gateway adds for allow-and-tag (a generic field: it names no marking or rule).
+        "tag-header": "X-Pmark-Tag: review",
     ]
+    /// `Name: value` with a printable field name and no line break (a header the gateway can add).
+    public static func isHeaderField(_ s: String) -> Bool {
+        guard let colon = s.firstIndex(of: ":") else { return false }
+        let name = s[..<colon]
+        return !name.isEmpty && name.utf8.allSatisfy { $0 > 32 && $0 < 127 } && !s.utf8.contains { $0 == 10 || $0 == 13 || $0 == 0 }
+    }
     static let auValues: Set<String> = ["UNOFFICIAL", "OFFICIAL", "OFFICIAL:Sensitive", "PROTECTED", "SECRET", "TOP-SECRET"]
 }
 
@@ -245,6 +253,10 @@ struct Walker: YAMLDiagnosing {
                 guard let s = string(v.value, "notices.\(k)") else { continue }
                 if k.hasPrefix("smtp-"), !(s.hasPrefix("4") || s.hasPrefix("5")) || s.count < 4 || !s.prefix(3).allSatisfy(\.isNumber) {
                     error(v.value, "notices.\(k) must start with a 4xx or 5xx SMTP reply code")
+                    continue
+                }
+                if k == "tag-header", !PolicyLoader.isHeaderField(s) {
+                    error(v.value, "notices.tag-header must be one header field, 'Name: value' (printable name, no line breaks)")
                     continue
                 }
                 notices[k] = s
