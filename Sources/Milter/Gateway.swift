@@ -71,7 +71,8 @@ public enum Gateway {
             if verdict.messageAction == .allowAndTag {
                 guard s.canAddHeaders else { return tempfail(policy) }
                 let h = headerField(policy.notices["tag-header"]) ?? defaultTagHeader
-                out.append(.addHeader(name: h.name, value: h.value))
+                // With SMFIP_HDR_LEADSPC agreed the MTA writes the value exactly after the colon.
+                out.append(.addHeader(name: h.name, value: (s.headerLeadingSpace ? " " : "") + h.value))
             }
             if verdict.messageAction == .quarantine {
                 guard s.canQuarantine else { return tempfail(policy) }

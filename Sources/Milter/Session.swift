@@ -52,6 +52,8 @@ public struct MilterSession: Sendable {
     public var canDeleteRecipients: Bool { actions.contains(.deleteRecipients) }
     public var canQuarantine: Bool { actions.contains(.quarantine) }
     public var canAddHeaders: Bool { actions.contains(.addHeaders) }
+    /// Header values travel with their leading space, in both directions.
+    public var headerLeadingSpace: Bool { protocolFlags.contains(.headerLeadingSpace) }
 
     func reply(unless noReply: ProtocolFlags) -> SessionStep {
         protocolFlags.contains(noReply) ? .reply([]) : .reply([.continue])

@@ -110,6 +110,18 @@ struct ServerActionTests {
         #expect(o.protocolFlags == [])
         let r = try await c.transaction(restrictedToInternalAndInternet, negotiated: o)
         #expect(r == [.deleteRecipient(Array("<someone@example.com>".utf8)), .accept])
+        // Without SMFIP_HDR_LEADSPC the MTA adds the space after the colon itself.
+        #expect(try await c.transaction(unmarkedInbound, negotiated: o, connect: false) == [.addHeader(name: "X-Pmark-Tag", value: "review"), .accept])
+        await c.close()
+    }
+
+    @Test("an MTA that grants no quarantine gets tempfail for a message that must be held, never accept")
+    func noQuarantineAction() async throws {
+        let s = try TestServer(); defer { s.stop() }
+        let c = try await MilterClient.connect(s.address, group: Fixture.group)
+        let o = try await c.negotiate(OptionNegotiation(version: 6, actions: [.addHeaders], protocolFlags: []))
+        #expect(try await c.transaction(unmarkedOutbound, negotiated: o) == [.replyCode(Fixture.tempfail)])
+        #expect(try await c.transaction(restrictedToInternalAndInternet, negotiated: o, connect: false) == [.replyCode(Fixture.tempfail)])
         await c.close()
     }
 
@@ -152,7 +164,7 @@ struct ServerActionTests {
         let s = try TestServer(); defer { s.stop() }
         let (c, o) = try await s.client()
         let r = try await c.transaction(unmarkedInbound, negotiated: o)
-        #expect(r == [.addHeader(name: "X-Pmark-Tag", value: "review"), .accept])
+        #expect(r == [.addHeader(name: "X-Pmark-Tag", value: " review"), .accept])
         await c.close()
     }
 
@@ -165,7 +177,7 @@ struct ServerActionTests {
         try await c.send([.mail(arguments: ["<x@example.com>"]), .recipient(arguments: ["<bob@agency.govt.nz>"])])
         _ = try await c.next(); _ = try await c.next()
         try await c.send([.header(name: Array("Subject".utf8), value: Array(" [SECRET] x".utf8)), .abort])
-        #expect(try await c.transaction(unmarkedInbound, negotiated: o, connect: false) == [.addHeader(name: "X-Pmark-Tag", value: "review"), .accept])
+        #expect(try await c.transaction(unmarkedInbound, negotiated: o, connect: false) == [.addHeader(name: "X-Pmark-Tag", value: " review"), .accept])
         #expect(try await c.transaction(restrictedToInternalAndInternet, negotiated: o, connect: false)
                 == [.deleteRecipient(Array("<someone@example.com>".utf8)), .accept])
         #expect(s.sink.count == 3)
