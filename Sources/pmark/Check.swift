@@ -76,19 +76,18 @@ struct Check: ParsableCommand {
         let policy = try loadPolicy(self.policy)
         let engine = try Engine(policy: policy, documents: OOXMLReader(), extraHeaders: extraHeaders)
         let envelope = Envelope(direction: direction, mailFrom: mailFrom, recipients: recipients, authenticatedSubmission: authenticated)
-        var record: DecisionRecord?
+        let record: DecisionRecord
         do {
-            try ArchiveReader().forEach(paths: [file]) { raw in
-                let evaluation = engine.evaluate(bytes: raw.bytes, envelope: envelope, envelopeFromHeaders: true, readError: raw.error)
-                record = DecisionRecord(source: raw.source.description, readerDefects: raw.defects, evaluation: evaluation,
-                                        privacy: privacy(policy, redactSubjects: redactSubjects))
-                return false  // check reads one message
-            }
+            // One file is one message, never split at `From ` lines (spec §10.9).
+            let raw = try ArchiveReader().readOne(path: file)
+            let evaluation = engine.evaluate(bytes: raw.bytes, envelope: envelope, envelopeFromHeaders: true, readError: raw.error)
+            record = DecisionRecord(source: raw.source.description, readerDefects: raw.defects, evaluation: evaluation,
+                                    privacy: privacy(policy, redactSubjects: redactSubjects))
         } catch let e as MailParseError {
             FileHandle.standardError.write(Data("pmark: \(e)\n".utf8))
             throw ExitCode(74)
         }
-        guard let r = record else { throw ValidationError("no message in \(file)") }
+        let r = record
         switch format {
         case .text: print(r.text, terminator: "")
         case .json, .jsonl: print(r.jsonLine)
