@@ -21,7 +21,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
@@ -41,13 +40,14 @@ let package = Package(
         .target(name: "ContentInspection", dependencies: ["MailParsing", "CMagic", "PmarkZlib"]),
         .target(
             name: "Markings",
-            dependencies: ["MailParsing", "CPCRE2"]),
-        // Office Open XML reading (ZIPFoundation, Foundation) is kept out of Markings so the
-        // marking core stays Foundation-free, like MailParsing; it is injected through
-        // MarkingOptions.documents (MarkingOptions.standard() wires it in).
+            dependencies: ["MailParsing", "ContentInspection", "CPCRE2"]),
+        // Office document reading (XML, Foundation) is kept out of Markings so the marking core
+        // stays Foundation-free, like MailParsing; it is injected through
+        // MarkingOptions.documents (MarkingOptions.standard() wires it in). Containers are
+        // opened through ContentInspection's one bounded archive reader.
         .target(
             name: "OfficeDocuments",
-            dependencies: ["Markings", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: ["Markings", "ContentInspection"]),
         .target(name: "PolicyLanguage", dependencies: ["Markings", .product(name: "Yams", package: "Yams")]),
         .target(name: "DecisionEngine", dependencies: ["MailParsing", "Markings", "ContentInspection", "PolicyLanguage"]),
         .target(
@@ -63,15 +63,18 @@ let package = Package(
                 "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Shared by the test targets: the repository root, and a ZIP writer (stored or deflated
+        // entries) for documents and archive limits.
+        .target(name: "TestSupport", dependencies: ["PmarkZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
         // Proves the system libraries install, link and work; the marking grammar (PCRE2),
         // attachment identification (libmagic) and the audit store (SQLite) build on them.
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPCRE2", "CMagic", "CSQLite3"]),
         .testTarget(
             name: "MarkingsTests",
-            dependencies: ["Markings", "MailParsing", "OfficeDocuments", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: ["Markings", "MailParsing", "OfficeDocuments", "ContentInspection", "TestSupport"]),
         .testTarget(name: "PolicyLanguageTests", dependencies: ["PolicyLanguage", "Markings"]),
-        .testTarget(name: "DecisionEngineTests", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing"]),
+        .testTarget(name: "DecisionEngineTests", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing", "ContentInspection", "TestSupport"]),
         .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage"]),
         .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing"]),

@@ -1,3 +1,4 @@
+import ContentInspection
 import MailParsing
 
 /// What to read besides the built-in locations.
@@ -35,9 +36,17 @@ public struct MarkingReader: Sendable {
         readers = try LocationReaders(vocabulary: options.vocabulary)
     }
 
-    public func read(_ message: Message) -> MarkingResult {
+    /// Reads `message`, identifying its elements first (content inspection); front-ends that
+    /// already inspected the message pass the report to ``read(_:content:)`` instead.
+    public func read(_ message: Message) -> MarkingResult { read(message, content: ContentInspector().inspect(message)) }
+
+    /// Reads `message` with its elements' identities from content inspection: each element is
+    /// read by what it is (an Office document as Office whatever its name or declared type),
+    /// from the decoded bytes inspection already made.
+    public func read(_ message: Message, content: ContentReport) -> MarkingResult {
         var acc = Accumulator()
-        let own = analyse(message, prefix: "", acc: &acc)
+        let elements = message.elements
+        let own = analyse(message, prefix: "", elements: elements, content: content, acc: &acc)
         var endorsements = Set(acc.readings.compactMap(\.marking).flatMap(\.endorsements))
         let classification = acc.readings.compactMap(\.marking?.classification).max()
         if classification?.name == "TOP SECRET" { endorsements.insert(.accountableMaterial) }
@@ -88,7 +97,7 @@ public struct MarkingReader: Sendable {
 
     /// Reads one message (top-level or embedded); returns its own classification.
     @discardableResult
-    func analyse(_ m: Message, prefix: String, acc: inout Accumulator) -> Classification? {
+    func analyse(_ m: Message, prefix: String, elements all: [MessageElement], content: ContentReport, acc: inout Accumulator) -> Classification? {
         let firstOwn = acc.readings.count
         // 1. X-Protective-Marking
         let pm = m.root.headers(named: "x-protective-marking")
@@ -112,7 +121,8 @@ public struct MarkingReader: Sendable {
             for f in readers.readSubjectLike(s, isSubject: true) { record(f, at: loc(prefix, "subject"), own: true, into: &acc) }
         }
         // 4. body lines of the first text part (every alternative counts)
-        let (bodyParts, elements) = partition(m)
+        let bodyParts = m.bodyAndElements().body
+        let elements = all.filter { $0.message === m }
         for (n, idx) in bodyParts.enumerated() {
             let p = m.parts[idx]
             let bodyName = n == 0 ? "body" : "body(\(p.mimeType))"
@@ -142,30 +152,37 @@ public struct MarkingReader: Sendable {
         }
 
         // 5. elements: attachments, inline non-body parts, embedded messages
-        for (k, idx) in elements.enumerated() {
-            let p = m.parts[idx]
-            let elPrefix = (prefix.isEmpty ? "" : prefix + "/") + "attachment[\(k + 1)]"
+        for el in elements {
+            let p = el.part
+            let elPrefix = el.location.description
             let before = acc.readings.count
             var elementClass: Classification? = nil
             if let name = p.filename {
                 let stem = name.split(separator: ".").count > 1 ? String(name[..<name.lastIndex(of: ".")!]) : name
                 for f in readers.readSubjectLike(stem, isSubject: false) { record(f, at: elPrefix + ":name", own: false, into: &acc) }
             }
+            let identity = content.identity(of: el)
             if let e = p.embedded {
-                elementClass = analyse(e, prefix: elPrefix + "/message", acc: &acc)
+                elementClass = analyse(e, prefix: elPrefix + "/message", elements: all, content: content, acc: &acc)
                 // the embedded message's effective marking (its elements included) counts
                 let inner = acc.readings[before...].compactMap(\.marking?.classification).max()
                 elementClass = [elementClass, inner].compactMap { $0 }.max()
-            } else if p.contentType.mediaType == "text" {
+            } else if p.isMultipart {
+                // a leaf-less multipart: nothing to read
+            } else if let identity, options.documents?.reads(type: identity.detectedType) == true || ContentInspector.isOfficeOpenXML(identity.detectedType) {
+                readDocument(el, type: identity.detectedType, content: content, elPrefix: elPrefix, acc: &acc)
+            } else if Self.claimsOfficeOpenXML(p), identity.map({ ContentInspector.isOfficeOpenXML($0.detectedType) }) != true {
+                // Named or declared an Office document, but its content is not a readable one:
+                // its markings cannot be read (fail closed).
+                acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "named or declared an Office document; content is not a readable one"))
+            } else if p.contentType.mediaType == "text" || identity?.family == .text {
+                // Text-like by declaration or by content (text/*, CSV, calendar, .eml).
                 if let text = try? m.text(of: p).text {
-                    let lines = p.contentType.mediaSubtype == "html" ? HTMLText.firstAndLastLines(text) : Self.firstAndLastLines(text)
+                    let html = p.contentType.mediaSubtype == "html" || identity?.detectedType == "text/html"
+                    let lines = html ? HTMLText.firstAndLastLines(text) : Self.firstAndLastLines(text)
                     readFirstAndLast(lines, prefix: elPrefix, name: nil, own: false, acc: &acc)
                 } else {
                     acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "text could not be decoded"))
-                }
-            } else if !p.isMultipart {
-                if OOXMLDetection.mayBeOffice(filename: p.filename, mimeType: p.mimeType) {
-                    readOfficeDocument(m, p, elPrefix: elPrefix, acc: &acc)
                 }
             }
             let elReadings = acc.readings[before...]
@@ -236,18 +253,28 @@ public struct MarkingReader: Sendable {
         if last != first, let f = readers.readLine(lines[last]) { record(f, at: base + ":last-line", own: own, into: &acc) }
     }
 
-    func readOfficeDocument(_ m: Message, _ p: MIMEPart, elPrefix: String, acc: inout Accumulator) {
-        // Sniff the ZIP signature before decoding the whole attachment.
-        guard OOXMLDetection.looksLikeOOXML(m.decodedPrefix(of: p, count: 8), filename: p.filename, mimeType: p.mimeType) else { return }
+    /// An Office Open XML type or extension in the part's declaration or name. Used only to
+    /// add a finding when the content is not what it claims; which elements are read as
+    /// documents is decided by content.
+    static func claimsOfficeOpenXML(_ p: MIMEPart) -> Bool {
+        if p.mimeType.hasPrefix("application/vnd.openxmlformats") || p.mimeType.hasSuffix(".macroenabled.12") { return true }
+        guard let f = p.filename, let dot = f.lastIndex(of: ".") else { return false }
+        return ["docx", "docm", "dotx", "dotm", "xlsx", "xlsm", "xltx", "pptx", "pptm"].contains(f[f.index(after: dot)...].lowercased())
+    }
+
+    /// A document identified by content (Office Open XML today; the document reader says which
+    /// types it reads), from the element's decoded bytes (decoded once, shared with content
+    /// inspection), its container opened through the one bounded archive reader.
+    func readDocument(_ el: MessageElement, type: String, content: ContentReport, elPrefix: String, acc: inout Accumulator) {
         guard let documents = options.documents else {
             acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "no document reader configured for an Office document"))
             return
         }
-        guard let body = try? m.decodedBody(of: p) else {
+        guard let body = try? el.decoded() else {
             acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "attachment could not be decoded"))
             return
         }
-        let c = documents.read(body.bytes)
+        let c = documents.read(DocumentInput(bytes: body.bytes, type: type, budget: content.budget))
         if let why = c.notInspected { acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, why)) }
         for (name, value) in c.properties {
             let lower = name.lowercased()
@@ -275,6 +302,4 @@ public struct MarkingReader: Sendable {
         }
         return out
     }
-
-    func partition(_ m: Message) -> (body: [Int], elements: [Int]) { m.bodyAndElements() }
 }

@@ -1,3 +1,5 @@
+import ContentInspection
+
 /// Marking-relevant text from an office document (spec §8 "Office documents").
 public struct DocumentText: Sendable {
     /// Custom document properties, name and value.
@@ -12,38 +14,41 @@ public struct DocumentText: Sendable {
     }
 }
 
-/// Reads document properties and header/footer text from an office document's bytes.
-///
-/// Markings stays free of Foundation and ZIP code; the `OfficeDocuments` module provides
-/// the OOXML implementation (`OOXMLReader`). Without one, an Office document is reported as
-/// `element-not-inspected` (fail closed), never skipped silently.
-public protocol DocumentMarkingSource: Sendable {
-    func read(_ bytes: [UInt8]) -> DocumentText
+/// A document element handed to a document reader: its decoded bytes (decoded once, shared
+/// with content inspection), its type as content inspection identified it, and access to its
+/// container through the one bounded archive reader (so a bomb inside a document hits the
+/// same archive limits as one inside a ZIP).
+public struct DocumentInput: Sendable {
+    public let bytes: [UInt8]
+    /// The canonical identified type (`application/vnd.openxmlformats-officedocument.…`).
+    public let type: String
+    let budget: ArchiveBudget
+
+    public init(bytes: [UInt8], type: String, budget: ArchiveBudget = ArchiveBudget()) {
+        self.bytes = bytes; self.type = type; self.budget = budget
+    }
+
+    /// The document as a ZIP container (OOXML, ODF), opened through the bounded reader; nil
+    /// when it is not one. Entries read from it count against the message's archive limits.
+    public func container(opener: ArchiveOpener = ArchiveOpener()) -> OpenedArchive? {
+        opener.open(bytes, format: ZipFormat(), budget: budget)
+    }
 }
 
-/// Pure OOXML detection helpers (no ZIP parsing).
+/// Reads document properties and header/footer text from a document element.
+///
+/// Markings stays free of Foundation and XML code; the `OfficeDocuments` module provides the
+/// OOXML implementation (`OOXMLReader`). Without one, an Office document is reported as
+/// `element-not-inspected` (fail closed), never skipped silently. Which elements are
+/// documents is decided by content inspection, never by name or declared type.
+public protocol DocumentMarkingSource: Sendable {
+    /// Whether this reader reads elements identified as `canonicalType`.
+    func reads(type canonicalType: String) -> Bool
+    func read(_ document: DocumentInput) -> DocumentText
+}
+
+/// What a document reader looks for.
 public enum OOXMLDetection {
     /// Custom property names read as markings (case-insensitive).
     public static let propertyNames: Set<String> = ["classification", "securityclassification", "security classification", "protectivemarking", "protective marking"]
-    public static let extensions: Set<String> = ["docx", "docm", "dotx", "dotm", "xlsx", "xlsm", "xltx", "pptx", "pptm"]
-
-    /// A ZIP (local file header signature) declared or named as an Office Open XML document.
-    public static func looksLikeOOXML(_ bytes: [UInt8], filename: String?, mimeType: String) -> Bool {
-        guard bytes.count >= 4, bytes[0] == 0x50, bytes[1] == 0x4B, bytes[2] == 0x03, bytes[3] == 0x04 else { return false }
-        return isOfficeType(filename: filename, mimeType: mimeType)
-    }
-
-    public static func isOfficeType(filename: String?, mimeType: String) -> Bool {
-        if mimeType.hasPrefix("application/vnd.openxmlformats") || mimeType.hasPrefix("application/vnd.ms-word")
-            || mimeType.hasPrefix("application/vnd.ms-excel") || mimeType.hasPrefix("application/vnd.ms-powerpoint") { return true }
-        guard let f = filename, let dot = f.lastIndex(of: ".") else { return false }
-        return extensions.contains(f[f.index(after: dot)...].lowercased())
-    }
-
-    /// Whether a part may be an Office document worth sniffing: an Office type or extension, or
-    /// a generic container type (`application/octet-stream`, `application/zip`).
-    public static func mayBeOffice(filename: String?, mimeType: String) -> Bool {
-        mimeType == "application/octet-stream" || mimeType == "application/zip" || mimeType == "application/x-zip-compressed"
-            || isOfficeType(filename: filename, mimeType: mimeType)
-    }
 }

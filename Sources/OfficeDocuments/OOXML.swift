@@ -1,14 +1,16 @@
+import ContentInspection
 import Foundation
 import Markings
-import ZIPFoundation
 
 /// Office Open XML documents (spec §8 "Office documents").
 /// The OOXML implementation of ``DocumentMarkingSource``: `docProps/custom.xml` properties,
 /// Word `word/header*.xml`/`footer*.xml` paragraphs and Excel header/footer elements.
 public struct OOXMLReader: DocumentMarkingSource {
     public init() {}
-    public func read(_ bytes: [UInt8]) -> DocumentText {
-        let c = OOXML.read(bytes)
+    public func reads(type canonicalType: String) -> Bool { ContentInspector.isOfficeOpenXML(canonicalType) }
+    public func read(_ document: DocumentInput) -> DocumentText {
+        guard let container = document.container() else { return DocumentText(notInspected: "document is not a readable ZIP") }
+        let c = OOXML.read(container)
         return DocumentText(properties: c.properties, headerFooterLines: c.headerFooterLines, notInspected: c.notInspected)
     }
 }
@@ -31,27 +33,27 @@ enum OOXML {
         var notInspected: String? = nil
     }
 
-    static func read(_ bytes: [UInt8]) -> Content {
+    /// Reads the parts that can hold markings, each through the bounded archive reader: an
+    /// archive limit (a bomb inside the document) makes the document not inspected.
+    static func read(_ archive: OpenedArchive) -> Content {
         var c = Content()
-        let archive: Archive
-        do { archive = try Archive(data: Data(bytes), accessMode: .read) } catch {
-            c.notInspected = "document is not a readable ZIP"
-            return c
-        }
-        for entry in archive where entry.type == .file {
+        for entry in archive.entries where !entry.isDirectory {
             let path = entry.path
             let isCustom = path == "docProps/custom.xml"
             let isHF = (path.hasPrefix("word/header") || path.hasPrefix("word/footer")) && path.hasSuffix(".xml")
             let isSheet = path.hasPrefix("xl/worksheets/sheet") && path.hasSuffix(".xml")
             guard isCustom || isHF || isSheet else { continue }
-            guard entry.uncompressedSize <= UInt64(maxPartBytes) else { c.notInspected = "\(path) exceeds \(maxPartBytes) bytes"; continue }
-            var data = Data()
-            do {
-                _ = try archive.extract(entry, skipCRC32: false) { chunk in
-                    data.append(chunk)
-                    if data.count > maxPartBytes { throw CocoaError(.fileReadTooLarge) }
-                }
-            } catch { c.notInspected = "\(path) cannot be extracted"; continue }
+            let data: [UInt8]
+            do throws(ArchiveLimitError) {
+                try archive.check(entry)
+                guard entry.uncompressedSize <= maxPartBytes else { c.notInspected = "\(path) exceeds \(maxPartBytes) bytes"; continue }
+                guard let d = try archive.read(entry) else { c.notInspected = "\(path) cannot be extracted"; continue }
+                data = d
+            } catch {
+                c.notInspected = "archive limit: \(error.detail)"
+                return c
+            }
+            if data.count > maxPartBytes { c.notInspected = "\(path) exceeds \(maxPartBytes) bytes"; continue }
             let xml = String(decoding: data, as: UTF8.self)
             if isCustom { c.properties += customProperties(xml) }
             if isHF { c.headerFooterLines += wordLines(xml) }

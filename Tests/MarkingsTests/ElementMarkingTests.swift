@@ -1,29 +1,12 @@
 import Foundation
 import Testing
-import ZIPFoundation
+import TestSupport
 @testable import MailParsing
 @testable import Markings
 
 /// Builds a minimal OOXML document in memory.
 func makeDocx(customProperties: [(String, String)] = [], header: String? = nil, sheetHeader: String? = nil) throws -> [UInt8] {
-    let archive = try Archive(accessMode: .create)
-    func add(_ path: String, _ text: String) throws {
-        let data = Data(text.utf8)
-        try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { pos, size in
-            data.subdata(in: Int(pos)..<Int(pos) + size)
-        }
-    }
-    try add("[Content_Types].xml", "<?xml version=\"1.0\"?><Types/>")
-    try add("word/document.xml", "<w:document><w:body><w:p><w:r><w:t>Body text</w:t></w:r></w:p></w:body></w:document>")
-    if !customProperties.isEmpty {
-        let props = customProperties.enumerated().map { i, p in
-            "<property fmtid=\"{D5CDD505-2E9C-101B-9397-08002B2CF9AE}\" pid=\"\(i + 2)\" name=\"\(p.0)\"><vt:lpwstr>\(p.1)</vt:lpwstr></property>"
-        }.joined()
-        try add("docProps/custom.xml", "<?xml version=\"1.0\"?><Properties xmlns:vt=\"x\">\(props)</Properties>")
-    }
-    if let header { try add("word/header1.xml", "<w:hdr><w:p><w:r><w:t>\(header)</w:t></w:r></w:p></w:hdr>") }
-    if let sheetHeader { try add("xl/worksheets/sheet1.xml", "<worksheet><headerFooter><oddHeader>&amp;C\(sheetHeader)</oddHeader></headerFooter></worksheet>") }
-    return Array(archive.data!)
+    ZipWriter.docx(customProperties: customProperties, header: header, sheetHeader: sheetHeader)
 }
 
 func withAttachment(subject: String, type: String, filename: String, content: [UInt8], base64: Bool = true, body: String = "hello") -> String {
