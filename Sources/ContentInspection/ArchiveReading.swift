@@ -40,30 +40,22 @@ public struct ArchiveLimitError: Error, Sendable, Hashable, CustomStringConverti
     public var description: String { detail }
 }
 
-/// What one message may still expand to: shared by every archive and document read for that
-/// message (content inspection and marking reading alike), so the limits hold per message.
-public final class ArchiveBudget: @unchecked Sendable {
-    public let limits: ArchiveLimits
-    // Mutated only by the thread evaluating the message.
-    var entries = 0
-    var bytes = 0
-    public init(limits: ArchiveLimits = .default) { self.limits = limits }
-}
-
 /// An archive or document container opened through the one bounded reader. Reading an entry
 /// counts against the message's ``ArchiveBudget`` and the per-entry limits.
 public struct OpenedArchive: Sendable {
     public let entries: [ArchiveEntry]
     let bytes: [UInt8]
     let format: any ArchiveFormat
+    /// The message's budget (shared by every archive of the message) and its limits.
     let budget: ArchiveBudget
+    public let limits: ArchiveLimits
 
     /// The first entry whose path is `path`.
     public func entry(_ path: String) -> ArchiveEntry? { entries.first { $0.path == path } }
 
     /// Checks an entry's declared sizes against the limits without reading it.
     public func check(_ e: ArchiveEntry) throws(ArchiveLimitError) {
-        let l = budget.limits
+        let l = limits
         if e.uncompressedSize > l.maxEntryBytes { throw ArchiveLimitError("entry size of \(e.path) (limit \(l.maxEntryBytes))") }
         if e.compressedSize > 0, e.uncompressedSize / max(e.compressedSize, 1) > l.maxRatio {
             throw ArchiveLimitError("compression ratio of \(e.path) (limit \(l.maxRatio))")
@@ -72,7 +64,7 @@ public struct OpenedArchive: Sendable {
 
     /// The entry's bytes, within the limits; nil when the entry cannot be extracted.
     public func read(_ e: ArchiveEntry) throws(ArchiveLimitError) -> [UInt8]? {
-        let l = budget.limits
+        let l = limits
         budget.entries += 1
         if budget.entries > l.maxEntries { throw ArchiveLimitError("entries (limit \(l.maxEntries))") }
         try check(e)
@@ -96,14 +88,14 @@ public struct ArchiveOpener: Sendable {
     public static let builtIn: [any ArchiveFormat] = [ZipFormat(), TarFormat()]
 
     /// Opens `bytes` with `format`; nil when it does not list them.
-    public func open(_ bytes: [UInt8], format: any ArchiveFormat, budget: ArchiveBudget) -> OpenedArchive? {
-        format.entries(of: bytes).map { OpenedArchive(entries: $0, bytes: bytes, format: format, budget: budget) }
+    public func open(_ bytes: [UInt8], format: any ArchiveFormat, budget: ArchiveBudget, limits: ArchiveLimits) -> OpenedArchive? {
+        format.entries(of: bytes).map { OpenedArchive(entries: $0, bytes: bytes, format: format, budget: budget, limits: limits) }
     }
 
     /// Opens `bytes` with the first backend that lists it; nil when none does.
-    public func open(_ bytes: [UInt8], budget: ArchiveBudget) -> OpenedArchive? {
+    public func open(_ bytes: [UInt8], budget: ArchiveBudget, limits: ArchiveLimits) -> OpenedArchive? {
         for f in formats {
-            if let entries = f.entries(of: bytes) { return OpenedArchive(entries: entries, bytes: bytes, format: f, budget: budget) }
+            if let entries = f.entries(of: bytes) { return OpenedArchive(entries: entries, bytes: bytes, format: f, budget: budget, limits: limits) }
         }
         return nil
     }

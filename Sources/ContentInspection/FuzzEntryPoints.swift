@@ -9,7 +9,7 @@ public enum ContentFuzzEntryPoints {
     public static func inspect(_ bytes: [UInt8]) {
         var items: [InspectedItem] = []
         ContentInspector(limits: limits).identify(bytes, element: ElementLocation([.attachment(1)]), filename: "f.zip", declared: "application/zip", depth: 0,
-                                                 budget: ArchiveBudget(limits: limits), into: &items)
+                                                 budget: ArchiveBudget(), into: &items)
         _ = ZipReader.entries(bytes)
         _ = TarReader.entries(bytes)
         _ = Inflate.inflate(bytes, windowBits: 47, limit: 1 << 20)

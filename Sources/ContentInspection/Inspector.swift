@@ -67,7 +67,7 @@ public struct ContentInspector: Sendable {
 
     public func inspect(_ m: Message) -> ContentReport {
         var report = ContentReport(items: [])
-        report.budget = ArchiveBudget(limits: limits)
+        report.budget = ArchiveBudget()
         var items: [InspectedItem] = []
         messageLevel(m, at: .message, into: &items)
         var encrypted: [ObjectIdentifier: Set<Int>] = [:]
@@ -209,7 +209,7 @@ public struct ContentInspector: Sendable {
     func identify(_ bytes: [UInt8], element: ElementLocation, filename: String?, declared: String?, depth: Int, budget: ArchiveBudget,
                   into items: inout [InspectedItem]) {
         var zip: OpenedArchive? = nil
-        if bytes.starts(with: [0x50, 0x4B]) { zip = opener.open(bytes, format: ZipFormat(), budget: budget) }
+        if bytes.starts(with: [0x50, 0x4B]) { zip = opener.open(bytes, format: ZipFormat(), budget: budget, limits: limits) }
         let raw: String
         if let t = Self.signatureType(bytes) ?? zip.flatMap({ Self.ooxmlType($0.entries) }) {
             raw = t
@@ -223,7 +223,7 @@ public struct ContentInspector: Sendable {
         }
         var findings: [ContentFinding] = []
         if zip == nil, canonical == "application/zip" || canonical.hasPrefix("application/vnd.openxmlformats") {
-            zip = opener.open(bytes, format: ZipFormat(), budget: budget)
+            zip = opener.open(bytes, format: ZipFormat(), budget: budget, limits: limits)
         }
         // Macro-enabled OOXML: libmagic reports it as the plain type; the VBA project gives it away.
         if canonical.hasPrefix("application/vnd.openxmlformats"), zip?.entries.contains(where: { $0.path.hasSuffix("vbaProject.bin") }) == true {
@@ -279,7 +279,7 @@ public struct ContentInspector: Sendable {
             identify(data, element: element.appending(.entry(inner)), filename: inner, declared: nil, depth: depth + 1, budget: budget, into: &items)
             return
         }
-        let archive = canonical == "application/zip" ? zip : opener.open(bytes, format: TarFormat(), budget: budget)
+        let archive = canonical == "application/zip" ? zip : opener.open(bytes, format: TarFormat(), budget: budget, limits: limits)
         guard let archive else { return }
         for entry in archive.entries where !entry.isDirectory {
             let data: [UInt8]?

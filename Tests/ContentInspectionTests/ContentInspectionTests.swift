@@ -70,7 +70,7 @@ struct ContentIdentificationTests {
     func identify(_ bytes: [UInt8], name: String? = nil, declared: String? = nil, limits: ArchiveLimits = .default) -> [InspectedItem] {
         var items: [InspectedItem] = []
         ContentInspector(limits: limits).identify(bytes, element: ElementLocation([.attachment(1)]), filename: name, declared: declared, depth: 0,
-                                                  budget: ArchiveBudget(limits: limits), into: &items)
+                                                  budget: ArchiveBudget(), into: &items)
         return items
     }
 
@@ -165,7 +165,7 @@ struct ArchiveLimitTests {
     func inspect(_ bytes: [UInt8], _ l: ArchiveLimits) -> [ContentFinding] {
         var items: [InspectedItem] = []
         ContentInspector(limits: l).identify(bytes, element: ElementLocation([.attachment(1)]), filename: "a.zip", declared: "application/zip", depth: 0,
-                                             budget: ArchiveBudget(limits: l), into: &items)
+                                             budget: ArchiveBudget(), into: &items)
         return items.flatMap(\.findings)
     }
     static let text = Array("hello\n".utf8)
