@@ -76,25 +76,26 @@ public struct Engine: Sendable {
         return envelope.recipients.allSatisfy { isInternal(Self.domain($0)) } ? .internal : .outbound
     }
 
-    /// The topmost `Authentication-Results` whose authserv-id the policy trusts (spec §9).
-    func trustedAuthResults(_ m: Message) -> String? {
+    /// The topmost `Authentication-Results` whose authserv-id the policy trusts (spec §9),
+    /// tokenised per RFC 8601 (spec §10.10): never searched as text.
+    func trustedAuthResults(_ m: Message) -> AuthenticationResults? {
         for h in m.root.headers(named: "authentication-results") {
-            let v = h.value
-            let id = v.split(separator: ";", maxSplits: 1).first.map { String($0).trimmingASCIIWhitespace().split(separator: " ").first.map(String.init) ?? "" } ?? ""
-            if policy.trustedAuthservIDs.contains(id.lowercased()) { return v.lowercased() }
+            let r = AuthenticationResults(parsing: h.value)
+            if !r.authservID.isEmpty, policy.trustedAuthservIDs.contains(where: { $0.lowercased() == r.authservID }) { return r }
         }
         return nil
     }
 
-    /// `spf=pass` for `domain` in the trusted results.
-    static func spfPass(_ results: String?, domain: String?) -> Bool {
+    /// `spf=pass` for exactly `domain` (the domain of `smtp.mailfrom`) in the trusted results.
+    static func spfPass(_ results: AuthenticationResults?, domain: String?) -> Bool {
         guard let r = results, let d = domain else { return false }
-        return r.contains("spf=pass") && (r.contains("smtp.mailfrom=\(d)") || r.contains("smtp.mailfrom=") && r.contains("@\(d)"))
+        return r.spfPass(for: d)
     }
 
-    static func dkimPass(_ results: String?, domain: String?) -> Bool {
+    /// `dkim=pass` with `header.d` exactly `domain` in the trusted results.
+    static func dkimPass(_ results: AuthenticationResults?, domain: String?) -> Bool {
         guard let r = results, let d = domain else { return false }
-        return r.contains("dkim=pass") && r.contains("header.d=\(d)")
+        return r.dkimPass(for: d)
     }
 
     static let inappropriate: Set<FindingID> = [.unparseableMarking, .locationsDisagree, .underMarked, .invalidCombination, .multipleMarkingHeaders, .obfuscatedMarking]
@@ -131,8 +132,8 @@ public struct Engine: Sendable {
         let senderDomain = Self.domain(envelope.mailFrom)
         let fromDomain = Self.domain(m.header("from")?.value)
         // Authentication-Results matter only for the spoofing rule and sender notices: read lazily.
-        var trustedCache: String?? = nil
-        func trusted() -> String? {
+        var trustedCache: AuthenticationResults?? = nil
+        func trusted() -> AuthenticationResults? {
             if let t = trustedCache { return t }
             let t = trustedAuthResults(m); trustedCache = .some(t); return t
         }
@@ -172,7 +173,16 @@ public struct Engine: Sendable {
             }
             perRecipient.append((r, pathName, reasons))
         }
-        if rcpts.isEmpty { perRecipient.append(("(no recipients)", "system", common + systemReasons(mk, markingText: markingText, inbound: direction == .inbound))) }
+        if rcpts.isEmpty {
+            // Spec §10.12: outbound with no recipients is judged against the default path
+            // (a Bcc-only message still leaves), never against the system.
+            if direction == .outbound {
+                let path = policy.path(forDomain: "")
+                perRecipient.append(("(no recipients)", path.name, common + outboundReasons(mk, path: path, markingText: markingText)))
+            } else {
+                perRecipient.append(("(no recipients)", "system", common + systemReasons(mk, markingText: markingText, inbound: direction == .inbound)))
+            }
+        }
 
         // Group recipients that share a path and the same reasons.
         var decisions: [RecipientDecision] = []

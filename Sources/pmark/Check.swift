@@ -69,16 +69,15 @@ struct Check: ParsableCommand {
         let markings = engine.reader
         var records: [ScanRecord] = []
         do {
-            try ArchiveReader().forEach(paths: [file]) { raw in
-                records.append(ScanRecord.make(raw, reader: markings, engine: engine, envelope: { m in
-                    var env = Envelope.inferred(from: m, direction: direction)
-                    if let mailFrom { env.mailFrom = mailFrom }
-                    if !recipients.isEmpty { env.recipients = recipients }
-                    env.authenticatedSubmission = authenticated
-                    return env
-                }, redactSubject: redactSubjects))
-                return records.count < 1  // check reads one message
-            }
+            // One file is one message: never split at `From ` lines (spec §10.9).
+            let raw = try ArchiveReader().readOne(path: file)
+            records.append(ScanRecord.make(raw, reader: markings, engine: engine, envelope: { m in
+                var env = Envelope.inferred(from: m, direction: direction)
+                if let mailFrom { env.mailFrom = mailFrom }
+                if !recipients.isEmpty { env.recipients = recipients }
+                env.authenticatedSubmission = authenticated
+                return env
+            }, redactSubject: redactSubjects))
         } catch let e as MailParseError {
             FileHandle.standardError.write(Data("pmark: \(e)\n".utf8))
             throw ExitCode(74)
