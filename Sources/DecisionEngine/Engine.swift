@@ -28,15 +28,43 @@ public struct Engine: Sendable {
     }
 
     /// Parses and evaluates; a limit or I/O problem yields a quarantine verdict, never an allow.
+    /// The same path as ``evaluate(bytes:envelope:envelopeFromHeaders:readError:limits:)``.
     public func evaluate(bytes: [UInt8], envelope: Envelope, limits: ParserLimits = .default) -> Verdict {
-        do {
-            return evaluate(message: try Message(parsing: bytes, limits: limits), envelope: envelope)
-        } catch {
-            return notInspected(envelope: envelope, detail: "\(error)")
-        }
+        evaluate(bytes: bytes, envelope: envelope, envelopeFromHeaders: false, limits: limits).verdict
     }
 
-    /// The verdict for a message that could not be inspected (limit exceeded, unreadable).
+    /// **The entry point** every front-end calls (`pmark check`, `pmark scan`, `pmark test`, the
+    /// milter): bytes + envelope → parsed message, the envelope used, and the verdict.
+    ///
+    /// - Parameters:
+    ///   - envelopeFromHeaders: fill what the envelope lacks from the message's own headers
+    ///     (recipients from `To`/`Cc` when none are given, the sender from `From` when no
+    ///     MAIL FROM is given): for archives and test cases, which have no SMTP envelope. What
+    ///     the envelope does give (direction, recipients, sender) is always kept.
+    ///   - readError: the reader already failed on these bytes (an archive message over a
+    ///     limit): the message is not parsed and the verdict is the fail-closed quarantine.
+    public func evaluate(bytes: [UInt8], envelope: Envelope, envelopeFromHeaders: Bool, readError: MailParseError? = nil,
+                         limits: ParserLimits = .default) -> Evaluation {
+        if let readError {
+            return Evaluation(message: nil, error: readError, envelope: envelope, verdict: notInspected(envelope: envelope, detail: readError.description))
+        }
+        let m: Message
+        do { m = try Message(parsing: bytes, limits: limits) } catch {
+            let e = error as? MailParseError
+            return Evaluation(message: nil, error: e, envelope: envelope, verdict: notInspected(envelope: envelope, detail: "\(error)"))
+        }
+        return evaluate(message: m, envelope: envelope, envelopeFromHeaders: envelopeFromHeaders)
+    }
+
+    /// The entry point for a front-end that has already parsed the message (the milter
+    /// assembles it from its chunks).
+    public func evaluate(message m: Message, envelope: Envelope, envelopeFromHeaders: Bool) -> Evaluation {
+        let env = envelopeFromHeaders ? envelope.fillingGaps(from: m) : envelope
+        return Evaluation(message: m, error: nil, envelope: env, verdict: evaluate(message: m, envelope: env))
+    }
+
+    /// The verdict for a message that could not be inspected (limit exceeded, unreadable): a
+    /// quarantine for the given envelope's direction and recipients.
     public func notInspected(envelope: Envelope, detail: String) -> Verdict {
         let direction = envelope.direction ?? inferDirection(envelope: envelope, message: nil)
         let reason = Reason(rule: Rules.notInspected, action: .quarantine, evidence: detail)
@@ -120,13 +148,13 @@ public struct Engine: Sendable {
             if highSystem {
                 common.append(Reason(rule: Rules.unmarkedHighSystem, action: .block, evidence: "no classification in the message's own locations"))
             } else {
-                let key = direction == .inbound ? "unmarked-inbound" : "unmarked-outbound"
-                common.append(Reason(rule: Rules.unmarked, action: action(policy.actions[key] ?? .quarantine), evidence: "no classification in the message's own locations"))
+                let key: ActionKey = direction == .inbound ? .unmarkedInbound : .unmarkedOutbound
+                common.append(Reason(rule: Rules.unmarked, action: action(policy.action(key)), evidence: "no classification in the message's own locations"))
             }
         }
         for f in mk.findings where Self.inappropriate.contains(f.id) {
             let rule = highSystem ? Rules.inappropriateHighSystem : Rules.inappropriate
-            common.append(Reason(rule: rule, action: action(policy.actions["inappropriately-marked"] ?? .quarantine), evidence: "\(f.id.rawValue) at \(f.location)"))
+            common.append(Reason(rule: rule, action: action(policy.action(.inappropriatelyMarked)), evidence: "\(f.id.rawValue) at \(f.location)"))
         }
         let foreignEyes = mk.endorsements.filter { $0 == .austeo || $0 == .agao }
         let senderDomain = Self.domain(envelope.mailFrom)
@@ -149,7 +177,7 @@ public struct Engine: Sendable {
         var signals = mk.autoForwardSignals
         if external { signals += envelopeForwardSignals(m, envelope: envelope, senderDomain: senderDomain, fromDomain: fromDomain) }
         if external, !signals.isEmpty, (mk.classification?.rank ?? 0) > 0 {
-            common.append(Reason(rule: Rules.autoForward, action: action(policy.actions["auto-forward-external"] ?? .allow),
+            common.append(Reason(rule: Rules.autoForward, action: action(policy.action(.autoForwardExternal)),
                                  evidence: "auto-forwarded (\(signals.joined(separator: ", "))) marked \(markingText)"))
         }
 
@@ -214,19 +242,19 @@ public struct Engine: Sendable {
         for item in r.items where item.location != "message" {
             let fam = item.family.rawValue
             if policy.denyFamilies.contains(fam) || policy.denyTypes.contains(item.detectedType.lowercased()) {
-                out.append(Reason(rule: Rules.deniedAttachment, action: action(policy.actions["deny-listed-attachment"] ?? .block),
+                out.append(Reason(rule: Rules.deniedAttachment, action: action(policy.action(.denyListedAttachment)),
                                   evidence: "\(item.location) is \(item.detectedType) (\(fam)), deny-listed"))
             } else if allowList, item.family != .unknown, !(policy.allowFamilies.contains(fam) || policy.allowTypes.contains(item.detectedType.lowercased())) {
-                out.append(Reason(rule: Rules.deniedAttachment, action: action(policy.actions["deny-listed-attachment"] ?? .block),
+                out.append(Reason(rule: Rules.deniedAttachment, action: action(policy.action(.denyListedAttachment)),
                                   evidence: "\(item.location) is \(item.detectedType) (\(fam)), not on the allow list"))
             }
         }
         for (loc, f) in r.findings {
             switch f.kind {
             case .unidentifiable:
-                out.append(Reason(rule: Rules.unidentifiableAttachment, action: action(policy.actions["unidentifiable-attachment"] ?? .quarantine), evidence: "\(loc): \(f.detail)"))
+                out.append(Reason(rule: Rules.unidentifiableAttachment, action: action(policy.action(.unidentifiableAttachment)), evidence: "\(loc): \(f.detail)"))
             case .encrypted:
-                out.append(Reason(rule: Rules.encryptedAttachment, action: action(policy.actions["encrypted-attachment"] ?? .quarantine), evidence: "\(loc): encrypted (\(f.detail))"))
+                out.append(Reason(rule: Rules.encryptedAttachment, action: action(policy.action(.encryptedAttachment)), evidence: "\(loc): encrypted (\(f.detail))"))
             case .archiveLimit:
                 out.append(Reason(rule: Rules.archiveLimit, action: .quarantine, evidence: "\(loc): \(f.detail)"))
             case .typeMismatch:

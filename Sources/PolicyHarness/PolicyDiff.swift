@@ -46,8 +46,7 @@ public struct PolicyDiff: Sendable {
                     cases.append(VerdictChange(name: c.name, location: c.location.description, old: "(message file cannot be read)", new: "(message file cannot be read)"))
                     continue
                 }
-                let env = HarnessRunner.envelope(c, bytes: bytes)
-                let (va, vb) = (HarnessRunner.summary(a.evaluate(bytes: bytes, envelope: env)), HarnessRunner.summary(b.evaluate(bytes: bytes, envelope: env)))
+                let (va, vb) = (summary(a, bytes, c.envelope), summary(b, bytes, c.envelope))
                 if va != vb { cases.append(VerdictChange(name: c.name, location: c.location.description, old: va, new: vb)) }
             }
         }
@@ -57,12 +56,17 @@ public struct PolicyDiff: Sendable {
         for path in files {
             guard let data = FileManager.default.contents(atPath: path) else { unreadable.append(path); continue }
             let bytes = Array(data)
-            let env = (try? Message(parsing: bytes)).map { Envelope.inferred(from: $0) } ?? Envelope(recipients: [])
-            let (va, vb) = (HarnessRunner.summary(a.evaluate(bytes: bytes, envelope: env)), HarnessRunner.summary(b.evaluate(bytes: bytes, envelope: env)))
+            let (va, vb) = (summary(a, bytes, Envelope(recipients: [])), summary(b, bytes, Envelope(recipients: [])))
             if va != vb { messages.append(VerdictChange(name: path, location: path, old: va, new: vb)) }
         }
         return PolicyDiff(settings: settings(old, new), cases: cases, messages: messages, casesCompared: compared,
                           messagesCompared: files.count - unreadable.count, unreadable: unreadable)
+    }
+
+    /// The engine's one entry point, as the harness and the gateway call it: the envelope's gaps
+    /// are filled from the message headers.
+    static func summary(_ e: Engine, _ bytes: [UInt8], _ env: Envelope) -> String {
+        HarnessRunner.summary(e.evaluate(bytes: bytes, envelope: env, envelopeFromHeaders: true).verdict)
     }
 
     /// Message files: each path itself, or every regular file under a folder (sorted; hidden
@@ -118,13 +122,11 @@ public struct PolicyDiff: Sendable {
         cmp("vocabulary.endorsements", list(a.vocabulary.policyEndorsements.map { $0.joined(separator: " ") }), list(b.vocabulary.policyEndorsements.map { $0.joined(separator: " ") }))
         cmp("vocabulary.label-map", list(a.vocabulary.labelMap.map { "\($0.key): \($0.value)" }), list(b.vocabulary.labelMap.map { "\($0.key): \($0.value)" }))
         cmp("vocabulary.australian", list(a.vocabulary.australian.map { "\($0.key): \($0.value)" }), list(b.vocabulary.australian.map { "\($0.key): \($0.value)" }))
-        for k in Set(a.actions.keys).union(b.actions.keys).sorted() {
-            cmp("actions.\(k)", a.actions[k]?.rawValue ?? "(unset)", b.actions[k]?.rawValue ?? "(unset)")
-        }
+        for k in ActionKey.allCases { cmp("actions.\(k.rawValue)", a.action(k).rawValue, b.action(k).rawValue) }
         cmp("authentication.trusted-authserv-ids", list(a.trustedAuthservIDs), list(b.trustedAuthservIDs))
         cmp("privacy.log-subjects", "\(a.logSubjects)", "\(b.logSubjects)")
         cmp("privacy.log-addresses", "\(a.logAddresses)", "\(b.logAddresses)")
-        for k in Set(a.notices.keys).union(b.notices.keys).sorted() { cmp("notices.\(k)", a.notices[k] ?? "(unset)", b.notices[k] ?? "(unset)") }
+        for k in NoticeKey.allCases { cmp("notices.\(k.rawValue)", a.notice(k), b.notice(k)) }
         cmp("attachments.deny-families", list(a.denyFamilies), list(b.denyFamilies))
         cmp("attachments.deny-types", list(a.denyTypes), list(b.denyTypes))
         cmp("attachments.allow-families", list(a.allowFamilies), list(b.allowFamilies))
