@@ -204,7 +204,7 @@ struct ClaimTests {
         for f in files {
             let copy = FileManager.default.contents(atPath: fixtures + "/" + f)
             let original = FileManager.default.contents(atPath: H.root + "/Corpus/" + f)
-            #expect(copy != nil && copy == original, "\(f) differs from Corpus/\(f)")
+            #expect(copy != nil && copy == original, "\(f) differs from Corpus/\(f): copy it again (cp Corpus/\(f) policies/tests/fixtures/\(f)) and rerun the suites")
         }
     }
 
