@@ -19,10 +19,10 @@ let package = Package(
         .library(name: "PolicyHarness", targets: ["PolicyHarness"]),
         .library(name: "MilterCodec", targets: ["MilterCodec"]),
         .library(name: "Milter", targets: ["Milter"]),
+        .library(name: "Reporting", targets: ["Reporting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -40,17 +40,26 @@ let package = Package(
         .systemLibrary(
             name: "PmarkZlib", path: "Sources/PmarkZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        // libarchive: the one bounded archive backend (zip, 7z, rar, cab, iso, tar, gzip) with
+        // per-entry encryption reporting; libxml2: the namespace-aware streaming XML reader
+        // (xmlTextReader) behind OOXML and OpenDocument reading.
+        .systemLibrary(
+            name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]),
+        .systemLibrary(
+            name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
         .target(name: "MailParsing"),
-        .target(name: "ContentInspection", dependencies: ["MailParsing", "CMagic", "PmarkZlib"]),
+        .target(name: "ContentInspection", dependencies: ["MailParsing", "CMagic", "PmarkZlib", "CArchive"]),
         .target(
             name: "Markings",
-            dependencies: ["MailParsing", "CPCRE2"]),
-        // Office Open XML reading (ZIPFoundation, Foundation) is kept out of Markings so the
-        // marking core stays Foundation-free, like MailParsing; it is injected through
-        // MarkingOptions.documents (MarkingOptions.standard() wires it in).
+            dependencies: ["MailParsing", "ContentInspection", "CPCRE2"]),
+        // Document readers (OOXML, OpenDocument, PDF, RTF, calendar, TNEF, archive entries) are
+        // kept out of Markings so the marking core stays Foundation-free, like MailParsing; they
+        // are injected through MarkingOptions.documents (MarkingOptions.standard() wires them in).
         .target(
             name: "OfficeDocuments",
-            dependencies: ["Markings", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: ["Markings", "ContentInspection", "CLibXML2"]),
         .target(name: "PolicyLanguage", dependencies: ["Markings", .product(name: "Yams", package: "Yams")]),
         .target(name: "DecisionEngine", dependencies: ["MailParsing", "Markings", "ContentInspection", "PolicyLanguage"]),
         .target(
@@ -64,24 +73,30 @@ let package = Package(
             dependencies: ["MilterCodec", "DecisionEngine", "PolicyLanguage", "MailParsing",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]),
+        // The report of one decision (DecisionRecord), its text and JSON formatters, and the
+        // policy's privacy settings applied to every output.
+        .target(name: "Reporting", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing"]),
         .target(name: "Benchmarking", dependencies: ["MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine"]),
         .executableTarget(
             name: "pmark",
             dependencies: [
-                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking",
+                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "Reporting",
                 "Milter", "MilterCodec", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Shared by the test targets: the repository root, and a ZIP writer (stored or deflated
+        // entries) for documents and archive limits.
+        .target(name: "TestSupport", dependencies: ["PmarkZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
         // Proves the system libraries install, link and work; the marking grammar (PCRE2),
         // attachment identification (libmagic) and the audit store (SQLite) build on them.
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPCRE2", "CMagic", "CSQLite3"]),
         .testTarget(
             name: "MarkingsTests",
-            dependencies: ["Markings", "MailParsing", "OfficeDocuments", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: ["Markings", "MailParsing", "OfficeDocuments", "ContentInspection", "TestSupport"]),
         .testTarget(name: "PolicyLanguageTests", dependencies: ["PolicyLanguage", "Markings"]),
-        .testTarget(name: "DecisionEngineTests", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing"]),
+        .testTarget(name: "DecisionEngineTests", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing", "ContentInspection", "TestSupport"]),
         .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage"]),
         .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing"]),
@@ -90,5 +105,6 @@ let package = Package(
             name: "MilterTests",
             dependencies: ["Milter", "MilterCodec", "DecisionEngine", "PolicyLanguage", "OfficeDocuments",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "DecisionEngine", "PolicyLanguage", "MailParsing", "OfficeDocuments"]),
     ]
 )

@@ -47,7 +47,7 @@ public enum Gateway {
 
     /// SMTP tempfail reply (the policy's generic text).
     public static func tempfail(_ policy: Policy?) -> [MilterResponse] {
-        if let t = policy?.notices["smtp-tempfail"], t.hasPrefix("4") { return [.replyCode(t)] }
+        if let t = policy?.notices[.smtpTempfail], t.hasPrefix("4") { return [.replyCode(t)] }
         return [.tempfail]
     }
 
@@ -59,7 +59,7 @@ public enum Gateway {
         let blocked = Set(verdict.decisions.filter { $0.action == .block }.flatMap(\.recipients))
         switch verdict.messageAction {
         case .block:
-            let reject = policy.notices["smtp-reject"] ?? "550 5.7.1 Message refused by the receiving organisation's email policy"
+            let reject = policy.notices[.smtpReject] ?? NoticeKey.smtpReject.defaultText
             return [.replyCode(reject)]
         case .quarantine, .allow, .allowAndTag:
             var out: [MilterResponse] = []
@@ -70,7 +70,7 @@ public enum Gateway {
             }
             if verdict.messageAction == .allowAndTag {
                 guard s.canAddHeaders else { return tempfail(policy) }
-                let h = headerField(policy.notices["tag-header"]) ?? defaultTagHeader
+                let h = headerField(policy.notices[.tagHeader]) ?? defaultTagHeader
                 // With SMFIP_HDR_LEADSPC agreed the MTA writes the value exactly after the colon.
                 out.append(.addHeader(name: h.name, value: (s.headerLeadingSpace ? " " : "") + h.value))
             }

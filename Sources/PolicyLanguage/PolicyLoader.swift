@@ -25,8 +25,8 @@ public enum PolicyLoader {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
-        } catch let e as YamlError {
-            throw PolicyLoadError(diagnostics: [w.yamlDiagnostic(e)])
+        } catch {
+            throw PolicyLoadError(diagnostics: [w.yamlDiagnostic(error)])
         }
         guard let root else { throw PolicyLoadError(diagnostics: [w.diag(nil, "the policy file is empty")]) }
         let policy = w.policy(root)
@@ -39,26 +39,13 @@ public enum PolicyLoader {
     }
 
     /// Action keys the policy may set, with the defaults of the spec's decision table.
-    public static let defaultActions: [String: PolicyAction] = [
-        "unmarked-outbound": .quarantine,
-        "unmarked-inbound": .allowAndTag,
-        "inappropriately-marked": .quarantine,
-        "deny-listed-attachment": .block,
-        "unidentifiable-attachment": .quarantine,
-        "encrypted-attachment": .quarantine,
-        // Auto-forwarded marked mail leaving the organisation gets every outbound check; a
-        // policy may also block all of it (spec §6).
-        "auto-forward-external": .allow,
-    ]
+    public static var defaultActions: [ActionKey: PolicyAction] {
+        Dictionary(uniqueKeysWithValues: ActionKey.allCases.map { ($0, $0.defaultAction) })
+    }
     /// Notice and SMTP reply texts; generic so they reveal nothing of what matched.
-    public static let defaultNotices: [String: String] = [
-        "smtp-reject": "550 5.7.1 Message refused by the receiving organisation's email policy",
-        "smtp-tempfail": "451 4.7.1 Message could not be processed; try again later",
-        "recipient-notice": "A message addressed to you was held by the email gateway.",
-        "sender-notice": "Your message was not delivered because of the organisation's email policy.",
-        // The header the gateway adds for allow-and-tag (a generic field: it names no marking or rule).
-        "tag-header": "X-Pmark-Tag: review",
-    ]
+    public static var defaultNotices: [NoticeKey: String] {
+        Dictionary(uniqueKeysWithValues: NoticeKey.allCases.map { ($0, $0.defaultText) })
+    }
     /// `Name: value` with a printable field name and no line break (a header the gateway can add).
     public static func isHeaderField(_ s: String) -> Bool {
         guard let colon = s.firstIndex(of: ":") else { return false }
@@ -73,19 +60,6 @@ struct Walker: YAMLDiagnosing {
     static let attachmentFamilies: Set<String> = ["executable", "script", "macro-office", "disk-image", "installer", "archive", "document", "image", "audio", "video", "text", "unknown"]
     let file: String
     var diagnostics: [PolicyDiagnostic] = []
-
-    func yamlDiagnostic(_ e: YamlError) -> PolicyDiagnostic {
-        switch e {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return PolicyDiagnostic(location: SourceLocation(file: file, line: mark.line, column: mark.column), message: "YAML syntax: \(problem)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            // Report the position, never the file's text.
-            return PolicyDiagnostic(location: SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
-                                    message: "duplicate key(s) in a mapping: \(duplicates.sorted().joined(separator: ", "))")
-        default:
-            return PolicyDiagnostic(location: SourceLocation(file: file, line: 1, column: 1), message: "YAML: \(e)")
-        }
-    }
 
     mutating func string(_ node: Node, _ what: String) -> String? {
         guard case .scalar(let s) = node else { error(node, "\(what) must be a string"); return nil }
@@ -223,14 +197,15 @@ struct Walker: YAMLDiagnosing {
         }
         // actions:
         var actions = PolicyLoader.defaultActions
-        if let a = top["actions"], let m = mapping(a.value, "actions", allowed: PolicyLoader.defaultActions.keys.sorted()) {
+        if let a = top["actions"], let m = mapping(a.value, "actions", allowed: ActionKey.allCases.map(\.rawValue).sorted()) {
             for (k, v) in m {
+                guard let key = ActionKey(rawValue: k) else { continue }
                 guard let s = string(v.value, "actions.\(k)") else { continue }
                 guard let act = PolicyAction(rawValue: s) else {
                     error(v.value, "unknown action '\(s)' for actions.\(k) (expected one of: block, quarantine, allow-and-tag, allow)")
                     continue
                 }
-                actions[k] = act
+                actions[key] = act
             }
         }
         // authentication:
@@ -241,25 +216,27 @@ struct Walker: YAMLDiagnosing {
             }
         }
         // privacy:
-        var logSubjects = false, logAddresses = false
-        if let pr = top["privacy"], let m = mapping(pr.value, "privacy", allowed: ["log-subjects", "log-addresses"]) {
-            if let s = m["log-subjects"] { logSubjects = bool(s.value, "privacy.log-subjects") ?? false }
-            if let s = m["log-addresses"] { logAddresses = bool(s.value, "privacy.log-addresses") ?? false }
+        var privacy = Privacy.closed
+        if let pr = top["privacy"], let m = mapping(pr.value, "privacy", allowed: ["log-subjects", "log-addresses", "log-attachment-names"]) {
+            if let s = m["log-subjects"] { privacy.logSubjects = bool(s.value, "privacy.log-subjects") ?? false }
+            if let s = m["log-addresses"] { privacy.logAddresses = bool(s.value, "privacy.log-addresses") ?? false }
+            if let s = m["log-attachment-names"] { privacy.logAttachmentNames = bool(s.value, "privacy.log-attachment-names") ?? false }
         }
         // notices:
         var notices = PolicyLoader.defaultNotices
-        if let n = top["notices"], let m = mapping(n.value, "notices", allowed: PolicyLoader.defaultNotices.keys.sorted()) {
+        if let n = top["notices"], let m = mapping(n.value, "notices", allowed: NoticeKey.allCases.map(\.rawValue).sorted()) {
             for (k, v) in m {
+                guard let key = NoticeKey(rawValue: k) else { continue }
                 guard let s = string(v.value, "notices.\(k)") else { continue }
-                if k.hasPrefix("smtp-"), !(s.hasPrefix("4") || s.hasPrefix("5")) || s.count < 4 || !s.prefix(3).allSatisfy(\.isNumber) {
+                if key.isSMTPReply, !(s.hasPrefix("4") || s.hasPrefix("5")) || s.count < 4 || !s.prefix(3).allSatisfy(\.isNumber) {
                     error(v.value, "notices.\(k) must start with a 4xx or 5xx SMTP reply code")
                     continue
                 }
-                if k == "tag-header", !PolicyLoader.isHeaderField(s) {
+                if key == .tagHeader, !PolicyLoader.isHeaderField(s) {
                     error(v.value, "notices.tag-header must be one header field, 'Name: value' (printable name, no line breaks)")
                     continue
                 }
-                notices[k] = s
+                notices[key] = s
             }
         }
         // attachments:
@@ -286,7 +263,7 @@ struct Walker: YAMLDiagnosing {
         guard let acc = accreditation, !name.isEmpty else { return nil }
         var result = Policy(name: name, domains: domains, internalOnlyAliases: aliases, systemName: systemName, accreditation: acc,
                       systemEndorsements: held, paths: paths, vocabulary: vocabulary, actions: actions, trustedAuthservIDs: trusted,
-                      logSubjects: logSubjects, logAddresses: logAddresses, notices: notices)
+                      privacy: privacy, notices: notices)
         result.denyFamilies = denyFamilies; result.denyTypes = denyTypes
         result.allowFamilies = allowFamilies; result.allowTypes = allowTypes
         return result
@@ -373,6 +350,30 @@ extension YAMLDiagnosing {
         guard let m = node?.mark else { return SourceLocation(file: file, line: 1, column: 1) }
         return SourceLocation(file: file, line: m.line, column: m.column)
     }
+    /// A YAML syntax error at its real line and column (never `1:1` with the position buried
+    /// in the message); the message names the problem, never the file's text.
+    public func yamlDiagnostic(_ e: Error) -> PolicyDiagnostic {
+        guard let e = e as? YamlError else { return PolicyDiagnostic(location: SourceLocation(file: file, line: 1, column: 1), message: "YAML: \(e)") }
+        switch e {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
+            let ctx = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
+            return PolicyDiagnostic(location: SourceLocation(file: file, line: mark.line, column: mark.column), message: "YAML syntax: \(problem)\(ctx)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return PolicyDiagnostic(location: SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
+                                    message: "duplicate key(s) in a mapping: \(duplicates.sorted().joined(separator: ", "))")
+        case .reader(let problem, let offset, _, let yaml):
+            // The offset counts from the text's start: turn it into a line and column.
+            var line = 1, column = 1
+            for (i, ch) in yaml.unicodeScalars.enumerated() {
+                if i >= (offset ?? 0) { break }
+                if ch == "\n" { line += 1; column = 1 } else { column += 1 }
+            }
+            return PolicyDiagnostic(location: SourceLocation(file: file, line: line, column: column), message: "YAML: \(problem)")
+        default:
+            return PolicyDiagnostic(location: SourceLocation(file: file, line: 1, column: 1), message: "YAML: \(e)")
+        }
+    }
+
     public func diag(_ node: Node?, _ message: String) -> PolicyDiagnostic { PolicyDiagnostic(location: location(node), message: message) }
     public mutating func error(_ node: Node?, _ message: String) { diagnostics.append(diag(node, message)) }
 

@@ -23,8 +23,8 @@ enum Fixture {
     static func message(subject: String, from: String, body: String = "Kia ora.\r\n") -> [UInt8] {
         Array("From: \(from)\r\nTo: someone\r\nSubject: \(subject)\r\nMessage-ID: <1@test>\r\n\r\n\(body)".utf8)
     }
-    static let reject = PolicyLoader.defaultNotices["smtp-reject"]!
-    static let tempfail = PolicyLoader.defaultNotices["smtp-tempfail"]!
+    static let reject = NoticeKey.smtpReject.defaultText
+    static let tempfail = NoticeKey.smtpTempfail.defaultText
 }
 
 /// Records every event; optionally waits or fails first.
