@@ -11,5 +11,6 @@ let package = Package(
         .executableTarget(name: "FuzzMbox", dependencies: [.product(name: "MailParsing", package: "pmark")]),
         .executableTarget(name: "FuzzMarking", dependencies: [.product(name: "Markings", package: "pmark")]),
         .executableTarget(name: "FuzzContent", dependencies: [.product(name: "ContentInspection", package: "pmark")]),
+        .executableTarget(name: "FuzzMilter", dependencies: [.product(name: "MilterCodec", package: "pmark")]),
     ]
 )
