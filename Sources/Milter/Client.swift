@@ -98,7 +98,8 @@ public final class MilterClient: Sendable {
     /// connection), MAIL, RCPTs, headers, body in 64 KiB chunks, end of message. Returns the
     /// end-of-message responses. Replies to steps that expect one are consumed and must be
     /// `continue`.
-    public func transaction(_ m: ClientMessage, negotiated: OptionNegotiation, connect: Bool = true) async throws -> [MilterResponse] {
+    public func transaction(_ m: ClientMessage, negotiated: OptionNegotiation, connect: Bool = true,
+                            beforeEndOfBody: @Sendable () -> Void = {}) async throws -> [MilterResponse] {
         let p = negotiated.protocolFlags
         func expect(_ noReply: ProtocolFlags, _ what: String) async throws {
             if p.contains(noReply) { return }
@@ -133,6 +134,7 @@ public final class MilterClient: Sendable {
             try await send([.body(Array(body[i..<end]))]); try await expect(.noReplyBody, "body")
             i = end
         }
+        beforeEndOfBody()
         try await send([.macro(stage: CommandCode.endOfBody.rawValue, macros: [Macro("i", m.queueID)]), .endOfBody([])])
         return try await untilFinal()
     }
