@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "PolicyLanguage", targets: ["PolicyLanguage"]),
         .library(name: "DecisionEngine", targets: ["DecisionEngine"]),
         .library(name: "PolicyHarness", targets: ["PolicyHarness"]),
+        .library(name: "ArchiveScan", targets: ["ArchiveScan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,6 +37,14 @@ let package = Package(
         .systemLibrary(
             name: "PmarkZlib", path: "Sources/PmarkZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(
+            name: "CPff", path: "Sources/CPff", pkgConfig: "libpff",
+            providers: [.apt(["libpff-dev"]), .brew(["libpff"])]),
+        // OpenSSL's libcrypto for SHA-256 of every scanned message (hardware SHA extensions;
+        // the identity hash must not cost the scan its speed).
+        .systemLibrary(
+            name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
         .target(name: "MailParsing"),
         .target(name: "ContentInspection", dependencies: ["MailParsing", "CMagic", "PmarkZlib"]),
         .target(
@@ -52,11 +61,17 @@ let package = Package(
         .target(
             name: "PolicyHarness",
             dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "MailParsing", "OfficeDocuments", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Benchmarking", dependencies: ["MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine"]),
+        // Archive scanning: input discovery (mbox folders, Maildir, .eml trees, gzip, PST via
+        // libpff), one reader -> N workers -> output in input order, progress, shards, and the
+        // JSONL/CSV/HTML outputs and summaries; generic over the per-message evaluation.
+        .target(
+            name: "ArchiveScan",
+            dependencies: ["MailParsing", "Markings", "DecisionEngine", "PolicyLanguage", "ContentInspection", "CPff", "CCrypto", "PmarkZlib", "CMagic", "CPCRE2", "CSQLite3"]),
+        .target(name: "Benchmarking", dependencies: ["ArchiveScan", "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine"]),
         .executableTarget(
             name: "pmark",
             dependencies: [
-                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking",
+                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "ArchiveScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
@@ -71,5 +86,6 @@ let package = Package(
         .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage"]),
         .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing"]),
+        .testTarget(name: "ArchiveScanTests", dependencies: ["ArchiveScan", "MailParsing", "PmarkZlib"]),
     ]
 )

@@ -31,6 +31,9 @@ public struct MailDefect: Sendable, Hashable, Codable, CustomStringConvertible {
         case emptyEmbeddedMessage = "empty-embedded-message"
         case contentLengthMismatch = "content-length-mismatch"
         case noHeaders = "no-headers"
+        /// Blank lines or other bytes before an mbox's first `From ` postmark; skipped. The
+        /// offset is that of the first postmark in the file.
+        case mboxJunkBeforeFirstPostmark = "mbox-junk-before-first-postmark"
     }
 
     public var kind: Kind

@@ -1,3 +1,4 @@
+import ArchiveScan
 import ArgumentParser
 import Foundation
 import MailParsing
@@ -11,18 +12,38 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, jsonl, json
 }
 
+extension ScanFormat: ExpressibleByArgument {}
+extension FailOn: ExpressibleByArgument {}
+extension OnlyFilter: ExpressibleByArgument {}
+
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Read mbox files, Maildirs, .eml trees, single files or '-' and report each message.",
-        discussion: "Each message is reported with its source, decoded subject, MIME structure defects, protective markings (every location read) and marking findings.")
+        abstract: "Scan mbox files and folders of them, Maildirs, .eml trees, gzip-compressed mail, Outlook PST/OST files or '-', on every core, and decide each message.",
+        discussion: """
+        Each message is reported with its identity (source, offset, index, Message-ID, Date,
+        From/To/Cc as the policy's privacy settings allow, size, SHA-256), markings, findings and
+        the decision per recipient path. Output is in input order whatever --jobs is. The summary
+        (counts, rules fired, skipped files with the reason, inputs that could not be read)
+        always ends the output (on stderr with --format csv).
+
+        Exit codes (like clamscan's):
+          0   clean: every input read, nothing at or above --fail-on
+          1   found: at least one message at or above --fail-on (default: block)
+          2   some input could not be read (a path, a file, or a message not inspected);
+              wins over 1 — the summary still counts what was found
+          64  usage error
+          65  the policy file is invalid
+          73  --report would overwrite a file pmark did not create
+          74  the policy file could not be read
+        """)
 
     @Argument(help: "Files, directories or '-' for standard input.")
     var paths: [String]
 
-    @Option(help: "Output format: text (default) or jsonl (one JSON object per message).")
-    var format: OutputFormat = .text
+    @Option(help: "Output format: text (default), jsonl (one object per message, then a summary record) or csv.")
+    var format: ScanFormat = .text
 
-    @Flag(help: "Do not print subjects (for reports that leave the accredited system).")
+    @Flag(help: "Do not print subjects, whatever the policy allows.")
     var redactSubjects = false
 
     @Option(help: "Policy file (default: the embedded default policy).")
@@ -31,67 +52,112 @@ struct Scan: ParsableCommand {
     @Option(help: "Direction for every message (default: inferred from From, To and Cc).")
     var direction: Direction?
 
+    @Option(help: "Worker threads (default: the number of cores).")
+    var jobs: Int?
+
+    @Option(help: "Exit 1 when a message reaches this: finding, quarantine or block.")
+    var failOn: FailOn = .block
+
+    @Option(help: "Print only these messages: blocked, quarantined or findings (the summary counts all).")
+    var only: OnlyFilter?
+
+    @Option(help: "Print only messages classified at or above this (e.g. RESTRICTED).")
+    var minClassification: String?
+
+    @Option(help: "Also write a self-contained HTML report to this file (never over a file pmark did not create).")
+    var report: String?
+
+    @Option(help: "Scan part K of N (e.g. 2/8): messages whose ordinal is K modulo N. Merge the parts with 'pmark report merge'.")
+    var shard: String?
+
+    @Flag(help: "Show progress on stderr even when it is not a terminal.")
+    var progress = false
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
     func run() throws {
-        let reader = ArchiveReader()
         let policy = try loadPolicy(self.policy)
         let engine = try Engine(policy: policy, documents: OOXMLReader())
-        let markings = engine.reader
-        var byAction: [String: Int] = [:]
-        var byRule: [String: Int] = [:]
-        var byClass: [String: Int] = [:]
-        var byFinding: [String: Int] = [:]
-        var out = StandardOutput()
-        var total = 0, failed = 0, defects = 0
-        do {
-            try reader.forEach(paths: paths) { raw in
-                total += 1
-                let record = ScanRecord.make(raw, reader: markings, engine: engine, envelope: { Envelope.inferred(from: $0, direction: direction) },
-                                             redactSubject: redactSubjects, redactAddresses: !policy.logAddresses && redactSubjects)
-                if record.error != nil { failed += 1 }
-                defects += record.defects.count
-                if let c = record.classification { byClass[c ?? "UNMARKED", default: 0] += 1 }
-                for f in Set((record.findings ?? []).map(\.id)) { byFinding[f, default: 0] += 1 }
-                if let d = record.decision {
-                    byAction[d.messageAction, default: 0] += 1
-                    for rule in Set(d.groups.flatMap(\.reasons).map(\.rule)) { byRule[rule, default: 0] += 1 }
-                }
-                switch format {
-                case .text: out.write(record.text)
-                case .jsonl, .json: out.write(record.jsonLine + "\n")
-                }
-                return true
-            }
-        } catch let e as MailParseError {
-            out.flush()
-            FileHandle.standardError.write(Data("pmark: \(e)\n".utf8))
-            throw ExitCode(74)
+        var options = ScanOptions(paths: paths, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let shard {
+            guard let s = Shard(shard) else { throw ValidationError("--shard takes K/N with 1 <= K <= N, e.g. 2/8") }
+            options.shard = s
         }
-        if format == .text {
-            out.write("\n\(total) message(s), \(failed) not inspected, \(defects) defect(s)\n")
-            if !byClass.isEmpty { out.write("by classification: " + byClass.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n") }
-            out.write("decisions (policy '\(policy.name)' \(policy.contentHash.prefix(12))): " + ["allow", "allow-and-tag", "quarantine", "block"].map { "\($0) \(byAction[$0] ?? 0)" }.joined(separator: ", ") + "\n")
-            if !byRule.isEmpty {
-                let titles = Dictionary(uniqueKeysWithValues: Rules.all.map { ($0.id, $0.title) })
-                out.write("rules fired (messages):\n")
-                for (rule, n) in byRule.sorted(by: { $0.key < $1.key }) { out.write("  " + rule.padding(toLength: 13, withPad: " ", startingAt: 0) + String(n).leftPadded(5) + "  \(titles[rule] ?? "")\n") }
+        if let name = minClassification {
+            guard let c = policy.vocabulary.classification(named: name) else {
+                throw ValidationError("unknown classification '\(name)' for --min-classification (expected one of: \(policy.vocabulary.classifications.map(\.classification.name).joined(separator: ", ")))")
             }
-            if !byFinding.isEmpty { out.write("messages with findings: " + byFinding.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n") }
+            options.minClassificationRank = c.rank
+        }
+        options.format = format
+        options.failOn = failOn
+        options.only = only
+        options.reportPath = report
+        options.progress = !quiet && (progress || isatty(2) == 1)
+        options.logAddresses = policy.logAddresses
+        let showSubjects = policy.logSubjects && !redactSubjects
+        let direction = self.direction
+        let vocabulary = policy.vocabulary
+        let scanner = ArchiveScanner<ScanRecord>(
+            options: options,
+            summary: ScanSummary(pmarkVersion: ToolVersions.pmark, policyName: policy.name, policySHA256: policy.contentHash, shard: nil),
+            evaluate: { raw in
+                let r = ScanRecord.make(raw, reader: engine.reader, engine: engine, envelope: { Envelope.inferred(from: $0, direction: direction) },
+                                        redactSubject: !showSubjects, redactAddresses: !policy.logAddresses)
+                return (r, r.facts(vocabulary: vocabulary, showSubject: showSubjects))
+            },
+            text: { $0.text })
+        let out = OutputBuffer(fd: 1)
+        let err = OutputBuffer(fd: 2, unbuffered: true)
+        let summary: ScanSummary
+        do {
+            summary = try scanner.run(out: { out.write($0) }, err: { err.write($0) })
+        } catch let e as SafeOutput.Refused {
+            out.flush()
+            err.write("pmark: \(e)\n")
+            throw ExitCode(73)
         }
         out.flush()
-        if failed > 0 { throw ExitCode(1) }
+        for e in summary.errors { err.write("pmark: could not read \(e.path): \(e.message)\n") }
+        if summary.exitStatus != 0 { throw ExitCode(summary.exitStatus) }
     }
 }
 
-/// Buffered standard output (one write per 64 KiB).
-struct StandardOutput {
+/// Buffered output to a file descriptor (one write per 64 KiB).
+final class OutputBuffer: @unchecked Sendable {
+    let handle: FileHandle
+    let unbuffered: Bool
     var buffer: [UInt8] = []
-    mutating func write(_ s: String) {
+    init(fd: Int32, unbuffered: Bool = false) { handle = FileHandle(fileDescriptor: fd); self.unbuffered = unbuffered }
+    func write(_ s: String) {
         buffer.append(contentsOf: s.utf8)
-        if buffer.count > 1 << 16 { flush() }
+        if unbuffered || buffer.count > 1 << 16 { flush() }
     }
-    mutating func flush() {
-        FileHandle.standardOutput.write(Data(buffer))
+    func flush() {
+        guard !buffer.isEmpty else { return }
+        handle.write(Data(buffer))
         buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+extension ScanRecord {
+    /// The facts the summary, filters and reports use (the record is the only source).
+    func facts(vocabulary: Vocabulary, showSubject: Bool) -> MessageFacts {
+        let action: ScanAction? = decision.map { d in
+            d.groups.contains { $0.action == "block" } ? .block : (ScanAction(rawValue: d.messageAction) ?? .quarantine)
+        }
+        var findingIDs = (findings ?? []).map(\.id)
+        for a in attachments ?? [] { findingIDs += a.findings.map(\.id) }
+        var seen = Set<String>()
+        findingIDs = findingIDs.filter { seen.insert($0).inserted }
+        var rules: [String] = []
+        var seenRules = Set<String>()
+        for g in decision?.groups ?? [] { for r in g.reasons where seenRules.insert(r.rule).inserted { rules.append(r.rule) } }
+        let cls = classification.flatMap { $0 }
+        return MessageFacts(inspected: error == nil, classification: cls, classificationRank: cls.flatMap { vocabulary.classification(named: $0)?.rank },
+                            action: action, rules: rules, findings: findingIDs, defects: defects.count, subject: showSubject ? subject : nil)
     }
 }
 
