@@ -18,10 +18,10 @@ let package = Package(
         .library(name: "DecisionEngine", targets: ["DecisionEngine"]),
         .library(name: "PolicyHarness", targets: ["PolicyHarness"]),
         .library(name: "ArchiveScan", targets: ["ArchiveScan"]),
+        .library(name: "Reporting", targets: ["Reporting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
@@ -45,33 +45,45 @@ let package = Package(
         .systemLibrary(
             name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
+        // libarchive: the one bounded archive backend (zip, 7z, rar, cab, iso, tar, gzip) with
+        // per-entry encryption reporting; libxml2: the namespace-aware streaming XML reader
+        // (xmlTextReader) behind OOXML and OpenDocument reading.
+        .systemLibrary(
+            name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]),
+        .systemLibrary(
+            name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
         .target(name: "MailParsing"),
-        .target(name: "ContentInspection", dependencies: ["MailParsing", "CMagic", "PmarkZlib"]),
+        .target(name: "ContentInspection", dependencies: ["MailParsing", "CMagic", "PmarkZlib", "CArchive"]),
         .target(
             name: "Markings",
             dependencies: ["MailParsing", "CPCRE2"]),
-        // Office Open XML reading (ZIPFoundation, Foundation) is kept out of Markings so the
-        // marking core stays Foundation-free, like MailParsing; it is injected through
-        // MarkingOptions.documents (MarkingOptions.standard() wires it in).
+        // Document readers (OOXML, OpenDocument, PDF, RTF, calendar, TNEF, archive entries) are
+        // kept out of Markings so the marking core stays Foundation-free, like MailParsing; they
+        // are injected through MarkingOptions.documents (MarkingOptions.standard() wires them in).
         .target(
             name: "OfficeDocuments",
-            dependencies: ["Markings", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: ["Markings", "ContentInspection", "CLibXML2"]),
         .target(name: "PolicyLanguage", dependencies: ["Markings", .product(name: "Yams", package: "Yams")]),
         .target(name: "DecisionEngine", dependencies: ["MailParsing", "Markings", "ContentInspection", "PolicyLanguage"]),
         .target(
             name: "PolicyHarness",
             dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "MailParsing", "OfficeDocuments", .product(name: "Yams", package: "Yams")]),
+        // The report of one decision (DecisionRecord), its text and JSON formatters, and the
+        // policy's privacy settings applied to every output.
+        .target(name: "Reporting", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing"]),
         // Archive scanning: input discovery (mbox folders, Maildir, .eml trees, gzip, PST via
         // libpff), one reader -> N workers -> output in input order, progress, shards, and the
         // JSONL/CSV/HTML outputs and summaries; generic over the per-message evaluation.
         .target(
             name: "ArchiveScan",
-            dependencies: ["MailParsing", "Markings", "DecisionEngine", "PolicyLanguage", "ContentInspection", "CPff", "CCrypto", "PmarkZlib", "CMagic", "CPCRE2", "CSQLite3"]),
+            dependencies: ["MailParsing", "Markings", "DecisionEngine", "PolicyLanguage", "ContentInspection", "Reporting", "CPff", "CCrypto", "PmarkZlib", "CMagic", "CPCRE2", "CSQLite3"]),
         .target(name: "Benchmarking", dependencies: ["ArchiveScan", "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine"]),
         .executableTarget(
             name: "pmark",
             dependencies: [
-                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "ArchiveScan",
+                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "Reporting", "ArchiveScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
@@ -80,12 +92,13 @@ let package = Package(
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPCRE2", "CMagic", "CSQLite3"]),
         .testTarget(
             name: "MarkingsTests",
-            dependencies: ["Markings", "MailParsing", "OfficeDocuments", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: ["Markings", "MailParsing", "OfficeDocuments", "ContentInspection"]),
         .testTarget(name: "PolicyLanguageTests", dependencies: ["PolicyLanguage", "Markings"]),
         .testTarget(name: "DecisionEngineTests", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing"]),
         .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage"]),
         .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing"]),
         .testTarget(name: "ArchiveScanTests", dependencies: ["ArchiveScan", "MailParsing", "PmarkZlib"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "DecisionEngine", "PolicyLanguage", "MailParsing", "OfficeDocuments"]),
     ]
 )

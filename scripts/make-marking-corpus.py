@@ -44,7 +44,7 @@ def docx(props=(), header=None):
             z.writestr("word/header1.xml", f'<w:hdr><w:p><w:r><w:t>{header}</w:t></w:r></w:p></w:hdr>')
     return buf.getvalue()
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BODY = "Kia ora koutou,\n\nPlease find the draft attached for comment.\n\nNgā mihi,\nAroha\n"
 

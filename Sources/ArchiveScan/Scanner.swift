@@ -221,3 +221,48 @@ public enum InputReading {
         }
     }
 }
+
+/// Counts the messages in `bytes` when it is an mbox: 1 plus the number of postmark lines — a
+/// line after an empty line (or at the start) of the form `From <sender> <date ending in a
+/// year>`, followed by a header field line. A body line that merely starts with `From ` ("From
+/// the minister's office") is not a postmark.
+public enum MboxCount {
+    public static func messages(in b: [UInt8]) -> Int {
+        var count = 0
+        var i = 0
+        var previousEmpty = true
+        let n = b.count
+        while i < n {
+            var e = i
+            while e < n, b[e] != 0x0A { e += 1 }
+            var le = e
+            if le > i, b[le - 1] == 0x0D { le -= 1 }
+            if previousEmpty, isPostmark(b[i..<le]), e + 1 < n, startsWithHeaderField(b, e + 1) { count += 1 }
+            previousEmpty = le == i
+            i = e + 1
+        }
+        return count
+    }
+
+    static func isPostmark(_ line: ArraySlice<UInt8>) -> Bool {
+        guard line.starts(with: "From ".utf8) else { return false }
+        let words = line.split(separator: 0x20)
+        guard words.count >= 3, let last = words.last, last.count == 4, last.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            // asctime dates end in the year; some writers append a zone: "... 2025 +1300"
+            guard words.count >= 4, words[words.count - 2].count == 4, words[words.count - 2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
+            return true
+        }
+        return true
+    }
+
+    static func startsWithHeaderField(_ b: [UInt8], _ at: Int) -> Bool {
+        var k = at
+        while k < b.count, k - at < 998 {
+            let c = b[k]
+            if c == 0x3A { return k > at }
+            if c <= 0x20 || c >= 0x7F { return false }
+            k += 1
+        }
+        return false
+    }
+}

@@ -4,12 +4,13 @@ import CPCRE2
 import CPff
 import CSQLite3
 import PmarkZlib
+import Reporting
 
 /// pmark's version and the versions of the libraries linked into this build, for
 /// `pmark --version` (investigators record them with their findings).
 public enum ToolVersions {
     /// pmark's own version (semantic; the wave-2 development line).
-    public static let pmark = "0.2.0-dev"
+    public static var pmark: String { PmarkVersion.current }
 
     public static var libmagic: String { let v = magic_version(); return "\(v / 100).\(v % 100)" }
     public static var pcre2: String {

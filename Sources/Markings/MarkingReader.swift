@@ -49,6 +49,8 @@ public struct MarkingReader: Sendable {
     struct Accumulator {
         var readings: [MarkingReading] = []
         var findings: [MarkingFinding] = []
+        /// Elements read inside other elements so far (bounded by `maxNestedElements`).
+        var nestedElements = 0
     }
 
     func loc(_ prefix: String, _ name: String) -> String { prefix.isEmpty ? name : prefix + ":" + name }
@@ -61,6 +63,9 @@ public struct MarkingReader: Sendable {
             acc.findings.append(MarkingFinding(.unparseableMarking, location, f.unparseableReason ?? "marking-like text does not parse"))
             return
         }
+        // A valid classification beside something that does not parse keeps the
+        // classification and still raises unparseable-marking (spec §10.11).
+        if let why = f.unparseableReason { acc.findings.append(MarkingFinding(.unparseableMarking, location, why)) }
         for problem in combinationProblems(m) { acc.findings.append(MarkingFinding(.invalidCombination, location, problem)) }
         if m.endorsements.contains(.austeo) || m.endorsements.contains(.agao) {
             acc.findings.append(MarkingFinding(.foreignEyesOnly, location, m.endorsements.filter { $0 == .austeo || $0 == .agao }.map(\.name).joined(separator: ", ")))
@@ -110,15 +115,25 @@ public struct MarkingReader: Sendable {
         }
         // 4. body lines of the first text part (every alternative counts)
         let (bodyParts, elements) = partition(m)
+        var inlineFiles: [(name: String, bytes: [UInt8])] = []
         for (n, idx) in bodyParts.enumerated() {
             let p = m.parts[idx]
             let bodyName = n == 0 ? "body" : "body(\(p.mimeType))"
-            guard let text = try? m.text(of: p).text else {
+            guard let texts = displayedTexts(m, p) else {
                 acc.findings.append(MarkingFinding(.elementNotInspected, loc(prefix, bodyName), "body could not be decoded"))
                 continue
             }
-            let lines = p.contentType.mediaSubtype == "html" ? HTMLText.firstAndLastLines(text) : Self.firstAndLastLines(text)
-            readFirstAndLast(lines, prefix: prefix, name: bodyName, own: true, acc: &acc)
+            for text in texts {
+                let lines = p.contentType.mediaSubtype == "html" ? HTMLText.firstAndLastLines(text) : Self.firstAndLastLines(text)
+                readFirstAndLast(lines, prefix: prefix, name: bodyName, own: true, acc: &acc)
+                // What a client shows beside the text: the signed text of inline PGP, uuencoded files.
+                if p.contentType.mediaSubtype != "html" {
+                    if let signed = TextDecoding.clearSignedText(text) {
+                        readFirstAndLast(Self.firstAndLastLines(signed), prefix: prefix, name: bodyName + ":signed-text", own: true, acc: &acc)
+                    }
+                    inlineFiles += TextDecoding.uuencodedFiles(text)
+                }
+            }
         }
         let ownReadings = acc.readings[firstOwn...].filter(\.own)
         let ownClass = ownReadings.compactMap(\.marking?.classification).max()
@@ -153,25 +168,155 @@ public struct MarkingReader: Sendable {
                 // the embedded message's effective marking (its elements included) counts
                 let inner = acc.readings[before...].compactMap(\.marking?.classification).max()
                 elementClass = [elementClass, inner].compactMap { $0 }.max()
-            } else if p.contentType.mediaType == "text" {
-                if let text = try? m.text(of: p).text {
-                    let lines = p.contentType.mediaSubtype == "html" ? HTMLText.firstAndLastLines(text) : Self.firstAndLastLines(text)
-                    readFirstAndLast(lines, prefix: elPrefix, name: nil, own: false, acc: &acc)
+            } else if p.contentType.mediaType == "text" && !Self.documentTypes.contains(p.mimeType) {
+                if let texts = displayedTexts(m, p) {
+                    for text in texts {
+                        let lines = p.contentType.mediaSubtype == "html" ? HTMLText.firstAndLastLines(text) : Self.firstAndLastLines(text)
+                        readFirstAndLast(lines, prefix: elPrefix, name: nil, own: false, acc: &acc)
+                    }
                 } else {
                     acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "text could not be decoded"))
                 }
             } else if !p.isMultipart {
-                if OOXMLDetection.mayBeOffice(filename: p.filename, mimeType: p.mimeType) {
-                    readOfficeDocument(m, p, elPrefix: elPrefix, acc: &acc)
-                }
+                readElementPart(m, p, elPrefix: elPrefix, acc: &acc)
             }
-            let elReadings = acc.readings[before...]
-            elementClass = [elementClass, elReadings.compactMap(\.marking?.classification).max()].compactMap { $0 }.max()
-            if let ec = elementClass, ec.rank > (ownClass?.rank ?? 0) {
-                acc.findings.append(MarkingFinding(.underMarked, elPrefix, "element is \(ec.name), message is \(ownClass?.name ?? "unmarked")"))
-            }
+            underMarking(elPrefix, since: before, elementClass: elementClass, ownClass: ownClass, acc: &acc)
+        }
+        // Files uuencoded inside a text body: clients list them as attachments.
+        for (k, file) in inlineFiles.enumerated() {
+            let elPrefix = (prefix.isEmpty ? "" : prefix + "/") + "uuencoded[\(k + 1)]"
+            let before = acc.readings.count
+            readEntry(name: file.name, bytes: file.bytes, notReadable: nil, at: elPrefix, depth: 1, acc: &acc)
+            underMarking(elPrefix, since: before, elementClass: nil, ownClass: ownClass, acc: &acc)
         }
         return ownClass
+    }
+
+    func underMarking(_ elPrefix: String, since before: Int, elementClass: Classification?, ownClass: Classification?, acc: inout Accumulator) {
+        let elReadings = acc.readings[before...]
+        let ec = [elementClass, elReadings.compactMap(\.marking?.classification).max()].compactMap { $0 }.max()
+        if let ec, ec.rank > (ownClass?.rank ?? 0) {
+            acc.findings.append(MarkingFinding(.underMarked, elPrefix, "element is \(ec.name), message is \(ownClass?.name ?? "unmarked")"))
+        }
+    }
+
+    /// Declared types that are documents although they are `text/*` (read by the document reader).
+    static let documentTypes: Set<String> = ["text/calendar", "text/rtf", "application/ics", "text/x-vcalendar", "application/ms-tnef", "application/vnd.ms-tnef"]
+
+    /// Elements nested inside elements (archive entries, calendar and TNEF attachments, inline
+    /// files) are read this deep (default 4, as ``ArchiveLimits/maxDepth``); deeper is not inspected.
+    static let maxElementDepth = 4
+    /// Nested elements read per message (default 1,000, as ``ArchiveLimits/maxEntries``).
+    static let maxNestedElements = 1_000
+
+    /// The text a client displays for a text part: a BOM wins over the label, UTF-16 without a
+    /// BOM is read in both byte orders, `format=flowed` is unwrapped and `text/enriched` rendered.
+    func displayedTexts(_ m: Message, _ p: MIMEPart) -> [String]? {
+        let head = m.decodedPrefix(of: p, count: 64)
+        let cs = p.charset?.lowercased()
+        var texts: [String]
+        let bom = head.starts(with: [0xEF, 0xBB, 0xBF]) || head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF])
+        if bom || (cs?.hasPrefix("utf-16") ?? false) || cs == "unicode" || (cs == nil && head.contains(0)) {
+            guard let body = try? m.decodedBody(of: p) else { return nil }
+            texts = TextDecoding.readings(body.bytes, declaredCharset: p.charset)
+        } else {
+            guard let t = try? m.text(of: p).text else { return nil }
+            texts = [t]
+        }
+        if p.contentType.parameters["format"]?.lowercased() == "flowed" {
+            let delsp = p.contentType.parameters["delsp"]?.lowercased() == "yes"
+            texts = texts.map { TextDecoding.unflow($0, delsp: delsp) }
+        }
+        if p.contentType.mediaSubtype == "enriched" || p.contentType.mediaSubtype == "richtext" { texts = texts.map(TextDecoding.enriched) }
+        return texts
+    }
+
+    /// A non-text leaf part: identified by its content (spec §10.1), then read as what it is.
+    func readElementPart(_ m: Message, _ p: MIMEPart, elPrefix: String, acc: inout Accumulator) {
+        let head = m.decodedPrefix(of: p, count: 1024)
+        var kind = ElementSniffer.kind(head)
+        if Self.documentTypes.contains(p.mimeType), kind == .text { kind = .document }
+        guard kind != .other else { return }
+        guard let body = try? m.decodedBody(of: p) else {
+            acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "attachment could not be decoded"))
+            return
+        }
+        readBytes(body.bytes, kind: kind, charset: p.charset, at: elPrefix, depth: 0, acc: &acc)
+    }
+
+    /// An element found inside another: its name is read like a file name, its bytes by content.
+    func readEntry(name: String, bytes: [UInt8]?, notReadable: String?, at elPrefix: String, depth: Int, acc: inout Accumulator) {
+        let base = name.split(separator: "/").last.map(String.init) ?? name
+        if !base.isEmpty {
+            let stem = base.split(separator: ".").count > 1 ? String(base[..<(base.lastIndex(of: ".") ?? base.endIndex)]) : base
+            for f in readers.readSubjectLike(stem, isSubject: false) { record(f, at: elPrefix + ":name", own: false, into: &acc) }
+        }
+        if let why = notReadable { acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, why)) }
+        guard let bytes else { return }
+        acc.nestedElements += 1
+        guard acc.nestedElements <= Self.maxNestedElements else {
+            acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "more than \(Self.maxNestedElements) nested elements"))
+            return
+        }
+        guard depth <= Self.maxElementDepth else {
+            acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "nested deeper than \(Self.maxElementDepth) elements"))
+            return
+        }
+        readBytes(bytes, kind: ElementSniffer.kind(Array(bytes.prefix(1024))), charset: nil, at: elPrefix, depth: depth, acc: &acc)
+    }
+
+    func readBytes(_ bytes: [UInt8], kind: ElementSniffer.Kind, charset: String?, at elPrefix: String, depth: Int, acc: inout Accumulator) {
+        switch kind {
+        case .other: return
+        case .text:
+            for text in TextDecoding.readings(bytes, declaredCharset: charset) {
+                readFirstAndLast(Self.firstAndLastLines(text), prefix: elPrefix, name: nil, own: false, acc: &acc)
+            }
+        case .message:
+            guard let e = try? Message(parsing: bytes) else {
+                acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "embedded message cannot be parsed"))
+                return
+            }
+            analyse(e, prefix: elPrefix + "/message", acc: &acc)
+        case .document:
+            readDocument(bytes, elPrefix: elPrefix, depth: depth, acc: &acc)
+        }
+    }
+
+    func readDocument(_ bytes: [UInt8], elPrefix: String, depth: Int, acc: inout Accumulator) {
+        guard let documents = options.documents else {
+            acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "no document reader configured"))
+            return
+        }
+        let c = documents.read(bytes)
+        guard c.kind != nil else { return }
+        if let why = c.notInspected { acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, why)) }
+        for (name, value) in c.properties {
+            let lower = name.lowercased()
+            if OOXMLDetection.propertyNames.contains(lower) {
+                let f = readers.readLine(value) ?? LocationReaders.Found(text: value, marking: nil, obfuscated: false, unparseableReason: "property value is not a marking")
+                record(f, at: elPrefix + ":property:" + name, own: false, into: &acc)
+            } else if lower.hasPrefix("msip_label_") && lower.hasSuffix("_name") {
+                let mapped = options.vocabulary.labelMap[value] ?? value
+                if let f = readers.readLine(mapped) { record(f, at: elPrefix + ":property:" + name, own: false, into: &acc) }
+            }
+        }
+        for line in c.headerFooterLines {
+            if let f = readers.readLine(line) { record(f, at: elPrefix + ":header-footer", own: false, into: &acc) }
+        }
+        for (i, lines) in c.pageLines.enumerated() {
+            readFirstAndLast(lines, prefix: elPrefix, name: "page[\(i + 1)]", own: false, acc: &acc)
+        }
+        for s in c.subjects {
+            for f in readers.readSubjectLike(s, isSubject: true) { record(f, at: elPrefix + ":summary", own: false, into: &acc) }
+        }
+        for b in c.bodies {
+            readFirstAndLast(Self.firstAndLastLines(b), prefix: elPrefix, name: "description", own: false, acc: &acc)
+        }
+        for (j, e) in c.entries.enumerated() {
+            let name = e.name.isEmpty ? "entry[\(j + 1)]" : e.name
+            readEntry(name: e.name, bytes: e.bytes, notReadable: e.notReadable, at: elPrefix + "/" + name, depth: depth + 1, acc: &acc)
+        }
     }
 
     /// Splits text into lines at LF, dropping a CR before it. Works on scalars: in Swift
@@ -231,34 +376,6 @@ public struct MarkingReader: Sendable {
         let base = name.map { loc(prefix, $0) } ?? prefix
         if let f = readers.readLine(lines[first]) { record(f, at: base + ":first-line", own: own, into: &acc) }
         if last != first, let f = readers.readLine(lines[last]) { record(f, at: base + ":last-line", own: own, into: &acc) }
-    }
-
-    func readOfficeDocument(_ m: Message, _ p: MIMEPart, elPrefix: String, acc: inout Accumulator) {
-        // Sniff the ZIP signature before decoding the whole attachment.
-        guard OOXMLDetection.looksLikeOOXML(m.decodedPrefix(of: p, count: 8), filename: p.filename, mimeType: p.mimeType) else { return }
-        guard let documents = options.documents else {
-            acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "no document reader configured for an Office document"))
-            return
-        }
-        guard let body = try? m.decodedBody(of: p) else {
-            acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "attachment could not be decoded"))
-            return
-        }
-        let c = documents.read(body.bytes)
-        if let why = c.notInspected { acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, why)) }
-        for (name, value) in c.properties {
-            let lower = name.lowercased()
-            if OOXMLDetection.propertyNames.contains(lower) {
-                let f = readers.readLine(value) ?? LocationReaders.Found(text: value, marking: nil, obfuscated: false, unparseableReason: "property value is not a marking")
-                record(f, at: elPrefix + ":property:" + name, own: false, into: &acc)
-            } else if lower.hasPrefix("msip_label_") && lower.hasSuffix("_name") {
-                let mapped = options.vocabulary.labelMap[value] ?? value
-                if let f = readers.readLine(mapped) { record(f, at: elPrefix + ":property:" + name, own: false, into: &acc) }
-            }
-        }
-        for line in c.headerFooterLines {
-            if let f = readers.readLine(line) { record(f, at: elPrefix + ":header-footer", own: false, into: &acc) }
-        }
     }
 
     /// `msip_labels: MSIP_Label_<guid>_Enabled=true; MSIP_Label_<guid>_Name=Secret; …`

@@ -3,9 +3,9 @@ import ArgumentParser
 import DecisionEngine
 import Foundation
 import MailParsing
-import Markings
 import OfficeDocuments
 import PolicyLanguage
+import Reporting
 
 extension Direction: ExpressibleByArgument {}
 
@@ -24,23 +24,29 @@ func loadPolicy(_ path: String?) throws -> Policy {
     }
 }
 
+/// The policy's privacy settings, narrowed further by `--redact-subjects`.
+func privacy(_ policy: Policy, redactSubjects: Bool) -> Privacy {
+    var p = policy.privacy
+    if redactSubjects { p.logSubjects = false }
+    return p
+}
+
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Decide a message (or each message of an mbox): markings found where, and allow / quarantine / block per recipient path, with the NZISM control behind each reason.",
+        abstract: "Decide one message: markings found where, and allow / quarantine / block per recipient path, with the NZISM control behind each reason.",
         discussion: """
         Without --rcpt the recipients are read from To and Cc; without --mail-from the sender from
         From; without --direction it is inferred from the sender and recipient domains and the
         policy's organisation domains. Without --policy the embedded default policy is used.
-
-        A file or stream holding several messages (an mbox) is decided message by message; the
-        exit code is then the strongest over all of them.
+        Subjects, addresses and attachment names are printed only when the policy's privacy
+        settings allow.
 
         Exit codes:
           0   allow (or allow-and-tag) for every recipient
           1   the message could not be inspected (it is quarantined)
           2   quarantine: the whole message is held
           3   block: at least one recipient is refused
-          64  usage error
+          64  usage error (also: the input is an mbox holding several messages; use pmark scan)
           65  the policy file is invalid
           66  the input holds no message (empty)
           74  the input or the policy file could not be read
@@ -67,7 +73,7 @@ struct Check: ParsableCommand {
     @Option(help: "Output format: text (default) or json.")
     var format: OutputFormat = .text
 
-    @Flag(help: "Do not print the subject.")
+    @Flag(help: "Do not print the subject (even when the policy allows it).")
     var redactSubjects = false
 
     @Option(name: .customLong("header"), help: "Also read this marking header (repeatable), e.g. X-Classification.")
@@ -76,53 +82,33 @@ struct Check: ParsableCommand {
     func run() throws {
         let policy = try loadPolicy(self.policy)
         let engine = try Engine(policy: policy, documents: OOXMLReader(), extraHeaders: extraHeaders)
-        let markings = engine.reader
-        let plan = InputPlanner.plan([file])
-        if let e = plan.errors.first {
-            FileHandle.standardError.write(Data("pmark: \(e.path): \(e.message)\n".utf8))
-            throw ExitCode(74)
-        }
-        guard let input = plan.inputs.first else {
-            let why = plan.skipped.first.map { "\($0.path): \($0.reason)" } ?? file
-            FileHandle.standardError.write(Data("pmark: no message in \(why)\n".utf8))
-            throw ExitCode(66)
-        }
-        guard plan.inputs.count == 1 else { throw ValidationError("check decides one file or stream; use 'pmark scan' for directories") }
-        var code: Int32 = 0
-        var count = 0
-        var readError: InputError? = nil
-        InputReading.forEach(input, reader: ArchiveReader(), limits: .default, message: { raw in
-            count += 1
-            let r = ScanRecord.make(raw, reader: markings, engine: engine, envelope: { m in
-                var env = Envelope.inferred(from: m, direction: direction)
-                if let mailFrom { env.mailFrom = mailFrom }
-                if !recipients.isEmpty { env.recipients = recipients }
-                env.authenticatedSubmission = authenticated
-                return env
-            }, redactSubject: redactSubjects)
-            switch format {
-            case .text: print(r.text, terminator: "")
-            case .json, .jsonl: print(r.jsonLine)
+        let envelope = Envelope(direction: direction, mailFrom: mailFrom, recipients: recipients, authenticatedSubmission: authenticated)
+        let record: DecisionRecord
+        do {
+            // One file is one message, never split at `From ` lines (spec §10.9).
+            let raw = try ArchiveReader().readOne(path: file)
+            if raw.error == nil && raw.bytes.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 || $0 == 0x09 }) {
+                FileHandle.standardError.write(Data("pmark: no message in \(file) (empty input)\n".utf8))
+                throw ExitCode(66)
             }
-            code = max(code, Self.exitCode(r))
-            return true
-        }, skipped: { _ in }, error: { readError = $0 })
-        if let e = readError {
-            FileHandle.standardError.write(Data("pmark: \(e.path): \(e.message)\n".utf8))
+            // Never silently the first of several: an mbox holding more than one message is refused.
+            // (readOne drops a leading postmark and records it as a defect at the start; put one
+            // back for counting, so "From …\n<msg>\nFrom …\n<msg>" counts two.)
+            let strippedPostmark = raw.defects.contains { $0.kind == .malformedHeaderLine && $0.byteOffset <= 3 }
+            let n = MboxCount.messages(in: strippedPostmark ? Array("From - Mon Jan  1 00:00:00 2000\n".utf8) + raw.bytes : raw.bytes)
+            if n > 1 { throw ValidationError("\(file) is an mbox holding \(n) messages; check decides one message (use 'pmark scan \(file)')") }
+            let evaluation = engine.evaluate(bytes: raw.bytes, envelope: envelope, envelopeFromHeaders: true, readError: raw.error)
+            record = DecisionRecord(source: raw.source.description, readerDefects: raw.defects, evaluation: evaluation,
+                                    privacy: privacy(policy, redactSubjects: redactSubjects))
+        } catch let e as MailParseError {
+            FileHandle.standardError.write(Data("pmark: \(e)\n".utf8))
             throw ExitCode(74)
         }
-        if count == 0 {
-            FileHandle.standardError.write(Data("pmark: no message in \(file)\n".utf8))
-            throw ExitCode(66)
+        let r = record
+        switch format {
+        case .text: print(r.text, terminator: "")
+        case .json, .jsonl: print(r.jsonLine)
         }
-        if code != 0 { throw ExitCode(code) }
-    }
-
-    static func exitCode(_ r: ScanRecord) -> Int32 {
-        guard let d = r.decision else { return r.error != nil ? 1 : 0 }
-        if d.groups.contains(where: { $0.action == "block" }) { return 3 }
-        if r.error != nil { return 1 }
-        if d.messageAction == "quarantine" { return 2 }
-        return 0
+        if let outcome = r.outcome, outcome != .delivered { throw ExitCode(Int32(outcome.rawValue)) }
     }
 }

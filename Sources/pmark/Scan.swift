@@ -6,11 +6,14 @@ import Markings
 import DecisionEngine
 import PolicyLanguage
 import OfficeDocuments
+import Reporting
 
 /// Output format shared by commands.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, jsonl, json
 }
+
+typealias ScanTotals = ArchiveScan.ScanSummary
 
 extension ScanFormat: ExpressibleByArgument {}
 extension FailOn: ExpressibleByArgument {}
@@ -96,22 +99,23 @@ struct Scan: ParsableCommand {
         options.only = only
         options.reportPath = report
         options.progress = !quiet && (progress || isatty(2) == 1)
-        options.logAddresses = policy.logAddresses
-        let showSubjects = policy.logSubjects && !redactSubjects
-        let direction = self.direction
+        let privacy = privacy(policy, redactSubjects: redactSubjects)
+        options.logAddresses = privacy.logAddresses
+        let showSubjects = privacy.logSubjects
+        let envelope = Envelope(direction: direction, recipients: [])
         let vocabulary = policy.vocabulary
-        let scanner = ArchiveScanner<ScanRecord>(
+        let scanner = ArchiveScanner<DecisionRecord>(
             options: options,
-            summary: ScanSummary(pmarkVersion: ToolVersions.pmark, policyName: policy.name, policySHA256: policy.contentHash, shard: nil),
+            summary: ScanTotals(pmarkVersion: PmarkVersion.current, policyName: policy.name, policySHA256: policy.contentHash, shard: nil),
             evaluate: { raw in
-                let r = ScanRecord.make(raw, reader: engine.reader, engine: engine, envelope: { Envelope.inferred(from: $0, direction: direction) },
-                                        redactSubject: !showSubjects, redactAddresses: !policy.logAddresses)
+                let evaluation = engine.evaluate(bytes: raw.bytes, envelope: envelope, envelopeFromHeaders: true, readError: raw.error)
+                let r = DecisionRecord(source: raw.source.description, readerDefects: raw.defects, evaluation: evaluation, privacy: privacy)
                 return (r, r.facts(vocabulary: vocabulary, showSubject: showSubjects))
             },
             text: { $0.text })
         let out = OutputBuffer(fd: 1)
         let err = OutputBuffer(fd: 2, unbuffered: true)
-        let summary: ScanSummary
+        let summary: ScanTotals
         do {
             summary = try scanner.run(out: { out.write($0) }, err: { err.write($0) })
         } catch let e as SafeOutput.Refused {
@@ -142,14 +146,14 @@ final class OutputBuffer: @unchecked Sendable {
     }
 }
 
-extension ScanRecord {
+extension DecisionRecord {
     /// The facts the summary, filters and reports use (the record is the only source).
     func facts(vocabulary: Vocabulary, showSubject: Bool) -> MessageFacts {
         let action: ScanAction? = decision.map { d in
-            d.groups.contains { $0.action == "block" } ? .block : (ScanAction(rawValue: d.messageAction) ?? .quarantine)
+            d.groups.contains { $0.action == .block } ? .block : (ScanAction(rawValue: d.messageAction.rawValue) ?? .quarantine)
         }
-        var findingIDs = (findings ?? []).map(\.id)
-        for a in attachments ?? [] { findingIDs += a.findings.map(\.id) }
+        var findingIDs = (findings ?? []).map(\.id.rawValue)
+        for a in attachments ?? [] { findingIDs += a.findings.map(\.id.rawValue) }
         var seen = Set<String>()
         findingIDs = findingIDs.filter { seen.insert($0).inserted }
         var rules: [String] = []
