@@ -1,8 +1,8 @@
 import CArchive
 
-/// What pmark has spent opening archives for one message: entries and uncompressed bytes,
-/// shared across nested archives so the ``ArchiveLimits`` totals hold for the whole message.
-public final class ArchiveBudget: @unchecked Sendable {
+/// What has been spent opening archives for one message: entries and uncompressed bytes,
+/// carried across nested archives so the ``ArchiveLimits`` totals hold for the whole message.
+public struct ArchiveSpend: Sendable, Hashable {
     public var entries = 0
     public var bytes = 0
     public init() {}
@@ -62,7 +62,13 @@ public enum BoundedArchive {
     /// entry's name, whether its bytes are needed (an OOXML reader wants only XML parts);
     /// unwanted entries are skipped without decompression. Returns nil when libarchive does not
     /// recognise the bytes as any archive it reads.
-    public static func read(_ bytes: [UInt8], limits: ArchiveLimits = .default, budget: ArchiveBudget = ArchiveBudget(),
+    public static func read(_ bytes: [UInt8], limits: ArchiveLimits = .default, wantData: (String) -> Bool = { _ in true }) -> ArchiveListing? {
+        var spend = ArchiveSpend()
+        return read(bytes, limits: limits, spend: &spend, wantData: wantData)
+    }
+
+    /// As ``read(_:limits:wantData:)``, charging what is read to `spend` (shared across archives).
+    public static func read(_ bytes: [UInt8], limits: ArchiveLimits, spend budget: inout ArchiveSpend,
                             wantData: (String) -> Bool = { _ in true }) -> ArchiveListing? {
         guard !bytes.isEmpty, let a = archive_read_new() else { return nil }
         defer { archive_read_free(a) }
