@@ -78,4 +78,9 @@ write("auto-forwarded-exchange-rule", hdr("[IN-CONFIDENCE] Roster", ("X-MS-Excha
 write("auto-forwarded-gmail", hdr("[IN-CONFIDENCE] Roster", ("X-Forwarded-To: someone@gmail.com", "X-Forwarded-For: aroha.ngata@agency.govt.nz someone@gmail.com", "Content-Type: text/plain")) + "\n" + BODY)
 write("encoded-word-split-marking", hdr("=?utf-8?Q?Plan_[SEC?= =?utf-8?Q?RET]?=", ("Content-Type: text/plain",)) + "\n" + BODY)
 write("legacy-au-dlm", plain("Staff matter [SEC=UNCLASSIFIED, DLM=Sensitive:Personal]", BODY))
+# Spec §10.9: "--=_corpus--x" is no close delimiter (RFC 2046, Python's email); a lenient client
+# stops there and never shows the SECRET attachment after it.
+write("ambiguous-close-delimiter", mixed("[IN-CONFIDENCE] Notes", BODY, [("text/plain", "notes.txt", b"SECRET\nMeeting notes.", False)]).replace(
+    "This is a multi-part message in MIME format.\n\n--=_corpus\nContent-Type: text/plain; charset=utf-8\n\n" + BODY + "\n",
+    "This is a multi-part message in MIME format.\n\n--=_corpus\nContent-Type: text/plain; charset=utf-8\n\n" + BODY + "\n--=_corpus--x\n"))
 print(f"wrote {n} messages to {OUT}")

@@ -126,7 +126,7 @@ public struct Engine: Sendable {
         return r.dkimPass(for: d)
     }
 
-    static let inappropriate: Set<FindingID> = [.unparseableMarking, .locationsDisagree, .underMarked, .invalidCombination, .multipleMarkingHeaders, .obfuscatedMarking]
+    static let inappropriate: Set<FindingID> = [.unparseableMarking, .locationsDisagree, .underMarked, .invalidCombination, .multipleMarkingHeaders, .obfuscatedMarking, .ambiguousStructure]
 
     // MARK: evaluation
 

@@ -46,6 +46,24 @@ public enum TransferEncoding: String, Sendable, Hashable, Codable {
     /// Unknown token: treated as identity and reported as a defect.
     case unknown
 
+    /// The encoding named by a field value, and whether it was written with extra text
+    /// (`base64;`, `base64 (x)`, `"base64"`): such a value names the encoding for a lenient
+    /// reader and nothing for a strict one (spec §10.9).
+    static func parseLenient(_ s: String) -> (TransferEncoding, nonStandard: Bool) {
+        let exact = parse(s)
+        if exact != .unknown { return (exact, false) }
+        var out = ""
+        var depth = 0
+        for ch in s {
+            if ch == "(" { depth += 1; continue }
+            if ch == ")" { depth = max(0, depth - 1); continue }
+            if depth > 0 || ch == ";" || ch == "\"" || ch == "'" || ch == " " || ch == "\t" { continue }
+            out.append(ch)
+        }
+        let cleaned = parse(out)
+        return cleaned == .unknown || out.isEmpty ? (.unknown, false) : (cleaned, true)
+    }
+
     static func parse(_ s: String?) -> TransferEncoding {
         guard let s = s?.trimmingASCIIWhitespace().lowercased(), !s.isEmpty else { return .sevenBit }
         switch s {
@@ -130,17 +148,23 @@ public final class Message: Sendable {
     /// The limits this message was parsed under (decoding honours `maxDecodedBytes`).
     public let limits: ParserLimits
 
-    init(bytes: [UInt8], parts: [MIMEPart], defects: [MailDefect], limits: ParserLimits) {
+    /// The other interpretation of an ambiguous message (spec §10.9): the same bytes read
+    /// the way a lenient client would (see ``MailDefect/Kind/isAmbiguity``). Nil when the
+    /// strict reading found no ambiguity.
+    public let alternate: Message?
+
+    init(bytes: [UInt8], parts: [MIMEPart], defects: [MailDefect], limits: ParserLimits, alternate: Message? = nil) {
         self.bytes = bytes
         self.parts = parts
         self.defects = defects
         self.limits = limits
+        self.alternate = alternate
     }
 
     /// Parses a message. Throws only when a limit is exceeded.
     public convenience init(parsing bytes: [UInt8], limits: ParserLimits = .default) throws {
         let m = try MIMEParser(limits: limits).parse(bytes)
-        self.init(bytes: m.bytes, parts: m.parts, defects: m.defects, limits: limits)
+        self.init(bytes: m.bytes, parts: m.parts, defects: m.defects, limits: limits, alternate: m.alternate)
     }
 
     /// The top-level entity.

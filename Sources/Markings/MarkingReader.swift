@@ -36,6 +36,38 @@ public struct MarkingReader: Sendable {
     }
 
     public func read(_ message: Message) -> MarkingResult {
+        var r = readOne(message)
+        // Ambiguous structure (spec §10.9): read every interpretation, the strongest wins; the
+        // message is inappropriately marked unless every interpretation gives the same result.
+        let unresolved = Set(message.allDefects.map(\.kind).filter(\.isUnresolvedAmbiguity))
+        if !unresolved.isEmpty {
+            r.findings.append(MarkingFinding(.ambiguousStructure, "message", unresolved.map(\.rawValue).sorted().joined(separator: ", ")))
+        }
+        if let alt = message.alternate {
+            let a = readOne(alt)
+            if !Self.sameResult(r, a) {
+                let kinds = Set((message.allDefects + alt.allDefects).map(\.kind).filter(\.isAmbiguity)).map(\.rawValue).sorted()
+                r.classification = [r.classification, a.classification].compactMap { $0 }.max()
+                r.ownClassification = [r.ownClassification, a.ownClassification].compactMap { $0 }.max()
+                r.endorsements = Array(Set(r.endorsements + a.endorsements)).sorted()
+                for var reading in a.readings { reading.location = "alternate:" + reading.location; r.readings.append(reading) }
+                for f in a.findings where !r.findings.contains(where: { $0.id == f.id && $0.location == f.location }) {
+                    r.findings.append(MarkingFinding(f.id, "alternate:" + f.location, f.detail))
+                }
+                r.findings.append(MarkingFinding(.ambiguousStructure, "message",
+                                                 "a lenient reading gives another result (\(kinds.joined(separator: ", ")))"))
+            }
+        }
+        return r
+    }
+
+    /// Whether two interpretations give the same markings and findings.
+    static func sameResult(_ a: MarkingResult, _ b: MarkingResult) -> Bool {
+        a.classification == b.classification && a.endorsements == b.endorsements
+            && Set(a.findings.map(\.id)) == Set(b.findings.map(\.id))
+    }
+
+    func readOne(_ message: Message) -> MarkingResult {
         var acc = Accumulator()
         let own = analyse(message, prefix: "", acc: &acc)
         var endorsements = Set(acc.readings.compactMap(\.marking).flatMap(\.endorsements))
