@@ -1,8 +1,9 @@
 import CArchive
 
-/// What has been spent opening archives for one message: entries and uncompressed bytes,
-/// carried across nested archives so the ``ArchiveLimits`` totals hold for the whole message.
-public struct ArchiveSpend: Sendable, Hashable {
+/// What pmark has spent opening archives for one message: entries and uncompressed bytes,
+/// shared across nested archives (and between content inspection and document reading) so
+/// the ``ArchiveLimits`` totals hold for the whole message. Used by one thread at a time.
+public final class ArchiveBudget: @unchecked Sendable {
     public var entries = 0
     public var bytes = 0
     public init() {}
@@ -63,12 +64,11 @@ public enum BoundedArchive {
     /// unwanted entries are skipped without decompression. Returns nil when libarchive does not
     /// recognise the bytes as any archive it reads.
     public static func read(_ bytes: [UInt8], limits: ArchiveLimits = .default, wantData: (String) -> Bool = { _ in true }) -> ArchiveListing? {
-        var spend = ArchiveSpend()
-        return read(bytes, limits: limits, spend: &spend, wantData: wantData)
+        read(bytes, limits: limits, budget: ArchiveBudget(), wantData: wantData)
     }
 
-    /// As ``read(_:limits:wantData:)``, charging what is read to `spend` (shared across archives).
-    public static func read(_ bytes: [UInt8], limits: ArchiveLimits, spend budget: inout ArchiveSpend,
+    /// As ``read(_:limits:wantData:)``, charging what is read to `budget` (shared across archives).
+    public static func read(_ bytes: [UInt8], limits: ArchiveLimits, budget: ArchiveBudget,
                             wantData: (String) -> Bool = { _ in true }) -> ArchiveListing? {
         guard !bytes.isEmpty, let a = archive_read_new() else { return nil }
         defer { archive_read_free(a) }

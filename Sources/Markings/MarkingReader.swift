@@ -1,3 +1,4 @@
+import ContentInspection
 import MailParsing
 
 /// What to read besides the built-in locations.
@@ -35,8 +36,15 @@ public struct MarkingReader: Sendable {
         readers = try LocationReaders(vocabulary: options.vocabulary)
     }
 
-    public func read(_ message: Message) -> MarkingResult {
-        var r = readOne(message)
+    /// Reads `message`, identifying its elements first (content inspection); front-ends that
+    /// already inspected the message pass the report to ``read(_:content:)`` instead.
+    public func read(_ message: Message) -> MarkingResult { read(message, content: ContentInspector().inspect(message)) }
+
+    /// Reads `message` with its elements' identities from content inspection (each element is
+    /// identified once; a document identified by content is read as one whatever its name or
+    /// declared type), from the decoded bytes inspection already made.
+    public func read(_ message: Message, content: ContentReport) -> MarkingResult {
+        var r = readOne(message, content: content)
         // Ambiguous structure (spec §10.9): read every interpretation, the strongest wins; the
         // message is inappropriately marked unless every interpretation gives the same result.
         let unresolved = Set(message.allDefects.map(\.kind).filter(\.isUnresolvedAmbiguity))
@@ -44,7 +52,7 @@ public struct MarkingReader: Sendable {
             r.findings.append(MarkingFinding(.ambiguousStructure, "message", unresolved.map(\.rawValue).sorted().joined(separator: ", ")))
         }
         if let alt = message.alternate {
-            let a = readOne(alt)
+            let a = readOne(alt, content: ContentInspector().inspect(alt))
             if !Self.sameResult(r, a) {
                 let kinds = Set((message.allDefects + alt.allDefects).map(\.kind).filter(\.isAmbiguity)).map(\.rawValue).sorted()
                 r.classification = [r.classification, a.classification].compactMap { $0 }.max()
@@ -67,8 +75,8 @@ public struct MarkingReader: Sendable {
             && Set(a.findings.map(\.id)) == Set(b.findings.map(\.id))
     }
 
-    func readOne(_ message: Message) -> MarkingResult {
-        var acc = Accumulator()
+    func readOne(_ message: Message, content: ContentReport) -> MarkingResult {
+        var acc = Accumulator(content: content)
         let own = analyse(message, prefix: "", acc: &acc)
         var endorsements = Set(acc.readings.compactMap(\.marking).flatMap(\.endorsements))
         let classification = acc.readings.compactMap(\.marking?.classification).max()
@@ -79,6 +87,8 @@ public struct MarkingReader: Sendable {
     }
 
     struct Accumulator {
+        /// The elements' identities (content inspection).
+        var content: ContentReport
         var readings: [MarkingReading] = []
         var findings: [MarkingFinding] = []
         /// Elements read inside other elements so far (bounded by `maxNestedElements`).
@@ -200,7 +210,7 @@ public struct MarkingReader: Sendable {
                 // the embedded message's effective marking (its elements included) counts
                 let inner = acc.readings[before...].compactMap(\.marking?.classification).max()
                 elementClass = [elementClass, inner].compactMap { $0 }.max()
-            } else if p.contentType.mediaType == "text" && !Self.documentTypes.contains(p.mimeType) {
+            } else if p.contentType.mediaType == "text" && !Self.documentTypes.contains(p.mimeType) && !identifiedAsDocument(m, idx, acc) {
                 if let texts = displayedTexts(m, p) {
                     for text in texts {
                         let lines = p.contentType.mediaSubtype == "html" ? HTMLText.firstAndLastLines(text) : Self.firstAndLastLines(text)
@@ -210,7 +220,7 @@ public struct MarkingReader: Sendable {
                     acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "text could not be decoded"))
                 }
             } else if !p.isMultipart {
-                readElementPart(m, p, elPrefix: elPrefix, acc: &acc)
+                readElementPart(m, idx, elPrefix: elPrefix, acc: &acc)
             }
             underMarking(elPrefix, since: before, elementClass: elementClass, ownClass: ownClass, acc: &acc)
         }
@@ -231,6 +241,15 @@ public struct MarkingReader: Sendable {
             acc.findings.append(MarkingFinding(.underMarked, elPrefix, "element is \(ec.name), message is \(ownClass?.name ?? "unmarked")"))
         }
     }
+
+    /// Whether content inspection identified part `idx` of `m` as a document or archive.
+    func identifiedAsDocument(_ m: Message, _ idx: Int, _ acc: Accumulator) -> Bool {
+        guard let i = acc.content.identities[MessageElement.Key(message: ObjectIdentifier(m), part: idx)] else { return false }
+        return Self.documentFamilies.contains(acc.content.items[i].family)
+    }
+
+    /// Identified families read by the document reader.
+    static let documentFamilies: Set<TypeFamily> = [.document, .macroOffice, .archive]
 
     /// Declared types that are documents although they are `text/*` (read by the document reader).
     static let documentTypes: Set<String> = ["text/calendar", "text/rtf", "application/ics", "text/x-vcalendar", "application/ms-tnef", "application/vnd.ms-tnef"]
@@ -264,9 +283,16 @@ public struct MarkingReader: Sendable {
     }
 
     /// A non-text leaf part: identified by its content (spec §10.1), then read as what it is.
-    func readElementPart(_ m: Message, _ p: MIMEPart, elPrefix: String, acc: inout Accumulator) {
-        let head = m.decodedPrefix(of: p, count: 1024)
-        var kind = ElementSniffer.kind(head)
+    func readElementPart(_ m: Message, _ idx: Int, elPrefix: String, acc: inout Accumulator) {
+        let p = m.parts[idx]
+        var kind: ElementSniffer.Kind
+        // Identified once by content inspection: a document or archive is read as one, whatever
+        // its name or declared type; otherwise the first bytes decide what kind of text it is.
+        if identifiedAsDocument(m, idx, acc) {
+            kind = .document
+        } else {
+            kind = ElementSniffer.kind(m.decodedPrefix(of: p, count: 1024))
+        }
         if Self.documentTypes.contains(p.mimeType), kind == .text { kind = .document }
         guard kind != .other else { return }
         guard let body = try? m.decodedBody(of: p) else {
