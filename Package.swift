@@ -45,11 +45,15 @@ let package = Package(
         .systemLibrary(
             name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
+        // ICU (UTS #39 confusable skeletons, NFKC) for marking-text normalisation, spec §10.5.
+        .systemLibrary(
+            name: "CICU", path: "Sources/CICU", pkgConfig: "icu-i18n",
+            providers: [.apt(["libicu-dev"]), .brew(["icu4c"])]),
         .target(name: "MailParsing"),
         .target(name: "ContentInspection", dependencies: ["MailParsing", "CMagic", "PmarkZlib", "CArchive"]),
         .target(
             name: "Markings",
-            dependencies: ["MailParsing", "ContentInspection", "CPCRE2"]),
+            dependencies: ["MailParsing", "ContentInspection", "CPCRE2", "CICU"]),
         // Document readers (OOXML, OpenDocument, PDF, RTF, calendar, TNEF, archive entries) are
         // kept out of Markings so the marking core stays Foundation-free, like MailParsing; they
         // are injected through MarkingOptions.documents (MarkingOptions.standard() wires them in).
