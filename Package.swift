@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "ArchiveScan", targets: ["ArchiveScan"]),
         .library(name: "MilterCodec", targets: ["MilterCodec"]),
         .library(name: "Milter", targets: ["Milter"]),
+        .library(name: "PostfixTestBed", targets: ["PostfixTestBed"]),
         .library(name: "Reporting", targets: ["Reporting"]),
     ],
     dependencies: [
@@ -95,12 +96,15 @@ let package = Package(
         .target(
             name: "ArchiveScan",
             dependencies: ["MailParsing", "Markings", "DecisionEngine", "PolicyLanguage", "ContentInspection", "Reporting", "CPff", "CCrypto", "PmarkZlib", "CMagic", "CPCRE2", "CSQLite3"]),
+        // A private Postfix on loopback (own config, queue, Maildirs, smtp-sink) for the gateway's
+        // integration tests and `pmark milter bench`; Foundation only.
+        .target(name: "PostfixTestBed"),
         .target(name: "Benchmarking", dependencies: ["ArchiveScan", "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine"]),
         .executableTarget(
             name: "pmark",
             dependencies: [
                 "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "Reporting", "ArchiveScan",
-                "Milter", "MilterCodec", .product(name: "Logging", package: "swift-log"),
+                "Milter", "MilterCodec", "PostfixTestBed", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -123,7 +127,7 @@ let package = Package(
         .testTarget(name: "MilterCodecTests", dependencies: ["MilterCodec", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "MilterTests",
-            dependencies: ["Milter", "MilterCodec", "DecisionEngine", "PolicyLanguage", "OfficeDocuments",
+            dependencies: ["Milter", "MilterCodec", "DecisionEngine", "PolicyLanguage", "OfficeDocuments", "PostfixTestBed",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "DecisionEngine", "PolicyLanguage", "MailParsing", "OfficeDocuments"]),
     ]

@@ -14,13 +14,18 @@ public final class MilterClient: Sendable {
     init(channel: Channel, collector: NIOLoopBound<ResponseCollector>) { self.channel = channel; self.collector = collector }
 
     public static func connect(_ address: ListenAddress, group: EventLoopGroup) async throws -> MilterClient {
+        // The collector is captured as the pipeline is built: the milter may close the connection
+        // at once (connection limit), tearing the pipeline down before anyone could look it up.
+        let collector = NIOLockedValueBox<NIOLoopBound<ResponseCollector>?>(nil)
         let bootstrap = ClientBootstrap(group: group).connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    let c = ResponseCollector()
                     try sync.addHandler(ByteToMessageHandler(MilterResponseDecoder()))
                     try sync.addHandler(MessageToByteHandler(MilterCommandEncoder()))
-                    try sync.addHandler(ResponseCollector())
+                    try sync.addHandler(c)
+                    collector.withLockedValue { $0 = NIOLoopBound(c, eventLoop: channel.eventLoop) }
                 }
             }
         let ch: Channel
@@ -28,9 +33,7 @@ public final class MilterClient: Sendable {
         case .unix(let p): ch = try await bootstrap.connect(unixDomainSocketPath: p).get()
         case .inet(let h, let port): ch = try await bootstrap.connect(host: h, port: port).get()
         }
-        let loopBound = try await ch.eventLoop.submit {
-            NIOLoopBound(try ch.pipeline.syncOperations.handler(type: ResponseCollector.self), eventLoop: ch.eventLoop)
-        }.get()
+        guard let loopBound = collector.withLockedValue({ $0 }) else { throw Closed() }
         return MilterClient(channel: ch, collector: loopBound)
     }
 

@@ -14,7 +14,7 @@ struct MilterGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "milter",
         abstract: "The mail gateway: a milter (protocol 6) for Postfix and Sendmail.",
-        subcommands: [MilterServe.self, MilterHealth.self],
+        subcommands: [MilterServe.self, MilterHealth.self, MilterBench.self],
         defaultSubcommand: MilterServe.self)
 }
 

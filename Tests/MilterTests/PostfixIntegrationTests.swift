@@ -1,4 +1,5 @@
 import Foundation
+import PostfixTestBed
 import Testing
 
 /// The binary under test (swift build puts it here; ./scripts/test builds it first).

@@ -8,11 +8,11 @@ import Glibc
 /// Maildirs through virtual mailboxes (`agency.govt.nz`), everything else relayed to Postfix's
 /// `smtp-sink` on a loopback port, which dumps each message to a file. Two SMTP listeners: an MX
 /// (`{daemon_name}` MX → inbound) and a submission listener (ORIGINATING → outbound).
-final class PostfixBed: @unchecked Sendable {
-    static let postfix = "/usr/sbin/postfix", smtpSink = "/usr/sbin/smtp-sink", postqueue = "/usr/sbin/postqueue"
+public final class PostfixBed: @unchecked Sendable {
+    public static let postfix = "/usr/sbin/postfix", smtpSink = "/usr/sbin/smtp-sink", postqueue = "/usr/sbin/postqueue"
 
     /// Why the bed cannot run here, or nil.
-    static var unavailable: String? {
+    public static var unavailable: String? {
         for p in [postfix, smtpSink, postqueue] where !FileManager.default.isExecutableFile(atPath: p) {
             return "\(p) is not installed (scripts/setup installs Debian's postfix)"
         }
@@ -21,17 +21,23 @@ final class PostfixBed: @unchecked Sendable {
         return nil
     }
 
-    let dir: String
-    let mxPort: Int, submissionPort: Int, sinkPort: Int
-    let socket: String
-    let pmarkBinary: String
-    let policy: String
+    public let dir: String
+    public let mxPort: Int, submissionPort: Int, sinkPort: Int
+    public let socket: String
+    public let pmarkBinary: String
+    public let policy: String
+    /// Whether Postfix has pmark as `smtpd_milters` (false: the same Postfix without it).
+    public let withMilter: Bool
+    /// Extra pmark arguments (e.g. `--log-level error`).
+    public var pmarkArguments: [String] = []
+    /// Whether smtp-sink dumps each message to a file (needed to read messages; costs I/O).
+    public var sinkDumps = true
     var pmark: Process?
     var sink: Process?
     var master: Process?
 
-    init(pmarkBinary: String, policy: String) throws {
-        self.pmarkBinary = pmarkBinary; self.policy = policy
+    public init(pmarkBinary: String, policy: String, withMilter: Bool = true) throws {
+        self.pmarkBinary = pmarkBinary; self.policy = policy; self.withMilter = withMilter
         dir = "/tmp/pmark-postfix-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
         socket = dir + "/pmark.sock"
         let ports = Self.freePorts(3)
@@ -76,7 +82,7 @@ final class PostfixBed: @unchecked Sendable {
         virtual_mailbox_maps = texthash:\(dir)/config/vmailbox
         virtual_uid_maps = static:\(uid)
         virtual_gid_maps = static:\(gid)
-        smtpd_milters = unix:\(socket)
+        \(withMilter ? "smtpd_milters = unix:\(socket)" : "")
         milter_protocol = 6
         milter_default_action = tempfail
         maillog_file = \(dir)/maillog
@@ -137,7 +143,7 @@ final class PostfixBed: @unchecked Sendable {
     }
 
     @discardableResult
-    static func run(_ path: String, _ args: [String]) throws -> (status: Int32, output: String) {
+    public static func run(_ path: String, _ args: [String]) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
@@ -149,12 +155,12 @@ final class PostfixBed: @unchecked Sendable {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    func startPmark() throws {
+    public func startPmark() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: pmarkBinary)
         p.arguments = ["milter", "--listen", "unix:" + socket, "--policy", policy,
                        "--daemon-direction", "MX=inbound", "--daemon-direction", "ORIGINATING=outbound",
-                       "--decision-log", dir + "/decisions.jsonl", "--spool-dir", dir, "--log-level", "warning"]
+                       "--decision-log", dir + "/decisions.jsonl", "--spool-dir", dir, "--log-level", "warning"] + pmarkArguments
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try p.run()
@@ -169,21 +175,21 @@ final class PostfixBed: @unchecked Sendable {
     }
 
     /// Kills pmark with SIGKILL (no drain) and waits for it to be gone.
-    func killPmark() {
+    public func killPmark() {
         guard let p = pmark else { return }
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         pmark = nil
     }
 
-    func start() throws {
+    public func start() throws {
         let s = Process()
         s.executableURL = URL(fileURLWithPath: Self.smtpSink)
-        s.arguments = ["-u", "nobody", "-d", dir + "/sink/%H%M%S.", "127.0.0.1:\(sinkPort)", "64"]
+        s.arguments = ["-u", "nobody"] + (sinkDumps ? ["-d", dir + "/sink/%H%M%S."] : []) + ["127.0.0.1:\(sinkPort)", "256"]
         s.standardOutput = FileHandle.nullDevice; s.standardError = FileHandle.nullDevice
         try s.run()
         sink = s
-        try startPmark()
+        if withMilter { try startPmark() }
         let m = Process()
         m.executableURL = URL(fileURLWithPath: Self.postfix)
         m.arguments = ["-c", dir + "/config", "start-fg"]
@@ -197,7 +203,7 @@ final class PostfixBed: @unchecked Sendable {
         throw BedError("Postfix did not start; see \(dir)/maillog: \((try? String(contentsOfFile: dir + "/maillog", encoding: .utf8)) ?? "")")
     }
 
-    func stop() {
+    public func stop() {
         if let pid = try? String(contentsOfFile: dir + "/queue/pid/master.pid", encoding: .utf8), let n = Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines)) {
             kill(n, SIGTERM)
             for _ in 0..<50 where kill(n, 0) == 0 { usleep(100_000) }
@@ -210,27 +216,36 @@ final class PostfixBed: @unchecked Sendable {
     }
 
     /// Messages delivered to `user`'s Maildir (new/).
-    func maildir(_ user: String) -> [String] {
+    public func maildir(_ user: String) -> [String] {
         let d = dir + "/mail/\(user)/new"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: d)) ?? []
         return names.compactMap { try? String(contentsOfFile: d + "/" + $0, encoding: .utf8) }
     }
 
     /// Messages the internet sink received.
-    func sunk() -> [String] {
+    public func sunk() -> [String] {
         let d = dir + "/sink"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: d)) ?? []
         return names.compactMap { try? String(decoding: FileManager.default.contents(atPath: d + "/" + $0) ?? Data(), as: UTF8.self) }
     }
 
+    /// Number of files smtp-sink dumped (messages relayed to the "internet").
+    public func sunkCount() -> Int { ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/sink")) ?? []).count }
+    /// Messages delivered to `user`'s Maildir.
+    public func maildirCount(_ user: String) -> Int { ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/mail/\(user)/new")) ?? []).count }
+    /// Lines of the Postfix log containing `s`.
+    public func logCount(_ s: String) -> Int {
+        ((try? String(contentsOfFile: dir + "/maillog", encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains(s) }.count
+    }
+
     /// `postqueue -j`: one JSON object per queued message.
-    func queue() throws -> [[String: Any]] {
+    public func queue() throws -> [[String: Any]] {
         let out = try Self.run(Self.postqueue, ["-c", dir + "/config", "-j"]).output
         return out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
     /// Waits until `check` holds (up to `seconds`).
-    func eventually(_ seconds: Double = 15, _ check: () throws -> Bool) rethrows -> Bool {
+    public func eventually(_ seconds: Double = 15, _ check: () throws -> Bool) rethrows -> Bool {
         let end = Date().addingTimeInterval(seconds)
         while Date() < end {
             if try check() { return true }
@@ -240,17 +255,17 @@ final class PostfixBed: @unchecked Sendable {
     }
 }
 
-struct BedError: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
+public struct BedError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
 }
 
 /// A blocking SMTP client on loopback (the "sending MTA" of the tests).
-final class SMTPConnection {
+public final class SMTPConnection {
     let fd: Int32
     var buffer: [UInt8] = []
 
-    init(port: Int) throws {
+    public init(port: Int) throws {
         fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var a = sockaddr_in()
         a.sin_family = sa_family_t(AF_INET); a.sin_port = UInt16(port).bigEndian; a.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -263,9 +278,9 @@ final class SMTPConnection {
     }
     deinit { close(fd) }
 
-    struct Reply: CustomStringConvertible { var code: Int; var text: String; var description: String { "\(code) \(text)" } }
+    public struct Reply: CustomStringConvertible { public var code: Int; public var text: String; public var description: String { "\(code) \(text)" } }
 
-    func reply() throws -> Reply {
+    public func reply() throws -> Reply {
         var lines: [String] = []
         while true {
             while let nl = buffer.firstIndex(of: 10) {
@@ -284,7 +299,7 @@ final class SMTPConnection {
         }
     }
 
-    func send(_ s: String) throws {
+    public func send(_ s: String) throws {
         let b = Array(s.utf8)
         var off = 0
         while off < b.count {
@@ -295,14 +310,14 @@ final class SMTPConnection {
     }
 
     @discardableResult
-    func command(_ line: String) throws -> Reply {
+    public func command(_ line: String) throws -> Reply {
         try send(line + "\r\n")
         return try reply()
     }
 
     /// EHLO, MAIL, RCPT…, DATA, the message, `.`: the reply to the final dot (or the first
     /// refusal before it).
-    static func send(port: Int, from: String, to: [String], message: String) throws -> Reply {
+    public static func send(port: Int, from: String, to: [String], message: String) throws -> Reply {
         let c = try SMTPConnection(port: port)
         _ = try c.command("EHLO client.example.com")
         var r = try c.command("MAIL FROM:<\(from)>")
