@@ -168,6 +168,11 @@ public struct MarkingReader: Sendable {
             for text in texts {
                 let lines = p.contentType.mediaSubtype == "html" ? HTMLText.firstAndLastLines(text) : Self.firstAndLastLines(text)
                 readFirstAndLast(lines, prefix: prefix, name: bodyName, own: true, acc: &acc)
+                // Spec §10.7: the line just before a signature separator or a PGP signature.
+                if p.contentType.mediaSubtype != "html", let line = Self.lineBeforeSignature(text), !lines.contains(line),
+                   let f = readers.readLine(line) {
+                    record(f, at: loc(prefix, bodyName) + ":before-signature", own: true, into: &acc)
+                }
                 // What a client shows beside the text: the signed text of inline PGP, uuencoded files.
                 if p.contentType.mediaSubtype != "html" {
                     if let signed = TextDecoding.clearSignedText(text) {
@@ -400,8 +405,64 @@ public struct MarkingReader: Sendable {
         return text.withUTF8 { firstAndLastLines(bytes: $0) }
     }
 
+    /// Longest line read as a marking, in bytes (default 4 KiB). A whole-line marking is a few
+    /// words; a longer line is read by its first 4 KiB (a marking there with only decoration
+    /// after it is still read, a near-marking still raises `unparseable-marking`). Without
+    /// this, one 31 MB body line cost 1.5 GB of normalisation arrays (spec §10, memory bound).
+    public static let maxMarkingLineBytes = 4096
+
+    /// Whether a scalar leaves a line looking blank (spec §10.4): white space, NBSP, form
+    /// feed, default-ignorable code points (ZWSP, U+2063, variation selectors), formatting
+    /// characters and controls.
+    @inline(__always) static func isBlankScalar(_ u: Unicode.Scalar) -> Bool {
+        let p = u.properties
+        if p.isWhitespace || p.isDefaultIgnorableCodePoint { return true }
+        switch p.generalCategory {
+        case .spaceSeparator, .format, .control, .lineSeparator, .paragraphSeparator, .nonspacingMark, .enclosingMark: return true
+        default: return false
+        }
+    }
+
+    /// Whether UTF-8 bytes hold only blank-looking characters.
+    static func isBlank(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var nonASCII = false
+        for c in b {
+            if c >= 0x80 { nonASCII = true; break }
+            if !(c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0C || c == 0x0B) { return false }
+        }
+        guard nonASCII else { return true }
+        return String(decoding: b, as: UTF8.self).unicodeScalars.allSatisfy(isBlankScalar)
+    }
+
+    static func isBlankLine(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { isBlank($0) }
+    }
+
+    /// The last non-blank line before the first signature separator (`-- ` alone on a line,
+    /// RFC 3676 §4.3) or clear-signed PGP signature block, if any.
+    static func lineBeforeSignature(_ text: String) -> String? {
+        var text = text
+        return text.withUTF8 { u -> String? in
+            guard let base = u.baseAddress else { return nil }
+            var sep: Int? = nil
+            var pos = 0
+            while pos < u.count {
+                var e = pos
+                while e < u.count, base[e] != 0x0A { e += 1 }
+                var le = e
+                if le > pos, base[le - 1] == 0x0D { le -= 1 }
+                let line = UnsafeBufferPointer(start: base + pos, count: le - pos)
+                if line.elementsEqual("-- ".utf8) || line.elementsEqual("-----BEGIN PGP SIGNATURE-----".utf8) { sep = pos; break }
+                pos = e + 1
+            }
+            guard let s = sep, s > 0 else { return nil }
+            return firstAndLastLines(bytes: UnsafeBufferPointer(start: base, count: s)).last
+        }
+    }
+
     static func firstAndLastLines(bytes u: UnsafeBufferPointer<UInt8>) -> [String] {
-        func blank(_ r: Range<Int>) -> Bool { r.allSatisfy { u[$0] == 0x20 || u[$0] == 0x09 || u[$0] == 0x0D } }
+        func blank(_ r: Range<Int>) -> Bool { isBlank(UnsafeBufferPointer(rebasing: u[r])) }
         var s = 0
         var first: Range<Int>? = nil
         while s < u.count {
@@ -422,6 +483,12 @@ public struct MarkingReader: Sendable {
         func str(_ r: Range<Int>) -> String {
             var r = r
             if r.upperBound > r.lowerBound, u[r.upperBound - 1] == 0x0D { r = r.lowerBound..<(r.upperBound - 1) }
+            if r.count > maxMarkingLineBytes {
+                // Keep the first 4 KiB, cut at a scalar boundary.
+                var e = r.lowerBound + maxMarkingLineBytes
+                while e > r.lowerBound, u[e] & 0xC0 == 0x80 { e -= 1 }
+                r = r.lowerBound..<e
+            }
             return String(decoding: UnsafeBufferPointer(rebasing: u[r]), as: UTF8.self)
         }
         guard let l = last, l != f else { return [str(f)] }
@@ -429,7 +496,7 @@ public struct MarkingReader: Sendable {
     }
 
     func readFirstAndLast(_ lines: [String], prefix: String, name: String?, own: Bool, acc: inout Accumulator) {
-        let nonEmpty = lines.indices.filter { !lines[$0].trimmingCharacters().isEmpty }
+        let nonEmpty = lines.indices.filter { !Self.isBlankLine(lines[$0]) }
         guard let first = nonEmpty.first, let last = nonEmpty.last else { return }
         let base = name.map { loc(prefix, $0) } ?? prefix
         if let f = readers.readLine(lines[first]) { record(f, at: base + ":first-line", own: own, into: &acc) }
