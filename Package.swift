@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "DecisionEngine", targets: ["DecisionEngine"]),
         .library(name: "PolicyHarness", targets: ["PolicyHarness"]),
         .library(name: "AuditStore", targets: ["AuditStore"]),
+        .library(name: "Reporting", targets: ["Reporting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -54,13 +55,16 @@ let package = Package(
         // The audit log, quarantine and notices (GRDB over the system SQLite, WAL).
         .target(
             name: "AuditStore",
-            dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing", "PmarkZlib",
+            dependencies: ["DecisionEngine", "Reporting", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing", "PmarkZlib",
                            .product(name: "GRDB", package: "GRDB.swift")]),
+        // The report of one decision (DecisionRecord), its text and JSON formatters, and the
+        // policy's privacy settings applied to every output.
+        .target(name: "Reporting", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing"]),
         .target(name: "Benchmarking", dependencies: ["MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine"]),
         .executableTarget(
             name: "pmark",
             dependencies: [
-                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "AuditStore",
+                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "Reporting", "AuditStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
@@ -79,5 +83,6 @@ let package = Package(
         .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage"]),
         .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "DecisionEngine", "PolicyLanguage", "MailParsing", "OfficeDocuments"]),
     ]
 )

@@ -7,7 +7,9 @@ import Foundation
 import ContentInspection
 import DecisionEngine
 import GRDB
+import MailParsing
 import PolicyLanguage
+import Reporting
 
 /// The audit log: every decision recorded in SQLite (WAL) before the front-end acts on it, with
 /// per-recipient verdicts, reasons (rule, control, CID), findings and attachment identities; the
@@ -21,7 +23,15 @@ import PolicyLanguage
 /// One writer (a serial queue; SQLite's lock serialises other processes), many readers (WAL).
 public final class AuditStore: DecisionSink, @unchecked Sendable {
     public struct Options: Sendable {
-        public var privacy: AuditPrivacy
+        /// The policy's `privacy:` settings: what the store may keep.
+        /// - `log-subjects: false` → no subject is stored.
+        /// - `log-attachment-names: false` → no file name (nor in locations, evidence, details).
+        /// - `log-addresses: false` → every envelope address (sender, recipients, notice
+        ///   addressees) is stored as `hmac:` + HMAC-SHA256 under the store's own key, so an
+        ///   auditor can still count and correlate ("the same recipient") and look one up with
+        ///   `pmark audit list --address`, but the store does not hold the address; addresses
+        ///   in free text (evidence, details) are replaced as in every other report.
+        public var privacy: Privacy
         /// Written into every decision row.
         public var pmarkVersion: String
         /// Keep the bytes of held (quarantine) and blocked messages. Off for batch scans, whose
@@ -36,7 +46,7 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         /// then fails closed: the milter answers tempfail).
         public var busyTimeout: Double
 
-        public init(privacy: AuditPrivacy = .strict, pmarkVersion: String = "unknown", keepMessageBytes: Bool = true,
+        public init(privacy: Privacy = .closed, pmarkVersion: String = PmarkVersion.current, keepMessageBytes: Bool = true,
                     maxBatch: Int = 64, notices: NoticeSettings? = nil, busyTimeout: Double = 10) {
             self.privacy = privacy; self.pmarkVersion = pmarkVersion; self.keepMessageBytes = keepMessageBytes
             self.maxBatch = max(1, maxBatch); self.notices = notices; self.busyTimeout = busyTimeout
@@ -96,7 +106,7 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         "hmac:" + HMAC.sha256(key: hmacKey, message: Array(address.lowercased().utf8)).hex
     }
 
-    func stored(address: String) -> String { options.privacy.storeAddresses ? address : addressKey(address) }
+    func stored(address: String) -> String { options.privacy.logAddresses ? address : addressKey(address) }
 
     // MARK: recording
 
@@ -160,6 +170,13 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
     func prepare(_ e: DecisionEvent) throws -> PreparedDecision {
         let v = e.verdict
         let peek = HeaderPeek(e.messageBytes)
+        let privacy = options.privacy
+        // Free text (evidence, locations, details) is scrubbed of addresses and file names the
+        // policy withholds, by the same redactor every other report uses (it needs the parsed
+        // message to know every address and file name).
+        let redactor: Redactor? = privacy.logAddresses && privacy.logAttachmentNames ? nil
+            : Redactor(privacy: privacy, evaluation: Evaluation(message: try? Message(parsing: e.messageBytes), error: nil, envelope: e.envelope, verdict: v))
+        let scrub = { (s: String) in redactor?.scrub(s) ?? s }
         let sha = SHA256.hex(e.messageBytes)
         let (origin, source, queueID): (String, String?, String?) = switch e.origin {
         case .gateway(let q, let d): ("gateway", d, q)
@@ -170,7 +187,7 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
             timeUS: Int64((e.unixTime * 1_000_000).rounded()), origin: origin, source: source, queueID: queueID,
             messageID: peek.messageID, sha256: sha, size: e.messageBytes.count, direction: v.direction.rawValue,
             mailFrom: e.envelope.mailFrom.map(stored(address:)), authenticated: e.envelope.authenticatedSubmission,
-            subject: options.privacy.storeSubjects ? peek.subject : nil,
+            subject: privacy.logSubjects ? peek.subject : nil,
             policyName: v.policyName, policyHash: v.policyHash, pmarkVersion: options.pmarkVersion,
             messageAction: v.messageAction.rawValue, classification: v.markings?.classification?.name,
             endorsements: (v.markings?.endorsements ?? []).map(\.name).joined(separator: "/"),
@@ -182,20 +199,20 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
             }
             for (i, r) in d.reasons.enumerated() {
                 let (control, cid) = Self.control(r.rule.controls.first ?? "")
-                reasons.append(ReasonRow(groupIndex: g, ordinal: i, ruleID: r.rule.id, action: r.action.rawValue, control: control, cid: cid, evidence: r.evidence))
+                reasons.append(ReasonRow(groupIndex: g, ordinal: i, ruleID: r.rule.id, action: r.action.rawValue, control: control, cid: cid, evidence: scrub(r.evidence)))
             }
         }
         var findings: [FindingRow] = []
         for f in v.markings?.findings ?? [] {
-            findings.append(FindingRow(ordinal: findings.count, origin: "marking", findingID: f.id.rawValue, location: f.location, detail: f.detail))
+            findings.append(FindingRow(ordinal: findings.count, origin: "marking", findingID: f.id.rawValue, location: scrub(f.location), detail: scrub(f.detail)))
         }
         for (loc, f) in v.content?.findings ?? [] {
-            findings.append(FindingRow(ordinal: findings.count, origin: "content", findingID: f.kind.rawValue, location: loc, detail: f.detail))
+            findings.append(FindingRow(ordinal: findings.count, origin: "content", findingID: f.kind.rawValue, location: scrub(loc), detail: scrub(f.detail)))
         }
         var attachments: [AttachmentRow] = []
         for item in v.content?.items ?? [] where item.location != "message" {
-            attachments.append(AttachmentRow(ordinal: attachments.count, location: item.location,
-                                             filename: options.privacy.storeAttachmentNames ? item.filename : nil,
+            attachments.append(AttachmentRow(ordinal: attachments.count, location: scrub(item.location),
+                                             filename: privacy.logAttachmentNames ? item.filename : nil,
                                              declaredType: item.declaredType, detectedType: item.detectedType, family: item.family.rawValue, size: item.size))
         }
         let content = DecisionContent(header: header, verdicts: verdicts, reasons: reasons, findings: findings, attachments: attachments)

@@ -26,8 +26,8 @@ public struct NoticeSettings: Sendable, Hashable {
     public init(policy: Policy, mta: MTA, from: String? = nil, maxPerAddress: Int = 5, window: Double = 3600) {
         self.mta = mta
         self.from = from ?? "postmaster@\(policy.domains.first ?? "localhost")"
-        recipientText = policy.notices["recipient-notice"] ?? PolicyLoader.defaultNotices["recipient-notice"] ?? ""
-        senderText = policy.notices["sender-notice"] ?? PolicyLoader.defaultNotices["sender-notice"] ?? ""
+        recipientText = policy.notice(.recipientNotice)
+        senderText = policy.notice(.senderNotice)
         self.maxPerAddress = maxPerAddress; self.window = window
     }
 }

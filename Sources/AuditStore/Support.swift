@@ -7,32 +7,6 @@ import MailParsing
 import PmarkZlib
 import PolicyLanguage
 
-/// What the policy's `privacy` settings let the store keep (the policy is the authority; the
-/// store never keeps more than it allows).
-///
-/// - `log-subjects: false` → no subject is stored, and no attachment file name either (a file
-///   name says as much about content as a subject does).
-/// - `log-addresses: false` → every envelope address (sender, recipients, notice addressees) is
-///   stored as `hmac:` + HMAC-SHA256 under the store's own key, so an auditor can still
-///   count and correlate ("the same recipient") and look one up with `pmark audit list
-///   --address`, but the store does not hold the address.
-public struct AuditPrivacy: Sendable, Hashable {
-    public var storeSubjects: Bool
-    public var storeAddresses: Bool
-    public var storeAttachmentNames: Bool
-
-    public init(storeSubjects: Bool, storeAddresses: Bool, storeAttachmentNames: Bool) {
-        self.storeSubjects = storeSubjects; self.storeAddresses = storeAddresses; self.storeAttachmentNames = storeAttachmentNames
-    }
-
-    public init(policy: Policy) {
-        self.init(storeSubjects: policy.logSubjects, storeAddresses: policy.logAddresses, storeAttachmentNames: policy.logSubjects)
-    }
-
-    /// Nothing personal kept (the default when no policy is known).
-    public static let strict = AuditPrivacy(storeSubjects: false, storeAddresses: false, storeAttachmentNames: false)
-}
-
 /// HMAC-SHA256 (RFC 2104) over the dependency-free SHA-256 the policy hash already uses.
 enum HMAC {
     static func sha256(key: [UInt8], message: [UInt8]) -> [UInt8] {

@@ -1,8 +1,8 @@
 import MailParsing
 
 /// What content inspection found wrong with one item.
-public struct ContentFinding: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable {
+public struct ContentFinding: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         /// The content is a different, riskier kind than its name or declared type says.
         case typeMismatch = "type-mismatch"
         /// Non-empty content libmagic can only call application/octet-stream.
@@ -17,7 +17,7 @@ public struct ContentFinding: Sendable, Hashable {
 }
 
 /// One inspected item: an attachment, an inline non-text part, or an entry inside an archive.
-public struct InspectedItem: Sendable, Hashable {
+public struct InspectedItem: Sendable, Hashable, Codable {
     /// `attachment[2]`, `attachment[2]/inner.zip/evil.exe`, `attachment[1]/message/attachment[1]`.
     public var location: String
     public var filename: String?
@@ -31,10 +31,11 @@ public struct InspectedItem: Sendable, Hashable {
     public var findings: [ContentFinding]
 }
 
-public struct ContentReport: Sendable {
+public struct ContentReport: Sendable, Codable {
     public var items: [InspectedItem]
     public init(items: [InspectedItem]) { self.items = items }
     public var findings: [(location: String, finding: ContentFinding)] { items.flatMap { i in i.findings.map { (i.location, $0) } } }
+    enum CodingKeys: String, CodingKey { case items }
 }
 
 /// Identifies attachments by content (libmagic on a bounded prefix), finds encrypted and

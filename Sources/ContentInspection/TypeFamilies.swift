@@ -1,5 +1,5 @@
 /// Named families of content types for attachment policy (allow/deny lists).
-public enum TypeFamily: String, Sendable, Hashable, CaseIterable {
+public enum TypeFamily: String, Sendable, Hashable, CaseIterable, Codable {
     case executable, script
     case macroOffice = "macro-office"
     case diskImage = "disk-image"

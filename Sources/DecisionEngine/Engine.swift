@@ -28,15 +28,43 @@ public struct Engine: Sendable {
     }
 
     /// Parses and evaluates; a limit or I/O problem yields a quarantine verdict, never an allow.
+    /// The same path as ``evaluate(bytes:envelope:envelopeFromHeaders:readError:limits:)``.
     public func evaluate(bytes: [UInt8], envelope: Envelope, limits: ParserLimits = .default) -> Verdict {
-        do {
-            return evaluate(message: try Message(parsing: bytes, limits: limits), envelope: envelope)
-        } catch {
-            return notInspected(envelope: envelope, detail: "\(error)")
-        }
+        evaluate(bytes: bytes, envelope: envelope, envelopeFromHeaders: false, limits: limits).verdict
     }
 
-    /// The verdict for a message that could not be inspected (limit exceeded, unreadable).
+    /// **The entry point** every front-end calls (`pmark check`, `pmark scan`, `pmark test`, the
+    /// milter): bytes + envelope → parsed message, the envelope used, and the verdict.
+    ///
+    /// - Parameters:
+    ///   - envelopeFromHeaders: fill what the envelope lacks from the message's own headers
+    ///     (recipients from `To`/`Cc` when none are given, the sender from `From` when no
+    ///     MAIL FROM is given): for archives and test cases, which have no SMTP envelope. What
+    ///     the envelope does give (direction, recipients, sender) is always kept.
+    ///   - readError: the reader already failed on these bytes (an archive message over a
+    ///     limit): the message is not parsed and the verdict is the fail-closed quarantine.
+    public func evaluate(bytes: [UInt8], envelope: Envelope, envelopeFromHeaders: Bool, readError: MailParseError? = nil,
+                         limits: ParserLimits = .default) -> Evaluation {
+        if let readError {
+            return Evaluation(message: nil, error: readError, envelope: envelope, verdict: notInspected(envelope: envelope, detail: readError.description))
+        }
+        let m: Message
+        do { m = try Message(parsing: bytes, limits: limits) } catch {
+            let e = error as? MailParseError
+            return Evaluation(message: nil, error: e, envelope: envelope, verdict: notInspected(envelope: envelope, detail: "\(error)"))
+        }
+        return evaluate(message: m, envelope: envelope, envelopeFromHeaders: envelopeFromHeaders)
+    }
+
+    /// The entry point for a front-end that has already parsed the message (the milter
+    /// assembles it from its chunks).
+    public func evaluate(message m: Message, envelope: Envelope, envelopeFromHeaders: Bool) -> Evaluation {
+        let env = envelopeFromHeaders ? envelope.fillingGaps(from: m) : envelope
+        return Evaluation(message: m, error: nil, envelope: env, verdict: evaluate(message: m, envelope: env))
+    }
+
+    /// The verdict for a message that could not be inspected (limit exceeded, unreadable): a
+    /// quarantine for the given envelope's direction and recipients.
     public func notInspected(envelope: Envelope, detail: String) -> Verdict {
         let direction = envelope.direction ?? inferDirection(envelope: envelope, message: nil)
         let reason = Reason(rule: Rules.notInspected, action: .quarantine, evidence: detail)
@@ -76,25 +104,26 @@ public struct Engine: Sendable {
         return envelope.recipients.allSatisfy { isInternal(Self.domain($0)) } ? .internal : .outbound
     }
 
-    /// The topmost `Authentication-Results` whose authserv-id the policy trusts (spec §9).
-    func trustedAuthResults(_ m: Message) -> String? {
+    /// The topmost `Authentication-Results` whose authserv-id the policy trusts (spec §9),
+    /// tokenised per RFC 8601 (spec §10.10): never searched as text.
+    func trustedAuthResults(_ m: Message) -> AuthenticationResults? {
         for h in m.root.headers(named: "authentication-results") {
-            let v = h.value
-            let id = v.split(separator: ";", maxSplits: 1).first.map { String($0).trimmingASCIIWhitespace().split(separator: " ").first.map(String.init) ?? "" } ?? ""
-            if policy.trustedAuthservIDs.contains(id.lowercased()) { return v.lowercased() }
+            let r = AuthenticationResults(parsing: h.value)
+            if !r.authservID.isEmpty, policy.trustedAuthservIDs.contains(where: { $0.lowercased() == r.authservID }) { return r }
         }
         return nil
     }
 
-    /// `spf=pass` for `domain` in the trusted results.
-    static func spfPass(_ results: String?, domain: String?) -> Bool {
+    /// `spf=pass` for exactly `domain` (the domain of `smtp.mailfrom`) in the trusted results.
+    static func spfPass(_ results: AuthenticationResults?, domain: String?) -> Bool {
         guard let r = results, let d = domain else { return false }
-        return r.contains("spf=pass") && (r.contains("smtp.mailfrom=\(d)") || r.contains("smtp.mailfrom=") && r.contains("@\(d)"))
+        return r.spfPass(for: d)
     }
 
-    static func dkimPass(_ results: String?, domain: String?) -> Bool {
+    /// `dkim=pass` with `header.d` exactly `domain` in the trusted results.
+    static func dkimPass(_ results: AuthenticationResults?, domain: String?) -> Bool {
         guard let r = results, let d = domain else { return false }
-        return r.contains("dkim=pass") && r.contains("header.d=\(d)")
+        return r.dkimPass(for: d)
     }
 
     static let inappropriate: Set<FindingID> = [.unparseableMarking, .locationsDisagree, .underMarked, .invalidCombination, .multipleMarkingHeaders, .obfuscatedMarking]
@@ -119,20 +148,20 @@ public struct Engine: Sendable {
             if highSystem {
                 common.append(Reason(rule: Rules.unmarkedHighSystem, action: .block, evidence: "no classification in the message's own locations"))
             } else {
-                let key = direction == .inbound ? "unmarked-inbound" : "unmarked-outbound"
-                common.append(Reason(rule: Rules.unmarked, action: action(policy.actions[key] ?? .quarantine), evidence: "no classification in the message's own locations"))
+                let key: ActionKey = direction == .inbound ? .unmarkedInbound : .unmarkedOutbound
+                common.append(Reason(rule: Rules.unmarked, action: action(policy.action(key)), evidence: "no classification in the message's own locations"))
             }
         }
         for f in mk.findings where Self.inappropriate.contains(f.id) {
             let rule = highSystem ? Rules.inappropriateHighSystem : Rules.inappropriate
-            common.append(Reason(rule: rule, action: action(policy.actions["inappropriately-marked"] ?? .quarantine), evidence: "\(f.id.rawValue) at \(f.location)"))
+            common.append(Reason(rule: rule, action: action(policy.action(.inappropriatelyMarked)), evidence: "\(f.id.rawValue) at \(f.location)"))
         }
         let foreignEyes = mk.endorsements.filter { $0 == .austeo || $0 == .agao }
         let senderDomain = Self.domain(envelope.mailFrom)
         let fromDomain = Self.domain(m.header("from")?.value)
         // Authentication-Results matter only for the spoofing rule and sender notices: read lazily.
-        var trustedCache: String?? = nil
-        func trusted() -> String? {
+        var trustedCache: AuthenticationResults?? = nil
+        func trusted() -> AuthenticationResults? {
             if let t = trustedCache { return t }
             let t = trustedAuthResults(m); trustedCache = .some(t); return t
         }
@@ -148,7 +177,7 @@ public struct Engine: Sendable {
         var signals = mk.autoForwardSignals
         if external { signals += envelopeForwardSignals(m, envelope: envelope, senderDomain: senderDomain, fromDomain: fromDomain) }
         if external, !signals.isEmpty, (mk.classification?.rank ?? 0) > 0 {
-            common.append(Reason(rule: Rules.autoForward, action: action(policy.actions["auto-forward-external"] ?? .allow),
+            common.append(Reason(rule: Rules.autoForward, action: action(policy.action(.autoForwardExternal)),
                                  evidence: "auto-forwarded (\(signals.joined(separator: ", "))) marked \(markingText)"))
         }
 
@@ -172,7 +201,16 @@ public struct Engine: Sendable {
             }
             perRecipient.append((r, pathName, reasons))
         }
-        if rcpts.isEmpty { perRecipient.append(("(no recipients)", "system", common + systemReasons(mk, markingText: markingText, inbound: direction == .inbound))) }
+        if rcpts.isEmpty {
+            // Spec §10.12: outbound with no recipients is judged against the default path
+            // (a Bcc-only message still leaves), never against the system.
+            if direction == .outbound {
+                let path = policy.path(forDomain: "")
+                perRecipient.append(("(no recipients)", path.name, common + outboundReasons(mk, path: path, markingText: markingText)))
+            } else {
+                perRecipient.append(("(no recipients)", "system", common + systemReasons(mk, markingText: markingText, inbound: direction == .inbound)))
+            }
+        }
 
         // Group recipients that share a path and the same reasons.
         var decisions: [RecipientDecision] = []
@@ -204,19 +242,19 @@ public struct Engine: Sendable {
         for item in r.items where item.location != "message" {
             let fam = item.family.rawValue
             if policy.denyFamilies.contains(fam) || policy.denyTypes.contains(item.detectedType.lowercased()) {
-                out.append(Reason(rule: Rules.deniedAttachment, action: action(policy.actions["deny-listed-attachment"] ?? .block),
+                out.append(Reason(rule: Rules.deniedAttachment, action: action(policy.action(.denyListedAttachment)),
                                   evidence: "\(item.location) is \(item.detectedType) (\(fam)), deny-listed"))
             } else if allowList, item.family != .unknown, !(policy.allowFamilies.contains(fam) || policy.allowTypes.contains(item.detectedType.lowercased())) {
-                out.append(Reason(rule: Rules.deniedAttachment, action: action(policy.actions["deny-listed-attachment"] ?? .block),
+                out.append(Reason(rule: Rules.deniedAttachment, action: action(policy.action(.denyListedAttachment)),
                                   evidence: "\(item.location) is \(item.detectedType) (\(fam)), not on the allow list"))
             }
         }
         for (loc, f) in r.findings {
             switch f.kind {
             case .unidentifiable:
-                out.append(Reason(rule: Rules.unidentifiableAttachment, action: action(policy.actions["unidentifiable-attachment"] ?? .quarantine), evidence: "\(loc): \(f.detail)"))
+                out.append(Reason(rule: Rules.unidentifiableAttachment, action: action(policy.action(.unidentifiableAttachment)), evidence: "\(loc): \(f.detail)"))
             case .encrypted:
-                out.append(Reason(rule: Rules.encryptedAttachment, action: action(policy.actions["encrypted-attachment"] ?? .quarantine), evidence: "\(loc): encrypted (\(f.detail))"))
+                out.append(Reason(rule: Rules.encryptedAttachment, action: action(policy.action(.encryptedAttachment)), evidence: "\(loc): encrypted (\(f.detail))"))
             case .archiveLimit:
                 out.append(Reason(rule: Rules.archiveLimit, action: .quarantine, evidence: "\(loc): \(f.detail)"))
             case .typeMismatch:

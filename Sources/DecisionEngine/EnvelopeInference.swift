@@ -13,6 +13,17 @@ extension Envelope {
         return Envelope(direction: direction, mailFrom: from, recipients: rcpts)
     }
 
+    /// This envelope with what it lacks read from the headers: recipients from `To`/`Cc` when
+    /// it has none, the sender from `From` when it has no MAIL FROM. Given values are kept.
+    public func fillingGaps(from m: Message) -> Envelope {
+        guard recipients.isEmpty || mailFrom == nil else { return self }
+        let inferred = Envelope.inferred(from: m)
+        var e = self
+        if e.recipients.isEmpty { e.recipients = inferred.recipients }
+        if e.mailFrom == nil { e.mailFrom = inferred.mailFrom }
+        return e
+    }
+
     /// Addresses in an address-list header: `<a@b>` forms, and bare `a@b` tokens outside
     /// quoted display names and comments. Works on UTF-8 bytes.
     public static func addresses(_ value: String) -> [String] {

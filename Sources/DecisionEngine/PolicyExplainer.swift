@@ -54,23 +54,23 @@ public enum PolicyExplainer {
         if high {
             out.append("Unmarked mail is blocked in every direction: the system is accredited CONFIDENTIAL or above \(cite(Rules.unmarkedHighSystem)).")
         } else {
-            out.append("Unmarked mail: outbound and internal → \(p.actions["unmarked-outbound"]?.rawValue ?? "quarantine"); inbound → \(p.actions["unmarked-inbound"]?.rawValue ?? "allow-and-tag") \(cite(Rules.unmarked)).")
+            out.append("Unmarked mail: outbound and internal → \(p.action(.unmarkedOutbound).rawValue); inbound → \(p.action(.unmarkedInbound).rawValue) \(cite(Rules.unmarked)).")
         }
-        out.append("Inappropriately marked mail (unparseable, disagreeing, under-marked, invalid combination, several marking headers, obfuscated) → \(p.actions["inappropriately-marked"]?.rawValue ?? "quarantine") \(cite(high ? Rules.inappropriateHighSystem : Rules.inappropriate)).")
-        out.append("Auto-forwarded marked mail leaving the organisation gets every outbound check above, and then → \(p.actions["auto-forward-external"]?.rawValue ?? "allow") \(cite(Rules.autoForward)).")
+        out.append("Inappropriately marked mail (unparseable, disagreeing, under-marked, invalid combination, several marking headers, obfuscated) → \(p.action(.inappropriatelyMarked).rawValue) \(cite(high ? Rules.inappropriateHighSystem : Rules.inappropriate)).")
+        out.append("Auto-forwarded marked mail leaving the organisation gets every outbound check above, and then → \(p.action(.autoForwardExternal).rawValue) \(cite(Rules.autoForward)).")
         out.append("Attachments are identified by their content (libmagic), never by name, inside ZIP, gzip and tar archives too.")
         if !p.denyFamilies.isEmpty || !p.denyTypes.isEmpty {
-            out.append("  Refused: families \(list(p.denyFamilies)); types \(list(p.denyTypes)) → \(p.actions["deny-listed-attachment"]?.rawValue ?? "block") \(cite(Rules.deniedAttachment)).")
+            out.append("  Refused: families \(list(p.denyFamilies)); types \(list(p.denyTypes)) → \(p.action(.denyListedAttachment).rawValue) \(cite(Rules.deniedAttachment)).")
         }
         if !p.allowFamilies.isEmpty || !p.allowTypes.isEmpty {
-            out.append("  Only these are authorised: families \(list(p.allowFamilies)); types \(list(p.allowTypes)); anything else → \(p.actions["deny-listed-attachment"]?.rawValue ?? "block") \(cite(Rules.deniedAttachment)).")
+            out.append("  Only these are authorised: families \(list(p.allowFamilies)); types \(list(p.allowTypes)); anything else → \(p.action(.denyListedAttachment).rawValue) \(cite(Rules.deniedAttachment)).")
         }
-        out.append("  Content that cannot be identified → \(p.actions["unidentifiable-attachment"]?.rawValue ?? "quarantine") \(cite(Rules.unidentifiableAttachment)); encrypted content that cannot be inspected (ZIP, 7z, RAR headers, PDF, Office, S/MIME, PGP) → \(p.actions["encrypted-attachment"]?.rawValue ?? "quarantine") \(cite(Rules.encryptedAttachment)).")
+        out.append("  Content that cannot be identified → \(p.action(.unidentifiableAttachment).rawValue) \(cite(Rules.unidentifiableAttachment)); encrypted content that cannot be inspected (ZIP, 7z, RAR headers, PDF, Office, S/MIME, PGP) → \(p.action(.encryptedAttachment).rawValue) \(cite(Rules.encryptedAttachment)).")
         out.append("  An archive over a limit (depth, entries, sizes, compression ratio: a possible decompression bomb) is quarantined \(cite(Rules.archiveLimit)); content disguised by its name or declared type is quarantined \(cite(Rules.typeMismatch)).")
         out.append("A message or element that cannot be inspected is quarantined (temp-failed at a gateway), never allowed \(cite(Rules.notInspected)).")
         out.append("Every block must be logged (\(Rules.blockLoggedControl)); pmark's audit log is a later component, so today the verdict is reported, not stored.")
-        out.append("Notices: a sender is told of a blocked or held message only when verified — an authenticated internal submitter, or an inbound sender with a trusted SPF pass (\(Rules.senderNoticeControl)). Texts are generic: \"\(p.notices["sender-notice"] ?? "")\"; SMTP reply \"\(p.notices["smtp-reject"] ?? "")\".")
-        out.append("Privacy: subjects are \(p.logSubjects ? "" : "not ")logged; addresses are \(p.logAddresses ? "" : "not ")logged.")
+        out.append("Notices: a sender is told of a blocked or held message only when verified — an authenticated internal submitter, or an inbound sender with a trusted SPF pass (\(Rules.senderNoticeControl)). Texts are generic: \"\(p.notice(.senderNotice))\"; SMTP reply \"\(p.notice(.smtpReject))\".")
+        out.append("Privacy: subjects are \(p.privacy.logSubjects ? "" : "not ")logged; addresses are \(p.privacy.logAddresses ? "" : "not ")logged; attachment names are \(p.privacy.logAttachmentNames ? "" : "not ")logged. Every report (check, scan, JSON) applies this.")
         return out.joined(separator: "\n")
     }
 }

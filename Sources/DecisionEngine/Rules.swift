@@ -1,7 +1,7 @@
 import PolicyLanguage
 
 /// A rule: a stable id (never reused), a one-line title and the NZISM controls it implements.
-public struct Rule: Sendable, Hashable {
+public struct Rule: Sendable, Hashable, Codable {
     public let id: String
     public let title: String
     /// `NZISM 15.2.40.C.01 [CID:1760]` style citations.

@@ -129,6 +129,56 @@ public struct ArchiveReader: Sendable {
         return try body(RawMessage(source: source, bytes: buf.bytes(0..<buf.count), defects: []))
     }
 
+    /// Reads one file (or `-`) as exactly one message, never splitting it at `From ` lines
+    /// (spec §10.9): `pmark check` is given one message, and a `.eml` that starts with an mbox
+    /// postmark is still one message to a mail client. A leading postmark line is removed (a
+    /// `malformed-header-line` defect records it); nothing is unescaped.
+    public func readOne(path: String) throws -> RawMessage {
+        let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)
+        guard fd >= 0 else { throw MailParseError(.io(path: path, errno: errno, operation: "open")) }
+        defer { if fd != 0 { close(fd) } }
+        let source = MessageSource(kind: path == "-" ? .stdin : .file, path: path)
+        let tooBig = RawMessage(source: source, bytes: [], defects: [],
+            error: MailParseError(.limitExceeded(.messageBytes, limit: limits.maxMessageBytes), byteOffset: limits.maxMessageBytes))
+        var bytes: [UInt8] = []
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
+            // A regular file is read into one buffer of its exact size: the message is held
+            // once (the memory bound of spec §10 counts every copy).
+            let size = Int(st.st_size)
+            if size > limits.maxMessageBytes { return tooBig }
+            var failure: Int32 = 0
+            bytes = [UInt8](unsafeUninitializedCapacity: size) { b, n in
+                n = 0
+                while n < size {
+                    let got = systemRead(fd, b.baseAddress! + n, size - n)
+                    if got < 0 { if errno == EINTR { continue }; failure = errno; return }
+                    if got == 0 { break }
+                    n += got
+                }
+            }
+            if failure != 0 { throw MailParseError(.io(path: path, errno: failure, operation: "read")) }
+        } else {
+            let buf = StreamBuffer(fd: fd, path: path)
+            while !buf.eof {
+                try buf.fill()
+                if buf.count > limits.maxMessageBytes { return tooBig }
+            }
+            bytes = buf.bytes(0..<buf.count)
+        }
+        var start = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+        var defects: [MailDefect] = []
+        if bytes.count - start >= 5, bytes[start..<(start + 5)].elementsEqual("From ".utf8) {
+            var k = start
+            while k < bytes.count, bytes[k] != 0x0A { k += 1 }
+            defects.append(MailDefect(.malformedHeaderLine, at: start))
+            start = min(k + 1, bytes.count)
+        }
+        if start > 0 { bytes.removeFirst(start) }
+        return RawMessage(source: source, bytes: bytes, defects: defects)
+    }
+
     func readStream(fd: Int32, path: String, kind: MessageSource.Kind, _ body: (RawMessage) throws -> Bool) throws -> Bool {
         let buf = StreamBuffer(fd: fd, path: path)
         while buf.count < 5 + 3 && !buf.eof { try buf.fill() }
@@ -434,3 +484,6 @@ struct MboxSplitter {
         }
     }
 }
+
+/// `read(2)` (a global: inside types with a `read` method the name is shadowed).
+@inline(__always) func systemRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int) -> Int { read(fd, p, n) }

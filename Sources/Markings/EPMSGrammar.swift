@@ -11,6 +11,10 @@ struct EPMSGrammar {
 
     enum Outcome {
         case marking(Marking)
+        /// A valid classification beside something that does not parse (an unknown field or
+        /// caveat type): the classification is kept (spec §10.11) and the reason raises
+        /// `unparseable-marking`.
+        case partial(Marking, String)
         /// Marking-like but does not parse; the reason names the field, never message text.
         case unparseable(String)
     }
@@ -120,8 +124,9 @@ struct EPMSGrammar {
         var kv: [(String, String)] = []
         for f in fs {
             guard let eq = f.firstIndex(of: "=") else {
-                // "OFFICIAL: Sensitive" split badly is impossible (no comma); a bare word is broken grammar.
-                return .unparseable("field without '='")
+                // A bare word is broken grammar; it never erases a valid SEC (spec §10.11).
+                kv.append(("", f))
+                continue
             }
             kv.append((String(f[..<eq]).trimmingCharacters(), String(f[f.index(after: eq)...]).trimmingCharacters()))
         }
@@ -142,6 +147,7 @@ struct EPMSGrammar {
         var scheme: Marking.Scheme = namespace == .nz ? .epmsNZ : .epmsAU
         var endorsements: [Endorsement] = []
         var expires: String? = nil, downTo: String? = nil
+        var problems: [String] = []
         for (k, v) in kv {
             switch k {
             case "SEC":
@@ -160,29 +166,44 @@ struct EPMSGrammar {
                 scheme = .auLegacy
             case "CAVEAT":
                 let isNZ = namespace == .nz || (namespace == .union && scheme == .epmsNZ)
-                guard let e = caveat(v, nz: isNZ) ?? (namespace == .union ? caveat(v, nz: true) : nil) else { return .unparseable("CAVEAT has an unknown value") }
-                endorsements.append(e)
+                if let e = caveat(v, nz: isNZ) ?? (namespace == .union ? caveat(v, nz: true) : nil) {
+                    endorsements.append(e)
+                } else if let colon = v.firstIndex(of: ":"), ["SH", "RI", "C", "FG"].contains(v[..<colon].uppercased()), v.index(after: colon) < v.endIndex {
+                    // A known caveat type with an unknown value: kept as an unknown endorsement
+                    // (invalid-combination), never dropped with the classification (spec §10.11).
+                    endorsements.append(Endorsement(kind: .unknown, name: "AU:" + v.uppercased()))
+                } else {
+                    problems.append("CAVEAT has an unknown value")
+                }
             case "ACCESS":
-                guard let e = access(v) ?? (namespace == .nz ? access(v.capitalizedHyphenated()) : nil) else { return .unparseable("ACCESS has an unknown value") }
-                endorsements.append(e)
+                if let e = access(v) ?? (namespace == .nz ? access(v.capitalizedHyphenated()) : nil) {
+                    endorsements.append(e)
+                } else if !v.isEmpty {
+                    endorsements.append(Endorsement(kind: .unknown, name: "ACCESS:" + v.uppercased()))
+                } else {
+                    problems.append("ACCESS has an empty value")
+                }
             case "EXPIRES": expires = v
             case "DOWNTO": downTo = v
             case "NOTE", "ORIGIN": break
-            default: return .unparseable("unknown field")
+            case "": problems.append("field without '='")
+            default: problems.append("unknown field")
             }
         }
         guard let c = classification, let cls = vocabulary.classification(named: c) else {
+            if let p = problems.first { return .unparseable(p) }
             if classification == nil && !endorsements.isEmpty { return .marking(Marking(classification: nil, endorsements: endorsements, scheme: scheme)) }
             return .unparseable("missing SEC")
         }
-        return .marking(Marking(classification: cls, endorsements: endorsements, scheme: scheme, expires: expires, downTo: downTo))
+        let m = Marking(classification: cls, endorsements: endorsements, scheme: scheme, expires: expires, downTo: downTo)
+        return problems.isEmpty ? .marking(m) : .partial(m, problems.joined(separator: "; "))
     }
 
     /// Parses the inside of a subject `[SEC=…]` / `[DLM=…]` bracket.
     func parseSubjectMedium(_ inner: String) -> Outcome {
         var kv: [(String, String)] = []
         for f in Self.fields(inner) {
-            guard let eq = f.firstIndex(of: "=") else { return .unparseable("field without '='") }
+            guard let eq = f.firstIndex(of: "=") else { kv.append(("", f)); continue }
             kv.append((String(f[..<eq]).trimmingCharacters().uppercased(), String(f[f.index(after: eq)...]).trimmingCharacters()))
         }
         return parseMedium(kv, namespace: .union, legacy: false)

@@ -103,6 +103,7 @@ struct LocationReaders {
         if upper.hasPrefix("SEC=") || upper.hasPrefix("DLM=") {
             switch epms.parseSubjectMedium(plain) {
             case .marking(let m): return Found(text: plain, marking: m, obfuscated: obf)
+            case .partial(let m, let why): return Found(text: plain, marking: m, obfuscated: obf, unparseableReason: why)
             case .unparseable(let why): return Found(text: plain, marking: nil, obfuscated: obf, unparseableReason: why)
             }
         }
@@ -222,6 +223,7 @@ struct LocationReaders {
         if body.hasPrefix("SEC=") || body.hasPrefix("DLM=") {
             switch epms.parseSubjectMedium(n.plainString(r)) {
             case .marking(let m): return Found(text: n.plainString(r), marking: m, obfuscated: n.obfuscated(in: r))
+            case .partial(let m, let why): return Found(text: n.plainString(r), marking: m, obfuscated: n.obfuscated(in: r), unparseableReason: why)
             case .unparseable(let why): return Found(text: n.plainString(r), marking: nil, obfuscated: n.obfuscated(in: r), unparseableReason: why)
             }
         }
@@ -243,6 +245,7 @@ struct LocationReaders {
         }
         switch epms.parseHeader(plain) {
         case .marking(let m): return Found(text: value, marking: m, obfuscated: obf)
+        case .partial(let m, let why): return Found(text: value, marking: m, obfuscated: obf, unparseableReason: why)
         case .unparseable(let why): return Found(text: value, marking: nil, obfuscated: obf, unparseableReason: why)
         }
     }

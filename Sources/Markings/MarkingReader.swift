@@ -61,6 +61,9 @@ public struct MarkingReader: Sendable {
             acc.findings.append(MarkingFinding(.unparseableMarking, location, f.unparseableReason ?? "marking-like text does not parse"))
             return
         }
+        // A valid classification beside something that does not parse keeps the
+        // classification and still raises unparseable-marking (spec §10.11).
+        if let why = f.unparseableReason { acc.findings.append(MarkingFinding(.unparseableMarking, location, why)) }
         for problem in combinationProblems(m) { acc.findings.append(MarkingFinding(.invalidCombination, location, problem)) }
         if m.endorsements.contains(.austeo) || m.endorsements.contains(.agao) {
             acc.findings.append(MarkingFinding(.foreignEyesOnly, location, m.endorsements.filter { $0 == .austeo || $0 == .agao }.map(\.name).joined(separator: ", ")))

@@ -103,13 +103,8 @@ public struct HarnessRunner {
         do { bytes = try messageBytes(c) } catch {
             return CaseResult(testCase: c, policyName: "", failures: ["cannot read message file \(c.message.file ?? "")"], verdict: nil)
         }
-        var env = c.envelope
-        if env.recipients.isEmpty || env.mailFrom == nil, let m = try? Message(parsing: bytes) {
-            let inferred = Envelope.inferred(from: m)
-            if env.recipients.isEmpty { env.recipients = inferred.recipients }
-            if env.mailFrom == nil { env.mailFrom = inferred.mailFrom }
-        }
-        let v = engine.evaluate(bytes: bytes, envelope: env)
+        // The envelope the case gives, its gaps filled from the headers by the engine (one parse).
+        let v = engine.evaluate(bytes: bytes, envelope: c.envelope, envelopeFromHeaders: true).verdict
         return CaseResult(testCase: c, policyName: "", failures: Self.compare(c.expect, v), verdict: v)
     }
 

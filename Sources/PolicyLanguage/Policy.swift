@@ -69,17 +69,26 @@ public struct Policy: Sendable {
     public var paths: [CommunicationPath]
     /// The marking vocabulary with the policy's extensions.
     public var vocabulary: Vocabulary
-    public var actions: [String: PolicyAction]
+    /// The policy's choices; keys it does not set hold their defaults (see ``action(_:)``).
+    public var actions: [ActionKey: PolicyAction]
     public var trustedAuthservIDs: [String]
-    public var logSubjects: Bool
-    public var logAddresses: Bool
-    public var notices: [String: String]
+    /// What reports may contain (`privacy:`).
+    public var privacy: Privacy
+    public var logSubjects: Bool { privacy.logSubjects }
+    public var logAddresses: Bool { privacy.logAddresses }
+    public var notices: [NoticeKey: String]
     /// Attachment types refused by family (`executable`, `script`, …) or by MIME type.
     public var denyFamilies: Set<String> = []
     public var denyTypes: Set<String> = []
     /// When non-empty, only these families/types are authorised (an allow list).
     public var allowFamilies: Set<String> = []
     public var allowTypes: Set<String> = []
+
+    /// The action the policy sets for `key`, or the spec's default.
+    public func action(_ key: ActionKey) -> PolicyAction { actions[key] ?? key.defaultAction }
+
+    /// The notice text the policy sets for `key`, or the generic default.
+    public func notice(_ key: NoticeKey) -> String { notices[key] ?? key.defaultText }
 
     /// The path for a recipient domain: the most specific matching entry, else the default.
     public func path(forDomain domain: String) -> CommunicationPath {

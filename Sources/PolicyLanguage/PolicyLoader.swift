@@ -39,24 +39,13 @@ public enum PolicyLoader {
     }
 
     /// Action keys the policy may set, with the defaults of the spec's decision table.
-    public static let defaultActions: [String: PolicyAction] = [
-        "unmarked-outbound": .quarantine,
-        "unmarked-inbound": .allowAndTag,
-        "inappropriately-marked": .quarantine,
-        "deny-listed-attachment": .block,
-        "unidentifiable-attachment": .quarantine,
-        "encrypted-attachment": .quarantine,
-        // Auto-forwarded marked mail leaving the organisation gets every outbound check; a
-        // policy may also block all of it (spec §6).
-        "auto-forward-external": .allow,
-    ]
+    public static var defaultActions: [ActionKey: PolicyAction] {
+        Dictionary(uniqueKeysWithValues: ActionKey.allCases.map { ($0, $0.defaultAction) })
+    }
     /// Notice and SMTP reply texts; generic so they reveal nothing of what matched.
-    public static let defaultNotices: [String: String] = [
-        "smtp-reject": "550 5.7.1 Message refused by the receiving organisation's email policy",
-        "smtp-tempfail": "451 4.7.1 Message could not be processed; try again later",
-        "recipient-notice": "A message addressed to you was held by the email gateway.",
-        "sender-notice": "Your message was not delivered because of the organisation's email policy.",
-    ]
+    public static var defaultNotices: [NoticeKey: String] {
+        Dictionary(uniqueKeysWithValues: NoticeKey.allCases.map { ($0, $0.defaultText) })
+    }
     static let auValues: Set<String> = ["UNOFFICIAL", "OFFICIAL", "OFFICIAL:Sensitive", "PROTECTED", "SECRET", "TOP-SECRET"]
 }
 
@@ -215,14 +204,15 @@ struct Walker: YAMLDiagnosing {
         }
         // actions:
         var actions = PolicyLoader.defaultActions
-        if let a = top["actions"], let m = mapping(a.value, "actions", allowed: PolicyLoader.defaultActions.keys.sorted()) {
+        if let a = top["actions"], let m = mapping(a.value, "actions", allowed: ActionKey.allCases.map(\.rawValue).sorted()) {
             for (k, v) in m {
+                guard let key = ActionKey(rawValue: k) else { continue }
                 guard let s = string(v.value, "actions.\(k)") else { continue }
                 guard let act = PolicyAction(rawValue: s) else {
                     error(v.value, "unknown action '\(s)' for actions.\(k) (expected one of: block, quarantine, allow-and-tag, allow)")
                     continue
                 }
-                actions[k] = act
+                actions[key] = act
             }
         }
         // authentication:
@@ -233,21 +223,23 @@ struct Walker: YAMLDiagnosing {
             }
         }
         // privacy:
-        var logSubjects = false, logAddresses = false
-        if let pr = top["privacy"], let m = mapping(pr.value, "privacy", allowed: ["log-subjects", "log-addresses"]) {
-            if let s = m["log-subjects"] { logSubjects = bool(s.value, "privacy.log-subjects") ?? false }
-            if let s = m["log-addresses"] { logAddresses = bool(s.value, "privacy.log-addresses") ?? false }
+        var privacy = Privacy.closed
+        if let pr = top["privacy"], let m = mapping(pr.value, "privacy", allowed: ["log-subjects", "log-addresses", "log-attachment-names"]) {
+            if let s = m["log-subjects"] { privacy.logSubjects = bool(s.value, "privacy.log-subjects") ?? false }
+            if let s = m["log-addresses"] { privacy.logAddresses = bool(s.value, "privacy.log-addresses") ?? false }
+            if let s = m["log-attachment-names"] { privacy.logAttachmentNames = bool(s.value, "privacy.log-attachment-names") ?? false }
         }
         // notices:
         var notices = PolicyLoader.defaultNotices
-        if let n = top["notices"], let m = mapping(n.value, "notices", allowed: PolicyLoader.defaultNotices.keys.sorted()) {
+        if let n = top["notices"], let m = mapping(n.value, "notices", allowed: NoticeKey.allCases.map(\.rawValue).sorted()) {
             for (k, v) in m {
+                guard let key = NoticeKey(rawValue: k) else { continue }
                 guard let s = string(v.value, "notices.\(k)") else { continue }
-                if k.hasPrefix("smtp-"), !(s.hasPrefix("4") || s.hasPrefix("5")) || s.count < 4 || !s.prefix(3).allSatisfy(\.isNumber) {
+                if key.isSMTPReply, !(s.hasPrefix("4") || s.hasPrefix("5")) || s.count < 4 || !s.prefix(3).allSatisfy(\.isNumber) {
                     error(v.value, "notices.\(k) must start with a 4xx or 5xx SMTP reply code")
                     continue
                 }
-                notices[k] = s
+                notices[key] = s
             }
         }
         // attachments:
@@ -274,7 +266,7 @@ struct Walker: YAMLDiagnosing {
         guard let acc = accreditation, !name.isEmpty else { return nil }
         var result = Policy(name: name, domains: domains, internalOnlyAliases: aliases, systemName: systemName, accreditation: acc,
                       systemEndorsements: held, paths: paths, vocabulary: vocabulary, actions: actions, trustedAuthservIDs: trusted,
-                      logSubjects: logSubjects, logAddresses: logAddresses, notices: notices)
+                      privacy: privacy, notices: notices)
         result.denyFamilies = denyFamilies; result.denyTypes = denyTypes
         result.allowFamilies = allowFamilies; result.allowTypes = allowTypes
         return result

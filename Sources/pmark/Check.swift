@@ -2,9 +2,9 @@ import ArgumentParser
 import DecisionEngine
 import Foundation
 import MailParsing
-import Markings
 import OfficeDocuments
 import PolicyLanguage
+import Reporting
 
 extension Direction: ExpressibleByArgument {}
 
@@ -18,6 +18,13 @@ func loadPolicy(_ path: String?) throws -> Policy {
     }
 }
 
+/// The policy's privacy settings, narrowed further by `--redact-subjects`.
+func privacy(_ policy: Policy, redactSubjects: Bool) -> Privacy {
+    var p = policy.privacy
+    if redactSubjects { p.logSubjects = false }
+    return p
+}
+
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Decide one message: markings found where, and allow / quarantine / block per recipient path, with the NZISM control behind each reason.",
@@ -25,6 +32,8 @@ struct Check: ParsableCommand {
         Without --rcpt the recipients are read from To and Cc; without --mail-from the sender from
         From; without --direction it is inferred from the sender and recipient domains and the
         policy's organisation domains. Without --policy the embedded default policy is used.
+        Subjects, addresses and attachment names are printed only when the policy's privacy
+        settings allow.
 
         Exit codes:
           0   allow (or allow-and-tag) for every recipient
@@ -57,7 +66,7 @@ struct Check: ParsableCommand {
     @Option(help: "Output format: text (default) or json.")
     var format: OutputFormat = .text
 
-    @Flag(help: "Do not print the subject.")
+    @Flag(help: "Do not print the subject (even when the policy allows it).")
     var redactSubjects = false
 
     @Option(name: .customLong("header"), help: "Also read this marking header (repeatable), e.g. X-Classification.")
@@ -66,31 +75,23 @@ struct Check: ParsableCommand {
     func run() throws {
         let policy = try loadPolicy(self.policy)
         let engine = try Engine(policy: policy, documents: OOXMLReader(), extraHeaders: extraHeaders)
-        let markings = engine.reader
-        var records: [ScanRecord] = []
+        let envelope = Envelope(direction: direction, mailFrom: mailFrom, recipients: recipients, authenticatedSubmission: authenticated)
+        let record: DecisionRecord
         do {
-            try ArchiveReader().forEach(paths: [file]) { raw in
-                records.append(ScanRecord.make(raw, reader: markings, engine: engine, envelope: { m in
-                    var env = Envelope.inferred(from: m, direction: direction)
-                    if let mailFrom { env.mailFrom = mailFrom }
-                    if !recipients.isEmpty { env.recipients = recipients }
-                    env.authenticatedSubmission = authenticated
-                    return env
-                }, redactSubject: redactSubjects))
-                return records.count < 1  // check reads one message
-            }
+            // One file is one message, never split at `From ` lines (spec §10.9).
+            let raw = try ArchiveReader().readOne(path: file)
+            let evaluation = engine.evaluate(bytes: raw.bytes, envelope: envelope, envelopeFromHeaders: true, readError: raw.error)
+            record = DecisionRecord(source: raw.source.description, readerDefects: raw.defects, evaluation: evaluation,
+                                    privacy: privacy(policy, redactSubjects: redactSubjects))
         } catch let e as MailParseError {
             FileHandle.standardError.write(Data("pmark: \(e)\n".utf8))
             throw ExitCode(74)
         }
-        guard let r = records.first else { throw ValidationError("no message in \(file)") }
+        let r = record
         switch format {
         case .text: print(r.text, terminator: "")
         case .json, .jsonl: print(r.jsonLine)
         }
-        if r.error != nil { throw ExitCode(1) }
-        guard let d = r.decision else { return }
-        if d.messageAction == "quarantine" { throw ExitCode(2) }
-        if d.groups.contains(where: { $0.action == "block" }) { throw ExitCode(3) }
+        if let outcome = r.outcome, outcome != .delivered { throw ExitCode(Int32(outcome.rawValue)) }
     }
 }

@@ -136,17 +136,19 @@ struct RecordContentTests {
         #expect(reason.control == "15.2.40.C.01" && reason.cid == 1760 && reason.action == "block")
     }
 
-    @Test("Findings and attachment identities are recorded; file names only when the policy logs subjects")
+    @Test("Findings and attachment identities are recorded; file names only when the policy logs attachment names")
     func findingsAndAttachments() async throws {
         let body = "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"run-me.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAA4fug4AtAnNIbgBTM0hVGhpcyBwcm9ncmFtIGNhbm5vdCBiZSBydW4gaW4gRE9TIG1vZGUuDQ0KJAAAAAAAAABQRQAATAEDAA==\r\n--b--\r\n"
-        for logSubjects in [false, true] {
+        for names in [false, true] {
             let dir = TempDir()
-            let store = try AuditStore.open(dir.file("audit.db"), policy: Fixture.policy(logSubjects: logSubjects))
+            let store = try AuditStore.open(dir.file("audit.db"), policy: Fixture.policy(logAttachmentNames: names))
             let e = Fixture.event(subject: "[SEC=SECRT] x", headers: ["MIME-Version: 1.0", "Content-Type: multipart/mixed; boundary=b"], body: body)
             let r = try store.record(id: try await store.append(e))
             let att = try #require(r.attachments.first)
             #expect(att.family == "executable")
-            #expect(att.filename == (logSubjects ? "run-me.exe" : nil))
+            #expect(att.filename == (names ? "run-me.exe" : nil))
+            let text = AuditFormat.jsonLine(r)
+            #expect(text.contains("run-me") == names, "file name in locations or evidence")
             #expect(r.findings.contains { $0.origin == "marking" })
             #expect(r.reasons.contains { $0.rule == "PM-ATT-001" })
         }

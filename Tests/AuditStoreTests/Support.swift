@@ -18,9 +18,9 @@ enum Fixture {
     }()
 
     /// The default policy with its privacy settings replaced.
-    static func policy(logSubjects: Bool = false, logAddresses: Bool = false) -> Policy {
+    static func policy(logSubjects: Bool = false, logAddresses: Bool = false, logAttachmentNames: Bool = false) -> Policy {
         var p = try! PolicyLoader.load(contentsOf: root + "/policies/default.yaml")
-        p.logSubjects = logSubjects; p.logAddresses = logAddresses
+        p.privacy = Privacy(logSubjects: logSubjects, logAddresses: logAddresses, logAttachmentNames: logAttachmentNames)
         return p
     }
 
@@ -87,7 +87,7 @@ final class TempDir {
 
 extension AuditStore {
     static func open(_ path: String, policy: Policy = Fixture.policy(), notices: NoticeSettings? = nil) throws -> AuditStore {
-        try AuditStore(path: path, options: .init(privacy: AuditPrivacy(policy: policy), pmarkVersion: "test", notices: notices))
+        try AuditStore(path: path, options: .init(privacy: policy.privacy, pmarkVersion: "test", notices: notices))
     }
 }
 

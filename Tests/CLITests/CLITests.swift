@@ -10,6 +10,9 @@ struct CLITests {
         return url.path
     }()
 
+    /// The default policy with subjects, addresses and attachment names allowed in reports.
+    static let fullReports = "Corpus/policies/full-reports.yaml"
+
     static var binary: String {
         // swift test builds every product; the binary sits beside the test bundle.
         let candidates = [".build/debug/pmark", ".build/release/pmark"].map { root + "/" + $0 }
@@ -36,7 +39,7 @@ struct CLITests {
 
     @Test("scan of the sample archive reports every message with source, subject, structure and defects")
     func scanSample() throws {
-        let r = try run(["scan", "Corpus/sample/sample.mbox"])
+        let r = try run(["scan", "--policy", Self.fullReports, "Corpus/sample/sample.mbox"])
         #expect(r.code == 0)
         #expect(r.out.contains("Corpus/sample/sample.mbox@0 (#1)"))
         #expect(r.out.contains("subject:   [IN-CONFIDENCE] Draft briefing on the regional budget"))
@@ -48,7 +51,7 @@ struct CLITests {
         #expect(r.out.contains("read SECRET//NZEO at attachment[1]/message:subject"))
         #expect(r.out.contains("finding:   unmarked at message"))
         #expect(r.out.contains("by classification: IN-CONFIDENCE 1, SECRET 3, UNCLASSIFIED 1, UNMARKED 1"))
-        #expect(r.out.contains("decisions (policy 'NZ agency default' "))
+        #expect(r.out.contains("decisions (policy 'NZ agency default, full reports' "))
         #expect(r.out.contains("PM-OUT-001       2  classification exceeds the communication path"))
         #expect(r.out.contains("finding:   under-marked at attachment[1]"))
         #expect(r.out.contains("finding:   foreign-eyes-only at header:X-Protective-Marking"))
@@ -75,14 +78,14 @@ struct CLITests {
 
     @Test("scan reads standard input")
     func scanStdin() throws {
-        let r = try run(["scan", "-"], stdin: "Subject: from stdin\n\nhello\n")
+        let r = try run(["scan", "--policy", Self.fullReports, "-"], stdin: "Subject: from stdin\n\nhello\n")
         #expect(r.code == 0)
         #expect(r.out.contains("subject:   from stdin"))
     }
 
     @Test("--redact-subjects keeps subjects out of the report")
     func redact() throws {
-        let r = try run(["scan", "--redact-subjects", "Corpus/sample/sample.mbox"])
+        let r = try run(["scan", "--policy", Self.fullReports, "--redact-subjects", "Corpus/sample/sample.mbox"])
         #expect(!r.out.contains("regional budget"))
         #expect(r.out.contains("(redacted)"))
     }
@@ -176,7 +179,7 @@ struct CLITests {
         #expect(allow.code == 0 && allow.out.contains("decision:  ALLOW (outbound"))
         let block = try run(["check", "--rcpt", "x@gmail.com", "-"], stdin: msg.replacingOccurrences(of: "[IN-CONFIDENCE]", with: "[RESTRICTED]"))
         #expect(block.code == 3 && block.out.contains("PM-OUT-001") && block.out.contains("NZISM 15.2.40.C.01 [CID:1760]"))
-        let aog = try run(["check", "--rcpt", "y@dpmc.govt.nz", "-"], stdin: msg.replacingOccurrences(of: "[IN-CONFIDENCE]", with: "[RESTRICTED]"))
+        let aog = try run(["check", "--policy", Self.fullReports, "--rcpt", "y@dpmc.govt.nz", "-"], stdin: msg.replacingOccurrences(of: "[IN-CONFIDENCE]", with: "[RESTRICTED]"))
         #expect(aog.code == 0 && aog.out.contains("ALLOW via all-of-government for y@dpmc.govt.nz"))
         let quarantine = try run(["check", "-"], stdin: msg.replacingOccurrences(of: "[IN-CONFIDENCE] ", with: ""))
         #expect(quarantine.code == 2 && quarantine.out.contains("PM-UNM-002"))
@@ -239,5 +242,66 @@ struct CLITests {
         let r = try run(["check", "--header", "X-Classification", "-"], stdin: msg)
         #expect(r.out.contains("marking:   SECRET"))
         #expect(r.code == 3 && r.out.contains("PM-OUT-001"))
+    }
+
+    // MARK: privacy and the envelope (issue 9)
+
+    static let privateMessage = """
+        From: Alice Sender <alice.sender@agency.govt.nz>
+        To: bob.recipient@gmail.com, carol@dpmc.govt.nz
+        Subject: [IN-CONFIDENCE] Quarterly rendezvous plans
+        MIME-Version: 1.0
+        Content-Type: multipart/mixed; boundary="b"
+
+        --b
+        Content-Type: text/plain
+
+        hello
+        --b
+        Content-Type: application/octet-stream; name="secret-rendezvous.exe"
+        Content-Disposition: attachment; filename="secret-rendezvous.exe"
+        Content-Transfer-Encoding: base64
+
+        TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAA==
+        --b--
+
+        """
+
+    @Test("scan and check under log-subjects: false and log-addresses: false print no subject, address or attachment name, in every format",
+          arguments: [["check"], ["check", "--format", "json"], ["scan"], ["scan", "--format", "jsonl"],
+                      ["check", "--rcpt", "bob.recipient@gmail.com", "--mail-from", "alice.sender@agency.govt.nz", "--format", "json"]])
+    func privacyClosed(_ command: [String]) throws {
+        let r = try run(command + ["-"], stdin: Self.privateMessage)
+        #expect(!r.out.isEmpty)
+        for secret in ["rendezvous", "alice.sender", "bob.recipient", "carol@", "Quarterly"] {
+            #expect(!r.out.localizedCaseInsensitiveContains(secret), "\(command): \(secret) leaked")
+            #expect(!r.err.localizedCaseInsensitiveContains(secret), "\(command): \(secret) leaked on stderr")
+        }
+        #expect(r.out.contains("(redacted)"))
+        #expect(r.out.contains("PM-ATT-002"))  // the decision itself is unchanged
+    }
+
+    @Test("the same message under a policy that allows them shows subject, addresses and attachment name",
+          arguments: [["check"], ["check", "--format", "json"], ["scan"], ["scan", "--format", "jsonl"]])
+    func privacyOpen(_ command: [String]) throws {
+        let r = try run(command + ["--policy", Self.fullReports, "-"], stdin: Self.privateMessage)
+        for shown in ["rendezvous", "bob.recipient@gmail.com", "Quarterly"] { #expect(r.out.contains(shown), "\(command): \(shown)") }
+    }
+
+    @Test("check with an explicit envelope on an over-limit message keeps its direction and recipients")
+    func overLimitKeepsEnvelope() throws {
+        let many = "From: a@agency.govt.nz\n" + (0..<6000).map { "X-H\($0): v\n" }.joined() + "\nbody\n"
+        let r = try run(["check", "--policy", Self.fullReports, "--direction", "outbound", "--rcpt", "x@gmail.com", "-"], stdin: many)
+        #expect(r.code == 1)
+        #expect(r.out.contains("NOT INSPECTED"))
+        #expect(r.out.contains("decision:  QUARANTINE (outbound"))
+        #expect(r.out.contains("QUARANTINE via (not resolved) for x@gmail.com"))
+        #expect(r.out.contains("PM-ERR-001"))
+        let j = try run(["check", "--format", "json", "--direction", "inbound", "--rcpt", "me@agency.govt.nz", "-"], stdin: many)
+        let obj = try JSONSerialization.jsonObject(with: Data(j.out.utf8)) as! [String: Any]
+        let d = obj["decision"] as! [String: Any]
+        #expect(d["direction"] as? String == "inbound")
+        #expect((d["groups"] as! [[String: Any]]).count == 1)
+        #expect(obj["outcome"] as? Int == 1 && obj["pmark_version"] is String)
     }
 }

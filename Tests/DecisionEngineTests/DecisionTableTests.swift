@@ -241,7 +241,7 @@ struct AutoForwardDecisionTests {
         #expect(r.evidence.contains("x-ms-exchange-inbox-rules-loop") && r.rule.controls == ["NZISM 15.2.43.C.01 [CID:1771]"])
         #expect(v.messageAction == .allow)
         var strict = Fixture.defaultEngine.policy
-        strict.actions["auto-forward-external"] = .block
+        strict.actions[.autoForwardExternal] = .block
         let blocked = Fixture.verdict(try Engine(policy: strict), subject: "[IN-CONFIDENCE] x", headers: ["X-Forwarded-To: me@gmail.com"], rcpts: ["me@gmail.com"])
         #expect(blocked.messageAction == .block)
     }

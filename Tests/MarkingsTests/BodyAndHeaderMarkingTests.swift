@@ -101,7 +101,8 @@ struct HeaderMarkingTests {
         .header("AU values are case-sensitive", "VER=2024.1, NS=gov.au, SEC=secret, ORIGIN=a@b.gov.au", nil, findings: ["unparseable-marking"]),
         .header("a field without = is broken grammar", "VER=2024.1, NS=govt.nz, SECRET", nil, findings: ["unparseable-marking"]),
         .header("Cyrillic in the header value is read and flagged", "VER=2024.1, NS=govt.nz, SEC=S\u{0415}CRET", "SECRET", findings: ["obfuscated-marking"]),
-        .header("unknown AU caveat value is unparseable", "VER=2024.1, NS=gov.au, SEC=PROTECTED, CAVEAT=SH:WHATEVER", nil, findings: ["unparseable-marking"]),
+        // Spec §10.11: an unknown caveat never erases the classification.
+        .header("unknown AU caveat value is kept as an unknown endorsement", "VER=2024.1, NS=gov.au, SEC=PROTECTED, CAVEAT=SH:WHATEVER", "RESTRICTED", ["AU:SH:WHATEVER"], findings: ["invalid-combination"]),
     ]
 
     @Test(arguments: cases) func headerCases(_ c: MarkingCase) throws { try c.check() }

@@ -91,9 +91,10 @@ struct SubjectMarkingTests {
         .subject("legacy HIGHLY-PROTECTED is SECRET", "x [SEC=HIGHLY-PROTECTED]", "SECRET"),
         .subject("misspelt SEC value is unparseable", "x [SEC=SECRT]", nil, findings: ["unparseable-marking"]),
         .subject("empty SEC value is unparseable", "x [SEC=]", nil, findings: ["unparseable-marking"]),
-        .subject("unknown EPMS field is unparseable", "x [SEC=SECRET, FOO=BAR]", nil, findings: ["unparseable-marking"]),
+        // Spec §10.11: an unknown field beside a valid classification keeps the classification.
+        .subject("unknown EPMS field keeps the classification and is unparseable", "x [SEC=SECRET, FOO=BAR]", "SECRET", findings: ["unparseable-marking"]),
         .subject("unknown DLM is unparseable", "x [DLM=Whatever]", nil, findings: ["unparseable-marking"]),
-        .subject("unknown CAVEAT type is unparseable", "x [SEC=PROTECTED, CAVEAT=ZZ:TOP]", nil, findings: ["unparseable-marking"]),
+        .subject("unknown CAVEAT type keeps the classification and is unparseable", "x [SEC=PROTECTED, CAVEAT=ZZ:TOP]", "RESTRICTED", findings: ["unparseable-marking"]),
     ]
 
     static let bare: [MarkingCase] = [

@@ -101,7 +101,7 @@ struct ShippedPolicyTests {
         let aog = p.path(forDomain: "dpmc.govt.nz")
         #expect(aog.name == "all-of-government" && aog.ceiling.name == "RESTRICTED" && aog.reach.isNZOnly)
         #expect(aog.endorsements.contains("NZEO"))
-        #expect(p.actions["unmarked-outbound"] == .quarantine && p.actions["unmarked-inbound"] == .allowAndTag)
+        #expect(p.action(.unmarkedOutbound) == .quarantine && p.action(.unmarkedInbound) == .allowAndTag)
         #expect(p.trustedAuthservIDs == ["mx.agency.govt.nz"])
         #expect(!p.logSubjects && !p.logAddresses)
     }
