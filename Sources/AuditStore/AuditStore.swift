@@ -61,6 +61,9 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [(PreparedDecision, CheckedContinuation<Int64, Error>)] = []
     private var draining = false
+    private var transactions = 0
+    /// Write transactions committed by this process (benchmarks report decisions per commit).
+    public var transactionCount: Int { lock.withLock { transactions } }
     private let writerQueue = DispatchQueue(label: "pmark.audit.writer")
     let noticeQueue = DispatchQueue(label: "pmark.audit.notices")
 
@@ -240,7 +243,8 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
     }
 
     func write(_ batch: [PreparedDecision]) throws -> [Int64] {
-        try pool.writeWithoutTransaction { db in
+        lock.withLock { transactions += 1 }
+        return try pool.writeWithoutTransaction { db in
             var ids: [Int64] = []
             try db.inTransaction(.immediate) {
                 for p in batch { ids.append(try Self.insert(db, p)) }

@@ -107,8 +107,10 @@ extension AuditStore {
             }
         }
         if let a = f.address {
-            let s = stored(address: a)
-            conds.append("(d.mail_from = ? OR EXISTS (SELECT 1 FROM recipient_verdicts v WHERE v.decision_id = d.id AND v.recipient = ?))"); args += [s, s]
+            // Either stored form: the store may hold rows written under either privacy setting.
+            let plain = a, keyed = addressKey(a)
+            conds.append("(d.mail_from IN (?, ?) OR EXISTS (SELECT 1 FROM recipient_verdicts v WHERE v.decision_id = d.id AND v.recipient IN (?, ?)))")
+            args += [plain, keyed, plain, keyed]
         }
         return (conds.isEmpty ? "" : " WHERE " + conds.joined(separator: " AND "), args)
     }
@@ -278,5 +280,25 @@ public enum AuditFormat {
         table("by action", s.byAction); table("by direction", s.byDirection); table("by rule", s.byRule); table("by control", s.byControl)
         table("by path", s.byPath); table("by day", s.byDay); table("quarantine", s.quarantine); table("events", s.events)
         return h + "</body></html>\n"
+    }
+}
+
+/// Times on the command line: `2026-11-01`, `2026-11-01T10:00:00Z` (or with an offset), or a
+/// span back from now: `90m`, `24h`, `7d`, `4w`.
+public enum AuditTime {
+    public static func parse(_ s: String, now: Int64 = nowMicroseconds()) -> Int64? {
+        let t = s.trimmingCharacters(in: .whitespaces)
+        if let unit = t.last, let n = Int64(t.dropLast()), n >= 0, n < 100_000 {
+            let seconds: Int64? = switch unit { case "s": 1; case "m": 60; case "h": 3600; case "d": 86400; case "w": 604_800; default: nil }
+            if let seconds { return now - n * seconds * 1_000_000 }
+        }
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        if let d = f.date(from: t) { return Int64(d.timeIntervalSince1970 * 1_000_000) }
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = f.date(from: t) { return Int64(d.timeIntervalSince1970 * 1_000_000) }
+        f.formatOptions = [.withFullDate]
+        if let d = f.date(from: t) { return Int64(d.timeIntervalSince1970 * 1_000_000) }
+        return nil
     }
 }

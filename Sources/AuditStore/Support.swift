@@ -103,7 +103,7 @@ struct HeaderPeek {
 }
 
 /// The current time in microseconds since 1970 (the store's clock for events it makes itself).
-func nowMicroseconds() -> Int64 {
+public func nowMicroseconds() -> Int64 {
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
     return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000

@@ -16,6 +16,6 @@ struct Pmark: ParsableCommand {
           65  policy lint: a policy file is invalid
           74  input could not be read (I/O error)
         """,
-        subcommands: [Scan.self, Check.self, TestCommand.self, PolicyCommand.self, Bench.self]
+        subcommands: [Scan.self, Check.self, TestCommand.self, PolicyCommand.self, AuditCommand.self, QuarantineCommand.self, Bench.self]
     )
 }

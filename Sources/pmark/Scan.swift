@@ -31,6 +31,9 @@ struct Scan: ParsableCommand {
     @Option(help: "Direction for every message (default: inferred from From, To and Cc).")
     var direction: Direction?
 
+    @Option(help: "Record every decision in this audit store (SQLite; created 0600), as the gateway does.")
+    var audit: String?
+
     func run() throws {
         let reader = ArchiveReader()
         let policy = try loadPolicy(self.policy)
@@ -39,9 +42,11 @@ struct Scan: ParsableCommand {
         let envelope = Envelope(direction: direction, recipients: [])
         var summary = ScanSummary(policy: policy)
         var out = StandardOutput()
+        var recorder = try audit.map { try ScanAuditRecorder(path: $0, policy: policy) }
         do {
             try reader.forEach(paths: paths) { raw in
                 let evaluation = engine.evaluate(bytes: raw.bytes, envelope: envelope, envelopeFromHeaders: true, readError: raw.error)
+                try recorder?.add(source: raw.source.description, evaluation: evaluation, bytes: raw.bytes)
                 let record = DecisionRecord(source: raw.source.description, readerDefects: raw.defects, evaluation: evaluation, privacy: privacy)
                 summary.add(record)
                 switch format {
@@ -55,6 +60,7 @@ struct Scan: ParsableCommand {
             FileHandle.standardError.write(Data("pmark: \(e)\n".utf8))
             throw ExitCode(74)
         }
+        try recorder?.flush()
         if format == .text { out.write(summary.text) }
         out.flush()
         if summary.notInspected > 0 { throw ExitCode(1) }

@@ -231,3 +231,20 @@ struct ReportTests {
         #expect(json.contains("\"direction\":\"inbound\"") && json.contains("\"rule\":\"PM-IN-001\""))
     }
 }
+
+@Suite("Command-line times")
+struct TimeTests {
+    static let now: Int64 = 1_000_000_000_000_000
+    static let cases: [(String, Int64)] = [
+        ("2026-11-01", 1_793_491_200_000_000), ("2026-11-01T10:00:00Z", 1_793_527_200_000_000),
+        ("2026-11-01T23:00:00+13:00", 1_793_527_200_000_000), ("7d", now - 604_800_000_000), ("24h", now - 86_400_000_000),
+    ]
+
+    @Test("Dates, date-times and spans back from now", arguments: cases)
+    func parses(_ s: String, _ expected: Int64) {
+        #expect(AuditTime.parse(s, now: Self.now) == expected)
+    }
+
+    @Test("Nonsense is refused", arguments: ["yesterday", "7x", "", "-3d", "2026-13-01"])
+    func refuses(_ s: String) { #expect(AuditTime.parse(s) == nil) }
+}
