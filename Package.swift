@@ -22,7 +22,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
@@ -36,17 +35,30 @@ let package = Package(
         .systemLibrary(
             name: "PmarkZlib", path: "Sources/PmarkZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        // libarchive: the one bounded archive backend (zip, 7z, rar, cab, iso, tar, gzip) with
+        // per-entry encryption reporting; libxml2: the namespace-aware streaming XML reader
+        // (xmlTextReader) behind OOXML and OpenDocument reading.
+        .systemLibrary(
+            name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]),
+        .systemLibrary(
+            name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
+        // ICU (UTS #39 confusable skeletons, NFKC) for marking-text normalisation, spec §10.5.
+        .systemLibrary(
+            name: "CICU", path: "Sources/CICU", pkgConfig: "icu-i18n",
+            providers: [.apt(["libicu-dev"]), .brew(["icu4c"])]),
         .target(name: "MailParsing"),
-        .target(name: "ContentInspection", dependencies: ["MailParsing", "CMagic", "PmarkZlib"]),
+        .target(name: "ContentInspection", dependencies: ["MailParsing", "CMagic", "PmarkZlib", "CArchive"]),
         .target(
             name: "Markings",
-            dependencies: ["MailParsing", "CPCRE2"]),
-        // Office Open XML reading (ZIPFoundation, Foundation) is kept out of Markings so the
-        // marking core stays Foundation-free, like MailParsing; it is injected through
-        // MarkingOptions.documents (MarkingOptions.standard() wires it in).
+            dependencies: ["MailParsing", "ContentInspection", "CPCRE2", "CICU"]),
+        // Document readers (OOXML, OpenDocument, PDF, RTF, calendar, TNEF, archive entries) are
+        // kept out of Markings so the marking core stays Foundation-free, like MailParsing; they
+        // are injected through MarkingOptions.documents (MarkingOptions.standard() wires them in).
         .target(
             name: "OfficeDocuments",
-            dependencies: ["Markings", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: ["Markings", "ContentInspection", "CLibXML2"]),
         .target(name: "PolicyLanguage", dependencies: ["Markings", .product(name: "Yams", package: "Yams")]),
         .target(name: "DecisionEngine", dependencies: ["MailParsing", "Markings", "ContentInspection", "PolicyLanguage"]),
         .target(
@@ -67,6 +79,9 @@ let package = Package(
                 "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "Reporting", "AuditStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Shared by the test targets: the repository root, and a ZIP writer (stored or deflated
+        // entries) for documents and archive limits.
+        .target(name: "TestSupport", dependencies: ["PmarkZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
         // Proves the system libraries install, link and work; the marking grammar (PCRE2) and
         // attachment identification (libmagic) build on them (SQLite: AuditStoreTests, via GRDB).
@@ -77,9 +92,9 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "MarkingsTests",
-            dependencies: ["Markings", "MailParsing", "OfficeDocuments", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: ["Markings", "MailParsing", "OfficeDocuments", "ContentInspection", "TestSupport"]),
         .testTarget(name: "PolicyLanguageTests", dependencies: ["PolicyLanguage", "Markings"]),
-        .testTarget(name: "DecisionEngineTests", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing"]),
+        .testTarget(name: "DecisionEngineTests", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing", "ContentInspection", "TestSupport"]),
         .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage"]),
         .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing"]),

@@ -44,7 +44,7 @@ def docx(props=(), header=None):
             z.writestr("word/header1.xml", f'<w:hdr><w:p><w:r><w:t>{header}</w:t></w:r></w:p></w:hdr>')
     return buf.getvalue()
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BODY = "Kia ora koutou,\n\nPlease find the draft attached for comment.\n\nNgā mihi,\nAroha\n"
 
@@ -78,4 +78,9 @@ write("auto-forwarded-exchange-rule", hdr("[IN-CONFIDENCE] Roster", ("X-MS-Excha
 write("auto-forwarded-gmail", hdr("[IN-CONFIDENCE] Roster", ("X-Forwarded-To: someone@gmail.com", "X-Forwarded-For: aroha.ngata@agency.govt.nz someone@gmail.com", "Content-Type: text/plain")) + "\n" + BODY)
 write("encoded-word-split-marking", hdr("=?utf-8?Q?Plan_[SEC?= =?utf-8?Q?RET]?=", ("Content-Type: text/plain",)) + "\n" + BODY)
 write("legacy-au-dlm", plain("Staff matter [SEC=UNCLASSIFIED, DLM=Sensitive:Personal]", BODY))
+# Spec §10.9: "--=_corpus--x" is no close delimiter (RFC 2046, Python's email); a lenient client
+# stops there and never shows the SECRET attachment after it.
+write("ambiguous-close-delimiter", mixed("[IN-CONFIDENCE] Notes", BODY, [("text/plain", "notes.txt", b"SECRET\nMeeting notes.", False)]).replace(
+    "This is a multi-part message in MIME format.\n\n--=_corpus\nContent-Type: text/plain; charset=utf-8\n\n" + BODY + "\n",
+    "This is a multi-part message in MIME format.\n\n--=_corpus\nContent-Type: text/plain; charset=utf-8\n\n" + BODY + "\n--=_corpus--x\n"))
 print(f"wrote {n} messages to {OUT}")

@@ -31,7 +31,33 @@ public struct MailDefect: Sendable, Hashable, Codable, CustomStringConvertible {
         case emptyEmbeddedMessage = "empty-embedded-message"
         case contentLengthMismatch = "content-length-mismatch"
         case noHeaders = "no-headers"
+        // Ambiguities (spec §10.9): a client could see a different message than the strict
+        // RFC 2046 reading; the marking reader reads the other interpretation too.
+        /// A line `--boundary` followed by something other than white space (`--B junk`,
+        /// `--B--x`): not a delimiter under RFC 2046, but a lenient client may take it as one.
+        case delimiterWithTrailingText = "delimiter-with-trailing-text"
+        /// A line that equals a delimiter except for letter case.
+        case delimiterCaseMismatch = "delimiter-case-mismatch"
+        /// A CR not followed by LF (some clients end lines there, RFC 5322 does not).
+        case bareCarriageReturn = "bare-carriage-return"
+        /// A parameter (e.g. `boundary`) given twice with different values.
+        case duplicateParameter = "duplicate-parameter"
+        /// Two `Subject` fields with different values at the top of a message (the other
+        /// interpretation reads the last).
+        case duplicateSubject = "duplicate-subject"
+        /// Two `From` fields with different values: who sent it depends on the reader.
+        case duplicateFrom = "duplicate-from"
+        /// A line without a colon, or with a NUL or 8-bit name, followed by more header
+        /// fields before the blank line: the strict reading ends the header section there.
+        case headerSectionInterrupted = "header-section-interrupted"
+        /// A transfer encoding written with extra text (`base64;`, `base64 (x)`): read as the
+        /// named encoding; a strict reader treats it as unknown.
+        case nonStandardTransferEncoding = "non-standard-transfer-encoding"
     }
+
+    /// Whether a client could see a different message than pmark parsed (spec §10.9). The
+    /// parser then also builds the other interpretation (``Message/alternate``).
+    public var isAmbiguity: Bool { kind.isAmbiguity }
 
     public var kind: Kind
     /// Byte offset of the defect in the buffer the entity was parsed from.
@@ -49,5 +75,26 @@ public struct MailDefect: Sendable, Hashable, Codable, CustomStringConvertible {
     public var description: String {
         let path = partPath.isEmpty ? "top" : partPath.map(String.init).joined(separator: ".")
         return "\(kind.rawValue)@\(byteOffset) in part \(path)"
+    }
+}
+
+extension MailDefect.Kind {
+    /// Defects that make the message ambiguous (spec §10.9).
+    public var isAmbiguity: Bool {
+        switch self {
+        case .delimiterWithTrailingText, .delimiterCaseMismatch, .bareCarriageReturn, .duplicateParameter, .duplicateSubject, .duplicateFrom,
+             .headerSectionInterrupted, .nonStandardTransferEncoding, .duplicateContentHeader, .missingBoundaryParameter,
+             .startBoundaryNotFound, .unknownTransferEncoding, .encodingOnCompositeType:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Ambiguities for which the parser builds no second interpretation: the message is
+    /// ambiguous whatever the markings (a transfer encoding nobody knows, a transfer-encoded
+    /// multipart, two `From` fields that differ).
+    public var isUnresolvedAmbiguity: Bool {
+        self == .unknownTransferEncoding || self == .encodingOnCompositeType || self == .duplicateFrom
     }
 }

@@ -22,6 +22,9 @@ public struct HeaderParameters: Sendable, Hashable {
     public var parameters: [String: String]
     /// Problems found while parsing.
     public var defects: [MailDefect.Kind]
+    /// Parameters given again with a different value: name → the last value (the first is in
+    /// ``parameters``). Empty for well-formed values.
+    public var laterValues: [String: String] = [:]
 
     public init(value: String, parameters: [String: String] = [:], defects: [MailDefect.Kind] = []) {
         self.value = value
@@ -93,18 +96,27 @@ public struct HeaderParameters: Sendable, Hashable {
             if name.isEmpty || name.contains(" ") { defects.append(.malformedParameter); continue }
             raws.append((name, String(decoding: v, as: UTF8.self), quoted))
         }
-        let (params, d2) = assembleRFC2231(raws)
-        return HeaderParameters(value: value, parameters: params, defects: defects + d2)
+        let (params, d2, later) = assembleRFC2231(raws)
+        var h = HeaderParameters(value: value, parameters: params, defects: defects + d2)
+        h.laterValues = later
+        return h
     }
 
     /// Reassembles RFC 2231 continuations and decodes extended values.
-    static func assembleRFC2231(_ raws: [(name: String, value: String, quoted: Bool)]) -> ([String: String], [MailDefect.Kind]) {
+    static func assembleRFC2231(_ raws: [(name: String, value: String, quoted: Bool)]) -> ([String: String], [MailDefect.Kind], [String: String]) {
         var plain: [String: String] = [:]
+        var later: [String: String] = [:]
         var sections: [String: [(Int, String, Bool)]] = [:]
         var defects: [MailDefect.Kind] = []
         for r in raws {
             guard let star = r.name.firstIndex(of: "*") else {
-                if plain[r.name] == nil { plain[r.name] = r.value }
+                if let first = plain[r.name] {
+                    // The first wins (as in Python's email); a different second value is an
+                    // ambiguity (two boundaries, spec §10.9) kept for the other interpretation.
+                    if first != r.value { defects.append(.duplicateParameter); later[r.name] = r.value }
+                } else {
+                    plain[r.name] = r.value
+                }
                 continue
             }
             let base = String(r.name[..<star])
@@ -137,7 +149,7 @@ public struct HeaderParameters: Sendable, Hashable {
             if d.unknownCharset { defects.append(.unknownCharset) }
             plain[name] = d.text  // RFC 2231 value wins over a plain one
         }
-        return (plain, defects)
+        return (plain, defects, later)
     }
 
     static func percentDecode(_ s: Substring) -> [UInt8] {

@@ -6,16 +6,70 @@
 /// ``MailDefect``.
 public struct MIMEParser: Sendable {
     public var limits: ParserLimits
+    /// How constructs that RFC 2046 and mail clients read differently are read.
+    var interpretation = Interpretation.strict
 
     public init(limits: ParserLimits = .default) { self.limits = limits }
 
-    /// Parses `bytes` as one message.
+    /// The readings of constructs where RFC 2046/5322 and some client disagree (spec §10.9).
+    /// The primary parse is strict (what RFC 2046 and Python's `email` package do); when it
+    /// finds an ambiguity, the message is parsed a second time with every flag on, so the
+    /// marking reader can read both and compare.
+    struct Interpretation: Sendable, Hashable {
+        /// `--B junk` and `--B--x` lines are delimiters (close when `--` follows the boundary).
+        var lenientDelimiters = false
+        /// Delimiters match the boundary whatever the letter case.
+        var caseInsensitiveDelimiters = false
+        /// A multipart without a boundary, or whose delimiters are never found, takes its
+        /// boundary from the first line starting `--`; with none, its body is text.
+        var guessBoundary = false
+        /// The last of duplicated Content-Type fields, `boundary` parameters and Subjects counts.
+        var lastDuplicates = false
+        /// A header line without a colon (or with a NUL/8-bit name) is skipped, not the end
+        /// of the header section.
+        var skipBadHeaderLines = false
+        /// `base64;` and `base64 (x)` are unknown encodings (read as they are).
+        var strictEncodings = false
+
+        static let strict = Interpretation()
+        static let alternate = Interpretation(lenientDelimiters: true, caseInsensitiveDelimiters: true, guessBoundary: true,
+                                              lastDuplicates: true, skipBadHeaderLines: true, strictEncodings: true)
+    }
+
+    /// Parses `bytes` as one message. When the strict reading finds an ambiguity (spec §10.9),
+    /// the other reading is parsed too and kept as ``Message/alternate``.
     public func parse(_ bytes: [UInt8]) throws -> Message {
         if bytes.count > limits.maxMessageBytes {
             throw MailParseError(.limitExceeded(.messageBytes, limit: limits.maxMessageBytes), byteOffset: limits.maxMessageBytes)
         }
         let counter = PartCounter()
-        return try parseMessage(bytes, range: 0..<bytes.count, depth: 0, counter: counter)
+        let primary = try parseMessage(bytes, range: 0..<bytes.count, depth: 0, counter: counter)
+        let bareCR = Self.firstBareCR(bytes)
+        guard bareCR != nil || primary.allDefects.contains(where: \.isAmbiguity) else { return primary }
+        var defects = primary.defects
+        if let at = bareCR { defects.append(MailDefect(.bareCarriageReturn, at: at)) }
+        var alt = self
+        alt.interpretation = .alternate
+        var altBytes = bytes
+        if bareCR != nil {
+            // The other reading: every bare CR ends a line (as Python's email and some clients do).
+            for k in altBytes.indices where altBytes[k] == 0x0D && (k + 1 == altBytes.count || altBytes[k + 1] != 0x0A) { altBytes[k] = 0x0A }
+        }
+        let alternate = try alt.parseMessage(altBytes, range: 0..<altBytes.count, depth: 0, counter: PartCounter())
+        return Message(bytes: bytes, parts: primary.parts, defects: defects, limits: limits, alternate: alternate)
+    }
+
+    /// Offset of the first CR not followed by LF, if any.
+    static func firstBareCR(_ bytes: [UInt8]) -> Int? {
+        bytes.withUnsafeBufferPointer { buf -> Int? in
+            guard let base = buf.baseAddress else { return nil }
+            var s = 0
+            while let k = ByteSearch.find(0x0D, in: base, from: s, to: buf.count) {
+                if k + 1 == buf.count || base[k + 1] != 0x0A { return k }
+                s = k + 2
+            }
+            return nil
+        }
     }
 
     func parseMessage(_ bytes: [UInt8], range: Range<Int>, depth: Int, counter: PartCounter) throws -> Message {
@@ -60,7 +114,7 @@ struct TreeBuilder {
 
     mutating func parseHeaders(start: Int, end: Int, path: [Int]) throws -> ParsedHeaders {
         var h = ParsedHeaders(bodyStart: end)
-        let base = self.base, bytes = self.bytes, limits = self.limits
+        let base = self.base, bytes = self.bytes, limits = self.limits, interp = parser.interpretation
         var ds: [MailDefect] = []
         defer { defects += ds }
         func defect(_ k: MailDefect.Kind, _ at: Int, _ path: [Int]) { ds.append(MailDefect(k, at: at, partPath: path)) }
@@ -86,9 +140,15 @@ struct TreeBuilder {
             let name = String(decoding: UnsafeBufferPointer(start: base + fStart, count: nameEnd - fStart), as: UTF8.self)
             let field = HeaderField(name: name, rawValue: bytes[valueStart..<max(valueStart, valueEnd)], offset: fStart)
             switch classify(fStart, nameEnd) {
-            case 1: if h.contentType == nil { h.contentType = h.fields.count } else { defect(.duplicateContentHeader, fStart, path) }
-            case 2: if h.transferEncoding == nil { h.transferEncoding = h.fields.count } else { defect(.duplicateContentHeader, fStart, path) }
-            case 3: if h.disposition == nil { h.disposition = h.fields.count } else { defect(.duplicateContentHeader, fStart, path) }
+            case 1:
+                if h.contentType != nil { defect(.duplicateContentHeader, fStart, path) }
+                if h.contentType == nil || interp.lastDuplicates { h.contentType = h.fields.count }
+            case 2:
+                if h.transferEncoding != nil { defect(.duplicateContentHeader, fStart, path) }
+                if h.transferEncoding == nil || interp.lastDuplicates { h.transferEncoding = h.fields.count }
+            case 3:
+                if h.disposition != nil { defect(.duplicateContentHeader, fStart, path) }
+                if h.disposition == nil || interp.lastDuplicates { h.disposition = h.fields.count }
             default: break
             }
             h.fields.append(field)
@@ -142,6 +202,12 @@ struct TreeBuilder {
                     pos = nl + 1
                     continue
                 }
+                if !(h.fields.isEmpty && firstLine), Self.headerFieldFollows(base, from: nl + 1, to: end) {
+                    // A line without a colon (or with a NUL/8-bit name) and more fields after
+                    // it: strictly the body starts here; a lenient client skips the line.
+                    defect(.headerSectionInterrupted, pos, path)
+                    if interp.skipBadHeaderLines { pos = nl + 1; continue }
+                }
                 defect(h.fields.isEmpty && firstLine ? .noHeaders : .missingHeaderBodySeparator, pos, path)
                 h.bodyStart = pos
                 break
@@ -159,7 +225,48 @@ struct TreeBuilder {
             if acc & 0x80 != 0 { defect(.eightBitHeader, start, path) }
             if ByteSearch.find(0, in: base, from: start, to: hEnd) != nil { defect(.nulByte, start, path) }
         }
+        if path.isEmpty { duplicateFields(&h, path: path) }
         return h
+    }
+
+    /// Whether a header field (`name:` with a printable ASCII name) starts a line in
+    /// `[from, to)` before a blank line. Looks at most 64 lines: an interrupted header section
+    /// is short.
+    static func headerFieldFollows(_ base: UnsafePointer<UInt8>, from: Int, to: Int) -> Bool {
+        var pos = from, lines = 0
+        while pos < to, lines < 64 {
+            let nl = ByteSearch.lineEnd(base, from: pos, to: to)
+            var le = nl
+            if le > pos, base[le - 1] == 0x0D { le -= 1 }
+            if le == pos { return false }
+            var i = pos
+            while i < le, base[i] > 0x20, base[i] < 0x7F, base[i] != 0x3A { i += 1 }
+            if i > pos, i < le, base[i] == 0x3A { return true }
+            pos = nl + 1; lines += 1
+        }
+        return false
+    }
+
+    /// Two `Subject` or `From` fields with different values at the top of a message (spec
+    /// §10.9). The other interpretation keeps only the last Subject.
+    mutating func duplicateFields(_ h: inout ParsedHeaders, path: [Int]) {
+        for (name, kind) in [("subject", MailDefect.Kind.duplicateSubject), ("from", .duplicateFrom)] {
+            let idx = h.fields.indices.filter { h.fields[$0].is(name) }
+            guard idx.count > 1 else { continue }
+            let values = Set(idx.map { h.fields[$0].value })
+            guard values.count > 1 else { continue }
+            defect(kind, h.fields[idx[1]].offset, path)
+            if kind == .duplicateSubject, parser.interpretation.lastDuplicates {
+                let drop = Set(idx.dropLast())
+                var kept: [HeaderField] = []
+                var remap: [Int: Int] = [:]
+                for (k, f) in h.fields.enumerated() where !drop.contains(k) { remap[k] = kept.count; kept.append(f) }
+                h.fields = kept
+                h.contentType = h.contentType.flatMap { remap[$0] }
+                h.transferEncoding = h.transferEncoding.flatMap { remap[$0] }
+                h.disposition = h.disposition.flatMap { remap[$0] }
+            }
+        }
     }
 
     // MARK: entities
@@ -192,8 +299,14 @@ struct TreeBuilder {
         }
         var cte = TransferEncoding.sevenBit
         if let i = h.transferEncoding {
-            cte = TransferEncoding.parse(h.fields[i].value)
-            if cte == .unknown { defect(.unknownTransferEncoding, h.fields[i].offset, path) }
+            let (e, nonStandard) = TransferEncoding.parseLenient(h.fields[i].value)
+            cte = e
+            if nonStandard {
+                defect(.nonStandardTransferEncoding, h.fields[i].offset, path)
+                if parser.interpretation.strictEncodings { cte = .unknown }
+            } else if cte == .unknown {
+                defect(.unknownTransferEncoding, h.fields[i].offset, path)
+            }
         }
         var disp: HeaderParameters? = nil
         if let i = h.disposition {
@@ -201,8 +314,21 @@ struct TreeBuilder {
             for k in d.defects { defect(k, h.fields[i].offset, path) }
             disp = d
         }
-        let index = parts.count
         let bodyStart = min(h.bodyStart, end)
+        var boundary: String? = nil
+        if ct.mediaType == "multipart" {
+            boundary = (parser.interpretation.lastDuplicates ? ct.laterValues["boundary"] : nil) ?? ct.parameters["boundary"]
+            if boundary?.isEmpty ?? true {
+                defect(.missingBoundaryParameter, start, path)
+                boundary = nil
+                if parser.interpretation.guessBoundary {
+                    // The other reading: the first `--` line gives the boundary; with none the body is text.
+                    boundary = guessBoundary(from: bodyStart, to: end, excluding: nil)
+                    if boundary == nil { ct = Self.defaultText }
+                }
+            }
+        }
+        let index = parts.count
         parts.append(MIMEPart(
             path: path, depth: depth, range: start..<end, bodyRange: bodyStart..<end, headers: h.fields,
             contentType: ct, hasDeclaredContentType: declared, transferEncoding: cte, disposition: disp))
@@ -211,10 +337,7 @@ struct TreeBuilder {
             if !(cte == .sevenBit || cte == .eightBit || cte == .binary) {
                 defect(.encodingOnCompositeType, start, path)
             }
-            guard let boundary = ct.parameters["boundary"], !boundary.isEmpty else {
-                defect(.missingBoundaryParameter, start, path)
-                return index
-            }
+            guard let boundary else { return index }
             try parseMultipart(index: index, bodyStart: bodyStart, end: end, boundary: boundary, depth: depth, path: path,
                                digest: ct.mediaSubtype == "digest")
         } else if ct.value == "message/rfc822" || ct.value == "message/global" || ct.value == "message/news" {
@@ -225,7 +348,7 @@ struct TreeBuilder {
             } else if cte.isIdentity {
                 embedded = try parser.parseMessage(bytes, range: bodyStart..<end, depth: depth + 1, counter: counter)
             } else {
-                let d = try TransferDecoding.decode(bytes[bodyStart..<end], encoding: cte, limit: limits.maxDecodedBytes)
+                let d = TransferDecoding.decode(bytes[bodyStart..<end], encoding: cte, limit: limits.maxDecodedBytes)
                 for k in d.defects { defect(k, bodyStart, path) }
                 if d.bytes.count > limits.maxDecodedBytes {
                     throw MailParseError(.limitExceeded(.decodedBytes, limit: limits.maxDecodedBytes), byteOffset: bodyStart, partPath: path)
@@ -237,36 +360,78 @@ struct TreeBuilder {
         return index
     }
 
-    /// Finds the next delimiter line `--boundary` at or after `from` (RFC 2046 §5.1.1).
-    /// A delimiter must start a line; after the boundary may come `--` (close delimiter),
-    /// then only transport padding (white space) up to the line end.
-    func nextDelimiter(_ delim: UnsafeBufferPointer<UInt8>, from: Int, bodyStart: Int, end: Int)
+    /// Finds the next delimiter line `--boundary` at or after `from` (RFC 2046 §5.1.1): it
+    /// starts a line; after the boundary may come `--` (close delimiter), then only transport
+    /// padding (space, tab) up to the line end. Lines that a lenient client could take for a
+    /// delimiter (trailing text, another letter case) are reported once per multipart and are
+    /// delimiters only in the alternate interpretation.
+    mutating func nextDelimiter(_ delim: UnsafeBufferPointer<UInt8>, from: Int, bodyStart: Int, end: Int, path: [Int], reported: inout (junk: Bool, cased: Bool))
         -> (lineStart: Int, next: Int, close: Bool)?
     {
         var s = from
         let n = delim.count
+        let interp = parser.interpretation
         while let d = ByteSearch.find(0x2D, in: base, from: s, to: end) {
-            if d + n <= end, d + 1 < end, base[d + 1] == 0x2D, d == bodyStart || base[d - 1] == 0x0A,
-               memcmp(base + d, delim.baseAddress!, n) == 0
-            {
-                var k = d + n
-                var close = false
-                if k + 1 < end, base[k] == 0x2D, base[k + 1] == 0x2D { close = true; k += 2 }
-                if k >= end || base[k] == 0x0D || base[k] == 0x0A || base[k] == 0x20 || base[k] == 0x09 || close {
-                    let le = ByteSearch.lineEnd(base, from: k, to: end)
+            s = d + 1
+            guard d + n <= end, d + 1 < end, base[d + 1] == 0x2D, d == bodyStart || base[d - 1] == 0x0A else { continue }
+            var exact = memcmp(base + d, delim.baseAddress!, n) == 0
+            if !exact {
+                guard UnsafeBufferPointer(start: base + d, count: n).elementsEqual(delim, by: { asciiLower($0) == asciiLower($1) }) else { continue }
+                if !reported.cased { reported.cased = true; defect(.delimiterCaseMismatch, d, path) }
+                guard interp.caseInsensitiveDelimiters else { continue }
+                exact = true
+            }
+            var k = d + n
+            var close = false
+            if k + 1 < end, base[k] == 0x2D, base[k + 1] == 0x2D { close = true; k += 2 }
+            var w = k
+            while w < end, base[w] == 0x20 || base[w] == 0x09 { w += 1 }
+            if w >= end || base[w] == 0x0A || (base[w] == 0x0D && (w + 1 == end || base[w + 1] == 0x0A)) {
+                let le = ByteSearch.lineEnd(base, from: w, to: end)
+                return (d, min(le + 1, end), close)
+            }
+            // Text after the boundary: `--B junk` (after white space) or `--B--x` is no
+            // delimiter under RFC 2046; `--Bxyz` is another boundary and raises nothing.
+            if close || w > k {
+                if !reported.junk { reported.junk = true; defect(.delimiterWithTrailingText, d, path) }
+                if interp.lenientDelimiters {
+                    let le = ByteSearch.lineEnd(base, from: w, to: end)
                     return (d, min(le + 1, end), close)
                 }
             }
-            s = d + 1
+        }
+        return nil
+    }
+
+    /// The boundary of the first line starting `--` in `[from, to)` (trailing `--` and white
+    /// space removed), for the alternate reading of a multipart without usable delimiters.
+    func guessBoundary(from: Int, to: Int, excluding: String?) -> String? {
+        var pos = from
+        while pos < to {
+            let nl = ByteSearch.lineEnd(base, from: pos, to: to)
+            var le = nl
+            while le > pos, base[le - 1] == 0x0D || base[le - 1] == 0x20 || base[le - 1] == 0x09 { le -= 1 }
+            if le - pos > 2, base[pos] == 0x2D, base[pos + 1] == 0x2D {
+                var e = le
+                if e - pos > 4, base[e - 1] == 0x2D, base[e - 2] == 0x2D { e -= 2 }
+                let b = String(decoding: UnsafeBufferPointer(start: base + pos + 2, count: min(e - pos - 2, 200)), as: UTF8.self)
+                if b != excluding, !b.isEmpty { return b }
+            }
+            pos = nl + 1
         }
         return nil
     }
 
     mutating func parseMultipart(index: Int, bodyStart: Int, end: Int, boundary: String, depth: Int, path: [Int], digest: Bool) throws {
         let delim = Array(("--" + boundary).utf8)
+        var reported = (junk: false, cased: false)
         try delim.withUnsafeBufferPointer { dp in
-            guard let first = nextDelimiter(dp, from: bodyStart, bodyStart: bodyStart, end: end) else {
+            guard let first = nextDelimiter(dp, from: bodyStart, bodyStart: bodyStart, end: end, path: path, reported: &reported) else {
                 defect(.startBoundaryNotFound, bodyStart, path)
+                if parser.interpretation.guessBoundary, let guess = guessBoundary(from: bodyStart, to: end, excluding: boundary) {
+                    try parseMultipart(index: index, bodyStart: bodyStart, end: end, boundary: guess, depth: depth, path: path, digest: digest)
+                    return
+                }
                 parts[index].preamble = bodyStart..<end
                 return
             }
@@ -278,7 +443,7 @@ struct TreeBuilder {
             var partStart = first.next
             var n = 1
             while true {
-                if let d = nextDelimiter(dp, from: partStart, bodyStart: bodyStart, end: end) {
+                if let d = nextDelimiter(dp, from: partStart, bodyStart: bodyStart, end: end, path: path, reported: &reported) {
                     let partEnd = trimEOL(d.lineStart, floor: partStart)
                     let child = try parseEntity(start: partStart, end: partEnd, depth: depth + 1, path: path + [n], inDigest: digest)
                     parts[index].children.append(child)

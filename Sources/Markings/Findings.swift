@@ -20,6 +20,10 @@ public enum FindingID: String, Sendable, Hashable, Codable, CaseIterable {
     case foreignEyesOnly = "foreign-eyes-only"
     /// An element could not be inspected for markings (decoding or a size limit); fail closed.
     case elementNotInspected = "element-not-inspected"
+    /// A client could see a different message than pmark parsed (two Subjects or boundaries,
+    /// a delimiter followed by text, bare CR line ends, …) and the interpretations give
+    /// different results, or one cannot be built (spec §10.9). Inappropriately marked.
+    case ambiguousStructure = "ambiguous-structure"
 }
 
 /// One finding with where it was found. `detail` names fields and locations, never message text.

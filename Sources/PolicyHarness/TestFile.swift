@@ -6,8 +6,10 @@ import Yams
 /// One test case of a policy test file (after parameter expansion).
 public struct PolicyTestCase: Sendable {
     public struct Message: Sendable {
-        /// A message file (relative to the test file), or nil for an inline message.
+        /// A message file (resolved against the test file's folder), or nil for an inline message.
         public var file: String?
+        /// The position of `file:` in the test file, for a fixture that is missing at run time.
+        public var fileLocation: SourceLocation?
         public var subject: String?
         public var from: String
         public var to: [String]
@@ -29,16 +31,24 @@ public struct PolicyTestCase: Sendable {
         public var recipients: [String: String] = [:]
         /// Per-path actions (`internet: block`; `system` for inbound and internal mail).
         public var paths: [String: String] = [:]
-        public var rules: [String] = []
+        /// Rules that must fire; `[]` asserts that no rule fired; nil asserts nothing.
+        public var rules: [String]?
         public var notRules: [String] = []
         public var findings: [String] = []
         public var notFindings: [String] = []
         /// Effective classification; `UNMARKED` for none.
         public var classification: String?
+        /// Whether the intended recipients are to be told (15.2.41.C.02).
+        public var notifyRecipients: Bool?
+        /// Whether the sender may be told (15.2.42.C.01).
+        public var notifySender: Bool?
     }
     public var name: String
     public var file: String
     public var location: SourceLocation
+    /// The position of the case as written: for an `each:` expansion, its parent case. Tagged
+    /// controls are claims about the whole parent case.
+    public var caseLocation: SourceLocation
     public var controls: [String]
     public var message: Message
     public var envelope: Envelope
@@ -58,8 +68,8 @@ public enum PolicyTestLoader {
     static let caseKeys = ["name", "controls", "message", "envelope", "expect", "each"]
     static let messageKeys = ["file", "subject", "from", "to", "headers", "body", "attachments"]
     static let envelopeKeys = ["direction", "mail-from", "rcpt", "authenticated"]
-    static let expectKeys = ["decision", "recipients", "paths", "rules", "not-rules", "findings", "not-findings", "classification"]
-    static let actions: Set<String> = ["allow", "allow-and-tag", "quarantine", "block"]
+    static let expectKeys = ["decision", "recipients", "paths", "rules", "not-rules", "findings", "not-findings", "classification", "notify"]
+    static let notifyKeys = ["recipients", "sender"]
 
     public static func load(path: String) throws -> PolicyTestFile {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
@@ -71,12 +81,12 @@ public enum PolicyTestLoader {
     public static func load(yaml: String, path: String) throws -> PolicyTestFile {
         var r = TestWalker(file: path)
         let root: Node?
-        do { root = try Yams.compose(yaml: yaml) } catch {
-            throw PolicyLoadError(diagnostics: [PolicyDiagnostic(location: SourceLocation(file: path, line: 1, column: 1), message: "YAML: \(String(describing: error).split(separator: "\n").first ?? "")")])
-        }
+        do { root = try Yams.compose(yaml: yaml) } catch { throw PolicyLoadError(diagnostics: [r.yamlDiagnostic(error)]) }
         guard let root else { throw PolicyLoadError(diagnostics: [r.diag(nil, "the test file is empty")]) }
         let file = r.file(root)
-        if !r.diagnostics.isEmpty || file == nil { throw PolicyLoadError(diagnostics: r.diagnostics) }
+        if !r.diagnostics.isEmpty || file == nil {
+            throw PolicyLoadError(diagnostics: r.diagnostics.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) })
+        }
         return file!
     }
 
@@ -123,15 +133,23 @@ struct TestWalker: YAMLDiagnosing {
     }
     mutating func action(_ n: Node?, _ what: String) -> String? {
         guard let s = string(n, what) else { return nil }
-        if !PolicyTestLoader.actions.contains(s) { error(n, "\(what) must be one of: allow, allow-and-tag, quarantine, block"); return nil }
+        if !HarnessVocabulary.actions.contains(s) { error(n, "\(what) must be one of: \(HarnessVocabulary.actionList)"); return nil }
         return s
+    }
+    mutating func bool(_ n: Node?, _ what: String) -> Bool? {
+        guard let n else { return nil }
+        guard case .scalar = n, let b = n.bool else { error(n, "\(what) must be true or false"); return nil }
+        return b
     }
 
     mutating func file(_ root: Node) -> PolicyTestFile? {
         guard let top = mapping(root, "the test file", ["policy", "cases"]) else { return nil }
         let dir = (file as NSString).deletingLastPathComponent
         var policy: String? = nil
-        if let p = string(top["policy"], "policy") { policy = (dir as NSString).appendingPathComponent(p) }
+        if let p = string(top["policy"], "policy") {
+            policy = (dir as NSString).appendingPathComponent(p)
+            if let policy, !FileManager.default.fileExists(atPath: policy) { error(top["policy"], "policy file '\(p)' does not exist (resolved against the test file's folder: \(policy))") }
+        }
         guard let casesNode = top["cases"] else { error(root, "the test file is missing required key 'cases'"); return nil }
         guard let seq = casesNode.sequence else { error(casesNode, "cases must be a list"); return nil }
         var cases: [PolicyTestCase] = []
@@ -149,13 +167,15 @@ struct TestWalker: YAMLDiagnosing {
         guard let m = mapping(n, "a case", PolicyTestLoader.caseKeys) else { return [] }
         guard let name = string(m["name"], "case name") else { error(n, "a case is missing required key 'name'"); return [] }
         let controls = strings(m["controls"], "controls")
+        checkControls(m["controls"], controls)
         // message
         var msg = PolicyTestCase.Message(file: nil, subject: nil, from: "Sender <sender@agency.govt.nz>", to: [], headers: [], body: "Kia ora.\n")
         if let mn = m["message"], let mm = mapping(mn, "message", PolicyTestLoader.messageKeys) {
             if let f = string(mm["file"], "message.file") {
-                let full = (dir as NSString).appendingPathComponent(f)
-                if !FileManager.default.fileExists(atPath: full) { error(mm["file"], "message file '\(f)' does not exist") }
-                msg.file = full
+                // Relative to the test file, so a copied policies/ folder keeps working; a missing
+                // fixture fails this case at run time (with this position) and the others still run.
+                msg.file = f.hasPrefix("/") ? f : (dir as NSString).appendingPathComponent(f)
+                msg.fileLocation = loc(mm["file"])
             }
             msg.subject = string(mm["subject"], "message.subject")
             if let f = string(mm["from"], "message.from") { msg.from = f }
@@ -180,7 +200,7 @@ struct TestWalker: YAMLDiagnosing {
         var exp = PolicyTestCase.Expectation()
         if let xn = m["expect"], let xm = mapping(xn, "expect", PolicyTestLoader.expectKeys) { apply(xm, to: &exp) }
         else if m["expect"] == nil && m["each"] == nil { error(n, "case '\(name)' is missing required key 'expect'") }
-        let base = PolicyTestCase(name: name, file: file, location: loc(n), controls: controls, message: msg, envelope: env, expect: exp)
+        let base = PolicyTestCase(name: name, file: file, location: loc(n), caseLocation: loc(n), controls: controls, message: msg, envelope: env, expect: exp)
         // parameterisation: each item overrides envelope keys and expectation keys
         guard let each = m["each"] else { return [base] }
         guard let seq = each.sequence else { error(each, "each must be a list"); return [base] }
@@ -204,7 +224,7 @@ struct TestWalker: YAMLDiagnosing {
         }
         if let f = string(m["mail-from"], "mail-from") { env.mailFrom = f }
         if m["rcpt"] != nil { env.recipients = strings(m["rcpt"], "rcpt") }
-        if let a = m["authenticated"] { env.authenticatedSubmission = a.bool ?? false }
+        if let a = m["authenticated"], let b = bool(a, "authenticated") { env.authenticatedSubmission = b }
     }
 
     mutating func apply(_ m: [String: Node], to x: inout PolicyTestCase.Expectation) {
@@ -219,15 +239,39 @@ struct TestWalker: YAMLDiagnosing {
                 for (k, v) in rm { if let key = k.string, let a = action(v, "expect.paths['\(key)']") { x.paths[key] = a } }
             } else { error(r, "expect.paths must map path names to actions") }
         }
-        if m["rules"] != nil { x.rules = strings(m["rules"], "rules"); checkRuleIDs(m["rules"], x.rules) }
-        if m["not-rules"] != nil { x.notRules = strings(m["not-rules"], "not-rules"); checkRuleIDs(m["not-rules"], x.notRules) }
-        if m["findings"] != nil { x.findings = strings(m["findings"], "findings") }
-        if m["not-findings"] != nil { x.notFindings = strings(m["not-findings"], "not-findings") }
-        if let c = string(m["classification"], "classification") { x.classification = c }
+        if let n = m["rules"] { x.rules = checked(n, "rules", HarnessVocabulary.ruleIDs, "rule id") }
+        if let n = m["not-rules"] { x.notRules = checked(n, "not-rules", HarnessVocabulary.ruleIDs, "rule id") }
+        if let n = m["findings"] { x.findings = checked(n, "findings", HarnessVocabulary.findingIDs, "finding id") }
+        if let n = m["not-findings"] { x.notFindings = checked(n, "not-findings", HarnessVocabulary.findingIDs, "finding id") }
+        if let n = m["classification"], let c = string(n, "classification") {
+            if HarnessVocabulary.classifications.contains(c) { x.classification = c }
+            else { error(n, "unknown classification '\(c)' (expected one of: \(HarnessVocabulary.classificationList))") }
+        }
+        if let n = m["notify"], let nm = mapping(n, "expect.notify", PolicyTestLoader.notifyKeys) {
+            if n.mapping?.count == 0 { error(n, "expect.notify must state recipients: true|false and/or sender: true|false") }
+            if let r = nm["recipients"] { x.notifyRecipients = bool(r, "notify.recipients") }
+            if let r = nm["sender"] { x.notifySender = bool(r, "notify.sender") }
+        }
     }
 
-    mutating func checkRuleIDs(_ n: Node?, _ ids: [String]) {
-        let known = Set(Rules.all.map(\.id))
-        for id in ids where !known.contains(id) { error(n, "unknown rule id '\(id)' (known: \(known.sorted().joined(separator: ", ")))") }
+    /// A list whose every item must be in `known`; each unknown item is reported at its own position.
+    mutating func checked(_ n: Node, _ what: String, _ known: Set<String>, _ kind: String) -> [String] {
+        if case .scalar = n { error(n, "\(what) must be a list (write [\(n.string ?? "")])"); return [] }
+        guard let seq = n.sequence else { error(n, "\(what) must be a list"); return [] }
+        var out: [String] = []
+        for item in seq {
+            guard let s = string(item, "an item of \(what)") else { continue }
+            if known.contains(s) { out.append(s) } else { error(item, "unknown \(kind) '\(s)' in \(what) (known: \(known.sorted().joined(separator: ", ")))") }
+        }
+        return out
+    }
+
+    /// Tagged controls must be NZISM controls some rule (or notice) implements.
+    mutating func checkControls(_ n: Node?, _ controls: [String]) {
+        guard let n else { return }
+        let items = n.sequence ?? [n]
+        for (c, item) in zip(controls, items) where !HarnessVocabulary.controls.contains(c) {
+            error(item, "unknown control '\(c)': no rule or notice implements it (known: \(HarnessVocabulary.controls.sorted().joined(separator: ", ")))")
+        }
     }
 }

@@ -25,8 +25,8 @@ public enum PolicyLoader {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
-        } catch let e as YamlError {
-            throw PolicyLoadError(diagnostics: [w.yamlDiagnostic(e)])
+        } catch {
+            throw PolicyLoadError(diagnostics: [w.yamlDiagnostic(error)])
         }
         guard let root else { throw PolicyLoadError(diagnostics: [w.diag(nil, "the policy file is empty")]) }
         let policy = w.policy(root)
@@ -54,19 +54,6 @@ struct Walker: YAMLDiagnosing {
     static let attachmentFamilies: Set<String> = ["executable", "script", "macro-office", "disk-image", "installer", "archive", "document", "image", "audio", "video", "text", "unknown"]
     let file: String
     var diagnostics: [PolicyDiagnostic] = []
-
-    func yamlDiagnostic(_ e: YamlError) -> PolicyDiagnostic {
-        switch e {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return PolicyDiagnostic(location: SourceLocation(file: file, line: mark.line, column: mark.column), message: "YAML syntax: \(problem)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            // Report the position, never the file's text.
-            return PolicyDiagnostic(location: SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
-                                    message: "duplicate key(s) in a mapping: \(duplicates.sorted().joined(separator: ", "))")
-        default:
-            return PolicyDiagnostic(location: SourceLocation(file: file, line: 1, column: 1), message: "YAML: \(e)")
-        }
-    }
 
     mutating func string(_ node: Node, _ what: String) -> String? {
         guard case .scalar(let s) = node else { error(node, "\(what) must be a string"); return nil }
@@ -353,6 +340,30 @@ extension YAMLDiagnosing {
         guard let m = node?.mark else { return SourceLocation(file: file, line: 1, column: 1) }
         return SourceLocation(file: file, line: m.line, column: m.column)
     }
+    /// A YAML syntax error at its real line and column (never `1:1` with the position buried
+    /// in the message); the message names the problem, never the file's text.
+    public func yamlDiagnostic(_ e: Error) -> PolicyDiagnostic {
+        guard let e = e as? YamlError else { return PolicyDiagnostic(location: SourceLocation(file: file, line: 1, column: 1), message: "YAML: \(e)") }
+        switch e {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
+            let ctx = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
+            return PolicyDiagnostic(location: SourceLocation(file: file, line: mark.line, column: mark.column), message: "YAML syntax: \(problem)\(ctx)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return PolicyDiagnostic(location: SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
+                                    message: "duplicate key(s) in a mapping: \(duplicates.sorted().joined(separator: ", "))")
+        case .reader(let problem, let offset, _, let yaml):
+            // The offset counts from the text's start: turn it into a line and column.
+            var line = 1, column = 1
+            for (i, ch) in yaml.unicodeScalars.enumerated() {
+                if i >= (offset ?? 0) { break }
+                if ch == "\n" { line += 1; column = 1 } else { column += 1 }
+            }
+            return PolicyDiagnostic(location: SourceLocation(file: file, line: line, column: column), message: "YAML: \(problem)")
+        default:
+            return PolicyDiagnostic(location: SourceLocation(file: file, line: 1, column: 1), message: "YAML: \(e)")
+        }
+    }
+
     public func diag(_ node: Node?, _ message: String) -> PolicyDiagnostic { PolicyDiagnostic(location: location(node), message: message) }
     public mutating func error(_ node: Node?, _ message: String) { diagnostics.append(diag(node, message)) }
 

@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 import PolicyLanguage
 import DecisionEngine
+import PolicyHarness
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "policy", abstract: "Work with policy files.", subcommands: [Lint.self, Explain.self])
+        commandName: "policy", abstract: "Work with policy files.", subcommands: [Lint.self, Explain.self, Diff.self])
 
     struct Explain: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -16,6 +17,41 @@ struct PolicyCommand: ParsableCommand {
         var file: String?
 
         func run() throws { print(PolicyExplainer.explain(try loadPolicy(file))) }
+    }
+
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What changes between two policy versions: settings, and every test case or corpus message whose verdict changes, with both verdicts.",
+            discussion: """
+            --suite runs the test files under DIR against both policies (the policy each test file names is ignored);
+            --corpus evaluates every message file under PATH (envelope from the headers).
+            Exit codes: 0 nothing changes, 1 something changes, 65 an invalid policy or test file, 74 an unreadable corpus file.
+            """)
+
+        @Argument(help: "The current policy file.")
+        var old: String
+        @Argument(help: "The proposed policy file.")
+        var new: String
+        @Option(help: "Test files or a folder of them to evaluate under both policies.")
+        var suite: [String] = []
+        @Option(help: "A message file or a folder of them to evaluate under both policies.")
+        var corpus: [String] = []
+
+        func run() throws {
+            let diff: PolicyDiff
+            do {
+                let a = try PolicyLoader.load(contentsOf: old), b = try PolicyLoader.load(contentsOf: new)
+                let files = try PolicyTestLoader.discover(suite).map { try PolicyTestLoader.load(path: $0) }
+                if !suite.isEmpty && files.isEmpty { throw ValidationError("no test files under \(suite.joined(separator: ", "))") }
+                diff = try PolicyDiff.compare(old: a, new: b, suite: files, corpus: corpus)
+            } catch let e as PolicyLoadError {
+                FileHandle.standardError.write(Data((e.description + "\n").utf8))
+                throw ExitCode(65)
+            }
+            print(diff.text(old: old, new: new), terminator: "")
+            if !diff.unreadable.isEmpty { throw ExitCode(74) }
+            if !diff.isEmpty { throw ExitCode(1) }
+        }
     }
 
     struct Lint: ParsableCommand {

@@ -32,6 +32,20 @@ struct TestCommand: ParsableCommand {
     @Option(help: "Fail when rule or control coverage (percent) is below this.")
     var minCoverage: Double?
 
+    @Flag(name: .shortAndLong, help: "Show only failures, coverage and the closing line.")
+    var quiet = false
+
+    @Flag(name: .shortAndLong, help: "Also show each passing case's position, actual verdict and the controls it demonstrates.")
+    var verbose = false
+
+    @Option(name: .customLong("run"), help: "Run only the cases whose name matches this regular expression.")
+    var runPattern: String?
+
+    func validate() throws {
+        if quiet && verbose { throw ValidationError("-q and -v cannot be combined") }
+        if let runPattern, (try? NSRegularExpression(pattern: runPattern)) == nil { throw ValidationError("--run: '\(runPattern)' is not a valid regular expression") }
+    }
+
     func run() throws {
         let files = PolicyTestLoader.discover(paths)
         guard !files.isEmpty else { throw ValidationError("no test files under \(paths.joined(separator: ", "))") }
@@ -46,15 +60,20 @@ struct TestCommand: ParsableCommand {
         }
         let report: HarnessReport
         do {
-            report = try HarnessRunner(policyOverride: try policy.map { try PolicyLoader.load(contentsOf: $0) }).run(loaded)
+            report = try HarnessRunner(policyOverride: try policy.map { try PolicyLoader.load(contentsOf: $0) },
+                                       only: try runPattern.map { try NSRegularExpression(pattern: $0) }).run(loaded)
         } catch let e as PolicyLoadError {
             FileHandle.standardError.write(Data((e.description + "\n").utf8))
             throw ExitCode(65)
         }
         if let junit { try HarnessReporters.junit(report).write(toFile: junit, atomically: true, encoding: .utf8) }
         switch format {
-        case .text: print(HarnessReporters.text(report), terminator: "")
+        case .text: print(HarnessReporters.text(report, detail: quiet ? .quiet : verbose ? .verbose : .normal), terminator: "")
         case .json, .jsonl: print(HarnessReporters.json(report), terminator: "")
+        }
+        if runPattern != nil && report.results.isEmpty {
+            FileHandle.standardError.write(Data("no case matches --run '\(runPattern ?? "")'\n".utf8))
+            throw ExitCode(1)
         }
         if report.failed > 0 { throw ExitCode(1) }
         if let threshold = minCoverage, Swift.min(report.coverage.rulePercent, report.coverage.controlPercent) < threshold {

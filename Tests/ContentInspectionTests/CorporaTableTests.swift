@@ -45,6 +45,10 @@ struct CorporaTableTests {
 
     /// Each entry was opened and checked by hand (see the comment beside it).
     static let checkedByHand: Set<String> = [
+        // `--Enmime-Test-100-->` is not a close delimiter under RFC 2046 (nor for Python's email,
+        // which reports CloseBoundaryNotFoundDefect): the "epilogue" is inside the base64
+        // attachment, which then decodes to junk. The message is ambiguous-structure (spec §10.9).
+        "enmime/testdata/mail/epilogue-sample.raw#1 attachment[1] unidentifiable:content is not a recognised type",
         // Test fixtures whose bytes are not what they claim (checked: a 66-byte 'zip', 3-byte 'PNG', 227-byte 'JPEG', 399-byte 'PDF'/'mp3', random data.bin, 13-byte binary '.txt' files, a 53-byte 'audio/basic'): unidentifiable is right.
         "enmime/testdata/low-quality/bad-header-wrap.raw#1 attachment[1] unidentifiable:content is not a recognised type",
         "enmime/testdata/mail/attachment-octet.raw#1 attachment[1] unidentifiable:content is not a recognised type",

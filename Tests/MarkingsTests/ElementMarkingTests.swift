@@ -1,29 +1,56 @@
 import Foundation
 import Testing
-import ZIPFoundation
 @testable import MailParsing
 @testable import Markings
 
 /// Builds a minimal OOXML document in memory.
 func makeDocx(customProperties: [(String, String)] = [], header: String? = nil, sheetHeader: String? = nil) throws -> [UInt8] {
-    let archive = try Archive(accessMode: .create)
-    func add(_ path: String, _ text: String) throws {
-        let data = Data(text.utf8)
-        try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { pos, size in
-            data.subdata(in: Int(pos)..<Int(pos) + size)
-        }
-    }
-    try add("[Content_Types].xml", "<?xml version=\"1.0\"?><Types/>")
-    try add("word/document.xml", "<w:document><w:body><w:p><w:r><w:t>Body text</w:t></w:r></w:p></w:body></w:document>")
+    var files: [(String, String)] = []
+    files.append(("[Content_Types].xml", "<?xml version=\"1.0\"?><Types/>"))
+    files.append(("word/document.xml", "<w:document><w:body><w:p><w:r><w:t>Body text</w:t></w:r></w:p></w:body></w:document>"))
     if !customProperties.isEmpty {
         let props = customProperties.enumerated().map { i, p in
             "<property fmtid=\"{D5CDD505-2E9C-101B-9397-08002B2CF9AE}\" pid=\"\(i + 2)\" name=\"\(p.0)\"><vt:lpwstr>\(p.1)</vt:lpwstr></property>"
         }.joined()
-        try add("docProps/custom.xml", "<?xml version=\"1.0\"?><Properties xmlns:vt=\"x\">\(props)</Properties>")
+        files.append(("docProps/custom.xml", "<?xml version=\"1.0\"?><Properties xmlns:vt=\"x\">\(props)</Properties>"))
     }
-    if let header { try add("word/header1.xml", "<w:hdr><w:p><w:r><w:t>\(header)</w:t></w:r></w:p></w:hdr>") }
-    if let sheetHeader { try add("xl/worksheets/sheet1.xml", "<worksheet><headerFooter><oddHeader>&amp;C\(sheetHeader)</oddHeader></headerFooter></worksheet>") }
-    return Array(archive.data!)
+    if let header { files.append(("word/header1.xml", "<w:hdr><w:p><w:r><w:t>\(header)</w:t></w:r></w:p></w:hdr>")) }
+    if let sheetHeader { files.append(("xl/worksheets/sheet1.xml", "<worksheet><headerFooter><oddHeader>&amp;C\(sheetHeader)</oddHeader></headerFooter></worksheet>")) }
+    return StoredZip.make(files.map { ($0.0, Array($0.1.utf8)) })
+}
+
+/// A minimal stored (uncompressed) ZIP writer for tests: local headers, central directory, CRC-32.
+enum StoredZip {
+    static let table: [UInt32] = (0..<256).map { n -> UInt32 in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+    static func crc32(_ b: [UInt8]) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        for x in b { c = table[Int((c ^ UInt32(x)) & 0xFF)] ^ (c >> 8) }
+        return c ^ 0xFFFF_FFFF
+    }
+    static func make(_ files: [(String, [UInt8])]) -> [UInt8] {
+        var out: [UInt8] = [], central: [UInt8] = []
+        func le16(_ v: Int, _ a: inout [UInt8]) { a += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
+        func le32(_ v: UInt32, _ a: inout [UInt8]) { a += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8(v >> 24)] }
+        for (name, data) in files {
+            let n = Array(name.utf8), crc = crc32(data), offset = UInt32(out.count)
+            le32(0x0403_4B50, &out); le16(20, &out); le16(0, &out); le16(0, &out); le16(0, &out); le16(0, &out)
+            le32(crc, &out); le32(UInt32(data.count), &out); le32(UInt32(data.count), &out); le16(n.count, &out); le16(0, &out)
+            out += n; out += data
+            le32(0x0201_4B50, &central); le16(20, &central); le16(20, &central); le16(0, &central); le16(0, &central); le16(0, &central); le16(0, &central)
+            le32(crc, &central); le32(UInt32(data.count), &central); le32(UInt32(data.count), &central); le16(n.count, &central)
+            le16(0, &central); le16(0, &central); le16(0, &central); le16(0, &central); le32(0, &central); le32(offset, &central)
+            central += n
+        }
+        let cdOffset = UInt32(out.count)
+        out += central
+        le32(0x0605_4B50, &out); le16(0, &out); le16(0, &out); le16(files.count, &out); le16(files.count, &out)
+        le32(UInt32(central.count), &out); le32(cdOffset, &out); le16(0, &out)
+        return out
+    }
 }
 
 func withAttachment(subject: String, type: String, filename: String, content: [UInt8], base64: Bool = true, body: String = "hello") -> String {
@@ -45,7 +72,8 @@ func withAttachment(subject: String, type: String, filename: String, content: [U
 
 @Suite("Markings in attachments and embedded messages (spec §3.5)")
 struct ElementMarkingTests {
-    static let pdf = Array("%PDF-1.4 test".utf8)
+    /// A real (blank, one-page) PDF: the document reader reads it, so file-name tests see no `element-not-inspected`.
+    static let pdf = Array("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".utf8)
 
     @Test("a bracketed marking in a file name is read, and a higher one under-marks the email")
     func filenameBracket() throws {

@@ -12,7 +12,7 @@ struct PolicyValidationTests {
 
     /// Each broken policy with the exact diagnostics it must produce (file:line:column: message).
     static let cases: [Case] = [
-        .init(id: "yaml syntax error", yaml: "policy:\n  name: [unclosed\n", expected: "policy.yaml:3:1: YAML syntax: did not find expected ',' or ']'"),
+        .init(id: "yaml syntax error", yaml: "policy:\n  name: [unclosed\n", expected: "policy.yaml:3:1: YAML syntax: did not find expected ',' or ']' (while parsing a flow sequence at 2:9)"),
         .init(id: "top level is not a mapping", yaml: "- a\n- b\n", expected: "policy.yaml:1:1: the policy must be a mapping"),
         .init(id: "unknown top-level key", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nextras: 1\n", expected: "policy.yaml:14:1: unknown key 'extras' in the policy (expected one of: policy, organisation, system, paths, vocabulary, actions, authentication, privacy, notices, attachments)"),
         .init(id: "missing required section", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n", expected: "policy.yaml:1:1: the policy is missing required key 'system'"),

@@ -1,0 +1,149 @@
+import Foundation
+import Markings
+
+/// PDF text per page through poppler (spec §10.2: the first and last non-blank line of each page).
+///
+/// Choice: poppler, the PDF library Debian and most Linux desktops render with (Evince, Okular),
+/// maintained and fuzzed by OSS-Fuzz; MuPDF was the alternative (faster, but AGPL and less
+/// widely packaged for servers). Poppler is C++ and has had crashes on hostile PDFs, so pmark
+/// never loads it into its own process: it runs poppler's `pdftotext` (Debian `poppler-utils`)
+/// as a bounded child process — a temporary file in, a temporary file out, no shell
+/// interpolation of data, under an address-space limit, a CPU-time limit, an output-size limit
+/// and a wall-clock deadline (after which it is killed). A crash, a timeout, a limit or a PDF
+/// poppler cannot read (damaged, encrypted) is `element-not-inspected`: it fails closed.
+public enum PDFText {
+    public struct Limits: Sendable, Hashable {
+        /// Pages read (default 500): a longer PDF is not inspected rather than half-read.
+        public var maxPages = 500
+        /// Wall-clock time for one PDF (default 10 s) before the child is killed.
+        public var seconds: Double = 10
+        /// Address space of the child (default 1 GiB): poppler on a hostile PDF cannot take the host's memory.
+        public var maxMemoryBytes = 1 << 30
+        /// Text output (default 16 MiB).
+        public var maxOutputBytes = 16 << 20
+        /// PDF input size (default 64 MiB).
+        public var maxInputBytes = 64 << 20
+        public init() {}
+        public static let `default` = Limits()
+    }
+
+    /// `%PDF-` within the first KiB (readers accept leading junk).
+    public static func isPDF(_ b: [UInt8]) -> Bool {
+        let sig = Array("%PDF-".utf8)
+        let p = b.prefix(1024)
+        var i = p.startIndex
+        while i + sig.count <= p.endIndex {
+            if p[i] == 0x25, p[i..<(i + sig.count)].elementsEqual(sig) { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Where poppler's `pdftotext` is (nil: not installed, so PDFs are not inspected).
+    public static let tool: String? = {
+        let env = ProcessInfo.processInfo.environment["PMARK_PDFTOTEXT"]
+        for p in [env, "/usr/bin/pdftotext", "/usr/local/bin/pdftotext", "/opt/homebrew/bin/pdftotext"].compactMap({ $0 })
+        where FileManager.default.isExecutableFile(atPath: p) { return p }
+        return nil
+    }()
+
+    static func read(_ bytes: [UInt8], limits: Limits) -> DocumentText {
+        var out = DocumentText(kind: "pdf")
+        switch pages(bytes, limits: limits) {
+        case .success(let pages): out.pageLines = pages.map(DocumentReader.firstAndLast)
+        case .failure(let e): out.fail(e.reason)
+        }
+        return out
+    }
+
+    public struct Failure: Error { public var reason: String }
+
+    /// The text of each page, or why it could not be read.
+    public static func pages(_ bytes: [UInt8], limits: Limits) -> Result<[[String]], Failure> {
+        guard let tool else { return .failure(Failure(reason: "PDF text extraction is not available (poppler-utils pdftotext not installed)")) }
+        guard bytes.count <= limits.maxInputBytes else { return .failure(Failure(reason: "PDF larger than \(limits.maxInputBytes) bytes")) }
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("pmark-pdf-\(UUID().uuidString)")
+        do { try fm.createDirectory(at: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700]) } catch {
+            return .failure(Failure(reason: "cannot create a working directory for PDF text"))
+        }
+        defer { try? fm.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in.pdf"), output = dir.appendingPathComponent("out.txt")
+        guard fm.createFile(atPath: input.path, contents: Data(bytes)) else { return .failure(Failure(reason: "cannot write the PDF for text extraction")) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // Data never reaches the shell: paths and numbers are positional parameters.
+        let kib = max(limits.maxMemoryBytes / 1024, 65_536), cpu = max(Int(limits.seconds.rounded(.up)), 1)
+        let outBlocks = max(limits.maxOutputBytes / 512, 1)
+        p.arguments = ["-c", "ulimit -v \"$1\" && ulimit -t \"$2\" && ulimit -f \"$3\" && exec \"$4\" -enc UTF-8 -eol unix -l \"$5\" \"$6\" \"$7\"",
+                       "pmark-pdftotext", String(kib), String(cpu), String(outBlocks), tool, String(limits.maxPages), input.path, output.path]
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        let errors = dir.appendingPathComponent("err.txt")
+        guard fm.createFile(atPath: errors.path, contents: nil), let errHandle = try? FileHandle(forWritingTo: errors) else {
+            return .failure(Failure(reason: "cannot write the PDF for text extraction"))
+        }
+        defer { try? errHandle.close() }
+        p.standardError = errHandle
+        let done = DispatchSemaphore(value: 0)
+        p.terminationHandler = { _ in done.signal() }
+        do { try p.run() } catch { return .failure(Failure(reason: "cannot start pdftotext")) }
+        if done.wait(timeout: .now() + limits.seconds) == .timedOut {
+            kill(p.processIdentifier, SIGKILL)
+            done.wait()
+            return .failure(Failure(reason: "PDF text extraction exceeded \(limits.seconds) s"))
+        }
+        // A PDF with no pages (`qpdf --empty`) shows nothing: poppler refuses the page range.
+        if p.terminationReason == .exit, p.terminationStatus == 99,
+           let err = fm.contents(atPath: errors.path), err.count < 4096, String(decoding: err, as: UTF8.self).contains("Invalid page count 0") {
+            return .success([])
+        }
+        guard p.terminationReason == .exit, p.terminationStatus == 0 else {
+            return .failure(Failure(reason: p.terminationReason == .uncaughtSignal ? "PDF text extraction crashed or hit a limit (signal \(p.terminationStatus))"
+                                                                                  : "PDF cannot be read (damaged or encrypted)"))
+        }
+        guard let attrs = try? fm.attributesOfItem(atPath: output.path), let size = (attrs[.size] as? NSNumber)?.intValue, size <= limits.maxOutputBytes,
+              let data = fm.contents(atPath: output.path) else {
+            return .failure(Failure(reason: "PDF text output missing or over \(limits.maxOutputBytes) bytes"))
+        }
+        let pages = split(Array(data))
+        if pages.count >= limits.maxPages, pageCount(bytes) ?? Int.max > limits.maxPages {
+            return .failure(Failure(reason: "PDF has more than \(limits.maxPages) pages"))
+        }
+        return .success(pages)
+    }
+
+    /// pdftotext ends every page with a form feed.
+    static func split(_ text: [UInt8]) -> [[String]] {
+        var pages: [[String]] = []
+        var start = 0
+        for (i, b) in text.enumerated() where b == 0x0C {
+            pages.append(MarkingReaderLines.lines(String(decoding: text[start..<i], as: UTF8.self)))
+            start = i + 1
+        }
+        if start < text.count, text[start...].contains(where: { $0 > 0x20 }) {
+            pages.append(MarkingReaderLines.lines(String(decoding: text[start...], as: UTF8.self)))
+        }
+        return pages
+    }
+
+    /// A rough page count (`/Type /Page` objects), only to tell "exactly maxPages" from "more".
+    static func pageCount(_ b: [UInt8]) -> Int? {
+        let needle = Array("/Type/Page".utf8), spaced = Array("/Type /Page".utf8)
+        var n = 0, i = 0
+        while i < b.count {
+            if b[i] == 0x2F {
+                for nd in [needle, spaced] where i + nd.count < b.count && b[i..<(i + nd.count)].elementsEqual(nd) && b[i + nd.count] != 0x73 { n += 1 }
+            }
+            i += 1
+        }
+        return n
+    }
+}
+
+/// Line splitting shared with the marking reader (CRLF-aware).
+enum MarkingReaderLines {
+    static func lines(_ s: String) -> [String] {
+        s.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+    }
+}
