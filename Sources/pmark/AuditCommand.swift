@@ -151,7 +151,7 @@ struct AuditCommand: ParsableCommand {
         enum Format: String, ExpressibleByArgument { case jsonl, cef }
         @Option(help: "jsonl or cef.") var format: Format = .jsonl
         func run() throws {
-            var out = StandardOutput()
+            let out = OutputBuffer(fd: 1)
             try store.open().forEachRecord(try filter.filter()) { r in
                 out.write((format == .jsonl ? AuditFormat.jsonLine(r) : AuditFormat.cef(r)) + "\n")
             }
@@ -306,28 +306,38 @@ enum AuditBenchSamples {
     }
 }
 
-/// `pmark scan --audit FILE`: each decision recorded with origin `scan` (batches of 256 per
-/// transaction; bytes are not kept: a scanned archive's messages cannot be released).
-struct ScanAuditRecorder {
+/// `pmark scan --audit FILE`: each decision recorded with origin `scan`, from every worker,
+/// in batches of 256 per transaction; bytes are not kept (a scanned archive's messages cannot
+/// be released). The first failure stops recording and makes the scan exit 74.
+final class ScanAuditRecorder: @unchecked Sendable {
     let store: AuditStore
-    var batch: [DecisionEvent] = []
+    private let lock = NSLock()
+    private var batch: [DecisionEvent] = []
+    private var failure: Error?
 
     init(path: String, policy: Policy) throws {
         do { store = try AuditStore(path: path, options: .init(privacy: policy.privacy, keepMessageBytes: false)) }
         catch { fail("\(path): \(error)", code: 74) }
     }
 
-    mutating func add(source: String, evaluation: Evaluation, bytes: [UInt8]) throws {
-        batch.append(DecisionEvent(unixTime: Date().timeIntervalSince1970, origin: .scan(source: source), envelope: evaluation.envelope,
-                                   verdict: evaluation.verdict, messageBytes: bytes))
-        if batch.count >= 256 { try flush() }
+    func add(source: String, evaluation: Evaluation, bytes: [UInt8]) {
+        let e = DecisionEvent(unixTime: Date().timeIntervalSince1970, origin: .scan(source: source), envelope: evaluation.envelope,
+                              verdict: evaluation.verdict, messageBytes: bytes)
+        lock.withLock {
+            guard failure == nil else { return }
+            batch.append(e)
+            if batch.count >= 256 { flushLocked() }
+        }
     }
 
-    mutating func flush() throws {
-        guard !batch.isEmpty else { return }
-        try store.appendSync(batch)
+    private func flushLocked() {
+        guard !batch.isEmpty, failure == nil else { return }
+        do { try store.appendSync(batch) } catch { failure = error }
         batch.removeAll(keepingCapacity: true)
     }
+
+    /// Records what remains; the first error, if any.
+    func finish() -> Error? { lock.withLock { flushLocked(); return failure } }
 }
 
 /// `pmark check --audit FILE`: the decision recorded (origin `check`) before the exit status
