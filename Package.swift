@@ -45,11 +45,15 @@ let package = Package(
         .systemLibrary(
             name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
+        // ICU (UTS #39 confusable skeletons, NFKC) for marking-text normalisation, spec §10.5.
+        .systemLibrary(
+            name: "CICU", path: "Sources/CICU", pkgConfig: "icu-i18n",
+            providers: [.apt(["libicu-dev"]), .brew(["icu4c"])]),
         .target(name: "MailParsing"),
         .target(name: "ContentInspection", dependencies: ["MailParsing", "CMagic", "PmarkZlib", "CArchive"]),
         .target(
             name: "Markings",
-            dependencies: ["MailParsing", "CPCRE2"]),
+            dependencies: ["MailParsing", "ContentInspection", "CPCRE2", "CICU"]),
         // Document readers (OOXML, OpenDocument, PDF, RTF, calendar, TNEF, archive entries) are
         // kept out of Markings so the marking core stays Foundation-free, like MailParsing; they
         // are injected through MarkingOptions.documents (MarkingOptions.standard() wires them in).
@@ -71,15 +75,18 @@ let package = Package(
                 "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Shared by the test targets: the repository root, and a ZIP writer (stored or deflated
+        // entries) for documents and archive limits.
+        .target(name: "TestSupport", dependencies: ["PmarkZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
         // Proves the system libraries install, link and work; the marking grammar (PCRE2),
         // attachment identification (libmagic) and the audit store (SQLite) build on them.
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPCRE2", "CMagic", "CSQLite3"]),
         .testTarget(
             name: "MarkingsTests",
-            dependencies: ["Markings", "MailParsing", "OfficeDocuments", "ContentInspection"]),
+            dependencies: ["Markings", "MailParsing", "OfficeDocuments", "ContentInspection", "TestSupport"]),
         .testTarget(name: "PolicyLanguageTests", dependencies: ["PolicyLanguage", "Markings"]),
-        .testTarget(name: "DecisionEngineTests", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing"]),
+        .testTarget(name: "DecisionEngineTests", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing", "ContentInspection", "TestSupport"]),
         .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage"]),
         .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing"]),

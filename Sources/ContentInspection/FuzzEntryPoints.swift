@@ -8,7 +8,8 @@ public enum ContentFuzzEntryPoints {
     /// and as a whole message. Must never crash or hang.
     public static func inspect(_ bytes: [UInt8]) {
         var items: [InspectedItem] = []
-        ContentInspector(limits: limits).identify(bytes, location: "attachment[1]", filename: "f.zip", declared: "application/zip", depth: 0, budget: .init(), into: &items)
+        ContentInspector(limits: limits).identify(bytes, element: ElementLocation([.attachment(1)]), filename: "f.zip", declared: "application/zip", depth: 0,
+                                                 budget: ArchiveBudget(), into: &items)
         _ = ZipReader.entries(bytes)
         _ = TarReader.entries(bytes)
         _ = Inflate.inflate(bytes, windowBits: 47, limit: 1 << 20)

@@ -18,8 +18,11 @@ public struct ContentFinding: Sendable, Hashable, Codable {
 
 /// One inspected item: an attachment, an inline non-text part, or an entry inside an archive.
 public struct InspectedItem: Sendable, Hashable, Codable {
-    /// `attachment[2]`, `attachment[2]/inner.zip/evil.exe`, `attachment[1]/message/attachment[1]`.
-    public var location: String
+    /// `attachment[2]`, `attachment[2]/inner.zip/evil.exe`, `attachment[1]/message/attachment[1]`
+    /// (the rendered ``element``).
+    public var location: String { element.description }
+    /// The typed location.
+    public var element: ElementLocation
     public var filename: String?
     public var declaredType: String?
     /// Canonical detected type (see ``TypeNormalisation``).
@@ -33,24 +36,79 @@ public struct InspectedItem: Sendable, Hashable, Codable {
 
 public struct ContentReport: Sendable, Codable {
     public var items: [InspectedItem]
+    /// Each element's own item (its identity), by element: what the marking reader dispatches
+    /// on. Archive entries are items without an element of their own.
+    public var identities: [MessageElement.Key: Int] = [:]
+    /// What the message may still expand to; document readers open containers against it.
+    public var budget = ArchiveBudget()
     public init(items: [InspectedItem]) { self.items = items }
+
+    /// The identity content inspection gave an element, if it identified it.
+    public func identity(of e: MessageElement) -> InspectedItem? { identities[e.key].map { items[$0] } }
     public var findings: [(location: String, finding: ContentFinding)] { items.flatMap { i in i.findings.map { (i.location, $0) } } }
     enum CodingKeys: String, CodingKey { case items }
+    public init(from decoder: Decoder) throws {
+        items = try decoder.container(keyedBy: CodingKeys.self).decode([InspectedItem].self, forKey: .items)
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(items, forKey: .items)
+    }
 }
 
-/// Identifies attachments by content (libmagic on a bounded prefix), finds encrypted and
-/// unidentifiable content, and looks inside ZIP, gzip and tar archives within limits.
-/// Text bodies are never given to libmagic.
+/// Identifies every element of a message once, by content (libmagic on a bounded prefix, after
+/// cheaper signature checks), with its name and declared type; finds encrypted and
+/// unidentifiable content; and looks inside ZIP, gzip and tar archives through the one bounded
+/// archive reader (``ArchiveOpener``). Text bodies are never given to libmagic.
 public struct ContentInspector: Sendable {
     public var limits: ArchiveLimits
-    public init(limits: ArchiveLimits = .default) { self.limits = limits }
-
-    final class Budget { var entries = 0; var bytes = 0 }
+    public var opener: ArchiveOpener
+    public init(limits: ArchiveLimits = .default, opener: ArchiveOpener = ArchiveOpener()) { self.limits = limits; self.opener = opener }
 
     public func inspect(_ m: Message) -> ContentReport {
+        var report = ContentReport(items: [])
+        report.budget = ArchiveBudget()
         var items: [InspectedItem] = []
-        inspect(m, prefix: "", budget: Budget(), into: &items)
-        return ContentReport(items: items)
+        messageLevel(m, at: .message, into: &items)
+        var encrypted: [ObjectIdentifier: Set<Int>] = [:]
+        for e in m.elements {
+            let em = e.message
+            let inside = encrypted[ObjectIdentifier(em)] ?? Self.insideEncrypted(em)
+            encrypted[ObjectIdentifier(em)] = inside
+            if inside.contains(e.partIndex) { continue }  // reported once, for the whole multipart/encrypted
+            let p = e.part
+            if let inner = p.embedded { messageLevel(inner, at: e.location.appending(.message), into: &items); continue }
+            let before = items.count
+            element(e, budget: report.budget, into: &items)
+            if items.count > before { report.identities[e.key] = before }
+        }
+        report.items = items
+        return report
+    }
+
+    /// Parts of `m` inside a multipart/encrypted.
+    static func insideEncrypted(_ m: Message) -> Set<Int> {
+        var out = Set<Int>()
+        func mark(_ i: Int) { for c in m.parts[i].children { out.insert(c); mark(c) } }
+        for (i, p) in m.parts.enumerated() where p.mimeType == "multipart/encrypted" { mark(i) }
+        return out
+    }
+
+    /// Whole-message encryption: PGP/MIME and S/MIME wrapping, inline PGP in a text body (the
+    /// body is not given to libmagic).
+    func messageLevel(_ m: Message, at loc: ElementLocation, into items: inout [InspectedItem]) {
+        for p in m.parts where p.mimeType == "multipart/encrypted" {
+            items.append(InspectedItem(element: loc, filename: nil, declaredType: p.mimeType, detectedType: p.mimeType,
+                                       libmagicType: p.mimeType, family: .unknown, size: p.bodyRange.count,
+                                       findings: [ContentFinding(kind: .encrypted, detail: EncryptionKind.pgp.rawValue)]))
+        }
+        for idx in m.bodyAndElements().body {
+            if let t = try? m.text(of: m.parts[idx]).text, t.contains("-----BEGIN PGP MESSAGE-----") {
+                items.append(InspectedItem(element: loc, filename: nil, declaredType: m.parts[idx].mimeType,
+                                           detectedType: "text/plain", libmagicType: "text/plain", family: .text, size: m.parts[idx].bodyRange.count,
+                                           findings: [ContentFinding(kind: .encrypted, detail: EncryptionKind.pgpInline.rawValue)]))
+            }
+        }
     }
 
     /// Signatures of content whose inspection reads more than a prefix: ZIP (OOXML, JAR),
@@ -67,112 +125,131 @@ public struct ContentInspector: Sendable {
 
     static let dangerous: Set<TypeFamily> = [.executable, .script, .macroOffice, .diskImage, .installer, .archive]
 
-    func inspect(_ m: Message, prefix: String, budget: Budget, into items: inout [InspectedItem]) {
-        let (body, elements) = m.bodyAndElements()
-        // PGP/MIME and S/MIME encryption can wrap the whole message.
-        for (i, p) in m.parts.enumerated() where p.mimeType == "multipart/encrypted" {
-            items.append(InspectedItem(location: prefix.isEmpty ? "message" : prefix, filename: nil, declaredType: p.mimeType, detectedType: p.mimeType,
-                                       libmagicType: p.mimeType, family: .unknown, size: p.bodyRange.count,
-                                       findings: [ContentFinding(kind: .encrypted, detail: EncryptionKind.pgp.rawValue)]))
-            _ = i
-        }
-        for idx in body {  // inline PGP in a text body (the body is not given to libmagic)
-            if let t = try? m.text(of: m.parts[idx]).text, t.contains("-----BEGIN PGP MESSAGE-----") {
-                items.append(InspectedItem(location: prefix.isEmpty ? "message" : prefix, filename: nil, declaredType: m.parts[idx].mimeType,
-                                           detectedType: "text/plain", libmagicType: "text/plain", family: .text, size: m.parts[idx].bodyRange.count,
-                                           findings: [ContentFinding(kind: .encrypted, detail: EncryptionKind.pgpInline.rawValue)]))
-            }
-        }
-        var parent = [Int](repeating: -1, count: m.parts.count)
-        for (i, p) in m.parts.enumerated() { for c in p.children { parent[c] = i } }
-        func insideEncrypted(_ i: Int) -> Bool {
-            var j = parent[i]
-            while j >= 0 { if m.parts[j].mimeType == "multipart/encrypted" { return true }; j = parent[j] }
-            return false
-        }
-        for (k, idx) in elements.enumerated() {
-            let p = m.parts[idx]
-            if insideEncrypted(idx) { continue }  // reported once, for the whole multipart/encrypted
-            let loc = (prefix.isEmpty ? "" : prefix + "/") + "attachment[\(k + 1)]"
-            if let e = p.embedded { inspect(e, prefix: loc + "/message", budget: budget, into: &items); continue }
-            if p.mimeType == "application/pgp-encrypted" { continue }  // the control part of PGP/MIME
-            if p.mimeType == "application/pkcs7-mime" || p.mimeType == "application/x-pkcs7-mime" {
-                // The PKCS#7 content type decides: enveloped-data (1.2.840.113549.1.7.3) is
-                // encrypted; signed-data (…7.2) is opaque-signed content we cannot inspect
-                // without a PKCS#7 parser; either way it is never allowed unseen.
-                let smime = p.contentType.parameters["smime-type"]?.lowercased()
-                let der = m.decodedPrefix(of: p, count: 64)
-                let oid = Encryption.pkcs7ContentType(der)
-                let kind: ContentFinding
-                if smime == "enveloped-data" || smime == "authenveloped-data" || oid == 3 || oid == 23 {
-                    kind = ContentFinding(kind: .encrypted, detail: EncryptionKind.smime.rawValue)
-                } else if smime == "signed-data" || oid == 2 {
-                    kind = ContentFinding(kind: .unidentifiable, detail: "opaque S/MIME signed data cannot be inspected")
-                } else if smime == "certs-only" {
-                    continue
-                } else {
-                    kind = ContentFinding(kind: .unidentifiable, detail: "S/MIME content of unknown type")
-                }
-                items.append(InspectedItem(location: loc, filename: p.filename, declaredType: p.mimeType, detectedType: p.mimeType, libmagicType: p.mimeType,
-                                           family: .unknown, size: p.bodyRange.count, findings: [kind]))
-                continue
-            }
-            if p.mimeType == "application/pkcs7-signature" || p.mimeType == "application/x-pkcs7-signature" {
-                // A detached signature (multipart/signed): signature data, not content. It is
-                // accepted only when its DER really is PKCS#7 signed-data; otherwise it is a
-                // disguise and reported as unidentifiable.
-                let isSignedData = Encryption.pkcs7ContentType(m.decodedPrefix(of: p, count: 64)) == 2
-                items.append(InspectedItem(location: loc, filename: p.filename, declaredType: p.mimeType, detectedType: "application/pkcs7-signature",
-                                           libmagicType: "", family: .unknown, size: p.bodyRange.count,
-                                           findings: isSignedData ? [] : [ContentFinding(kind: .unidentifiable, detail: "declared S/MIME signature is not PKCS#7 signed data")]))
-                continue
-            }
-            // Look at a decoded prefix first (long enough for the ISO 9660 signature at 32,769;
-            // libmagic itself only ever sees the first `Magic.prefixBytes`). Only content that
-            // needs archive recursion or an encryption check is decoded whole.
-            let want = Self.isoSignatureOffset + 8
-            let prefix = m.decodedPrefix(of: p, count: want)
-            if prefix.count < want || Self.needsWholeBody(prefix) {
-                guard let decoded = try? m.decodedBody(of: p) else {
-                    items.append(InspectedItem(location: loc, filename: p.filename, declaredType: p.mimeType, detectedType: "application/octet-stream", libmagicType: "",
-                                               family: .unknown, size: p.bodyRange.count, findings: [ContentFinding(kind: .unidentifiable, detail: "could not be decoded")]))
-                    continue
-                }
-                identify(decoded.bytes, location: loc, filename: p.filename, declared: p.mimeType, depth: 0, budget: budget, into: &items)
+    /// One element (not an embedded message): S/MIME by its PKCS#7 content type, everything
+    /// else identified from its decoded bytes (shared with every other consumer).
+    func element(_ e: MessageElement, budget: ArchiveBudget, into items: inout [InspectedItem]) {
+        let m = e.message, p = e.part, loc = e.location
+        if p.mimeType == "application/pgp-encrypted" { return }  // the control part of PGP/MIME
+        if p.mimeType == "application/pkcs7-mime" || p.mimeType == "application/x-pkcs7-mime" {
+            // The PKCS#7 content type decides: enveloped-data (1.2.840.113549.1.7.3) is
+            // encrypted; signed-data (…7.2) is opaque-signed content we cannot inspect
+            // without a PKCS#7 parser; either way it is never allowed unseen.
+            let smime = p.contentType.parameters["smime-type"]?.lowercased()
+            let oid = Encryption.pkcs7ContentType(m.decodedPrefix(of: p, count: 64))
+            let kind: ContentFinding
+            if smime == "enveloped-data" || smime == "authenveloped-data" || oid == 3 || oid == 23 {
+                kind = ContentFinding(kind: .encrypted, detail: EncryptionKind.smime.rawValue)
+            } else if smime == "signed-data" || oid == 2 {
+                kind = ContentFinding(kind: .unidentifiable, detail: "opaque S/MIME signed data cannot be inspected")
+            } else if smime == "certs-only" {
+                return
             } else {
-                identify(prefix, location: loc, filename: p.filename, declared: p.mimeType, depth: 0, budget: budget, into: &items)
-                items[items.count - 1].size = m.decodedSize(of: p)
+                kind = ContentFinding(kind: .unidentifiable, detail: "S/MIME content of unknown type")
             }
+            items.append(InspectedItem(element: loc, filename: p.filename, declaredType: p.mimeType, detectedType: p.mimeType, libmagicType: p.mimeType,
+                                       family: .unknown, size: p.bodyRange.count, findings: [kind]))
+            return
+        }
+        if p.mimeType == "application/pkcs7-signature" || p.mimeType == "application/x-pkcs7-signature" {
+            // A detached signature (multipart/signed): signature data, not content. It is
+            // accepted only when its DER really is PKCS#7 signed-data; otherwise it is a
+            // disguise and reported as unidentifiable.
+            let isSignedData = Encryption.pkcs7ContentType(m.decodedPrefix(of: p, count: 64)) == 2
+            items.append(InspectedItem(element: loc, filename: p.filename, declaredType: p.mimeType, detectedType: "application/pkcs7-signature",
+                                       libmagicType: "", family: .unknown, size: p.bodyRange.count,
+                                       findings: isSignedData ? [] : [ContentFinding(kind: .unidentifiable, detail: "declared S/MIME signature is not PKCS#7 signed data")]))
+            return
+        }
+        // Look at a decoded prefix first (long enough for the ISO 9660 signature at 32,769;
+        // libmagic itself only ever sees the first `Magic.prefixBytes`). Only content that
+        // needs archive recursion or an encryption check is decoded whole (once, shared with
+        // the marking reader).
+        let want = Self.isoSignatureOffset + 8
+        let prefix = m.decodedPrefix(of: p, count: want)
+        if prefix.count < want || Self.needsWholeBody(prefix) {
+            guard let decoded = try? e.decoded() else {
+                items.append(InspectedItem(element: loc, filename: p.filename, declaredType: p.mimeType, detectedType: "application/octet-stream", libmagicType: "",
+                                           family: .unknown, size: p.bodyRange.count, findings: [ContentFinding(kind: .unidentifiable, detail: "could not be decoded")]))
+                return
+            }
+            identify(decoded.bytes, element: loc, filename: p.filename, declared: p.mimeType, depth: 0, budget: budget, into: &items)
+        } else {
+            identify(prefix, element: loc, filename: p.filename, declared: p.mimeType, depth: 0, budget: budget, into: &items)
+            items[items.count - 1].size = m.decodedSize(of: p)
         }
     }
 
-    func identify(_ bytes: [UInt8], location: String, filename: String?, declared: String?, depth: Int, budget: Budget, into items: inout [InspectedItem]) {
-        let raw = Magic.mimeType(bytes) ?? "application/octet-stream"
+    /// Types a signature check settles without libmagic (its answers for these are pinned by
+    /// the corpus goldens): PDF, PNG, JPEG, GIF.
+    static func signatureType(_ b: [UInt8]) -> String? {
+        if b.starts(with: Array("%PDF-".utf8)) { return "application/pdf" }
+        if b.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "image/png" }
+        if b.starts(with: [0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
+        if b.starts(with: Array("GIF87a".utf8)) || b.starts(with: Array("GIF89a".utf8)) { return "image/gif" }
+        return nil
+    }
+
+    /// Office Open XML by its parts (whatever order the ZIP lists them in, which libmagic's
+    /// first-entry check depends on).
+    static func ooxmlType(_ entries: [ArchiveEntry]) -> String? {
+        guard entries.contains(where: { $0.path == "[Content_Types].xml" }) else { return nil }
+        if entries.contains(where: { $0.path == "word/document.xml" }) { return "application/vnd.openxmlformats-officedocument.wordprocessingml.document" }
+        if entries.contains(where: { $0.path == "xl/workbook.xml" }) { return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" }
+        if entries.contains(where: { $0.path == "ppt/presentation.xml" }) { return "application/vnd.openxmlformats-officedocument.presentationml.presentation" }
+        return nil
+    }
+
+    /// Whether a canonical type is an Office Open XML document (macro-enabled included).
+    public static func isOfficeOpenXML(_ canonicalType: String) -> Bool {
+        canonicalType.hasPrefix("application/vnd.openxmlformats-officedocument.") || canonicalType.hasSuffix(".macroEnabled.12")
+    }
+
+    /// Identifies one item (an element's decoded bytes or an archive entry) and, for archives,
+    /// its entries through the bounded reader.
+    func identify(_ bytes: [UInt8], element: ElementLocation, filename: String?, declared: String?, depth: Int, budget: ArchiveBudget,
+                  into items: inout [InspectedItem]) {
+        var zip: OpenedArchive? = nil
+        if bytes.starts(with: [0x50, 0x4B]) { zip = opener.open(bytes, format: ZipFormat(), budget: budget, limits: limits) }
+        let raw: String
+        if let t = Self.signatureType(bytes) ?? zip.flatMap({ Self.ooxmlType($0.entries) }) {
+            raw = t
+        } else {
+            raw = Magic.mimeType(bytes) ?? "application/octet-stream"
+        }
         var canonical = TypeNormalisation.canonical(raw)
         if canonical == "application/octet-stream", bytes.count > Self.isoSignatureOffset + 5,
            bytes[Self.isoSignatureOffset..<(Self.isoSignatureOffset + 5)].elementsEqual("CD001".utf8) {
             canonical = "application/x-iso9660-image"
         }
         var findings: [ContentFinding] = []
-        var zipEntries: [ZipEntry]? = nil
-        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || canonical == "application/zip" || canonical.hasPrefix("application/vnd.openxmlformats") {
-            zipEntries = ZipReader.entries(bytes)
-            // Macro-enabled OOXML: libmagic reports it as the plain type; the VBA project gives it away.
-            if canonical.hasPrefix("application/vnd.openxmlformats"), zipEntries?.contains(where: { $0.name.hasSuffix("vbaProject.bin") }) == true {
-                canonical = canonical.contains("spreadsheet") ? "application/vnd.ms-excel.sheet.macroEnabled.12"
-                    : canonical.contains("presentation") ? "application/vnd.ms-powerpoint.presentation.macroEnabled.12" : "application/vnd.ms-word.document.macroEnabled.12"
-            }
+        if zip == nil, canonical == "application/zip" || canonical.hasPrefix("application/vnd.openxmlformats") {
+            zip = opener.open(bytes, format: ZipFormat(), budget: budget, limits: limits)
+        }
+        // Macro-enabled OOXML: libmagic reports it as the plain type; the VBA project gives it away.
+        if canonical.hasPrefix("application/vnd.openxmlformats"), zip?.entries.contains(where: { $0.path.hasSuffix("vbaProject.bin") }) == true {
+            canonical = canonical.contains("spreadsheet") ? "application/vnd.ms-excel.sheet.macroEnabled.12"
+                : canonical.contains("presentation") ? "application/vnd.ms-powerpoint.presentation.macroEnabled.12" : "application/vnd.ms-word.document.macroEnabled.12"
         }
         let family = TypeNormalisation.family(canonical)
         if !bytes.isEmpty && canonical == "application/octet-stream" {
             findings.append(ContentFinding(kind: .unidentifiable, detail: "content is not a recognised type"))
         }
-        if let z = zipEntries, z.contains(where: \.encrypted) {
+        if let z = zip, z.entries.contains(where: \.isEncrypted) {
             findings.append(ContentFinding(kind: .encrypted, detail: EncryptionKind.zip.rawValue))
         } else if let e = Encryption.kind(of: bytes, canonicalType: canonical) {
             findings.append(ContentFinding(kind: .encrypted, detail: e.rawValue))
         } else if canonical == "application/pgp-encrypted" {
             findings.append(ContentFinding(kind: .encrypted, detail: EncryptionKind.pgp.rawValue))
+        }
+        // A document container (OOXML, ODF) is a ZIP: its parts' declared sizes are held to the
+        // archive limits too (a bomb inside a DOCX is an archive-limit finding).
+        if let z = zip, canonical != "application/zip", family == .document || family == .macroOffice {
+            for entry in z.entries where !entry.isDirectory {
+                do throws(ArchiveLimitError) { try z.check(entry) } catch {
+                    findings.append(ContentFinding(kind: .archiveLimit, detail: error.detail))
+                    break
+                }
+            }
         }
         // A mismatch that matters: the content is a risky kind its name or declared type hides.
         let ext = filename.flatMap { f in f.lastIndex(of: ".").map { String(f[f.index(after: $0)...]) } }
@@ -180,47 +257,40 @@ public struct ContentInspector: Sendable {
         if Self.dangerous.contains(family), let c = claimed, c != family, c != .unknown, !(c == .document && family == .archive && canonical.hasPrefix("application/vnd")) {
             findings.append(ContentFinding(kind: .typeMismatch, detail: "named or declared as \(c.rawValue) (\(ext.map { "." + $0 } ?? declared ?? "")), content is \(canonical)"))
         }
-        items.append(InspectedItem(location: location, filename: filename, declaredType: declared, detectedType: canonical, libmagicType: raw,
+        items.append(InspectedItem(element: element, filename: filename, declaredType: declared, detectedType: canonical, libmagicType: raw,
                                    family: family, size: bytes.count, findings: findings))
         guard !findings.contains(where: { $0.kind == .encrypted }) else { return }
         // Archives: recurse into ZIP (not OOXML documents), gzip and tar.
         let isArchive = canonical == "application/zip" || canonical == "application/gzip" || canonical == "application/x-tar"
         guard isArchive else { return }
-        func limitHit(_ what: String) { items[items.count - 1].findings.append(ContentFinding(kind: .archiveLimit, detail: what)) }
+        let me = items.count - 1
+        func limitHit(_ what: String) { items[me].findings.append(ContentFinding(kind: .archiveLimit, detail: what)) }
         if depth + 1 > limits.maxDepth { limitHit("depth (limit \(limits.maxDepth))"); return }
-        if canonical == "application/zip", let entries = zipEntries {
-            for e in entries where !e.name.hasSuffix("/") {
-                budget.entries += 1
-                if budget.entries > limits.maxEntries { limitHit("entries (limit \(limits.maxEntries))"); return }
-                if e.uncompressedSize > limits.maxEntryBytes { limitHit("entry size of \(e.name) (limit \(limits.maxEntryBytes))"); return }
-                if e.compressedSize > 0, e.uncompressedSize / max(e.compressedSize, 1) > limits.maxRatio { limitHit("compression ratio of \(e.name) (limit \(limits.maxRatio))"); return }
-                guard let data = ZipReader.data(bytes, e, limit: limits.maxEntryBytes) else {
-                    items.append(InspectedItem(location: location + "/" + e.name, filename: e.name, declaredType: nil, detectedType: "application/octet-stream",
-                                               libmagicType: "", family: .unknown, size: e.uncompressedSize, findings: [ContentFinding(kind: .unidentifiable, detail: "entry cannot be extracted")]))
-                    continue
-                }
-                if data.count > limits.maxEntryBytes || data.count > max(e.compressedSize, 1) * limits.maxRatio { limitHit("expanded size of \(e.name) exceeds its header"); return }
-                budget.bytes += data.count
-                if budget.bytes > limits.maxTotalBytes { limitHit("total uncompressed bytes (limit \(limits.maxTotalBytes))"); return }
-                identify(data, location: location + "/" + e.name, filename: e.name, declared: nil, depth: depth + 1, budget: budget, into: &items)
-            }
-        } else if canonical == "application/gzip" {
+        if canonical == "application/gzip" {
             let cap = min(limits.maxEntryBytes, bytes.count * limits.maxRatio)
             guard let data = Inflate.inflate(bytes, windowBits: 47, limit: cap) else {
-                items[items.count - 1].findings.append(ContentFinding(kind: .unidentifiable, detail: "gzip stream cannot be decompressed")); return
+                items[me].findings.append(ContentFinding(kind: .unidentifiable, detail: "gzip stream cannot be decompressed")); return
             }
             if data.count > cap { limitHit(cap == limits.maxEntryBytes ? "entry size (limit \(limits.maxEntryBytes))" : "compression ratio (limit \(limits.maxRatio))"); return }
             budget.entries += 1
             budget.bytes += data.count
             if budget.bytes > limits.maxTotalBytes { limitHit("total uncompressed bytes (limit \(limits.maxTotalBytes))"); return }
             let inner = filename.map { $0.hasSuffix(".gz") ? String($0.dropLast(3)) : ($0.hasSuffix(".tgz") ? String($0.dropLast(4)) + ".tar" : $0 + ".out") } ?? "content"
-            identify(data, location: location + "/" + inner, filename: inner, declared: nil, depth: depth + 1, budget: budget, into: &items)
-        } else if canonical == "application/x-tar", let entries = TarReader.entries(bytes) {
-            for (name, r) in entries {
-                budget.entries += 1
-                if budget.entries > limits.maxEntries { limitHit("entries (limit \(limits.maxEntries))"); return }
-                identify(Array(bytes[r]), location: location + "/" + name, filename: name, declared: nil, depth: depth + 1, budget: budget, into: &items)
+            identify(data, element: element.appending(.entry(inner)), filename: inner, declared: nil, depth: depth + 1, budget: budget, into: &items)
+            return
+        }
+        let archive = canonical == "application/zip" ? zip : opener.open(bytes, format: TarFormat(), budget: budget, limits: limits)
+        guard let archive else { return }
+        for entry in archive.entries where !entry.isDirectory {
+            let data: [UInt8]?
+            do throws(ArchiveLimitError) { data = try archive.read(entry) } catch { limitHit(error.detail); return }
+            guard let data else {
+                items.append(InspectedItem(element: element.appending(.entry(entry.path)), filename: entry.path, declaredType: nil, detectedType: "application/octet-stream",
+                                           libmagicType: "", family: .unknown, size: entry.uncompressedSize,
+                                           findings: [ContentFinding(kind: .unidentifiable, detail: "entry cannot be extracted")]))
+                continue
             }
+            identify(data, element: element.appending(.entry(entry.path)), filename: entry.path, declared: nil, depth: depth + 1, budget: budget, into: &items)
         }
     }
 }

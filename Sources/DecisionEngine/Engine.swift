@@ -10,8 +10,9 @@ public struct Engine: Sendable {
     public let reader: MarkingReader
     /// Identifies attachments by content (NZISM 15.2.37.C.01).
     public let inspector: ContentInspector
-    /// Whether attachments are inspected (only the benchmark turns this off, to measure the
-    /// policy step against markings alone).
+    /// Whether the attachment rules apply (only the benchmark turns this off, to measure the
+    /// policy step against markings alone); elements are identified either way, since
+    /// markings are read by identified type.
     public let inspectsAttachments: Bool
 
     /// - Parameter documents: the Office document reader for marking extraction (pass
@@ -131,14 +132,17 @@ public struct Engine: Sendable {
     // MARK: evaluation
 
     public func evaluate(message m: Message, envelope: Envelope) -> Verdict {
-        let mk = reader.read(m)
+        // Identify every element once, then read markings by identified type from the same
+        // decoded bytes.
+        let inspected = inspector.inspect(m)
+        let mk = reader.read(m, content: inspected)
         let direction = envelope.direction ?? inferDirection(envelope: envelope, message: m)
         let highSystem = policy.accreditation.rank >= 4  // CONFIDENTIAL and above
         var common: [Reason] = []
         let markingText = mk.classification.map { c in mk.endorsements.isEmpty ? c.name : c.name + "//" + mk.endorsements.map(\.name).joined(separator: "/") } ?? "unmarked"
 
         // Attachments by content (15.2.37.C.01).
-        let content = inspectsAttachments ? inspector.inspect(m) : ContentReport(items: [])
+        let content = inspectsAttachments ? inspected : ContentReport(items: [])
         common += attachmentReasons(content)
         // Message-level rules.
         for f in mk.findings where f.id == .elementNotInspected {

@@ -348,7 +348,7 @@ struct TreeBuilder {
             } else if cte.isIdentity {
                 embedded = try parser.parseMessage(bytes, range: bodyStart..<end, depth: depth + 1, counter: counter)
             } else {
-                let d = try TransferDecoding.decode(bytes[bodyStart..<end], encoding: cte, limit: limits.maxDecodedBytes)
+                let d = TransferDecoding.decode(bytes[bodyStart..<end], encoding: cte, limit: limits.maxDecodedBytes)
                 for k in d.defects { defect(k, bodyStart, path) }
                 if d.bytes.count > limits.maxDecodedBytes {
                     throw MailParseError(.limitExceeded(.decodedBytes, limit: limits.maxDecodedBytes), byteOffset: bodyStart, partPath: path)

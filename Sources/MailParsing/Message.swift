@@ -147,6 +147,8 @@ public final class Message: Sendable {
     public let defects: [MailDefect]
     /// The limits this message was parsed under (decoding honours `maxDecodedBytes`).
     public let limits: ParserLimits
+    /// Decoded bodies and texts, made at most once per part and shared by every consumer.
+    let cache = DecodeCache()
 
     /// The other interpretation of an ambiguous message (spec §10.9): the same bytes read
     /// the way a lenient client would (see ``MailDefect/Kind/isAmbiguity``). Nil when the
@@ -194,10 +196,28 @@ public final class Message: Sendable {
         public var defects: [MailDefect.Kind]
     }
 
-    /// Transfer-decodes a part's body. Throws when the decoded size exceeds `maxDecodedBytes`.
+    /// Transfer-decodes a part's body, once: later calls (from any consumer) share the result.
+    /// Throws when the decoded size exceeds `maxDecodedBytes`.
     public func decodedBody(of part: MIMEPart) throws -> DecodedBody {
+        guard let i = partIndex(part) else { return try decodeUncached(part) }
+        return try cache.body(i) { () throws(MailParseError) in try decodeUncached(part) }
+    }
+
+    /// Full transfer decodings made so far, per part index of this message (tests assert that
+    /// no part is decoded twice).
+    @_spi(Testing) public var decodeCounts: [Int: Int] { cache.counts }
+
+    /// The index of `part` in ``parts`` (parts are identified by their body range).
+    func partIndex(_ part: MIMEPart) -> Int? {
+        // Parts are in pre-order, so ranges are unique per index; a binary search would do, but
+        // messages have few parts.
+        parts.firstIndex { $0.bodyRange == part.bodyRange && $0.range == part.range }
+    }
+
+    func decodeUncached(_ part: MIMEPart) throws(MailParseError) -> DecodedBody {
         let raw = bytes[part.bodyRange]
-        let r = try TransferDecoding.decode(raw, encoding: part.transferEncoding, limit: limits.maxDecodedBytes)
+        if !part.transferEncoding.isIdentity { cache.noteDecode(partIndex(part)) }
+        let r = TransferDecoding.decode(raw, encoding: part.transferEncoding, limit: limits.maxDecodedBytes)
         if r.bytes.count > limits.maxDecodedBytes {
             throw MailParseError(.limitExceeded(.decodedBytes, limit: limits.maxDecodedBytes), byteOffset: part.bodyRange.lowerBound, partPath: part.path)
         }
@@ -208,6 +228,11 @@ public final class Message: Sendable {
     /// (for content sniffing: a ZIP signature, a PDF header).
     public func decodedPrefix(of part: MIMEPart, count: Int) -> [UInt8] {
         let raw = bytes[part.bodyRange]
+        if let i = partIndex(part), let whole = cache.cachedBody(i) { return Array(whole.bytes.prefix(count)) }
+        // A body not much larger than the prefix is decoded whole, once, and shared.
+        if !part.transferEncoding.isIdentity, raw.count <= count * 2, let whole = try? decodedBody(of: part) {
+            return Array(whole.bytes.prefix(count))
+        }
         switch part.transferEncoding {
         case .base64:
             // 4 significant characters give 3 bytes; white space does not count.
@@ -232,6 +257,7 @@ public final class Message: Sendable {
     /// less padding; identity encodings: the raw size; others are decoded).
     public func decodedSize(of part: MIMEPart) -> Int {
         let raw = bytes[part.bodyRange]
+        if let i = partIndex(part), let whole = cache.cachedBody(i) { return whole.bytes.count }
         switch part.transferEncoding {
         case .base64:
             var n = 0, pad = 0
@@ -247,6 +273,11 @@ public final class Message: Sendable {
 
     /// A text part decoded to Unicode using its charset (US-ASCII when none is declared).
     public func text(of part: MIMEPart) throws -> (text: String, defects: [MailDefect.Kind]) {
+        guard let i = partIndex(part) else { return try textUncached(part) }
+        return try cache.text(i) { try textUncached(part) }
+    }
+
+    func textUncached(_ part: MIMEPart) throws -> (text: String, defects: [MailDefect.Kind]) {
         // Identity encodings: convert straight from the message bytes (no intermediate copy).
         let body = part.transferEncoding.isIdentity ? DecodedBody(bytes: [], defects: []) : try decodedBody(of: part)
         let d = part.transferEncoding.isIdentity ? Charset.decode(bytes[part.bodyRange], charset: part.charset)
@@ -268,7 +299,7 @@ public final class Message: Sendable {
 }
 
 extension TransferDecoding {
-    static func decode(_ raw: ArraySlice<UInt8>, encoding: TransferEncoding, limit: Int) throws -> (bytes: [UInt8], defects: [MailDefect.Kind]) {
+    static func decode(_ raw: ArraySlice<UInt8>, encoding: TransferEncoding, limit: Int) -> (bytes: [UInt8], defects: [MailDefect.Kind]) {
         switch encoding {
         case .sevenBit, .eightBit, .binary, .unknown:
             return (Array(raw), [])

@@ -10,6 +10,8 @@ struct LocationReaders {
     /// Anchored variant for whole lines: a marking line starts (after decoration or a
     /// `Classification:` label) with a candidate word, so prose lines are rejected here.
     let lineCandidates: PCRE2Pattern
+    /// Classification spellings without separators, for spaced-out letters.
+    let joinedSpellings: [String: String]
 
     /// One reading before a location name is attached.
     struct Found {
@@ -22,11 +24,12 @@ struct LocationReaders {
     init(vocabulary: Vocabulary) throws {
         self.vocabulary = vocabulary
         grammar = FreeFormGrammar(vocabulary: vocabulary)
+        joinedSpellings = Self.joinedSpellings(vocabulary)
         epms = EPMSGrammar(vocabulary: vocabulary)
         candidates = try PCRE2Pattern(Self.candidatePattern(vocabulary))
         rawCandidates = try PCRE2Pattern(Self.candidatePattern(vocabulary), options: PCRE2_CASELESS)
         lineCandidates = try PCRE2Pattern(
-            "^[\\s*_#=~|<>\\[\\]()\"-]*(?:(?:SECURITY[ \\t]+)?CLASSIFICATION|PROTECTIVE[ \\t]+MARKING|MARKING)?[ \\t]*:?[\\s*_\\[]*"
+            "^[\\s*_#=~|<>\\[\\](){}/\"-]*(?:(?:SECURITY[ \\t]+)?CLASSIFICATION|PROTECTIVE[ \\t]+MARKING|MARKING|SENSITIVITY)?[ \\t]*[:-]?[\\s*_\\[{(/=-]*"
                 + Self.candidatePattern(vocabulary), options: PCRE2_CASELESS)
     }
 
@@ -67,7 +70,14 @@ struct LocationReaders {
 
     // MARK: subject and file names
 
-    static let replyPrefixes: [[Unicode.Scalar]] = ["RE", "FW", "FWD", "AW", "WG", "SV", "VS", "TR", "AUTOMATIC REPLY", "UNDELIVERABLE"].map { Array($0.unicodeScalars) }
+    /// Reply and forward prefixes in the languages mail clients write them (spec §10.6), in
+    /// normalised (upper-case skeleton) form. Any other word of one to four letters followed
+    /// by a colon at the start is skipped as well (`R:`, `Odp:`, `ΑΠ:`).
+    static let replyPrefixes: [[Unicode.Scalar]] = [
+        "RE", "FW", "FWD", "AW", "WG", "SV", "VS", "TR", "RV", "ANTW", "ANTWORT", "DOORST", "RIF", "ENC", "RES", "YNT", "ILT",
+        "WTR", "VB", "VL", "PD", "ODP", "AUTOMATIC REPLY", "AUTO REPLY", "UNDELIVERABLE", "OUT OF OFFICE",
+        "回复", "回覆", "答复", "答覆", "转发", "轉寄", "转寄", "轉發", "返信", "転送", "회신", "답장", "전달",
+    ].map { NormalizedText($0).chars }
 
     /// Index after any reply/forward prefixes and `[EXT]`-style tags at the start (spec §8).
     func skipReplyPrefixes(_ n: NormalizedText) -> Int {
@@ -86,6 +96,17 @@ struct LocationReaders {
                 if j < c.count, c[j] == ":" { i = j + 1; progress = true; break }
             }
             if progress { continue }
+            // any short word and a colon: "R:", "Odp:", "ΑΠ:"
+            var j = i
+            while j < c.count, j - i <= 4, Tokenizer.isWordChar(c[j]), c[j] != "." { j += 1 }
+            if j > i, j - i <= 4 {
+                var k = j
+                if k < c.count, c[k] == "[" { var q = k + 1; while q < c.count, c[q].value >= 0x30 && c[q].value <= 0x39 { q += 1 }; if q < c.count, c[q] == "]" { k = q + 1 } }
+                while k < c.count, c[k] == " " { k += 1 }
+                if k < c.count, c[k] == ":" {
+                    i = k + 1; progress = true; continue
+                }
+            }
             // a bracket tag at the start that is not a marking: [EXT], [External], [SPAM]
             if i < c.count, c[i] == "[", let close = c[i...].firstIndex(of: "]") {
                 let inner = NormalizedText(n.plainString((i + 1)..<close))
@@ -95,8 +116,13 @@ struct LocationReaders {
         return i
     }
 
-    /// The inside of a bracket: a marking, unparseable, or not a marking at all (nil).
-    func readBracket(_ n: NormalizedText, _ r: Range<Int>, tokens all: [Token]) -> Found? {
+    static let bracketPairs: [Unicode.Scalar: Unicode.Scalar] = ["[": "]", "(": ")", "{": "}", "<": ">", "*": "*"]
+
+    /// The inside of a bracket: a marking, unparseable, or not a marking at all (nil). Inside
+    /// `[ ]` anything that starts like a marking and does not parse is unparseable; inside the
+    /// other delimiters, where prose is common ("lunch (secret location)"), only an upper-case
+    /// classification word is (spec §10.8).
+    func readBracket(_ n: NormalizedText, _ r: Range<Int>, tokens all: [Token], square: Bool = true) -> Found? {
         let upper = n.upperString(r).trimmingCharacters()
         let plain = n.plainString(r).trimmingCharacters()
         let obf = n.obfuscated(in: r)
@@ -120,7 +146,8 @@ struct LocationReaders {
         if let res = grammar.parse(t, from: 0), Self.isTrailingNoise(t, from: res.end) {
             return Found(text: plain, marking: res.marking, obfuscated: obf)
         }
-        if grammar.startsVocabulary(t, first) {
+        if square ? grammar.startsVocabulary(t, first)
+                  : (grammar.classification(t, first).map { n.allUpper(in: t[first].start..<t[$0.1 - 1].end) } ?? false) {
             return Found(text: plain, marking: nil, obfuscated: obf, unparseableReason: "bracketed text starts like a marking but does not parse")
         }
         return nil
@@ -131,18 +158,28 @@ struct LocationReaders {
     /// skips reply prefixes).
     func readSubjectLike(_ text: String, isSubject: Bool) -> [Found] {
         guard rawMayContainMarking(text) else { return [] }
-        let n = NormalizedText(text)
+        // A right-to-left override: read the logical and the displayed order (spec §10.5).
+        if NormalizedText.hasOverride(text) {
+            return readSubjectLike(NormalizedText(text), text, isSubject: isSubject)
+                + readSubjectLike(NormalizedText(text, displayOrder: true), text, isSubject: isSubject)
+        }
+        return readSubjectLike(NormalizedText(text), text, isSubject: isSubject)
+    }
+
+    func readSubjectLike(_ n: NormalizedText, _ text: String, isSubject: Bool) -> [Found] {
         // ASCII text already passed the caseless candidate check on the raw text.
         if !text.utf8.allSatisfy({ $0 < 0x80 }) { guard mayContainMarking(n) else { return [] } }
         var out: [Found] = []
         var covered: [Range<Int>] = []
         let t = Tokenizer.tokens(n)
-        // 1. brackets
+        // 1. brackets: [ ], and (spec §10.6) ( ), { }, < >, * *; fullwidth ［ ］ and CJK 【 】
+        //    are [ ] after normalisation.
         var i = 0
         while i < n.chars.count {
-            if n.chars[i] == "[", let close = n.chars[(i + 1)...].firstIndex(where: { $0 == "]" || $0 == "[" }), n.chars[close] == "]" {
-                if let f = readBracket(n, (i + 1)..<close, tokens: t) { out.append(f); covered.append(i..<(close + 1)) }
-                i = close + 1
+            if let closer = Self.bracketPairs[n.chars[i]],
+               let close = n.chars[(i + 1)...].firstIndex(where: { $0 == closer || ($0 == n.chars[i] && closer != $0) }), n.chars[close] == closer {
+                if let f = readBracket(n, (i + 1)..<close, tokens: t, square: n.chars[i] == "[") { out.append(f); covered.append(i..<(close + 1)) }
+                i = n.chars[i] == "[" ? close + 1 : i + 1
                 continue
             }
             i += 1
@@ -197,26 +234,37 @@ struct LocationReaders {
 
     // MARK: whole lines (body, text attachments, document headers and footers)
 
-    static let linePrefixes = ["SECURITY CLASSIFICATION", "PROTECTIVE MARKING", "CLASSIFICATION", "MARKING"]
+    static let linePrefixes = ["SECURITY CLASSIFICATION", "PROTECTIVE MARKING", "CLASSIFICATION", "SENSITIVITY", "MARKING"]
 
     /// A line that is, as a whole, a marking (spec §3.4): decoration (`**`, `==`, brackets) and
     /// a `Classification:` label are allowed around it. Case-insensitive.
     func readLine(_ line: String) -> Found? {
         if line.utf8.allSatisfy({ $0 < 0x80 }) {
-            do { if try lineCandidates.firstMatch(in: line) == nil { return nil } } catch {}  // a PCRE2 limit reads on (fail closed)
+            do { if try lineCandidates.firstMatch(in: line) == nil, !Self.looksSpaced(line) { return nil } } catch {}  // a PCRE2 limit reads on (fail closed)
         }
         let ascii = line.utf8.allSatisfy { $0 < 0x80 }
-        let n = NormalizedText(line)
+        if NormalizedText.hasOverride(line) {
+            // Both orders; the displayed one wins when both read something (spec §10.5).
+            let logical = readLine(NormalizedText(line), ascii: ascii)
+            let displayed = readLine(NormalizedText(line, displayOrder: true), ascii: ascii)
+            guard let d = displayed else { return logical }
+            guard let l = logical else { return d }
+            return (l.marking?.classification ?? .init(rank: -1, name: "")) > (d.marking?.classification ?? .init(rank: -1, name: "")) ? l : d
+        }
+        return readLine(NormalizedText(line), ascii: ascii)
+    }
+
+    func readLine(_ n: NormalizedText, ascii: Bool) -> Found? {
         if !ascii { guard mayContainMarking(n) else { return nil } }
         var s = 0, e = n.chars.count
-        let deco: Set<Unicode.Scalar> = ["*", "_", "#", "=", "~", "|", "<", ">", " ", "[", "]", "(", ")", "-", "\""]
+        let deco: Set<Unicode.Scalar> = ["*", "_", "#", "=", "~", "|", "<", ">", " ", "[", "]", "(", ")", "{", "}", "/", "-", "\""]
         while s < e, deco.contains(n.chars[s]) { s += 1 }
         while e > s, deco.contains(n.chars[e - 1]) || n.chars[e - 1] == "." { e -= 1 }
         guard s < e else { return nil }
         var body = n.upperString(s..<e)
         for p in Self.linePrefixes where body.hasPrefix(p) {
             let rest = body.dropFirst(p.count).drop { $0 == " " }
-            if rest.first == ":" { s += body.count - rest.count + 1; while s < e, n.chars[s] == " " { s += 1 }; body = n.upperString(s..<e) }
+            if rest.first == ":" || rest.first == "-" { s += body.count - rest.count + 1; while s < e, n.chars[s] == " " { s += 1 }; body = n.upperString(s..<e) }
             break
         }
         let r = s..<e
@@ -229,9 +277,63 @@ struct LocationReaders {
         }
         let inner = NormalizedText(n.plainString(r))
         let t = Tokenizer.tokens(inner)
-        guard let res = grammar.parse(t, from: 0), res.start == 0 || t[0..<res.start].allSatisfy({ $0.kind != .word }),
-              Self.isTrailingNoise(t, from: res.end) else { return nil }
-        return Found(text: n.plainString(r), marking: res.marking, obfuscated: n.obfuscated(in: r))
+        if let spaced = spacedClassification(t) {
+            return Found(text: n.plainString(r), marking: nil, obfuscated: false, unparseableReason: "letters of \(spaced) spaced or split")
+        }
+        guard let res = grammar.parse(t, from: 0), res.start == 0 || t[0..<res.start].allSatisfy({ $0.kind != .word }) else { return nil }
+        if Self.isTrailingNoise(t, from: res.end) {
+            return Found(text: n.plainString(r), marking: res.marking, obfuscated: n.obfuscated(in: r))
+        }
+        // Spec §10.8: an upper-case classification word followed by a handling phrase is a
+        // near-marking (fails closed); followed by an ordinary sentence it is prose.
+        if let cr = res.classificationTokens, inner.allUpper(in: t[cr.lowerBound].start..<t[cr.upperBound - 1].end),
+           Self.isNearMarkingTail(t, from: res.end, inner) {
+            return Found(text: n.plainString(r), marking: nil, obfuscated: n.obfuscated(in: r),
+                         unparseableReason: "a classification word followed by text that is not a marking")
+        }
+        return nil
+    }
+
+    /// After a classification word: only punctuation and all-upper-case tokens, or a separator
+    /// (`-`, `–`, `:`, `/`, `|`) then at most six words.
+    static func isNearMarkingTail(_ t: [Token], from: Int, _ n: NormalizedText) -> Bool {
+        let rest = t[from...]
+        if rest.allSatisfy({ $0.kind != .word || n.allUpper(in: $0.start..<$0.end) }) { return true }
+        guard let sep = rest.first(where: { !($0.kind == .space && !$0.text.contains("-")) }) else { return true }
+        let isSeparator = sep.kind == .colon || sep.kind == .slash || sep.kind == .doubleSlash || (sep.kind == .punct && sep.text == "|")
+            || (sep.kind == .space && sep.text.contains("-"))
+        guard isSeparator else { return false }
+        return rest.filter { $0.kind == .word }.count <= 6
+    }
+
+    /// Classification spellings with their separators removed (`TOPSECRET`, `INCONFIDENCE`).
+    static func joinedSpellings(_ vocabulary: Vocabulary) -> [String: String] {
+        var out: [String: String] = [:]
+        for e in vocabulary.classifications where e.classification.rank > 0 {
+            for sp in e.spellings { out[sp.joined()] = e.classification.name }
+        }
+        return out
+    }
+
+    /// Cheap test: at least four letters, none next to another (`S E C R E T`).
+    static func looksSpaced(_ line: String) -> Bool {
+        var letters = 0
+        var prevLetter = false
+        for b in line.utf8 {
+            let isLetter = (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+            if isLetter { if prevLetter { return false }; letters += 1 }
+            prevLetter = isLetter
+        }
+        return letters >= 4
+    }
+
+    /// A line of single letters that spell a classification (`S E C R E T`, `S-E-C-R-E-T`).
+    func spacedClassification(_ t: [Token]) -> String? {
+        // "S.E.C.R.E.T" is one word token (dots are word characters): split it too.
+        let letters = t.filter { $0.kind == .word }.flatMap { $0.text.split(separator: ".").map(String.init) }
+        guard letters.count >= 4, letters.allSatisfy({ $0.count == 1 }),
+              t.allSatisfy({ $0.kind == .word || $0.kind == .space || $0.kind == .punct }) else { return nil }
+        return joinedSpellings[letters.joined()]
     }
 
     // MARK: X-Protective-Marking and other headers

@@ -1,3 +1,4 @@
+import ContentInspection
 import MailParsing
 
 /// What to read besides the built-in locations.
@@ -35,8 +36,15 @@ public struct MarkingReader: Sendable {
         readers = try LocationReaders(vocabulary: options.vocabulary)
     }
 
-    public func read(_ message: Message) -> MarkingResult {
-        var r = readOne(message)
+    /// Reads `message`, identifying its elements first (content inspection); front-ends that
+    /// already inspected the message pass the report to ``read(_:content:)`` instead.
+    public func read(_ message: Message) -> MarkingResult { read(message, content: ContentInspector().inspect(message)) }
+
+    /// Reads `message` with its elements' identities from content inspection (each element is
+    /// identified once; a document identified by content is read as one whatever its name or
+    /// declared type), from the decoded bytes inspection already made.
+    public func read(_ message: Message, content: ContentReport) -> MarkingResult {
+        var r = readOne(message, content: content)
         // Ambiguous structure (spec §10.9): read every interpretation, the strongest wins; the
         // message is inappropriately marked unless every interpretation gives the same result.
         let unresolved = Set(message.allDefects.map(\.kind).filter(\.isUnresolvedAmbiguity))
@@ -44,7 +52,7 @@ public struct MarkingReader: Sendable {
             r.findings.append(MarkingFinding(.ambiguousStructure, "message", unresolved.map(\.rawValue).sorted().joined(separator: ", ")))
         }
         if let alt = message.alternate {
-            let a = readOne(alt)
+            let a = readOne(alt, content: ContentInspector().inspect(alt))
             if !Self.sameResult(r, a) {
                 let kinds = Set((message.allDefects + alt.allDefects).map(\.kind).filter(\.isAmbiguity)).map(\.rawValue).sorted()
                 r.classification = [r.classification, a.classification].compactMap { $0 }.max()
@@ -67,8 +75,8 @@ public struct MarkingReader: Sendable {
             && Set(a.findings.map(\.id)) == Set(b.findings.map(\.id))
     }
 
-    func readOne(_ message: Message) -> MarkingResult {
-        var acc = Accumulator()
+    func readOne(_ message: Message, content: ContentReport) -> MarkingResult {
+        var acc = Accumulator(content: content)
         let own = analyse(message, prefix: "", acc: &acc)
         var endorsements = Set(acc.readings.compactMap(\.marking).flatMap(\.endorsements))
         let classification = acc.readings.compactMap(\.marking?.classification).max()
@@ -79,6 +87,8 @@ public struct MarkingReader: Sendable {
     }
 
     struct Accumulator {
+        /// The elements' identities (content inspection).
+        var content: ContentReport
         var readings: [MarkingReading] = []
         var findings: [MarkingFinding] = []
         /// Elements read inside other elements so far (bounded by `maxNestedElements`).
@@ -158,6 +168,11 @@ public struct MarkingReader: Sendable {
             for text in texts {
                 let lines = p.contentType.mediaSubtype == "html" ? HTMLText.firstAndLastLines(text) : Self.firstAndLastLines(text)
                 readFirstAndLast(lines, prefix: prefix, name: bodyName, own: true, acc: &acc)
+                // Spec §10.7: the line just before a signature separator or a PGP signature.
+                if p.contentType.mediaSubtype != "html", let line = Self.lineBeforeSignature(text), !lines.contains(line),
+                   let f = readers.readLine(line) {
+                    record(f, at: loc(prefix, bodyName) + ":before-signature", own: true, into: &acc)
+                }
                 // What a client shows beside the text: the signed text of inline PGP, uuencoded files.
                 if p.contentType.mediaSubtype != "html" {
                     if let signed = TextDecoding.clearSignedText(text) {
@@ -200,7 +215,7 @@ public struct MarkingReader: Sendable {
                 // the embedded message's effective marking (its elements included) counts
                 let inner = acc.readings[before...].compactMap(\.marking?.classification).max()
                 elementClass = [elementClass, inner].compactMap { $0 }.max()
-            } else if p.contentType.mediaType == "text" && !Self.documentTypes.contains(p.mimeType) {
+            } else if p.contentType.mediaType == "text" && !Self.documentTypes.contains(p.mimeType) && !identifiedAsDocument(m, idx, acc) {
                 if let texts = displayedTexts(m, p) {
                     for text in texts {
                         let lines = p.contentType.mediaSubtype == "html" ? HTMLText.firstAndLastLines(text) : Self.firstAndLastLines(text)
@@ -210,7 +225,7 @@ public struct MarkingReader: Sendable {
                     acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "text could not be decoded"))
                 }
             } else if !p.isMultipart {
-                readElementPart(m, p, elPrefix: elPrefix, acc: &acc)
+                readElementPart(m, idx, elPrefix: elPrefix, acc: &acc)
             }
             underMarking(elPrefix, since: before, elementClass: elementClass, ownClass: ownClass, acc: &acc)
         }
@@ -231,6 +246,15 @@ public struct MarkingReader: Sendable {
             acc.findings.append(MarkingFinding(.underMarked, elPrefix, "element is \(ec.name), message is \(ownClass?.name ?? "unmarked")"))
         }
     }
+
+    /// Whether content inspection identified part `idx` of `m` as a document or archive.
+    func identifiedAsDocument(_ m: Message, _ idx: Int, _ acc: Accumulator) -> Bool {
+        guard let i = acc.content.identities[MessageElement.Key(message: ObjectIdentifier(m), part: idx)] else { return false }
+        return Self.documentFamilies.contains(acc.content.items[i].family)
+    }
+
+    /// Identified families read by the document reader.
+    static let documentFamilies: Set<TypeFamily> = [.document, .macroOffice, .archive]
 
     /// Declared types that are documents although they are `text/*` (read by the document reader).
     static let documentTypes: Set<String> = ["text/calendar", "text/rtf", "application/ics", "text/x-vcalendar", "application/ms-tnef", "application/vnd.ms-tnef"]
@@ -264,9 +288,16 @@ public struct MarkingReader: Sendable {
     }
 
     /// A non-text leaf part: identified by its content (spec §10.1), then read as what it is.
-    func readElementPart(_ m: Message, _ p: MIMEPart, elPrefix: String, acc: inout Accumulator) {
-        let head = m.decodedPrefix(of: p, count: 1024)
-        var kind = ElementSniffer.kind(head)
+    func readElementPart(_ m: Message, _ idx: Int, elPrefix: String, acc: inout Accumulator) {
+        let p = m.parts[idx]
+        var kind: ElementSniffer.Kind
+        // Identified once by content inspection: a document or archive is read as one, whatever
+        // its name or declared type; otherwise the first bytes decide what kind of text it is.
+        if identifiedAsDocument(m, idx, acc) {
+            kind = .document
+        } else {
+            kind = ElementSniffer.kind(m.decodedPrefix(of: p, count: 1024))
+        }
         if Self.documentTypes.contains(p.mimeType), kind == .text { kind = .document }
         guard kind != .other else { return }
         guard let body = try? m.decodedBody(of: p) else {
@@ -374,8 +405,64 @@ public struct MarkingReader: Sendable {
         return text.withUTF8 { firstAndLastLines(bytes: $0) }
     }
 
+    /// Longest line read as a marking, in bytes (default 4 KiB). A whole-line marking is a few
+    /// words; a longer line is read by its first 4 KiB (a marking there with only decoration
+    /// after it is still read, a near-marking still raises `unparseable-marking`). Without
+    /// this, one 31 MB body line cost 1.5 GB of normalisation arrays (spec §10, memory bound).
+    public static let maxMarkingLineBytes = 4096
+
+    /// Whether a scalar leaves a line looking blank (spec §10.4): white space, NBSP, form
+    /// feed, default-ignorable code points (ZWSP, U+2063, variation selectors), formatting
+    /// characters and controls.
+    @inline(__always) static func isBlankScalar(_ u: Unicode.Scalar) -> Bool {
+        let p = u.properties
+        if p.isWhitespace || p.isDefaultIgnorableCodePoint { return true }
+        switch p.generalCategory {
+        case .spaceSeparator, .format, .control, .lineSeparator, .paragraphSeparator, .nonspacingMark, .enclosingMark: return true
+        default: return false
+        }
+    }
+
+    /// Whether UTF-8 bytes hold only blank-looking characters.
+    static func isBlank(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var nonASCII = false
+        for c in b {
+            if c >= 0x80 { nonASCII = true; break }
+            if !(c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0C || c == 0x0B) { return false }
+        }
+        guard nonASCII else { return true }
+        return String(decoding: b, as: UTF8.self).unicodeScalars.allSatisfy(isBlankScalar)
+    }
+
+    static func isBlankLine(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { isBlank($0) }
+    }
+
+    /// The last non-blank line before the first signature separator (`-- ` alone on a line,
+    /// RFC 3676 §4.3) or clear-signed PGP signature block, if any.
+    static func lineBeforeSignature(_ text: String) -> String? {
+        var text = text
+        return text.withUTF8 { u -> String? in
+            guard let base = u.baseAddress else { return nil }
+            var sep: Int? = nil
+            var pos = 0
+            while pos < u.count {
+                var e = pos
+                while e < u.count, base[e] != 0x0A { e += 1 }
+                var le = e
+                if le > pos, base[le - 1] == 0x0D { le -= 1 }
+                let line = UnsafeBufferPointer(start: base + pos, count: le - pos)
+                if line.elementsEqual("-- ".utf8) || line.elementsEqual("-----BEGIN PGP SIGNATURE-----".utf8) { sep = pos; break }
+                pos = e + 1
+            }
+            guard let s = sep, s > 0 else { return nil }
+            return firstAndLastLines(bytes: UnsafeBufferPointer(start: base, count: s)).last
+        }
+    }
+
     static func firstAndLastLines(bytes u: UnsafeBufferPointer<UInt8>) -> [String] {
-        func blank(_ r: Range<Int>) -> Bool { r.allSatisfy { u[$0] == 0x20 || u[$0] == 0x09 || u[$0] == 0x0D } }
+        func blank(_ r: Range<Int>) -> Bool { isBlank(UnsafeBufferPointer(rebasing: u[r])) }
         var s = 0
         var first: Range<Int>? = nil
         while s < u.count {
@@ -396,6 +483,12 @@ public struct MarkingReader: Sendable {
         func str(_ r: Range<Int>) -> String {
             var r = r
             if r.upperBound > r.lowerBound, u[r.upperBound - 1] == 0x0D { r = r.lowerBound..<(r.upperBound - 1) }
+            if r.count > maxMarkingLineBytes {
+                // Keep the first 4 KiB, cut at a scalar boundary.
+                var e = r.lowerBound + maxMarkingLineBytes
+                while e > r.lowerBound, u[e] & 0xC0 == 0x80 { e -= 1 }
+                r = r.lowerBound..<e
+            }
             return String(decoding: UnsafeBufferPointer(rebasing: u[r]), as: UTF8.self)
         }
         guard let l = last, l != f else { return [str(f)] }
@@ -403,7 +496,7 @@ public struct MarkingReader: Sendable {
     }
 
     func readFirstAndLast(_ lines: [String], prefix: String, name: String?, own: Bool, acc: inout Accumulator) {
-        let nonEmpty = lines.indices.filter { !lines[$0].trimmingCharacters().isEmpty }
+        let nonEmpty = lines.indices.filter { !Self.isBlankLine(lines[$0]) }
         guard let first = nonEmpty.first, let last = nonEmpty.last else { return }
         let base = name.map { loc(prefix, $0) } ?? prefix
         if let f = readers.readLine(lines[first]) { record(f, at: base + ":first-line", own: own, into: &acc) }

@@ -43,47 +43,115 @@ struct NormalizedText {
         0x0131: "i", 0x0269: "i", 0x1D00: "A", 0x0280: "R", 0x0274: "N", 0x026A: "I", 0x1D07: "E", 0x1D1B: "T",
     ]
 
-    init(_ s: String) {
+    /// Whether `s` holds a right-to-left override (U+202E), so that its display order differs
+    /// from its logical order.
+    static func hasOverride(_ s: String) -> Bool { s.utf8.contains(0xE2) && s.unicodeScalars.contains("\u{202E}") }
+
+    /// - Parameter displayOrder: reorder right-to-left overrides as displayed (spec §10.5);
+    ///   readers read both orders of text that holds one (``hasOverride(_:)``).
+    init(_ s: String, displayOrder: Bool = false) {
         chars = []; plain = []; wasUpper = []; obfuscated = []
-        chars.reserveCapacity(s.unicodeScalars.count)
+        chars.reserveCapacity(s.utf8.count)
         var pendingInvisible = false
-        for u in s.unicodeScalars {
-            let v = u.value
-            if Self.invisible.contains(v) {
-                if let last = obfuscated.indices.last { obfuscated[last] = true }
-                pendingInvisible = true
+        if displayOrder, Self.hasOverride(s) {
+            for (u, reordered) in Self.displayOrder(Array(s.unicodeScalars)) { append(u, reordered: reordered, pendingInvisible: &pendingInvisible) }
+        } else {
+            for u in s.unicodeScalars { append(u, reordered: false, pendingInvisible: &pendingInvisible) }
+        }
+    }
+
+    /// Scalars in display order for right-to-left overrides: the text between U+202E and the
+    /// matching U+202C (or the end) is reversed, nested overrides inside it included.
+    static func displayOrder(_ u: [Unicode.Scalar]) -> [(Unicode.Scalar, Bool)] {
+        var out: [(Unicode.Scalar, Bool)] = []
+        out.reserveCapacity(u.count)
+        var i = 0
+        while i < u.count {
+            if u[i] == "\u{202E}" {
+                var depth = 1, j = i + 1
+                while j < u.count {
+                    if u[j] == "\u{202E}" || u[j] == "\u{202D}" || u[j] == "\u{202A}" || u[j] == "\u{202B}" { depth += 1 }
+                    if u[j] == "\u{202C}" { depth -= 1; if depth == 0 { break } }
+                    j += 1
+                }
+                for k in stride(from: j - 1, through: i + 1, by: -1) { out.append((u[k], true)) }
+                out.append((u[i], true))
+                i = j + 1
                 continue
             }
-            if v < 0x80 {
-                // ASCII fast path: no Unicode property lookups, no String allocation.
-                let b = UInt8(v == 0x09 ? 0x20 : v)
-                let up = (b >= 0x61 && b <= 0x7A) ? b - 0x20 : b
-                chars.append(Unicode.Scalar(up))
-                plain.append(Unicode.Scalar(b))
-                wasUpper.append(!(b >= 0x61 && b <= 0x7A))
-                obfuscated.append(pendingInvisible)
-                pendingInvisible = false
-                continue
-            }
-            var c: Unicode.Scalar
-            var obf = false
-            var upper = false
-            if Self.spaces.contains(v) {
-                c = " "
-            } else if Self.dashes.contains(v) {
-                c = "-"
-            } else if let m = Self.confusables[v] {
-                c = m; obf = true
-                upper = m.properties.isUppercase
-            } else if (0xFF21...0xFF3A).contains(v) || (0xFF41...0xFF5A).contains(v) {
-                let base = v >= 0xFF41 ? v - 0xFF41 + 0x61 : v - 0xFF21 + 0x41
-                c = Unicode.Scalar(base)!; obf = true
-                upper = v <= 0xFF3A
-            } else {
-                c = u
-                upper = u.properties.isUppercase
-            }
-            if pendingInvisible { obf = true; pendingInvisible = false }
+            out.append((u[i], false))
+            i += 1
+        }
+        return out
+    }
+
+    static func isCombiningMark(_ p: Unicode.Scalar.Properties) -> Bool {
+        switch p.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return false
+        }
+    }
+
+    /// Scripts whose letters are never confusable with Latin: no ICU lookup.
+    @inline(__always) static func neverLatin(_ v: UInt32) -> Bool {
+        (0x3040...0x30FF).contains(v) || (0x3400...0x9FFF).contains(v) || (0xAC00...0xD7AF).contains(v) || (0x0600...0x06FF).contains(v)
+    }
+
+    mutating func append(_ u: Unicode.Scalar, reordered: Bool, pendingInvisible: inout Bool) {
+        let v = u.value
+        if v < 0x80 {
+            // ASCII fast path: no Unicode property lookups, no String allocation.
+            let b = UInt8(v == 0x09 || v == 0x0B || v == 0x0C ? 0x20 : v)
+            let up = (b >= 0x61 && b <= 0x7A) ? b - 0x20 : b
+            chars.append(Unicode.Scalar(up))
+            plain.append(Unicode.Scalar(b))
+            wasUpper.append(!(b >= 0x61 && b <= 0x7A))
+            obfuscated.append(pendingInvisible || reordered)
+            pendingInvisible = false
+            return
+        }
+        let props = u.properties
+        if Self.invisible.contains(v) || props.isDefaultIgnorableCodePoint {
+            // Default-ignorable code points and bidi controls (U+034F, U+2063, U+FE00,
+            // U+E0020, U+061C, …) are dropped; the characters beside them are flagged.
+            if let last = obfuscated.indices.last { obfuscated[last] = true }
+            pendingInvisible = true
+            return
+        }
+        if Self.isCombiningMark(props) {
+            // A combining mark (a low line under every letter) is dropped; its base is flagged.
+            if let last = obfuscated.indices.last { obfuscated[last] = true } else { pendingInvisible = true }
+            return
+        }
+        var out: [Unicode.Scalar] = []
+        var obf = false
+        var upper = false
+        if Self.spaces.contains(v) || props.generalCategory == .spaceSeparator || props.isWhitespace {
+            out = [" "]
+        } else if Self.dashes.contains(v) {
+            out = ["-"]
+        } else if let m = Self.confusables[v] {
+            out = [m]; obf = true
+            upper = m.properties.isUppercase
+        } else if (0xFF01...0xFF5E).contains(v) {
+            // Fullwidth forms: letters are look-alikes; punctuation is what CJK keyboards type.
+            let base = Unicode.Scalar(v - 0xFEE0)!
+            out = [base]
+            if base.properties.isAlphabetic { obf = true; upper = v <= 0xFF3A } else { upper = true }
+        } else if v == 0x3010 || v == 0x3014 || v == 0x3016 || v == 0x3008 {
+            out = ["["]; upper = true   // 【 〔 〖 〈
+        } else if v == 0x3011 || v == 0x3015 || v == 0x3017 || v == 0x3009 {
+            out = ["]"]; upper = true   // 】 〕 〗 〉
+        } else if !Self.neverLatin(v), let (letters, up) = Skeleton.ascii(for: u) {
+            // UTS #39 skeleton: mathematical alphanumerics, small capitals, Cherokee, …
+            out = letters.map { Unicode.Scalar($0) }
+            obf = true; upper = up
+        } else {
+            out = [u]
+            upper = props.isUppercase
+        }
+        if pendingInvisible || reordered { obf = true; pendingInvisible = false }
+        for c in out {
             let up = c.properties.uppercaseMapping.unicodeScalars
             chars.append(up.count == 1 ? up.first! : c)
             plain.append(c)

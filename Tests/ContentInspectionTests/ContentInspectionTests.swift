@@ -69,7 +69,8 @@ struct AttachmentCorpusTests {
 struct ContentIdentificationTests {
     func identify(_ bytes: [UInt8], name: String? = nil, declared: String? = nil, limits: ArchiveLimits = .default) -> [InspectedItem] {
         var items: [InspectedItem] = []
-        ContentInspector(limits: limits).identify(bytes, location: "attachment[1]", filename: name, declared: declared, depth: 0, budget: .init(), into: &items)
+        ContentInspector(limits: limits).identify(bytes, element: ElementLocation([.attachment(1)]), filename: name, declared: declared, depth: 0,
+                                                  budget: ArchiveBudget(), into: &items)
         return items
     }
 
@@ -135,8 +136,18 @@ struct ContentIdentificationTests {
         let before = Magic.callsOnThisThread
         #expect(ContentInspector().inspect(body).items.isEmpty)
         #expect(Magic.callsOnThisThread == before)
-        _ = ContentInspector().inspect(try CI.message("pdf.eml"))
+        _ = ContentInspector().inspect(try CI.message("elf.eml"))
         #expect(Magic.callsOnThisThread == before + 1)
+    }
+
+    @Test("content a signature check identifies (PDF, PNG, JPEG, GIF, OOXML by its parts) is not given to libmagic")
+    func signaturesBeforeLibmagic() throws {
+        let before = Magic.callsOnThisThread
+        let r = ContentInspector().inspect(try CI.message("pdf.eml"))
+        #expect(r.items.map(\.detectedType) == ["application/pdf"])
+        let d = ContentInspector().inspect(try CI.message("docx.eml"))
+        #expect(d.items.first?.detectedType == "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        #expect(Magic.callsOnThisThread == before)
     }
 
     @Test("empty content is not unidentifiable; random bytes are")
@@ -153,7 +164,8 @@ struct ArchiveLimitTests {
     func limits(_ f: (inout ArchiveLimits) -> Void) -> ArchiveLimits { var l = ArchiveLimits(); f(&l); return l }
     func inspect(_ bytes: [UInt8], _ l: ArchiveLimits) -> [ContentFinding] {
         var items: [InspectedItem] = []
-        ContentInspector(limits: l).identify(bytes, location: "attachment[1]", filename: "a.zip", declared: "application/zip", depth: 0, budget: .init(), into: &items)
+        ContentInspector(limits: l).identify(bytes, element: ElementLocation([.attachment(1)]), filename: "a.zip", declared: "application/zip", depth: 0,
+                                             budget: ArchiveBudget(), into: &items)
         return items.flatMap(\.findings)
     }
     static let text = Array("hello\n".utf8)
