@@ -245,9 +245,22 @@ public struct Engine: Sendable {
         let allowList = !policy.allowFamilies.isEmpty || !policy.allowTypes.isEmpty
         for item in r.items where item.location != "message" {
             let fam = item.family.rawValue
+            // The most dangerous of the content's, the extension's (policy table) and the declared type's family.
+            let ext = item.filename.flatMap { f in f.lastIndex(of: ".").map { f[f.index(after: $0)...].lowercased() } }
+            let declared = item.declaredType.map { TypeNormalisation.canonical($0.lowercased()) }
+            let byName: [(family: String?, why: String)] = [
+                (ext.flatMap { policy.extensionFamilies[$0] }, "named .\(ext ?? "")"),
+                (declared.map { TypeNormalisation.family($0).rawValue }, "declared \(declared ?? "")"),
+            ]
             if policy.denyFamilies.contains(fam) || policy.denyTypes.contains(item.detectedType.lowercased()) {
                 out.append(Reason(rule: Rules.deniedAttachment, action: action(policy.action(.denyListedAttachment)),
                                   evidence: "\(item.location) is \(item.detectedType) (\(fam)), deny-listed"))
+            } else if let hit = byName.first(where: { $0.family.map(policy.denyFamilies.contains) ?? false }) {
+                out.append(Reason(rule: Rules.deniedAttachment, action: action(policy.action(.denyListedAttachment)),
+                                  evidence: "\(item.location) is \(hit.why) (\(hit.family ?? "")), deny-listed; content is \(item.detectedType)"))
+            } else if declared.map({ policy.denyTypes.contains($0) }) ?? false {
+                out.append(Reason(rule: Rules.deniedAttachment, action: action(policy.action(.denyListedAttachment)),
+                                  evidence: "\(item.location) is declared \(declared ?? ""), deny-listed"))
             } else if allowList, item.family != .unknown, !(policy.allowFamilies.contains(fam) || policy.allowTypes.contains(item.detectedType.lowercased())) {
                 out.append(Reason(rule: Rules.deniedAttachment, action: action(policy.action(.denyListedAttachment)),
                                   evidence: "\(item.location) is \(item.detectedType) (\(fam)), not on the allow list"))
