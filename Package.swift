@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "PolicyLanguage", targets: ["PolicyLanguage"]),
         .library(name: "DecisionEngine", targets: ["DecisionEngine"]),
         .library(name: "PolicyHarness", targets: ["PolicyHarness"]),
+        .library(name: "AuditStore", targets: ["AuditStore"]),
         .library(name: "ArchiveScan", targets: ["ArchiveScan"]),
         .library(name: "MilterCodec", targets: ["MilterCodec"]),
         .library(name: "Milter", targets: ["Milter"]),
@@ -26,6 +27,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
@@ -36,9 +38,6 @@ let package = Package(
         .systemLibrary(
             name: "CMagic", path: "Sources/CMagic", pkgConfig: "libmagic",
             providers: [.apt(["libmagic-dev"]), .brew(["libmagic"])]),
-        .systemLibrary(
-            name: "CSQLite3", path: "Sources/CSQLite3", pkgConfig: "sqlite3",
-            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
         .systemLibrary(
             name: "PmarkZlib", path: "Sources/PmarkZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
@@ -81,6 +80,11 @@ let package = Package(
         .target(
             name: "PolicyHarness",
             dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "MailParsing", "OfficeDocuments", .product(name: "Yams", package: "Yams")]),
+        // The audit log, quarantine and notices (GRDB over the system SQLite, WAL).
+        .target(
+            name: "AuditStore",
+            dependencies: ["DecisionEngine", "Reporting", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing", "PmarkZlib",
+                           .product(name: "GRDB", package: "GRDB.swift")]),
         // The milter protocol: a pure codec (bytes <-> typed commands and responses, NIOCore's
         // ByteBuffer only, no I/O) and the gateway server around it (SwiftNIO, swift-log).
         .target(name: "MilterCodec", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
@@ -97,7 +101,7 @@ let package = Package(
         // JSONL/CSV/HTML outputs and summaries; generic over the per-message evaluation.
         .target(
             name: "ArchiveScan",
-            dependencies: ["MailParsing", "Markings", "DecisionEngine", "PolicyLanguage", "ContentInspection", "Reporting", "CPff", "CCrypto", "PmarkZlib", "CMagic", "CPCRE2", "CSQLite3"]),
+            dependencies: ["MailParsing", "Markings", "DecisionEngine", "PolicyLanguage", "ContentInspection", "Reporting", "CPff", "CCrypto", "PmarkZlib", "CMagic", "CPCRE2", .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // A private Postfix on loopback (own config, queue, Maildirs, smtp-sink) for the gateway's
         // integration tests and `pmark milter bench`; Foundation only.
         .target(name: "PostfixTestBed"),
@@ -105,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "pmark",
             dependencies: [
-                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "Reporting", "ArchiveScan",
+                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "Reporting", "ArchiveScan", "AuditStore",
                 "Milter", "MilterCodec", "PostfixTestBed", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -114,9 +118,13 @@ let package = Package(
         // entries) for documents and archive limits.
         .target(name: "TestSupport", dependencies: ["PmarkZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
-        // Proves the system libraries install, link and work; the marking grammar (PCRE2),
-        // attachment identification (libmagic) and the audit store (SQLite) build on them.
-        .testTarget(name: "SystemLibraryTests", dependencies: ["CPCRE2", "CMagic", "CSQLite3"]),
+        // Proves the system libraries install, link and work; the marking grammar (PCRE2) and
+        // attachment identification (libmagic) build on them (SQLite: AuditStoreTests, via GRDB).
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CPCRE2", "CMagic"]),
+        .testTarget(
+            name: "AuditStoreTests",
+            dependencies: ["AuditStore", "DecisionEngine", "PolicyLanguage", "OfficeDocuments", "MailParsing",
+                           .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "MarkingsTests",
             dependencies: ["Markings", "MailParsing", "OfficeDocuments", "ContentInspection", "TestSupport"]),
