@@ -55,9 +55,11 @@ let package = Package(
             name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
         // ICU (UTS #39 confusable skeletons, NFKC) for marking-text normalisation, spec §10.5.
-        .systemLibrary(
-            name: "CICU", path: "Sources/CICU", pkgConfig: "icu-i18n",
-            providers: [.apt(["libicu-dev"]), .brew(["icu4c"])]),
+        // A C target, not a system-library module: only plain C types cross its header, so
+        // ICU's enums never meet Foundation's bundled ICU in one Swift module (pmark_icu.h).
+        .target(
+            name: "CICU", path: "Sources/CICU",
+            linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc")]),
         .target(name: "MailParsing"),
         .target(name: "ContentInspection", dependencies: ["MailParsing", "CMagic", "PmarkZlib", "CArchive"]),
         .target(
