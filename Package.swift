@@ -83,7 +83,7 @@ let package = Package(
         // The audit log, quarantine and notices (GRDB over the system SQLite, WAL).
         .target(
             name: "AuditStore",
-            dependencies: ["DecisionEngine", "Reporting", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing", "PmarkZlib",
+            dependencies: ["DecisionEngine", "Reporting", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing", "PmarkZlib", "CCrypto",
                            .product(name: "GRDB", package: "GRDB.swift")]),
         // The milter protocol: a pure codec (bytes <-> typed commands and responses, NIOCore's
         // ByteBuffer only, no I/O) and the gateway server around it (SwiftNIO, swift-log).
