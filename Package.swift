@@ -55,9 +55,10 @@ let package = Package(
             name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
         // ICU (UTS #39 confusable skeletons, NFKC) for marking-text normalisation, spec §10.5.
-        .systemLibrary(
-            name: "CICU", path: "Sources/CICU", pkgConfig: "icu-i18n",
-            providers: [.apt(["libicu-dev"]), .brew(["icu4c"])]),
+        // A C target, not a system library: ICU's headers stay inside shim.c (see include/pmark_icu.h).
+        .target(
+            name: "CICU", path: "Sources/CICU",
+            linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc")]),
         .target(name: "MailParsing"),
         .target(name: "ContentInspection", dependencies: ["MailParsing", "CMagic", "PmarkZlib", "CArchive"]),
         .target(
