@@ -5,7 +5,7 @@ import CICU
 /// Why ICU rather than a table generated from `confusables.txt`: the system ICU (Debian
 /// `libicu-dev`) already carries Unicode's confusables data and NFKC, is updated with the OS's
 /// security updates, and keeps ~6,000 mappings and their licence out of the repository. ICU's
-/// C symbols are versioned (`uspoof_open_72`); `Sources/CICU/shim.c` wraps them behind plain C types.
+/// C symbols are versioned (`uspoof_open_72`); `Sources/CICU/pmark_icu.c` wraps them.
 ///
 /// Only non-ASCII scalars are looked up (ASCII text never reaches ICU), one scalar at a time:
 /// NFKC first (mathematical alphanumerics, fullwidth and circled forms), then the skeleton.
@@ -16,9 +16,11 @@ enum Skeleton {
         let nfkc: UnsafeRawPointer?
         init() {
             var st: Int32 = 0
-            checker = pmark_uspoof_open(&st)
+            let sc = pmark_uspoof_open(&st)
+            checker = st <= 0 ? sc : nil
             var st2: Int32 = 0
-            nfkc = pmark_nfkc(&st2)
+            let n = pmark_nfkc(&st2)
+            nfkc = st2 <= 0 ? n : nil
         }
     }
     static let handles = Handles()

@@ -22,7 +22,8 @@ public struct PolicyTestCase: Sendable {
     public struct Attachment: Sendable {
         public var name: String
         public var type: String
-        public var content: String
+        /// The attachment's bytes (`content:` as UTF-8, or `base64:` decoded).
+        public var bytes: [UInt8]
     }
     public struct Expectation: Sendable {
         /// Message-level action (`allow`, `allow-and-tag`, `quarantine`, `block`).
@@ -71,15 +72,17 @@ public enum PolicyTestLoader {
     static let expectKeys = ["decision", "recipients", "paths", "rules", "not-rules", "findings", "not-findings", "classification", "notify"]
     static let notifyKeys = ["recipients", "sender"]
 
-    public static func load(path: String) throws -> PolicyTestFile {
+    /// - Parameter rules: the rule definitions whose ids a file may name (``Rules/all``).
+    public static func load(path: String, rules: [Rule] = Rules.all) throws -> PolicyTestFile {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw PolicyLoadError(diagnostics: [PolicyDiagnostic(location: SourceLocation(file: path, line: 1, column: 1), message: "cannot read the test file")])
         }
-        return try load(yaml: text, path: path)
+        return try load(yaml: text, path: path, rules: rules)
     }
 
-    public static func load(yaml: String, path: String) throws -> PolicyTestFile {
+    public static func load(yaml: String, path: String, rules: [Rule] = Rules.all) throws -> PolicyTestFile {
         var r = TestWalker(file: path)
+        r.ruleIDs = Set(rules.map(\.id))
         let root: Node?
         do { root = try Yams.compose(yaml: yaml) } catch { throw PolicyLoadError(diagnostics: [r.yamlDiagnostic(error)]) }
         guard let root else { throw PolicyLoadError(diagnostics: [r.diag(nil, "the test file is empty")]) }
@@ -111,6 +114,8 @@ public enum PolicyTestLoader {
 }
 
 struct TestWalker: YAMLDiagnosing {
+    /// Rule ids a file may name.
+    var ruleIDs = HarnessVocabulary.ruleIDs
     let file: String
     var diagnostics: [PolicyDiagnostic] = []
 
@@ -185,10 +190,16 @@ struct TestWalker: YAMLDiagnosing {
             if let an = mm["attachments"] {
                 if let seq = an.sequence {
                     for a in seq {
-                        guard let am = mapping(a, "an attachment", ["name", "type", "content"]) else { continue }
+                        guard let am = mapping(a, "an attachment", ["name", "type", "content", "base64"]) else { continue }
                         guard let name = string(am["name"], "attachment name") else { error(a, "an attachment is missing required key 'name'"); continue }
-                        msg.attachments.append(PolicyTestCase.Attachment(name: name, type: string(am["type"], "attachment type") ?? "application/octet-stream",
-                                                                        content: string(am["content"], "attachment content") ?? ""))
+                        var bytes = Array((string(am["content"], "attachment content") ?? "").utf8)
+                        if let b = am["base64"] {
+                            // Binary content (a corrupt gzip, an executable header) given as base64.
+                            if am["content"] != nil { error(b, "an attachment has either content or base64, not both") }
+                            if let s = string(b, "attachment base64"), let d = Data(base64Encoded: s, options: .ignoreUnknownCharacters) { bytes = Array(d) }
+                            else { error(b, "attachment base64 is not valid base64") }
+                        }
+                        msg.attachments.append(PolicyTestCase.Attachment(name: name, type: string(am["type"], "attachment type") ?? "application/octet-stream", bytes: bytes))
                     }
                 } else { error(an, "message.attachments must be a list") }
             }
@@ -239,8 +250,8 @@ struct TestWalker: YAMLDiagnosing {
                 for (k, v) in rm { if let key = k.string, let a = action(v, "expect.paths['\(key)']") { x.paths[key] = a } }
             } else { error(r, "expect.paths must map path names to actions") }
         }
-        if let n = m["rules"] { x.rules = checked(n, "rules", HarnessVocabulary.ruleIDs, "rule id") }
-        if let n = m["not-rules"] { x.notRules = checked(n, "not-rules", HarnessVocabulary.ruleIDs, "rule id") }
+        if let n = m["rules"] { x.rules = checked(n, "rules", ruleIDs, "rule id") }
+        if let n = m["not-rules"] { x.notRules = checked(n, "not-rules", ruleIDs, "rule id") }
         if let n = m["findings"] { x.findings = checked(n, "findings", HarnessVocabulary.findingIDs, "finding id") }
         if let n = m["not-findings"] { x.notFindings = checked(n, "not-findings", HarnessVocabulary.findingIDs, "finding id") }
         if let n = m["classification"], let c = string(n, "classification") {
