@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "PolicyLanguage", targets: ["PolicyLanguage"]),
         .library(name: "DecisionEngine", targets: ["DecisionEngine"]),
         .library(name: "PolicyHarness", targets: ["PolicyHarness"]),
+        .library(name: "ArchiveScan", targets: ["ArchiveScan"]),
         .library(name: "Reporting", targets: ["Reporting"]),
     ],
     dependencies: [
@@ -36,6 +37,14 @@ let package = Package(
         .systemLibrary(
             name: "PmarkZlib", path: "Sources/PmarkZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(
+            name: "CPff", path: "Sources/CPff", pkgConfig: "libpff",
+            providers: [.apt(["libpff-dev"]), .brew(["libpff"])]),
+        // OpenSSL's libcrypto for SHA-256 of every scanned message (hardware SHA extensions;
+        // the identity hash must not cost the scan its speed).
+        .systemLibrary(
+            name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
         // libarchive: the one bounded archive backend (zip, 7z, rar, cab, iso, tar, gzip) with
         // per-entry encryption reporting; libxml2: the namespace-aware streaming XML reader
         // (xmlTextReader) behind OOXML and OpenDocument reading.
@@ -46,9 +55,11 @@ let package = Package(
             name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
         // ICU (UTS #39 confusable skeletons, NFKC) for marking-text normalisation, spec §10.5.
-        .systemLibrary(
-            name: "CICU", path: "Sources/CICU", pkgConfig: "icu-i18n",
-            providers: [.apt(["libicu-dev"]), .brew(["icu4c"])]),
+        // A C target, not a system-library module: only plain C types cross its header, so
+        // ICU's enums never meet Foundation's bundled ICU in one Swift module (pmark_icu.h).
+        .target(
+            name: "CICU", path: "Sources/CICU",
+            linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc")]),
         .target(name: "MailParsing"),
         .target(name: "ContentInspection", dependencies: ["MailParsing", "CMagic", "PmarkZlib", "CArchive"]),
         .target(
@@ -68,11 +79,17 @@ let package = Package(
         // The report of one decision (DecisionRecord), its text and JSON formatters, and the
         // policy's privacy settings applied to every output.
         .target(name: "Reporting", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing"]),
-        .target(name: "Benchmarking", dependencies: ["MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine"]),
+        // Archive scanning: input discovery (mbox folders, Maildir, .eml trees, gzip, PST via
+        // libpff), one reader -> N workers -> output in input order, progress, shards, and the
+        // JSONL/CSV/HTML outputs and summaries; generic over the per-message evaluation.
+        .target(
+            name: "ArchiveScan",
+            dependencies: ["MailParsing", "Markings", "DecisionEngine", "PolicyLanguage", "ContentInspection", "Reporting", "CPff", "CCrypto", "PmarkZlib", "CMagic", "CPCRE2", "CSQLite3"]),
+        .target(name: "Benchmarking", dependencies: ["ArchiveScan", "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine"]),
         .executableTarget(
             name: "pmark",
             dependencies: [
-                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "Reporting",
+                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "Reporting", "ArchiveScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Shared by the test targets: the repository root, and a ZIP writer (stored or deflated
@@ -90,6 +107,7 @@ let package = Package(
         .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage"]),
         .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing"]),
+        .testTarget(name: "ArchiveScanTests", dependencies: ["ArchiveScan", "MailParsing", "PmarkZlib"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "DecisionEngine", "PolicyLanguage", "MailParsing", "OfficeDocuments"]),
     ]
 )

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ArchiveScan
 
 /// Writes a deterministic mbox shaped like real agency mail: long Received and DKIM chains,
 /// multipart/alternative bodies, base64 attachments whose sizes follow a long-tailed
@@ -24,23 +25,35 @@ public struct ArchiveGenerator {
     static let subjectMarkings = ["[IN-CONFIDENCE]", "[SENSITIVE]", "[RESTRICTED]", "[UNCLASSIFIED]", "[SEC=OFFICIAL]", "[SEC=OFFICIAL:Sensitive]", "IN-CONFIDENCE:", "", "", ""]
     static let bodyMarkings = ["IN-CONFIDENCE", "UNCLASSIFIED", "SENSITIVE", "RESTRICTED", "", "", ""]
 
-    /// Generates the archive at `path` (replacing it). Memory use is one message at a time.
+    /// The first line of every generated archive: how `bench` recognises a file it made (the
+    /// only kind of existing file it will replace). It is an ordinary mbox postmark.
+    public static let signature = "From pmark-bench-generator@invalid Mon Jan  6 09:00:00 2025\n"
+
+    /// Generates the archive at `path`: only when `path` does not exist or is an archive this
+    /// generator made (`signature`); anything else is refused, never overwritten. Written to a
+    /// temporary file renamed into place. Memory use is one message at a time.
     public func write(to path: String) throws {
-        guard let f = fopen(path, "w") else { throw BenchError("cannot create \(path)") }
-        defer { fclose(f) }
+        guard SafeOutput.mayWrite(path, signature: Self.signature) else { throw SafeOutput.Refused(path: path) }
+        let tmp = path + ".pmark-tmp-\(getpid())"
+        guard let f = fopen(tmp, "wx") else { throw BenchError("cannot create \(tmp)") }
+        var closed = false
+        defer { if !closed { fclose(f); unlink(tmp) } }
         var rng = RNG(s: seed)
         var written = 0
         var n = 0
         while written < targetBytes {
             n += 1
             let msg = message(&rng, n)
-            let postmark = "From sender\(n % 97)@agency.govt.nz Mon Jan  6 09:\(10 + n % 50):00 2025\n"
+            let postmark = n == 1 ? Self.signature : "From sender\(n % 97)@agency.govt.nz Mon Jan  6 09:\(10 + n % 50):00 2025\n"
             var bytes = Array(postmark.utf8) + msg
             if bytes.last != 0x0A { bytes.append(0x0A) }
             bytes.append(0x0A)
             _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
             written += bytes.count
         }
+        closed = true
+        guard fclose(f) == 0 else { unlink(tmp); throw BenchError("cannot write \(tmp)") }
+        guard SafeOutput.mayWrite(path, signature: Self.signature), rename(tmp, path) == 0 else { unlink(tmp); throw SafeOutput.Refused(path: path) }
     }
 
     func sentence(_ rng: inout RNG, _ words: Int) -> String {

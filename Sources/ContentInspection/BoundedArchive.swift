@@ -1,7 +1,8 @@
 import CArchive
 
 /// What pmark has spent opening archives for one message: entries and uncompressed bytes,
-/// shared across nested archives so the ``ArchiveLimits`` totals hold for the whole message.
+/// shared across nested archives (and between content inspection and document reading) so
+/// the ``ArchiveLimits`` totals hold for the whole message. Used by one thread at a time.
 public final class ArchiveBudget: @unchecked Sendable {
     public var entries = 0
     public var bytes = 0
@@ -62,7 +63,12 @@ public enum BoundedArchive {
     /// entry's name, whether its bytes are needed (an OOXML reader wants only XML parts);
     /// unwanted entries are skipped without decompression. Returns nil when libarchive does not
     /// recognise the bytes as any archive it reads.
-    public static func read(_ bytes: [UInt8], limits: ArchiveLimits = .default, budget: ArchiveBudget = ArchiveBudget(),
+    public static func read(_ bytes: [UInt8], limits: ArchiveLimits = .default, wantData: (String) -> Bool = { _ in true }) -> ArchiveListing? {
+        read(bytes, limits: limits, budget: ArchiveBudget(), wantData: wantData)
+    }
+
+    /// As ``read(_:limits:wantData:)``, charging what is read to `budget` (shared across archives).
+    public static func read(_ bytes: [UInt8], limits: ArchiveLimits, budget: ArchiveBudget,
                             wantData: (String) -> Bool = { _ in true }) -> ArchiveListing? {
         guard !bytes.isEmpty, let a = archive_read_new() else { return nil }
         defer { archive_read_free(a) }

@@ -58,6 +58,13 @@ enum Encryption {
             let flags = Int(b[10]) | Int(b[11]) << 8
             if b[9] == 0x73, flags & 0x0080 != 0 { return .rar }
         }
+        // Per-entry encryption, through libarchive's headers (nothing is decompressed): a 7z whose
+        // header is LZMA-compressed hides the AES coder id from the byte search above, and RAR
+        // entry encryption is a per-file flag.
+        let sevenZ = b.starts(with: [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]), rar = b.starts(with: Array("Rar!\u{1A}\u{07}".utf8))
+        if sevenZ || rar, let listing = BoundedArchive.read(b, limits: .default, wantData: { _ in false }), listing.anyEncrypted {
+            return sevenZ ? .sevenZip : .rar
+        }
         return nil
     }
 }

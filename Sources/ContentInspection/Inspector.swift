@@ -125,6 +125,11 @@ public struct ContentInspector: Sendable {
 
     static let dangerous: Set<TypeFamily> = [.executable, .script, .macroOffice, .diskImage, .installer, .archive]
 
+    /// Extensions that make Windows run, install or mount a file: one of these on content of
+    /// another kind (a PDF named `report.exe`) is a disguise. (Which families the policy refuses
+    /// by extension is the policy's `attachments.extension-families` table.)
+    static let launchedByName: Set<String> = ["exe", "scr", "com", "pif", "cpl", "msi", "msp", "iso", "img", "vhd", "vhdx"]
+
     /// One element (not an embedded message): S/MIME by its PKCS#7 content type, everything
     /// else identified from its decoded bytes (shared with every other consumer).
     func element(_ e: MessageElement, budget: ArchiveBudget, into items: inout [InspectedItem]) {
@@ -255,6 +260,10 @@ public struct ContentInspector: Sendable {
         let ext = filename.flatMap { f in f.lastIndex(of: ".").map { String(f[f.index(after: $0)...]) } }
         let claimed = ext.flatMap(TypeNormalisation.familyOfExtension) ?? declared.map { TypeNormalisation.family(TypeNormalisation.canonical($0)) }
         if Self.dangerous.contains(family), let c = claimed, c != family, c != .unknown, !(c == .document && family == .archive && canonical.hasPrefix("application/vnd")) {
+            findings.append(ContentFinding(kind: .typeMismatch, detail: "named or declared as \(c.rawValue) (\(ext.map { "." + $0 } ?? declared ?? "")), content is \(canonical)"))
+        } else if let c = claimed, let e = ext?.lowercased(), Self.launchedByName.contains(e), c != family, !bytes.isEmpty {
+            // The other way round: a name that makes Windows run or mount the file (`report.exe`)
+            // on content of another kind (a PDF) is a disguise too.
             findings.append(ContentFinding(kind: .typeMismatch, detail: "named or declared as \(c.rawValue) (\(ext.map { "." + $0 } ?? declared ?? "")), content is \(canonical)"))
         }
         items.append(InspectedItem(element: element, filename: filename, declaredType: declared, detectedType: canonical, libmagicType: raw,

@@ -14,14 +14,17 @@ public struct Engine: Sendable {
     /// policy step against markings alone); elements are identified either way, since
     /// markings are read by identified type.
     public let inspectsAttachments: Bool
+    /// The rule definitions (``Rules/all`` unless a test adds one).
+    public let rules: [Rule]
 
     /// - Parameter documents: the Office document reader for marking extraction (pass
     ///   `OOXMLReader()` from `OfficeDocuments`; without one Office documents are not inspected).
     /// - Parameter extraHeaders: site marking headers to read (e.g. `X-Classification`); the
     ///   decision and every report use this one reader, so they always see the same markings.
     public init(policy: Policy, documents: (any DocumentMarkingSource)? = nil, archiveLimits: ArchiveLimits = .default,
-                inspectsAttachments: Bool = true, extraHeaders: [String] = []) throws {
+                inspectsAttachments: Bool = true, extraHeaders: [String] = [], rules: [Rule] = Rules.all) throws {
         self.policy = policy
+        self.rules = rules
         self.inspectsAttachments = inspectsAttachments
         inspector = ContentInspector(limits: archiveLimits)
         reader = try MarkingReader(options: MarkingOptions(vocabulary: policy.vocabulary, extraHeaders: extraHeaders,
@@ -68,7 +71,7 @@ public struct Engine: Sendable {
     /// quarantine for the given envelope's direction and recipients.
     public func notInspected(envelope: Envelope, detail: String) -> Verdict {
         let direction = envelope.direction ?? inferDirection(envelope: envelope, message: nil)
-        let reason = Reason(rule: Rules.notInspected, action: .quarantine, evidence: detail)
+        let reason = reason(Rules.notInspected, detail)
         let rcpts = envelope.recipients.isEmpty ? ["(no recipients)"] : envelope.recipients
         return Verdict(policyName: policy.name, policyHash: policy.contentHash, direction: direction,
                        decisions: [RecipientDecision(path: direction == .outbound ? "(not resolved)" : "system", recipients: rcpts, action: .quarantine, reasons: [reason])],
@@ -146,11 +149,11 @@ public struct Engine: Sendable {
         common += attachmentReasons(content)
         // Message-level rules.
         for f in mk.findings where f.id == .elementNotInspected {
-            common.append(Reason(rule: Rules.notInspected, action: .quarantine, evidence: "\(f.location): \(f.detail)"))
+            common.append(reason(Rules.notInspected, "\(f.location): \(f.detail)"))
         }
         if mk.has(.unmarked) {
             if highSystem {
-                common.append(Reason(rule: Rules.unmarkedHighSystem, action: .block, evidence: "no classification in the message's own locations"))
+                common.append(reason(Rules.unmarkedHighSystem, "no classification in the message's own locations"))
             } else {
                 let key: ActionKey = direction == .inbound ? .unmarkedInbound : .unmarkedOutbound
                 common.append(Reason(rule: Rules.unmarked, action: action(policy.action(key)), evidence: "no classification in the message's own locations"))
@@ -158,7 +161,7 @@ public struct Engine: Sendable {
         }
         for f in mk.findings where Self.inappropriate.contains(f.id) {
             let rule = highSystem ? Rules.inappropriateHighSystem : Rules.inappropriate
-            common.append(Reason(rule: rule, action: action(policy.action(.inappropriatelyMarked)), evidence: "\(f.id.rawValue) at \(f.location)"))
+            common.append(reason(rule, "\(f.id.rawValue) at \(f.location)"))
         }
         let foreignEyes = mk.endorsements.filter { $0 == .austeo || $0 == .agao }
         let senderDomain = Self.domain(envelope.mailFrom)
@@ -173,16 +176,18 @@ public struct Engine: Sendable {
             // Spoofed organisation domain (header From or MAIL FROM), unless a trusted result passes it.
             for d in Set([senderDomain, fromDomain].compactMap { $0 }) where isInternal(d) {
                 if !(Self.dkimPass(trusted(), domain: d) || Self.spfPass(trusted(), domain: d)) {
-                    common.append(Reason(rule: Rules.spoofedDomain, action: .block, evidence: "external mail uses organisation domain \(d) without a trusted SPF or DKIM pass"))
+                    common.append(reason(Rules.spoofedDomain, "external mail uses organisation domain \(d) without a trusted SPF or DKIM pass"))
                 }
             }
         }
+        // Rules defined as values with their own evaluation (message level).
+        let input = RuleInput(message: m, envelope: envelope, direction: direction, policy: policy, markings: mk, content: content)
+        for rule in rules where rule.evaluation != nil && rule.applies(to: policy) { common += rule.evaluate(input) }
         let external = direction == .outbound
         var signals = mk.autoForwardSignals
         if external { signals += envelopeForwardSignals(m, envelope: envelope, senderDomain: senderDomain, fromDomain: fromDomain) }
         if external, !signals.isEmpty, (mk.classification?.rank ?? 0) > 0 {
-            common.append(Reason(rule: Rules.autoForward, action: action(policy.action(.autoForwardExternal)),
-                                 evidence: "auto-forwarded (\(signals.joined(separator: ", "))) marked \(markingText)"))
+            common.append(reason(Rules.autoForward, "auto-forwarded (\(signals.joined(separator: ", "))) marked \(markingText)"))
         }
 
         // Per recipient.
@@ -194,7 +199,7 @@ public struct Engine: Sendable {
             let internalRcpt = isInternal(d)
             var pathName = "system"
             if direction == .inbound, policy.internalOnlyAliases.contains(r.lowercased().trimmingASCIIWhitespace()) {
-                reasons.append(Reason(rule: Rules.internalOnlyAlias, action: .block, evidence: "recipient is an internal-only alias"))
+                reasons.append(reason(Rules.internalOnlyAlias, "recipient is an internal-only alias"))
             }
             if direction == .outbound && !internalRcpt {
                 let path = policy.path(forDomain: d ?? "")
@@ -245,24 +250,33 @@ public struct Engine: Sendable {
         let allowList = !policy.allowFamilies.isEmpty || !policy.allowTypes.isEmpty
         for item in r.items where item.location != "message" {
             let fam = item.family.rawValue
+            // The most dangerous of the content's, the extension's (policy table) and the declared type's family.
+            let ext = item.filename.flatMap { f in f.lastIndex(of: ".").map { f[f.index(after: $0)...].lowercased() } }
+            let declared = item.declaredType.map { TypeNormalisation.canonical($0.lowercased()) }
+            let byName: [(family: String?, why: String)] = [
+                (ext.flatMap { policy.extensionFamilies[$0] }, "named .\(ext ?? "")"),
+                (declared.map { TypeNormalisation.family($0).rawValue }, "declared \(declared ?? "")"),
+            ]
             if policy.denyFamilies.contains(fam) || policy.denyTypes.contains(item.detectedType.lowercased()) {
-                out.append(Reason(rule: Rules.deniedAttachment, action: action(policy.action(.denyListedAttachment)),
-                                  evidence: "\(item.location) is \(item.detectedType) (\(fam)), deny-listed"))
+                out.append(reason(Rules.deniedAttachment, "\(item.location) is \(item.detectedType) (\(fam)), deny-listed"))
+            } else if let hit = byName.first(where: { $0.family.map(policy.denyFamilies.contains) ?? false }) {
+                out.append(reason(Rules.deniedAttachment, "\(item.location) is \(hit.why) (\(hit.family ?? "")), deny-listed; content is \(item.detectedType)"))
+            } else if declared.map({ policy.denyTypes.contains($0) }) ?? false {
+                out.append(reason(Rules.deniedAttachment, "\(item.location) is declared \(declared ?? ""), deny-listed"))
             } else if allowList, item.family != .unknown, !(policy.allowFamilies.contains(fam) || policy.allowTypes.contains(item.detectedType.lowercased())) {
-                out.append(Reason(rule: Rules.deniedAttachment, action: action(policy.action(.denyListedAttachment)),
-                                  evidence: "\(item.location) is \(item.detectedType) (\(fam)), not on the allow list"))
+                out.append(reason(Rules.deniedAttachment, "\(item.location) is \(item.detectedType) (\(fam)), not on the allow list"))
             }
         }
         for (loc, f) in r.findings {
             switch f.kind {
             case .unidentifiable:
-                out.append(Reason(rule: Rules.unidentifiableAttachment, action: action(policy.action(.unidentifiableAttachment)), evidence: "\(loc): \(f.detail)"))
+                out.append(reason(Rules.unidentifiableAttachment, "\(loc): \(f.detail)"))
             case .encrypted:
-                out.append(Reason(rule: Rules.encryptedAttachment, action: action(policy.action(.encryptedAttachment)), evidence: "\(loc): encrypted (\(f.detail))"))
+                out.append(reason(Rules.encryptedAttachment, "\(loc): encrypted (\(f.detail))"))
             case .archiveLimit:
-                out.append(Reason(rule: Rules.archiveLimit, action: .quarantine, evidence: "\(loc): \(f.detail)"))
+                out.append(reason(Rules.archiveLimit, "\(loc): \(f.detail)"))
             case .typeMismatch:
-                out.append(Reason(rule: Rules.typeMismatch, action: .quarantine, evidence: "\(loc): \(f.detail)"))
+                out.append(reason(Rules.typeMismatch, "\(loc): \(f.detail)"))
             }
         }
         return out
@@ -279,23 +293,24 @@ public struct Engine: Sendable {
         return out
     }
 
-    func action(_ a: PolicyAction) -> Action {
-        switch a { case .block: .block; case .quarantine: .quarantine; case .allowAndTag: .allowAndTag; case .allow: .allow }
-    }
+    func action(_ a: PolicyAction) -> Action { Action(a) }
+
+    /// A reason for `rule` with the action its definition asks for under this policy.
+    func reason(_ rule: Rule, _ evidence: String) -> Reason { Reason(rule: rule, action: rule.action(under: policy), evidence: evidence) }
 
     /// Outbound: the effective marking against the recipient's path (15.2.40.C.01).
     func outboundReasons(_ mk: MarkingResult, path: CommunicationPath, markingText: String) -> [Reason] {
         var out: [Reason] = []
         let ev = { (what: String) in "marked \(markingText); path '\(path.name)' \(what)" }
         if let c = mk.classification, c > path.ceiling {
-            out.append(Reason(rule: Rules.outboundClassification, action: .block, evidence: ev("is accredited to \(path.ceiling.name)")))
+            out.append(reason(Rules.outboundClassification, ev("is accredited to \(path.ceiling.name)")))
         }
         for e in mk.endorsements {
             switch e {
             case .nzeo:
-                if !path.reach.isNZOnly { out.append(Reason(rule: Rules.outboundNZEO, action: .block, evidence: ev("reaches countries other than NZL"))) }
+                if !path.reach.isNZOnly { out.append(reason(Rules.outboundNZEO, ev("reaches countries other than NZL"))) }
             case .austeo, .agao:
-                out.append(Reason(rule: Rules.outboundForeignEyes, action: .block, evidence: ev("is outside the system; \(e.name) is not for release")))
+                out.append(reason(Rules.outboundForeignEyes, ev("is outside the system; \(e.name) is not for release")))
             default:
                 if let countries = e.countries {
                     let covered: Bool
@@ -303,13 +318,13 @@ public struct Engine: Sendable {
                     case .any: covered = false
                     case .countries(let pc): covered = pc.allSatisfy { countries.contains($0) }
                     }
-                    if !covered { out.append(Reason(rule: Rules.outboundRelTo, action: .block, evidence: ev("reaches countries outside \(e.name)"))) }
+                    if !covered { out.append(reason(Rules.outboundRelTo, ev("reaches countries outside \(e.name)"))) }
                 } else if e.kind == .foreign {
                     continue  // Australian access markers (AU:…) carry no NZ path restriction
                 } else if e == .accountableMaterial && mk.classification?.name == "TOP SECRET" {
                     continue  // implied by TOP SECRET, which the classification rule already judges
                 } else if !path.endorsements.contains(e.name) {
-                    out.append(Reason(rule: Rules.outboundEndorsement, action: .block, evidence: ev("does not permit \(e.name)")))
+                    out.append(reason(Rules.outboundEndorsement, ev("does not permit \(e.name)")))
                 }
             }
         }
@@ -321,13 +336,13 @@ public struct Engine: Sendable {
         var out: [Reason] = []
         let ev = { (what: String) in "marked \(markingText); system '\(self.policy.systemName)' \(what)" }
         if let c = mk.classification, c > policy.accreditation {
-            out.append(Reason(rule: Rules.inboundClassification, action: .block, evidence: ev("is accredited to \(policy.accreditation.name)")))
+            out.append(reason(Rules.inboundClassification, ev("is accredited to \(policy.accreditation.name)")))
         }
         for e in mk.endorsements {
             if e == .accountableMaterial && mk.classification?.name == "TOP SECRET" { continue }
             if e.countries != nil || e.kind == .foreign && e != .austeo && e != .agao { continue }
             if e == .austeo || e == .agao || !policy.systemEndorsements.contains(e.name) {
-                out.append(Reason(rule: Rules.inboundEndorsement, action: .block, evidence: ev("may not hold \(e.name)")))
+                out.append(reason(Rules.inboundEndorsement, ev("may not hold \(e.name)")))
             }
         }
         return out

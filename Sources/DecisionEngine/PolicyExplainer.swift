@@ -14,7 +14,9 @@ public enum PolicyExplainer {
         return a.isEmpty ? "none" : a.joined(separator: ", ")
     }
 
-    public static func explain(_ p: Policy) -> String {
+    /// - Parameter rules: the rule definitions (``Rules/all``); the closing list of rules that
+    ///   apply, with their action under this policy, is derived from them.
+    public static func explain(_ p: Policy, rules: [Rule] = Rules.all) -> String {
         var out: [String] = []
         let high = p.accreditation.rank >= 4
         out.append("Policy '\(p.name)' (sha256 \(p.contentHash)).")
@@ -71,6 +73,12 @@ public enum PolicyExplainer {
         out.append("Every block must be logged (\(Rules.blockLoggedControl)); pmark's audit log is a later component, so today the verdict is reported, not stored.")
         out.append("Notices: a sender is told of a blocked or held message only when verified — an authenticated internal submitter, or an inbound sender with a trusted SPF pass (\(Rules.senderNoticeControl)). Texts are generic: \"\(p.notice(.senderNotice))\"; SMTP reply \"\(p.notice(.smtpReject))\".")
         out.append("Privacy: subjects are \(p.privacy.logSubjects ? "" : "not ")logged; addresses are \(p.privacy.logAddresses ? "" : "not ")logged; attachment names are \(p.privacy.logAttachmentNames ? "" : "not ")logged. Every report (check, scan, JSON) applies this.")
+        out.append("")
+        out.append("Rules that apply under this policy (id, title, action, controls):")
+        for r in Rules.applicable(to: p, rules: rules) {
+            let action = r.actionKey.map { "\(p.action($0).rawValue) (actions.\($0.rawValue))" } ?? r.fixedAction.rawValue
+            out.append("  \(r.id) \(r.title) → \(action) [\(r.controls.joined(separator: "; "))]")
+        }
         return out.joined(separator: "\n")
     }
 }

@@ -4,15 +4,22 @@ import Glibc
 import Darwin
 #endif
 
+#if canImport(Glibc)
+private let systemRead = Glibc.read
+#elseif canImport(Darwin)
+private let systemRead = Darwin.read
+#endif
+
 /// Where a message came from, so a report can point back to it.
 public struct MessageSource: Sendable, Hashable, Codable, CustomStringConvertible {
-    public enum Kind: String, Sendable, Hashable, Codable { case file, mbox, maildir, stdin }
+    public enum Kind: String, Sendable, Hashable, Codable { case file, mbox, maildir, stdin, pst }
     public var kind: Kind
     /// The file (the mbox file, the Maildir message file, the .eml file, or "-").
     public var path: String
-    /// For mbox: byte offset of the message's `From ` postmark line in the file.
+    /// For mbox: byte offset of the message's `From ` postmark line in the file (in the
+    /// decompressed stream for a gzip-compressed mbox); for PST: the item's descriptor id.
     public var offset: Int?
-    /// For mbox: 1-based index of the message in the file.
+    /// For mbox and PST: 1-based index of the message in the file.
     public var index: Int?
 
     public init(kind: Kind, path: String, offset: Int? = nil, index: Int? = nil) {
@@ -35,6 +42,10 @@ public struct RawMessage: Sendable {
     public var defects: [MailDefect]
     /// When set, the message was not read whole because it exceeded a limit.
     public var error: MailParseError?
+
+    public init(source: MessageSource, bytes: [UInt8], defects: [MailDefect], error: MailParseError? = nil) {
+        self.source = source; self.bytes = bytes; self.defects = defects; self.error = error
+    }
 }
 
 /// Reads messages from files, directories and standard input, one at a time, with memory
@@ -180,11 +191,35 @@ public struct ArchiveReader: Sendable {
     }
 
     func readStream(fd: Int32, path: String, kind: MessageSource.Kind, _ body: (RawMessage) throws -> Bool) throws -> Bool {
-        let buf = StreamBuffer(fd: fd, path: path)
+        try forEachMessage(in: FileDescriptorStream(fd: fd, path: path), path: path, kind: kind, body)
+    }
+
+    /// How far into a stream that does not start with a postmark or a header field the
+    /// readers look for a first postmark (junk before it is skipped and reported with a
+    /// `mbox-junk-before-first-postmark` defect). Beyond it the stream is one message.
+    public static let junkSearchBytes = 64 << 10
+
+    /// Reads the messages of one stream: an mbox when it starts with a `From ` postmark (after
+    /// an optional UTF-8 BOM, blank lines or non-header junk within `junkSearchBytes`, which
+    /// are skipped with a defect on the first message), otherwise one message. `kind` names
+    /// the source of a single message (`.file`, `.maildir`, `.stdin`).
+    public func forEachMessage(in stream: ByteStream, path: String, kind: MessageSource.Kind, _ body: (RawMessage) throws -> Bool) throws -> Bool {
+        let buf = StreamBuffer(stream: stream, path: path)
         while buf.count < 5 + 3 && !buf.eof { try buf.fill() }
         var start = 0
         if buf.count >= 3, buf[0] == 0xEF, buf[1] == 0xBB, buf[2] == 0xBF { start = 3 }
-        let isMbox = buf.count - start >= 5 && buf.hasPrefix("From ", at: start)
+        // An empty stream holds no message (not one empty message).
+        if buf.eof && buf.count == start { return true }
+        var isMbox = buf.count - start >= 5 && buf.hasPrefix("From ", at: start)
+        var leading: [MailDefect] = []
+        if !isMbox && !Self.looksLikeHeaderLine(buf, at: start) {
+            while buf.count < Self.junkSearchBytes && !buf.eof { try buf.fill() }
+            if let p = Self.firstPostmark(buf, from: start, within: Self.junkSearchBytes) {
+                leading.append(MailDefect(.mboxJunkBeforeFirstPostmark, at: buf.base + p))
+                start = p
+                isMbox = true
+            }
+        }
         if !isMbox {
             // One message: read it whole (bounded).
             while !buf.eof {
@@ -197,7 +232,37 @@ public struct ArchiveReader: Sendable {
             return try body(RawMessage(source: MessageSource(kind: kind, path: path), bytes: buf.bytes(start..<buf.count), defects: []))
         }
         var splitter = MboxSplitter(limits: limits)
+        splitter.leadingDefects = leading
         return try splitter.run(buf, start: start, path: path, body)
+    }
+
+    /// Whether the line at `i` starts like a header field (`Name:` with printable name bytes).
+    static func looksLikeHeaderLine(_ buf: StreamBuffer, at i: Int) -> Bool {
+        var k = i
+        while k < buf.count, k - i < 998 {
+            let c = buf[k]
+            if c == 0x3A { return k > i }
+            if c <= 0x20 || c >= 0x7F { return false }
+            k += 1
+        }
+        return false
+    }
+
+    /// The first line beginning `From ` at or after `from` (at a line start) within `within`
+    /// bytes, whose next line looks like a header field: a postmark after leading junk.
+    static func firstPostmark(_ buf: StreamBuffer, from: Int, within: Int) -> Int? {
+        var ls = from
+        let end = min(buf.count, from + within)
+        while ls < end {
+            if buf.hasPrefix("From ", at: ls) {
+                var k = ls
+                while k < buf.count, buf[k] != 0x0A { k += 1 }
+                if k + 1 < buf.count, looksLikeHeaderLine(buf, at: k + 1) { return ls }
+            }
+            guard let nl = buf.withBytes({ p in ByteSearch.find(0x0A, in: p.baseAddress!, from: ls, to: end) }) else { return nil }
+            ls = nl + 1
+        }
+        return nil
     }
 }
 
@@ -205,8 +270,27 @@ public struct ArchiveReader: Sendable {
 /// live bytes are moved to the front only when there is no room for the next chunk, so the
 /// cost of dropping is amortised and the memory held is bounded by the largest message plus
 /// two chunks.
+/// A source of bytes for the archive readers: a file descriptor, or a decompressor
+/// (gzip, in `ArchiveScan`) over one. `read` returns 0 at the end of the stream.
+public protocol ByteStream: AnyObject {
+    func read(into buffer: UnsafeMutablePointer<UInt8>, count: Int) throws -> Int
+}
+
+/// A file descriptor as a `ByteStream` (not closed by this object).
+public final class FileDescriptorStream: ByteStream {
+    public let fd: Int32
+    public let path: String
+    public init(fd: Int32, path: String) { self.fd = fd; self.path = path }
+    public func read(into buffer: UnsafeMutablePointer<UInt8>, count: Int) throws -> Int {
+        var got = 0
+        repeat { got = systemRead(fd, buffer, count) } while got < 0 && errno == EINTR
+        if got < 0 { throw MailParseError(.io(path: path, errno: errno, operation: "read")) }
+        return got
+    }
+}
+
 final class StreamBuffer {
-    let fd: Int32
+    let stream: ByteStream
     let path: String
     private var mem: UnsafeMutablePointer<UInt8>
     private var cap: Int
@@ -216,8 +300,10 @@ final class StreamBuffer {
     private(set) var eof = false
     static let chunk = 1 << 20
 
-    init(fd: Int32, path: String) {
-        self.fd = fd; self.path = path
+    convenience init(fd: Int32, path: String) { self.init(stream: FileDescriptorStream(fd: fd, path: path), path: path) }
+
+    init(stream: ByteStream, path: String) {
+        self.stream = stream; self.path = path
         cap = 2 * Self.chunk
         mem = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
     }
@@ -256,9 +342,7 @@ final class StreamBuffer {
                 mem = n; cap = newCap
             }
         }
-        var got = 0
-        repeat { got = read(fd, mem + hi, Self.chunk) } while got < 0 && errno == EINTR
-        if got < 0 { throw MailParseError(.io(path: path, errno: errno, operation: "read")) }
+        let got = try stream.read(into: mem + hi, count: Self.chunk)
         hi += got
         if got == 0 { eof = true }
     }
@@ -283,6 +367,8 @@ final class StreamBuffer {
 ///   for mboxo, which only ever escaped `From `.
 struct MboxSplitter {
     let limits: ParserLimits
+    /// Reader-level defects for the first message (junk before the first postmark).
+    var leadingDefects: [MailDefect] = []
 
     /// Walks lines from relative `from` (a line start) with memchr, the same way the raw
     /// baseline does, and returns the relative offset of the next line beginning `From `.
@@ -324,7 +410,7 @@ struct MboxSplitter {
             index += 1
             let msgStart = min(lineEnd + 1, buf.count)
             let source = MessageSource(kind: .mbox, path: path, offset: buf.base + postmark, index: index)
-            var defects: [MailDefect] = []
+            var defects: [MailDefect] = index == 1 ? leadingDefects : []
             // Search for the next separator, reading more as needed, bounded by the limit.
             var searchFrom = msgStart
             var escaped = false

@@ -31,6 +31,9 @@ public struct MailDefect: Sendable, Hashable, Codable, CustomStringConvertible {
         case emptyEmbeddedMessage = "empty-embedded-message"
         case contentLengthMismatch = "content-length-mismatch"
         case noHeaders = "no-headers"
+        /// Blank lines or other bytes before an mbox's first `From ` postmark; skipped. The
+        /// offset is that of the first postmark in the file.
+        case mboxJunkBeforeFirstPostmark = "mbox-junk-before-first-postmark"
         // Ambiguities (spec §10.9): a client could see a different message than the strict
         // RFC 2046 reading; the marking reader reads the other interpretation too.
         /// A line `--boundary` followed by something other than white space (`--B junk`,

@@ -140,8 +140,7 @@ public enum ElementSniffer {
     static func looksLikeMessage(_ text: String) -> Bool {
         let known: Set<String> = ["from", "to", "subject", "date", "message-id", "received", "return-path", "mime-version", "content-type", "cc", "reply-to", "sender", "x-protective-marking"]
         var seen = 0, lines = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw[...]
+        for line in MarkingReader.lines(text) {
             if line.isEmpty { return seen >= 2 }
             lines += 1
             if line.first == " " || line.first == "\t" { continue }

@@ -141,9 +141,20 @@ public enum PDFText {
     }
 }
 
-/// Line splitting shared with the marking reader (CRLF-aware).
+/// Line splitting at LF with a CR before it dropped. Works on Unicode scalars: in Swift `"\r\n"`
+/// is one Character, so splitting a String on "\n" would miss CRLF lines.
 enum MarkingReaderLines {
     static func lines(_ s: String) -> [String] {
-        s.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        var out: [String] = []
+        var cur = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            if u == "\n" {
+                if cur.last == "\r" { cur.removeLast() }
+                out.append(String(cur)); cur = String.UnicodeScalarView()
+            } else { cur.append(u) }
+        }
+        if cur.last == "\r" { cur.removeLast() }
+        out.append(String(cur))
+        return out
     }
 }

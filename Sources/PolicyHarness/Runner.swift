@@ -57,7 +57,11 @@ public struct HarnessRunner {
     public var policyOverride: Policy?
     /// Runs only the cases whose name matches (`pmark test --run REGEX`).
     public var only: NSRegularExpression?
-    public init(policyOverride: Policy? = nil, only: NSRegularExpression? = nil) { self.policyOverride = policyOverride; self.only = only }
+    /// The rule definitions the engine evaluates and coverage counts (``Rules/all``).
+    public var rules: [Rule] = Rules.all
+    public init(policyOverride: Policy? = nil, only: NSRegularExpression? = nil, rules: [Rule] = Rules.all) {
+        self.policyOverride = policyOverride; self.only = only; self.rules = rules
+    }
 
     /// The policy a test file runs against.
     public func policy(for f: PolicyTestFile) throws -> Policy {
@@ -74,7 +78,7 @@ public struct HarnessRunner {
         for f in files {
             let policy = try self.policy(for: f)
             let key = policy.name + "#" + policy.contentHash
-            if engines[key] == nil { engines[key] = try Engine(policy: policy, documents: OOXMLReader()); policies[key] = policy }
+            if engines[key] == nil { engines[key] = try Engine(policy: policy, documents: OOXMLReader(), rules: rules); policies[key] = policy }
             guard let engine = engines[key] else { continue }
             var fileResults: [CaseResult] = []
             for c in f.cases where matches(c.name) {
@@ -92,7 +96,7 @@ public struct HarnessRunner {
         var entries: [Coverage.Entry] = []
         let citations = HarnessVocabulary.citations
         for (key, policy) in policies.sorted(by: { $0.key < $1.key }) {
-            let applicable = Rules.applicable(to: policy)
+            let applicable = Rules.applicable(to: policy, rules: rules)
             let got = demonstrated[key] ?? ([], [])
             let controls = Set(applicable.flatMap(\.controls).map(HarnessVocabulary.paragraph) + Self.noticeControls).sorted()
             entries.append(Coverage.Entry(policy: policy.name, rules: applicable.map(\.id), uncoveredRules: applicable.map(\.id).filter { !got.rules.contains($0) },

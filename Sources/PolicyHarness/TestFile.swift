@@ -71,15 +71,17 @@ public enum PolicyTestLoader {
     static let expectKeys = ["decision", "recipients", "paths", "rules", "not-rules", "findings", "not-findings", "classification", "notify"]
     static let notifyKeys = ["recipients", "sender"]
 
-    public static func load(path: String) throws -> PolicyTestFile {
+    /// - Parameter rules: the rule definitions whose ids a file may name (``Rules/all``).
+    public static func load(path: String, rules: [Rule] = Rules.all) throws -> PolicyTestFile {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw PolicyLoadError(diagnostics: [PolicyDiagnostic(location: SourceLocation(file: path, line: 1, column: 1), message: "cannot read the test file")])
         }
-        return try load(yaml: text, path: path)
+        return try load(yaml: text, path: path, rules: rules)
     }
 
-    public static func load(yaml: String, path: String) throws -> PolicyTestFile {
+    public static func load(yaml: String, path: String, rules: [Rule] = Rules.all) throws -> PolicyTestFile {
         var r = TestWalker(file: path)
+        r.ruleIDs = Set(rules.map(\.id))
         let root: Node?
         do { root = try Yams.compose(yaml: yaml) } catch { throw PolicyLoadError(diagnostics: [r.yamlDiagnostic(error)]) }
         guard let root else { throw PolicyLoadError(diagnostics: [r.diag(nil, "the test file is empty")]) }
@@ -111,6 +113,8 @@ public enum PolicyTestLoader {
 }
 
 struct TestWalker: YAMLDiagnosing {
+    /// Rule ids a file may name.
+    var ruleIDs = HarnessVocabulary.ruleIDs
     let file: String
     var diagnostics: [PolicyDiagnostic] = []
 
@@ -239,8 +243,8 @@ struct TestWalker: YAMLDiagnosing {
                 for (k, v) in rm { if let key = k.string, let a = action(v, "expect.paths['\(key)']") { x.paths[key] = a } }
             } else { error(r, "expect.paths must map path names to actions") }
         }
-        if let n = m["rules"] { x.rules = checked(n, "rules", HarnessVocabulary.ruleIDs, "rule id") }
-        if let n = m["not-rules"] { x.notRules = checked(n, "not-rules", HarnessVocabulary.ruleIDs, "rule id") }
+        if let n = m["rules"] { x.rules = checked(n, "rules", ruleIDs, "rule id") }
+        if let n = m["not-rules"] { x.notRules = checked(n, "not-rules", ruleIDs, "rule id") }
         if let n = m["findings"] { x.findings = checked(n, "findings", HarnessVocabulary.findingIDs, "finding id") }
         if let n = m["not-findings"] { x.notFindings = checked(n, "not-findings", HarnessVocabulary.findingIDs, "finding id") }
         if let n = m["classification"], let c = string(n, "classification") {

@@ -48,6 +48,14 @@ actions:
 # (15.2.37.C.01); unidentifiable and encrypted content is quarantined (actions above).
 attachments:
   deny-families: [executable, script, macro-office, disk-image, installer]
+  # Windows runs these by extension whatever their content (libmagic calls most of them text), so
+  # an attachment takes the most dangerous of its content's, extension's and declared type's family.
+  extension-families:
+    executable: [exe, scr, com, pif, cpl, dll, msc, lnk, url, jar, gadget, application, reg]
+    script: [bat, cmd, ps1, psm1, psd1, ps1xml, vbs, vbe, js, jse, wsf, wsh, wsc, hta, sct, scf, ws, inf, msh, bash, sh]
+    installer: [msi, msp, mst, appx, appxbundle, msix, msixbundle]
+    disk-image: [iso, img, vhd, vhdx, udf]
+    macro-office: [docm, dotm, xlsm, xltm, xlam, pptm, potm, ppsm, sldm]
 
 authentication:
   trusted-authserv-ids: [mx.agency.govt.nz]

@@ -83,6 +83,11 @@ public struct Policy: Sendable {
     /// When non-empty, only these families/types are authorised (an allow list).
     public var allowFamilies: Set<String> = []
     public var allowTypes: Set<String> = []
+    /// The family a file-name extension gives an attachment (`attachments.extension-families`,
+    /// lower-case extension without the dot → family): Windows runs `.ps1`, `.vbs`, `.js`, `.hta`…
+    /// by extension whatever libmagic calls their content, so the most dangerous of the content's,
+    /// the extension's and the declared type's families decides.
+    public var extensionFamilies: [String: String] = [:]
 
     /// The action the policy sets for `key`, or the spec's default.
     public func action(_ key: ActionKey) -> PolicyAction { actions[key] ?? key.defaultAction }

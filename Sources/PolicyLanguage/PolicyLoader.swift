@@ -231,13 +231,27 @@ struct Walker: YAMLDiagnosing {
         }
         // attachments:
         var denyFamilies = Set<String>(), denyTypes = Set<String>(), allowFamilies = Set<String>(), allowTypes = Set<String>()
-        if let a = top["attachments"], let m = mapping(a.value, "attachments", allowed: ["deny-families", "deny-types", "allow-families", "allow-types"]) {
+        var extensionFamilies: [String: String] = [:]
+        if let a = top["attachments"], let m = mapping(a.value, "attachments", allowed: ["deny-families", "deny-types", "allow-families", "allow-types", "extension-families"]) {
             let families = Walker.attachmentFamilies
             for (key, target) in [("deny-families", 0), ("allow-families", 1)] {
                 if let f = m[key], let list = strings(f.value, "attachments.\(key)") {
                     for (s, n) in list {
                         if families.contains(s) { if target == 0 { denyFamilies.insert(s) } else { allowFamilies.insert(s) } }
                         else { error(n, "unknown attachment family '\(s)' (expected one of: \(families.sorted().joined(separator: ", ")))") }
+                    }
+                }
+            }
+            // extension-families: {script: [ps1, vbs, …]}: the family a file name's extension gives
+            // (Windows runs these by extension, whatever their content).
+            if let ef = m["extension-families"], let fm = mapping(ef.value, "attachments.extension-families", allowed: Walker.attachmentFamilies.sorted()) {
+                for (family, list) in fm.sorted(by: { $0.key < $1.key }) {
+                    guard let exts = strings(list.value, "attachments.extension-families.\(family)") else { continue }
+                    for (e, n) in exts {
+                        let ext = e.lowercased().hasPrefix(".") ? String(e.lowercased().dropFirst()) : e.lowercased()
+                        guard !ext.isEmpty, !ext.contains("."), !ext.contains("/") else { error(n, "'\(e)' is not a file-name extension"); continue }
+                        if let other = extensionFamilies[ext], other != family { error(n, "extension '\(ext)' is listed under both \(other) and \(family)"); continue }
+                        extensionFamilies[ext] = family
                     }
                 }
             }
@@ -256,6 +270,7 @@ struct Walker: YAMLDiagnosing {
                       privacy: privacy, notices: notices)
         result.denyFamilies = denyFamilies; result.denyTypes = denyTypes
         result.allowFamilies = allowFamilies; result.allowTypes = allowTypes
+        result.extensionFamilies = extensionFamilies
         return result
     }
 

@@ -1,3 +1,4 @@
+import ArchiveScan
 import ArgumentParser
 import DecisionEngine
 import Foundation
@@ -8,8 +9,13 @@ import Reporting
 
 extension Direction: ExpressibleByArgument {}
 
-/// Loads `--policy` or the embedded default; a broken policy is a usage-level error (exit 65).
+/// Loads `--policy` or the embedded default; a broken policy is a data error (exit 65), a
+/// policy file that cannot be read (missing, unreadable) an I/O error (exit 74).
 func loadPolicy(_ path: String?) throws -> Policy {
+    if let path, access(path, R_OK) != 0 {
+        FileHandle.standardError.write(Data("pmark: \(path): cannot read the policy file: \(String(cString: strerror(errno)))\n".utf8))
+        throw ExitCode(74)
+    }
     do {
         return try path.map { try PolicyLoader.load(contentsOf: $0) } ?? PolicyLoader.embeddedDefault()
     } catch let e as PolicyLoadError {
@@ -40,9 +46,10 @@ struct Check: ParsableCommand {
           1   the message could not be inspected (it is quarantined)
           2   quarantine: the whole message is held
           3   block: at least one recipient is refused
-          64  usage error
+          64  usage error (also: the input is an mbox holding several messages; use pmark scan)
           65  the policy file is invalid
-          74  the input could not be read
+          66  the input holds no message (empty)
+          74  the input or the policy file could not be read
         """)
 
     @Argument(help: "A message file, or '-' for standard input.")
@@ -80,6 +87,16 @@ struct Check: ParsableCommand {
         do {
             // One file is one message, never split at `From ` lines (spec §10.9).
             let raw = try ArchiveReader().readOne(path: file)
+            if raw.error == nil && raw.bytes.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 || $0 == 0x09 }) {
+                FileHandle.standardError.write(Data("pmark: no message in \(file) (empty input)\n".utf8))
+                throw ExitCode(66)
+            }
+            // Never silently the first of several: an mbox holding more than one message is refused.
+            // (readOne drops a leading postmark and records it as a defect at the start; put one
+            // back for counting, so "From …\n<msg>\nFrom …\n<msg>" counts two.)
+            let strippedPostmark = raw.defects.contains { $0.kind == .malformedHeaderLine && $0.byteOffset <= 3 }
+            let n = MboxCount.messages(in: strippedPostmark ? Array("From - Mon Jan  1 00:00:00 2000\n".utf8) + raw.bytes : raw.bytes)
+            if n > 1 { throw ValidationError("\(file) is an mbox holding \(n) messages; check decides one message (use 'pmark scan \(file)')") }
             let evaluation = engine.evaluate(bytes: raw.bytes, envelope: envelope, envelopeFromHeaders: true, readError: raw.error)
             record = DecisionRecord(source: raw.source.description, readerDefects: raw.defects, evaluation: evaluation,
                                     privacy: privacy(policy, redactSubjects: redactSubjects))

@@ -1,3 +1,4 @@
+import ArchiveScan
 import ArgumentParser
 
 /// The `pmark` command line: thin commands over the library modules.
@@ -9,13 +10,17 @@ struct Pmark: ParsableCommand {
         discussion: """
         Exit codes:
           0   success (check: allow)
-          1   scan, check: a message could not be inspected (limit exceeded); it is quarantined
-          2   check: quarantine
+          1   check: a message could not be inspected (limit exceeded); it is quarantined
+              scan: found something at or above --fail-on
+          2   check: quarantine; scan: some input could not be read
           3   check: block (at least one recipient)
           64  usage error (bad arguments)
           65  policy lint: a policy file is invalid
+          66  check: the input holds no message
+          73  an output file would overwrite a file pmark did not create
           74  input could not be read (I/O error)
         """,
-        subcommands: [Scan.self, Check.self, TestCommand.self, PolicyCommand.self, Bench.self]
+        version: ToolVersions.text,
+        subcommands: [Scan.self, Check.self, ReportCommand.self, TestCommand.self, PolicyCommand.self, Bench.self]
     )
 }

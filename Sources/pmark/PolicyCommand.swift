@@ -6,7 +6,15 @@ import PolicyHarness
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "policy", abstract: "Work with policy files.", subcommands: [Lint.self, Explain.self, Diff.self])
+        commandName: "policy", abstract: "Work with policy files.", subcommands: [Lint.self, Explain.self, Diff.self, RuleTable.self])
+
+    struct RuleTable: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rules",
+            abstract: "Print every rule (id, title, action, NZISM controls) as the README's Markdown table, from the rule definitions.")
+
+        func run() throws { print(Rules.markdownTable(), terminator: "") }
+    }
 
     struct Explain: ParsableCommand {
         static let configuration = CommandConfiguration(

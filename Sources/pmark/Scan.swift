@@ -1,6 +1,8 @@
+import ArchiveScan
 import ArgumentParser
 import Foundation
 import MailParsing
+import Markings
 import DecisionEngine
 import PolicyLanguage
 import OfficeDocuments
@@ -11,18 +13,40 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, jsonl, json
 }
 
+typealias ScanTotals = ArchiveScan.ScanSummary
+
+extension ScanFormat: ExpressibleByArgument {}
+extension FailOn: ExpressibleByArgument {}
+extension OnlyFilter: ExpressibleByArgument {}
+
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Read mbox files, Maildirs, .eml trees, single files or '-' and report each message.",
-        discussion: "Each message is reported with its source, decoded subject, MIME structure defects, protective markings (every location read) and marking findings.")
+        abstract: "Scan mbox files and folders of them, Maildirs, .eml trees, gzip-compressed mail, Outlook PST/OST files or '-', on every core, and decide each message.",
+        discussion: """
+        Each message is reported with its identity (source, offset, index, Message-ID, Date,
+        From/To/Cc as the policy's privacy settings allow, size, SHA-256), markings, findings and
+        the decision per recipient path. Output is in input order whatever --jobs is. The summary
+        (counts, rules fired, skipped files with the reason, inputs that could not be read)
+        always ends the output (on stderr with --format csv).
+
+        Exit codes (like clamscan's):
+          0   clean: every input read, nothing at or above --fail-on
+          1   found: at least one message at or above --fail-on (default: block)
+          2   some input could not be read (a path, a file, or a message not inspected);
+              wins over 1 — the summary still counts what was found
+          64  usage error
+          65  the policy file is invalid
+          73  --report would overwrite a file pmark did not create
+          74  the policy file could not be read
+        """)
 
     @Argument(help: "Files, directories or '-' for standard input.")
     var paths: [String]
 
-    @Option(help: "Output format: text (default) or jsonl (one JSON object per message).")
-    var format: OutputFormat = .text
+    @Option(help: "Output format: text (default), jsonl (one object per message, then a summary record) or csv.")
+    var format: ScanFormat = .text
 
-    @Flag(help: "Do not print subjects, even when the policy's privacy settings allow them.")
+    @Flag(help: "Do not print subjects, whatever the policy allows.")
     var redactSubjects = false
 
     @Option(help: "Policy file (default: the embedded default policy).")
@@ -31,46 +55,116 @@ struct Scan: ParsableCommand {
     @Option(help: "Direction for every message (default: inferred from From, To and Cc).")
     var direction: Direction?
 
+    @Option(help: "Worker threads (default: the number of cores).")
+    var jobs: Int?
+
+    @Option(help: "Exit 1 when a message reaches this: finding, quarantine or block.")
+    var failOn: FailOn = .block
+
+    @Option(help: "Print only these messages: blocked, quarantined or findings (the summary counts all).")
+    var only: OnlyFilter?
+
+    @Option(help: "Print only messages classified at or above this (e.g. RESTRICTED).")
+    var minClassification: String?
+
+    @Option(help: "Also write a self-contained HTML report to this file (never over a file pmark did not create).")
+    var report: String?
+
+    @Option(help: "Scan part K of N (e.g. 2/8): messages whose ordinal is K modulo N. Merge the parts with 'pmark report merge'.")
+    var shard: String?
+
+    @Flag(help: "Show progress on stderr even when it is not a terminal.")
+    var progress = false
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
     func run() throws {
-        let reader = ArchiveReader()
         let policy = try loadPolicy(self.policy)
         let engine = try Engine(policy: policy, documents: OOXMLReader())
-        let privacy = privacy(policy, redactSubjects: redactSubjects)
-        let envelope = Envelope(direction: direction, recipients: [])
-        var summary = ScanSummary(policy: policy)
-        var out = StandardOutput()
-        do {
-            try reader.forEach(paths: paths) { raw in
-                let evaluation = engine.evaluate(bytes: raw.bytes, envelope: envelope, envelopeFromHeaders: true, readError: raw.error)
-                let record = DecisionRecord(source: raw.source.description, readerDefects: raw.defects, evaluation: evaluation, privacy: privacy)
-                summary.add(record)
-                switch format {
-                case .text: out.write(record.text)
-                case .jsonl, .json: out.write(record.jsonLine + "\n")
-                }
-                return true
-            }
-        } catch let e as MailParseError {
-            out.flush()
-            FileHandle.standardError.write(Data("pmark: \(e)\n".utf8))
-            throw ExitCode(74)
+        var options = ScanOptions(paths: paths, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let shard {
+            guard let s = Shard(shard) else { throw ValidationError("--shard takes K/N with 1 <= K <= N, e.g. 2/8") }
+            options.shard = s
         }
-        if format == .text { out.write(summary.text) }
+        if let name = minClassification {
+            guard let c = policy.vocabulary.classification(named: name) else {
+                throw ValidationError("unknown classification '\(name)' for --min-classification (expected one of: \(policy.vocabulary.classifications.map(\.classification.name).joined(separator: ", ")))")
+            }
+            options.minClassificationRank = c.rank
+        }
+        options.format = format
+        options.failOn = failOn
+        options.only = only
+        options.reportPath = report
+        options.progress = !quiet && (progress || isatty(2) == 1)
+        let privacy = privacy(policy, redactSubjects: redactSubjects)
+        options.logAddresses = privacy.logAddresses
+        let showSubjects = privacy.logSubjects
+        let envelope = Envelope(direction: direction, recipients: [])
+        let vocabulary = policy.vocabulary
+        let scanner = ArchiveScanner<DecisionRecord>(
+            options: options,
+            summary: ScanTotals(pmarkVersion: PmarkVersion.current, policyName: policy.name, policySHA256: policy.contentHash, shard: nil),
+            evaluate: { raw in
+                let evaluation = engine.evaluate(bytes: raw.bytes, envelope: envelope, envelopeFromHeaders: true, readError: raw.error)
+                let r = DecisionRecord(source: raw.source.description, readerDefects: raw.defects, evaluation: evaluation, privacy: privacy)
+                return (r, r.facts(vocabulary: vocabulary, showSubject: showSubjects))
+            },
+            text: { $0.text })
+        let out = OutputBuffer(fd: 1)
+        let err = OutputBuffer(fd: 2, unbuffered: true)
+        let summary: ScanTotals
+        do {
+            summary = try scanner.run(out: { out.write($0) }, err: { err.write($0) })
+        } catch let e as SafeOutput.Refused {
+            out.flush()
+            err.write("pmark: \(e)\n")
+            throw ExitCode(73)
+        }
         out.flush()
-        if summary.notInspected > 0 { throw ExitCode(1) }
+        for e in summary.errors { err.write("pmark: could not read \(e.path): \(e.message)\n") }
+        if summary.exitStatus != 0 { throw ExitCode(summary.exitStatus) }
     }
 }
 
-/// Buffered standard output (one write per 64 KiB).
-struct StandardOutput {
+/// Buffered output to a file descriptor (one write per 64 KiB).
+final class OutputBuffer: @unchecked Sendable {
+    let handle: FileHandle
+    let unbuffered: Bool
     var buffer: [UInt8] = []
-    mutating func write(_ s: String) {
+    init(fd: Int32, unbuffered: Bool = false) { handle = FileHandle(fileDescriptor: fd); self.unbuffered = unbuffered }
+    func write(_ s: String) {
         buffer.append(contentsOf: s.utf8)
-        if buffer.count > 1 << 16 { flush() }
+        if unbuffered || buffer.count > 1 << 16 { flush() }
     }
-    mutating func flush() {
-        FileHandle.standardOutput.write(Data(buffer))
+    func flush() {
+        guard !buffer.isEmpty else { return }
+        handle.write(Data(buffer))
         buffer.removeAll(keepingCapacity: true)
     }
 }
 
+extension DecisionRecord {
+    /// The facts the summary, filters and reports use (the record is the only source).
+    func facts(vocabulary: Vocabulary, showSubject: Bool) -> MessageFacts {
+        let action: ScanAction? = decision.map { d in
+            d.groups.contains { $0.action == .block } ? .block : (ScanAction(rawValue: d.messageAction.rawValue) ?? .quarantine)
+        }
+        var findingIDs = (findings ?? []).map(\.id.rawValue)
+        for a in attachments ?? [] { findingIDs += a.findings.map(\.id.rawValue) }
+        var seen = Set<String>()
+        findingIDs = findingIDs.filter { seen.insert($0).inserted }
+        var rules: [String] = []
+        var seenRules = Set<String>()
+        for g in decision?.groups ?? [] { for r in g.reasons where seenRules.insert(r.rule).inserted { rules.append(r.rule) } }
+        let cls = classification.flatMap { $0 }
+        return MessageFacts(inspected: error == nil, classification: cls, classificationRank: cls.flatMap { vocabulary.classification(named: $0)?.rank },
+                            action: action, rules: rules, findings: findingIDs, defects: defects.count, subject: showSubject ? subject : nil)
+    }
+}
+
+extension String {
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}

@@ -40,7 +40,7 @@ struct CLITests {
     @Test("scan of the sample archive reports every message with source, subject, structure and defects")
     func scanSample() throws {
         let r = try run(["scan", "--policy", Self.fullReports, "Corpus/sample/sample.mbox"])
-        #expect(r.code == 0)
+        #expect(r.code == 1)  // found: messages blocked (the default --fail-on)
         #expect(r.out.contains("Corpus/sample/sample.mbox@0 (#1)"))
         #expect(r.out.contains("subject:   [IN-CONFIDENCE] Draft briefing on the regional budget"))
         #expect(r.out.contains("subject:   Question about the café licence"))
@@ -60,9 +60,11 @@ struct CLITests {
     @Test("scan --format jsonl prints one JSON object per message")
     func scanJSONL() throws {
         let r = try run(["scan", "--format", "jsonl", "Corpus/sample/sample.mbox"])
-        #expect(r.code == 0)
-        let lines = r.out.split(separator: "\n")
-        #expect(lines.count == 6)
+        #expect(r.code == 1)
+        var lines = r.out.split(separator: "\n")
+        #expect(lines.count == 7)  // six messages, then the summary record
+        let summary = try JSONSerialization.jsonObject(with: Data(lines.removeLast().utf8)) as! [String: Any]
+        #expect(summary["record"] as? String == "summary" && summary["messages"] as? Int == 6)
         for l in lines {
             let obj = try JSONSerialization.jsonObject(with: Data(l.utf8)) as! [String: Any]
             #expect(obj["source"] is String)
@@ -83,26 +85,30 @@ struct CLITests {
         #expect(r.out.contains("subject:   from stdin"))
     }
 
-    @Test("--redact-subjects keeps subjects out of the report")
+    @Test("subjects stay out of the report unless the policy logs them; --redact-subjects overrides the policy")
     func redact() throws {
-        let r = try run(["scan", "--policy", Self.fullReports, "--redact-subjects", "Corpus/sample/sample.mbox"])
-        #expect(!r.out.contains("regional budget"))
-        #expect(r.out.contains("(redacted)"))
+        for args in [["scan", "Corpus/sample/sample.mbox"], ["scan", "--redact-subjects", "--policy", Self.fullReports, "Corpus/sample/sample.mbox"]] {
+            let r = try run(args)
+            #expect(!r.out.contains("regional budget"))
+            #expect(r.out.contains("(redacted)"))
+        }
     }
 
-    @Test("a message over a limit is reported as not inspected and the exit code is 1")
+    @Test("a message over a limit is reported as not inspected and the exit code is 2 (input not read)")
     func notInspected() throws {
         let many = (0..<6000).map { "X-H\($0): v\n" }.joined() + "\nbody\n"
         let r = try run(["scan", "-"], stdin: many)
-        #expect(r.code == 1)
+        #expect(r.code == 2)
         #expect(r.out.contains("NOT INSPECTED: limit exceeded: header-count"))
     }
 
-    @Test("a missing file is an I/O error with exit code 74")
+    @Test("a missing file is reported, the summary still prints, and the exit code is 2")
     func missing() throws {
         let r = try run(["scan", "/nonexistent/archive.mbox"])
-        #expect(r.code == 74)
+        #expect(r.code == 2)
         #expect(r.err.contains("/nonexistent/archive.mbox"))
+        #expect(r.out.contains("0 message(s)"))
+        #expect(r.out.contains("could not read: /nonexistent/archive.mbox"))
     }
 
     @Test("a bad option is a usage error with exit code 64")
@@ -152,6 +158,10 @@ struct CLITests {
         #expect(files.count >= 30)
         for f in files {
             let r = try run(["check", "Corpus/" + f])
+            if f == "sample/sample.mbox" {  // six messages: refused (use scan), never decided by its first
+                #expect(r.code == 64)
+                continue
+            }
             #expect([0, 2, 3].contains(r.code), "\(f)")
             #expect(r.out.contains("marking:"), "\(f)")
             #expect(r.out.contains("decision:  "), "\(f)")

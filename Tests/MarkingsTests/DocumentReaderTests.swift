@@ -1,0 +1,236 @@
+import Foundation
+import Testing
+@testable import ContentInspection
+@testable import MailParsing
+@testable import Markings
+@testable import OfficeDocuments
+
+/// The document readers one by one (spec §10.1–10.4): what each reads, that each fails closed,
+/// and that each does work linear in its input.
+@Suite("Document readers")
+struct DocumentReaderTests {
+    let reader = DocumentReader()
+
+    func docx(_ files: [(String, String)]) -> [UInt8] {
+        StoredZip.make([("[Content_Types].xml", Array("<Types/>".utf8))] + files.map { ($0.0, Array($0.1.utf8)) })
+    }
+    static let w = "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\""
+
+    @Test("a Word header is found by its root element whatever the part is called, with any prefix and character references")
+    func wordHeaderByRoot() {
+        let hdr = "<x:hdr xmlns:x=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><x:tbl><x:tr><x:tc><x:p><x:r><x:t>&#83;ECRET</x:t></x:r></x:p></x:tc></x:tr></x:tbl></x:hdr>"
+        for name in ["word/header1.xml", "word/HDR1.XML", "word/Header7.xml", "custom/whatever.xml"] {
+            let t = reader.read(docx([(name, hdr)]))
+            #expect(t.headerFooterLines == ["SECRET"], "\(name): \(t.headerFooterLines)")
+            #expect(t.notInspected == nil)
+        }
+    }
+
+    @Test("tab stops separate a Word header paragraph into the segments a reader sees; tab-stop definitions are not text")
+    func wordTabs() {
+        let hdr = "<w:hdr \(Self.w)><w:p><w:pPr><w:tabs><w:tab w:val=\"center\" w:pos=\"4513\"/></w:tabs></w:pPr><w:r><w:t>SECRET</w:t></w:r><w:r><w:tab/><w:t>Budget</w:t><w:tab/><w:t>Page 1</w:t></w:r></w:p></w:hdr>"
+        let t = reader.read(docx([("word/header1.xml", hdr)]))
+        #expect(t.headerFooterLines == ["SECRET\tBudget\tPage 1", "SECRET", "Budget", "Page 1"])
+    }
+
+    @Test("an XML part with a document type declaration is refused, not expanded (entity bombs, external entities)")
+    func doctypeRefused() {
+        let bomb = "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><w:hdr \(Self.w)><w:p><w:r><w:t>&b;</w:t></w:r></w:p></w:hdr>"
+        let t = reader.read(docx([("word/header1.xml", bomb)]))
+        #expect(t.notInspected?.contains("document type declaration") == true)
+        let xxe = "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><w:hdr \(Self.w)><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:hdr>"
+        #expect(reader.read(docx([("word/header1.xml", xxe)])).notInspected != nil)
+    }
+
+    @Test("a damaged header part, or a part that breaks before its root element, is not inspected")
+    func damagedPart() {
+        #expect(reader.read(docx([("word/header1.xml", "<w:hdr \(Self.w)><w:p><w:r><w:t>SECRET</w:t></w:r>")])).notInspected != nil)
+        #expect(reader.read(docx([("word/header2.xml", "\u{01}not xml")])).notInspected != nil)
+    }
+
+    @Test("a 52-byte ZIP named .docx does not trap; it is not inspected")
+    func tinyZip() {
+        var tiny: [UInt8] = Array("PK\u{03}\u{04}".utf8) + [UInt8](repeating: 0, count: 26) + Array("PK\u{05}\u{06}".utf8)
+        tiny += [0, 0, 0, 0, 1, 0, 1, 0, 46, 0, 0, 0, 0xF0, 0xFF, 0xFF, 0xFF, 0, 0]
+        #expect(tiny.count == 52)
+        let t = reader.read(tiny)
+        #expect(t.notInspected != nil)
+    }
+
+    @Test("PowerPoint: each slide's first and last lines in slide order, footer placeholders as header-footer lines")
+    func slides() {
+        let ns = "xmlns:p=\"p\" xmlns:a=\"a\""
+        func slide(_ lines: [String], footer: String? = nil) -> String {
+            let paras = lines.map { "<a:p><a:r><a:t>\($0)</a:t></a:r></a:p>" }.joined()
+            let ftr = footer.map { "<p:sp><p:nvSpPr><p:nvPr><p:ph type=\"ftr\"/></p:nvPr></p:nvSpPr><p:txBody><a:p><a:r><a:t>\($0)</a:t></a:r></a:p></p:txBody></p:sp>" } ?? ""
+            return "<p:sld \(ns)><p:cSld><p:spTree><p:sp><p:txBody>\(paras)</p:txBody></p:sp>\(ftr)</p:spTree></p:cSld></p:sld>"
+        }
+        let t = reader.read(docx([("ppt/slides/slide10.xml", slide(["Ten", "SECRET"])), ("ppt/slides/slide2.xml", slide(["Two", "middle", "end"], footer: "RESTRICTED"))]))
+        #expect(t.pageLines == [["Two", "RESTRICTED"], ["Ten", "SECRET"]])
+        #expect(t.headerFooterLines == ["RESTRICTED"])
+    }
+
+    @Test("Excel header section codes and OpenDocument master-page headers and user-defined properties are read")
+    func sheetAndODF() {
+        let x = reader.read(docx([("xl/worksheets/sheet1.xml", "<worksheet><headerFooter><oddHeader>&amp;L&amp;\"Arial,Bold\"&amp;12SECRET&amp;RPage &amp;P</oddHeader></headerFooter></worksheet>")]))
+        #expect(x.headerFooterLines == ["SECRET", "Page "])
+        let odf = StoredZip.make([("mimetype", Array("application/vnd.oasis.opendocument.text".utf8)),
+                                  ("styles.xml", Array("<office:document-styles xmlns:office=\"o\" xmlns:style=\"s\" xmlns:text=\"t\"><office:master-styles><style:master-page><style:header><text:p>SECRET<text:tab/>Draft</text:p></style:header></style:master-page></office:master-styles></office:document-styles>".utf8)),
+                                  ("meta.xml", Array("<office:document-meta xmlns:office=\"o\" xmlns:meta=\"m\"><office:meta><meta:user-defined meta:name=\"Classification\">SECRET</meta:user-defined></office:meta></office:document-meta>".utf8)),
+                                  ("content.xml", Array("<office:document-content xmlns:office=\"o\"/>".utf8))])
+        let o = reader.read(odf)
+        #expect(o.kind == "odf")
+        #expect(o.headerFooterLines.contains("SECRET"))
+        #expect(o.properties.map(\.value) == ["SECRET"])
+    }
+
+    @Test("RTF header and footer groups are read; body text and font tables are not")
+    func rtf() {
+        let doc = #"{\rtf1\ansi{\fonttbl{\f0 SECRET;}}{\header\pard SEC\'52ET\tab Page\par}{\footerl \u82?ESTRICTED\par}Body SECRET\par}"#
+        let t = reader.read(Array(doc.utf8))
+        #expect(t.kind == "rtf")
+        #expect(t.headerFooterLines == ["SECRET", "Page", "RESTRICTED"])
+    }
+
+    @Test("calendar: folded SUMMARY with escapes, DESCRIPTION lines, inline and URI attachments")
+    func calendar() {
+        let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:[SEC\r\n RET] Briefing\\, level 2\r\nDESCRIPTION:SECRET\\nAgenda\r\nATTACH;VALUE=BINARY;ENCODING=BASE64;X-FILENAME=a.txt:U0VDUkVU\r\nATTACH:https://example.org/files/[SECRET] plan.pdf\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        let t = reader.read(Array(ics.utf8))
+        #expect(t.subjects == ["[SECRET] Briefing, level 2"])
+        #expect(t.bodies == ["SECRET\nAgenda"])
+        #expect(t.entries.map(\.name) == ["a.txt", "[SECRET] plan.pdf"])
+        #expect(t.entries.first?.bytes == Array("SECRET".utf8))
+    }
+
+    @Test("TNEF: subject, body and attachments are read; a truncated stream is not inspected")
+    func tnef() {
+        func attr(_ level: UInt8, _ id: UInt32, _ d: [UInt8]) -> [UInt8] {
+            var o: [UInt8] = [level]
+            for v in [id, UInt32(d.count)] { o += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)] }
+            let sum = d.reduce(0) { ($0 + Int($1)) & 0xFFFF }
+            return o + d + [UInt8(sum & 0xFF), UInt8(sum >> 8)]
+        }
+        var b: [UInt8] = [0x78, 0x9F, 0x3E, 0x22, 1, 0]
+        b += attr(1, 0x0001_8004, Array("[SECRET] Plan\0".utf8))
+        b += attr(2, 0x0006_9002, [UInt8](repeating: 0, count: 14))
+        b += attr(2, 0x0001_8010, Array("plan.txt\0".utf8))
+        b += attr(2, 0x0006_800F, Array("SECRET\n".utf8))
+        let t = reader.read(b)
+        #expect(t.subjects == ["[SECRET] Plan"])
+        #expect(t.entries.map(\.name) == ["plan.txt"])
+        #expect(t.notInspected == nil)
+        #expect(reader.read(Array(b.dropLast(5))).notInspected != nil)
+    }
+
+    @Test("a PDF that cannot be read is not inspected, never silently allowed")
+    func brokenPDF() {
+        let t = reader.read(Array("%PDF-1.7\n garbage that is not a PDF".utf8))
+        #expect(t.kind == "pdf")
+        #expect(t.notInspected != nil)
+    }
+
+    @Test("archive limits are applied while reading: entries, entry size, ratio")
+    func archiveLimits() throws {
+        var l = ArchiveLimits()
+        l.maxEntries = 3
+        let many = StoredZip.make((0..<10).map { ("f\($0).txt", Array("x".utf8)) })
+        let listing = try #require(BoundedArchive.read(many, limits: l))
+        #expect(listing.limitHit?.hasPrefix("entries") == true)
+        #expect(listing.entries.count == 3)
+        // a gzip bomb: 10 MB of one letter compresses to ~10 KB (ratio ~1,000)
+        let bomb = try #require(gzipZeros(10 << 20))
+        let b = try #require(BoundedArchive.read(bomb, limits: .default))
+        #expect(b.limitHit?.contains("ratio") == true)
+        #expect(reader.read(bomb).notInspected != nil)
+    }
+
+    func gzipZeros(_ n: Int) -> [UInt8]? {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pmark-gz-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let f = dir.appendingPathComponent("z")
+        FileManager.default.createFile(atPath: f.path, contents: Data(repeating: 0x41, count: n))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        p.arguments = ["-n", f.path]
+        try? p.run(); p.waitUntilExit()
+        return FileManager.default.contents(atPath: f.path + ".gz").map(Array.init)
+    }
+
+    @Test("text as displayed: flowed with delsp, enriched, uuencode, clear-signed PGP, UTF-16 both ways")
+    func textForms() {
+        #expect(TextDecoding.unflow("SEC \r\nRET\r\nnext\r\n", delsp: true).hasPrefix("SECRET\n"))
+        #expect(TextDecoding.unflow("Top \r\nsecret\r\n", delsp: false).hasPrefix("Top secret\n"))
+        #expect(TextDecoding.enriched("<bold>SECRET</bold>\n\n\nnext<<x>") == "SECRET\n\nnext<x>")
+        let uu = TextDecoding.uuencodedFiles("hi\nbegin 644 a.txt\n&4T5#4D54\n`\nend\n")
+        #expect(uu.first?.name == "a.txt")
+        #expect(uu.first?.bytes == Array("SECRET".utf8))
+        #expect(TextDecoding.clearSignedText("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n- SECRET\nbody\n-----BEGIN PGP SIGNATURE-----\nxx\n") == "SECRET\nbody")
+        let le = Array("SECRET".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        #expect(TextDecoding.readings(le, declaredCharset: "utf-16").contains("SECRET"))
+        #expect(TextDecoding.readings([0xFF, 0xFE] + le, declaredCharset: "us-ascii") == ["SECRET"])
+        #expect(TextDecoding.decode(le, declaredCharset: nil)?.text == "SECRET")
+    }
+
+    // MARK: linear time
+
+    /// CPU time of the calling thread (other tests running in parallel do not count).
+    static func threadCPU(_ body: () -> Void) -> Double {
+        var a = timespec(), b = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a)
+        body()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b)
+        return Double(b.tv_sec - a.tv_sec) + Double(b.tv_nsec - a.tv_nsec) / 1e9
+    }
+
+    /// Doubling the input at most doubles the work: the best of three runs at 2n stays under
+    /// 3× the best of three at n (a quadratic reader takes 4×), plus 2 ms for timer noise.
+    static func expectLinear(_ name: String, _ make: (Int) -> [UInt8], n: Int, _ run: ([UInt8]) -> Void) {
+        let a = make(n), b = make(2 * n)
+        run(a)
+        let ta = (0..<3).map { _ in threadCPU { run(a) } }.min() ?? 0
+        let tb = (0..<3).map { _ in threadCPU { run(b) } }.min() ?? 0
+        #expect(tb <= 3 * ta + 0.002, "\(name): \(a.count) bytes took \(ta) s, \(b.count) bytes took \(tb) s")
+    }
+
+    static let linearCases: [String] = ["word-tabs", "word-paragraphs", "word-header-parts", "slides", "rtf", "calendar", "tnef", "flowed", "enriched", "uuencode", "pdf-front-end", "archive-entries"]
+
+    @Test("every reader does work linear in its input", arguments: linearCases)
+    func linear(_ kind: String) {
+        let r = DocumentReader()
+        switch kind {
+        case "word-tabs":  // the issue's 500,000 <w:tab/> message took 91 s
+            Self.expectLinear(kind, { n in docx([("word/header1.xml", "<w:hdr \(Self.w)><w:p><w:r>" + String(repeating: "<w:tab/>", count: n) + "<w:t>SECRET</w:t></w:r></w:p></w:hdr>")]) }, n: 50_000) { _ = r.read($0) }
+        case "word-paragraphs":
+            Self.expectLinear(kind, { n in docx([("word/footer1.xml", "<w:ftr \(Self.w)>" + String(repeating: "<w:p><w:r><w:t>line</w:t></w:r></w:p>", count: n) + "</w:ftr>")]) }, n: 20_000) { _ = r.read($0) }
+        case "word-header-parts":  // 40 header parts of 4 MB took 51 s and 212 MB
+            Self.expectLinear(kind, { n in docx((0..<n).map { ("word/header\($0).xml", "<w:hdr \(Self.w)>" + String(repeating: "<w:p><w:r><w:t>x</w:t></w:r></w:p>", count: 500) + "</w:hdr>") }) }, n: 20) { _ = r.read($0) }
+        case "slides":
+            Self.expectLinear(kind, { n in docx((0..<n).map { ("ppt/slides/slide\($0).xml", "<p:sld xmlns:p=\"p\" xmlns:a=\"a\"><a:p><a:r><a:t>SECRET</a:t></a:r></a:p></p:sld>") }) }, n: 200) { _ = r.read($0) }
+        case "rtf":
+            Self.expectLinear(kind, { n in Array(("{\\rtf1{\\header " + String(repeating: "SECRET\\tab x\\par ", count: n) + "}" + String(repeating: "{\\b body}", count: n) + "}").utf8) }, n: 20_000) { _ = r.read($0) }
+        case "calendar":
+            Self.expectLinear(kind, { n in Array(("BEGIN:VCALENDAR\r\nSUMMARY:[SECRET]" + String(repeating: "\r\n x", count: n) + "\r\n" + String(repeating: "DESCRIPTION:a\\nb\r\n", count: n) + "END:VCALENDAR\r\n").utf8) }, n: 10_000) { _ = r.read($0) }
+        case "tnef":
+            Self.expectLinear(kind, { n in
+                var b: [UInt8] = [0x78, 0x9F, 0x3E, 0x22, 1, 0]
+                for _ in 0..<n { b += [2, 0x10, 0x80, 0x01, 0x00, 4, 0, 0, 0] + Array("a.b\0".utf8) + [0, 0] }
+                return b
+            }, n: 20_000) { _ = r.read($0) }
+        case "flowed":
+            Self.expectLinear(kind, { n in Array(String(repeating: "soft \r\n", count: n).utf8) }, n: 20_000) { _ = TextDecoding.unflow(String(decoding: $0, as: UTF8.self), delsp: true) }
+        case "enriched":
+            Self.expectLinear(kind, { n in Array(String(repeating: "<bold>x</bold>\n\n", count: n).utf8) }, n: 20_000) { _ = TextDecoding.enriched(String(decoding: $0, as: UTF8.self)) }
+        case "uuencode":
+            Self.expectLinear(kind, { n in Array(("begin 644 a\n" + String(repeating: "M" + String(repeating: "A", count: 60) + "\n", count: n) + "end\n").utf8) }, n: 5_000) { _ = TextDecoding.uuencodedFiles(String(decoding: $0, as: UTF8.self)) }
+        case "pdf-front-end":  // pmark's side of PDF reading: page splitting and the page-count scan (poppler runs in its own process)
+            Self.expectLinear(kind, { n in Array(String(repeating: "SECRET\nline\n\u{0C}", count: n).utf8) }, n: 20_000) { _ = PDFText.split($0); _ = PDFText.pageCount($0) }
+        case "archive-entries":
+            Self.expectLinear(kind, { n in StoredZip.make((0..<n).map { ("d/f\($0).txt", Array("SECRET\n".utf8)) }) }, n: 400) {
+                var l = ArchiveLimits(); l.maxEntries = 100_000
+                _ = BoundedArchive.read($0, limits: l)
+            }
+        default: Issue.record("unknown case \(kind)")
+        }
+    }
+}
