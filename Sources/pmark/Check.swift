@@ -79,6 +79,9 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("header"), help: "Also read this marking header (repeatable), e.g. X-Classification.")
     var extraHeaders: [String] = []
 
+    @Option(help: "Record the decision in this audit store (held and blocked messages are kept for `pmark quarantine`).")
+    var audit: String?
+
     func run() throws {
         let policy = try loadPolicy(self.policy)
         let engine = try Engine(policy: policy, documents: OOXMLReader(), extraHeaders: extraHeaders)
@@ -100,6 +103,7 @@ struct Check: ParsableCommand {
             let evaluation = engine.evaluate(bytes: raw.bytes, envelope: envelope, envelopeFromHeaders: true, readError: raw.error)
             record = DecisionRecord(source: raw.source.description, readerDefects: raw.defects, evaluation: evaluation,
                                     privacy: privacy(policy, redactSubjects: redactSubjects))
+            if let audit { try recordCheck(audit, policy: policy, source: raw.source.description, evaluation: evaluation, bytes: raw.bytes) }
         } catch let e as MailParseError {
             FileHandle.standardError.write(Data("pmark: \(e)\n".utf8))
             throw ExitCode(74)
