@@ -93,18 +93,18 @@ let package = Package(
         // Shared by the test targets: the repository root, and a ZIP writer (stored or deflated
         // entries) for documents and archive limits.
         .target(name: "TestSupport", dependencies: ["PmarkZlib"], path: "Tests/TestSupport"),
-        .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
+        .testTarget(name: "MailParsingTests", dependencies: ["MailParsing", "TestSupport"]),
         // Proves the system libraries install, link and work; the marking grammar (PCRE2),
         // attachment identification (libmagic) and the audit store (SQLite) build on them.
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPCRE2", "CMagic", "CSQLite3"]),
         .testTarget(
             name: "MarkingsTests",
             dependencies: ["Markings", "MailParsing", "OfficeDocuments", "ContentInspection", "TestSupport"]),
-        .testTarget(name: "PolicyLanguageTests", dependencies: ["PolicyLanguage", "Markings"]),
+        .testTarget(name: "PolicyLanguageTests", dependencies: ["PolicyLanguage", "Markings", "TestSupport"]),
         .testTarget(name: "DecisionEngineTests", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing", "ContentInspection", "TestSupport"]),
-        .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage"]),
-        .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing"]),
-        .testTarget(name: "CLITests", dependencies: ["MailParsing"]),
+        .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage", "TestSupport"]),
+        .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["MailParsing", "TestSupport"]),
         .testTarget(name: "ArchiveScanTests", dependencies: ["ArchiveScan", "MailParsing", "PmarkZlib"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "DecisionEngine", "PolicyLanguage", "MailParsing", "OfficeDocuments"]),
     ]
