@@ -17,12 +17,14 @@ let package = Package(
         .library(name: "PolicyLanguage", targets: ["PolicyLanguage"]),
         .library(name: "DecisionEngine", targets: ["DecisionEngine"]),
         .library(name: "PolicyHarness", targets: ["PolicyHarness"]),
+        .library(name: "AuditStore", targets: ["AuditStore"]),
         .library(name: "ArchiveScan", targets: ["ArchiveScan"]),
         .library(name: "Reporting", targets: ["Reporting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -31,9 +33,6 @@ let package = Package(
         .systemLibrary(
             name: "CMagic", path: "Sources/CMagic", pkgConfig: "libmagic",
             providers: [.apt(["libmagic-dev"]), .brew(["libmagic"])]),
-        .systemLibrary(
-            name: "CSQLite3", path: "Sources/CSQLite3", pkgConfig: "sqlite3",
-            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
         .systemLibrary(
             name: "PmarkZlib", path: "Sources/PmarkZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
@@ -55,9 +54,11 @@ let package = Package(
             name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
         // ICU (UTS #39 confusable skeletons, NFKC) for marking-text normalisation, spec §10.5.
-        .systemLibrary(
-            name: "CICU", path: "Sources/CICU", pkgConfig: "icu-i18n",
-            providers: [.apt(["libicu-dev"]), .brew(["icu4c"])]),
+        // A C target, not a system-library module: only plain C types cross its header, so
+        // ICU's enums never meet Foundation's bundled ICU in one Swift module (pmark_icu.h).
+        .target(
+            name: "CICU", path: "Sources/CICU",
+            linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc")]),
         .target(name: "MailParsing"),
         .target(name: "ContentInspection", dependencies: ["MailParsing", "CMagic", "PmarkZlib", "CArchive"]),
         .target(
@@ -74,6 +75,11 @@ let package = Package(
         .target(
             name: "PolicyHarness",
             dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "MailParsing", "OfficeDocuments", .product(name: "Yams", package: "Yams")]),
+        // The audit log, quarantine and notices (GRDB over the system SQLite, WAL).
+        .target(
+            name: "AuditStore",
+            dependencies: ["DecisionEngine", "Reporting", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing", "PmarkZlib",
+                           .product(name: "GRDB", package: "GRDB.swift")]),
         // The report of one decision (DecisionRecord), its text and JSON formatters, and the
         // policy's privacy settings applied to every output.
         .target(name: "Reporting", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing"]),
@@ -82,21 +88,25 @@ let package = Package(
         // JSONL/CSV/HTML outputs and summaries; generic over the per-message evaluation.
         .target(
             name: "ArchiveScan",
-            dependencies: ["MailParsing", "Markings", "DecisionEngine", "PolicyLanguage", "ContentInspection", "Reporting", "CPff", "CCrypto", "PmarkZlib", "CMagic", "CPCRE2", "CSQLite3"]),
+            dependencies: ["MailParsing", "Markings", "DecisionEngine", "PolicyLanguage", "ContentInspection", "Reporting", "CPff", "CCrypto", "PmarkZlib", "CMagic", "CPCRE2", .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "Benchmarking", dependencies: ["ArchiveScan", "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine"]),
         .executableTarget(
             name: "pmark",
             dependencies: [
-                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "Reporting", "ArchiveScan",
+                "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "Reporting", "ArchiveScan", "AuditStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Shared by the test targets: the repository root, and a ZIP writer (stored or deflated
         // entries) for documents and archive limits.
         .target(name: "TestSupport", dependencies: ["PmarkZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing", "TestSupport"]),
-        // Proves the system libraries install, link and work; the marking grammar (PCRE2),
-        // attachment identification (libmagic) and the audit store (SQLite) build on them.
-        .testTarget(name: "SystemLibraryTests", dependencies: ["CPCRE2", "CMagic", "CSQLite3"]),
+        // Proves the system libraries install, link and work; the marking grammar (PCRE2) and
+        // attachment identification (libmagic) build on them (SQLite: AuditStoreTests, via GRDB).
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CPCRE2", "CMagic"]),
+        .testTarget(
+            name: "AuditStoreTests",
+            dependencies: ["AuditStore", "DecisionEngine", "PolicyLanguage", "OfficeDocuments", "MailParsing",
+                           .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "MarkingsTests",
             dependencies: ["Markings", "MailParsing", "OfficeDocuments", "ContentInspection", "TestSupport"]),

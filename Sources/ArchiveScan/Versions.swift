@@ -2,7 +2,7 @@ import CCrypto
 import CMagic
 import CPCRE2
 import CPff
-import CSQLite3
+import GRDBSQLite  // the system SQLite, through GRDB (the audit store uses the same library)
 import PmarkZlib
 import Reporting
 

@@ -5,20 +5,22 @@ import CICU
 /// Why ICU rather than a table generated from `confusables.txt`: the system ICU (Debian
 /// `libicu-dev`) already carries Unicode's confusables data and NFKC, is updated with the OS's
 /// security updates, and keeps ~6,000 mappings and their licence out of the repository. ICU's
-/// C symbols are versioned (`uspoof_open_72`); `Sources/CICU/shim.h` wraps them.
+/// C symbols are versioned (`uspoof_open_72`); `Sources/CICU/pmark_icu.c` wraps them.
 ///
 /// Only non-ASCII scalars are looked up (ASCII text never reaches ICU), one scalar at a time:
 /// NFKC first (mathematical alphanumerics, fullwidth and circled forms), then the skeleton.
 enum Skeleton {
     final class Handles: @unchecked Sendable {
         // uspoof_getSkeleton and unorm2_normalize take const handles: safe to share across threads.
-        let checker: OpaquePointer?
-        let nfkc: OpaquePointer?
+        let checker: UnsafeMutableRawPointer?
+        let nfkc: UnsafeRawPointer?
         init() {
-            var st = U_ZERO_ERROR
-            checker = pmark_uspoof_open(&st)
-            var st2 = U_ZERO_ERROR
-            nfkc = pmark_nfkc(&st2)
+            var st: Int32 = 0
+            let sc = pmark_uspoof_open(&st)
+            checker = st <= 0 ? sc : nil
+            var st2: Int32 = 0
+            let n = pmark_nfkc(&st2)
+            nfkc = st2 <= 0 ? n : nil
         }
     }
     static let handles = Handles()
@@ -41,16 +43,16 @@ enum Skeleton {
         // NFKC: 𝐒 → S, Ⓢ → S, ﬁ → fi.
         if let n = handles.nfkc {
             var out = [UInt16](repeating: 0, count: 16)
-            var st = U_ZERO_ERROR
+            var st: Int32 = 0
             let len = pmark_normalize(n, src, Int32(src.count), &out, 16, &st)
-            if st.rawValue <= 0, len > 0, len <= 16 { src = Array(out[0..<Int(len)]) }
+            if st <= 0, len > 0, len <= 16 { src = Array(out[0..<Int(len)]) }
         }
         var result: [UInt16] = src
         if let sc = handles.checker {
             var out = [UInt16](repeating: 0, count: 32)
-            var st = U_ZERO_ERROR
+            var st: Int32 = 0
             let len = pmark_uspoof_getSkeleton(sc, src, Int32(src.count), &out, 32, &st)
-            if st.rawValue <= 0, len > 0, len <= 32 { result = Array(out[0..<Int(len)]) }
+            if st <= 0, len > 0, len <= 32 { result = Array(out[0..<Int(len)]) }
         }
         // Drop combining marks the skeleton decomposed (É → E + U+0301).
         var letters: [UInt8] = []

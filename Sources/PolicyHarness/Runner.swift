@@ -75,12 +75,14 @@ public struct HarnessRunner {
         var engines: [String: Engine] = [:]
         var demonstrated: [String: (rules: Set<String>, controls: Set<String>)] = [:]
         var policies: [String: Policy] = [:]
+        var ran = Set<String>()  // policies with at least one case run (--run may select none)
         for f in files {
             let policy = try self.policy(for: f)
             let key = policy.name + "#" + policy.contentHash
             if engines[key] == nil { engines[key] = try Engine(policy: policy, documents: OOXMLReader(), rules: rules); policies[key] = policy }
             guard let engine = engines[key] else { continue }
             var fileResults: [CaseResult] = []
+            defer { if !fileResults.isEmpty { ran.insert(key) } }
             for c in f.cases where matches(c.name) {
                 var r = evaluate(c, engine: engine)
                 r.policyName = policy.name
@@ -95,7 +97,7 @@ public struct HarnessRunner {
         }
         var entries: [Coverage.Entry] = []
         let citations = HarnessVocabulary.citations
-        for (key, policy) in policies.sorted(by: { $0.key < $1.key }) {
+        for (key, policy) in policies.sorted(by: { $0.key < $1.key }) where ran.contains(key) {
             let applicable = Rules.applicable(to: policy, rules: rules)
             let got = demonstrated[key] ?? ([], [])
             let controls = Set(applicable.flatMap(\.controls).map(HarnessVocabulary.paragraph) + Self.noticeControls).sorted()
@@ -129,7 +131,7 @@ public struct HarnessRunner {
         var text = lines.joined(separator: "\n") + "\n\n--\(b)\nContent-Type: text/plain; charset=utf-8\n\n" + c.message.body + "\n"
         for a in c.message.attachments {
             text += "--\(b)\nContent-Type: \(a.type); name=\"\(a.name)\"\nContent-Disposition: attachment; filename=\"\(a.name)\"\n"
-            text += "Content-Transfer-Encoding: base64\n\n" + Data(a.content.utf8).base64EncodedString(options: .lineLength76Characters) + "\n"
+            text += "Content-Transfer-Encoding: base64\n\n" + Data(a.bytes).base64EncodedString(options: .lineLength76Characters) + "\n"
         }
         return Array((text + "--\(b)--\n").utf8)
     }

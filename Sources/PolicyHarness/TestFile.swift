@@ -22,7 +22,8 @@ public struct PolicyTestCase: Sendable {
     public struct Attachment: Sendable {
         public var name: String
         public var type: String
-        public var content: String
+        /// The attachment's bytes (`content:` as UTF-8, or `base64:` decoded).
+        public var bytes: [UInt8]
     }
     public struct Expectation: Sendable {
         /// Message-level action (`allow`, `allow-and-tag`, `quarantine`, `block`).
@@ -189,10 +190,16 @@ struct TestWalker: YAMLDiagnosing {
             if let an = mm["attachments"] {
                 if let seq = an.sequence {
                     for a in seq {
-                        guard let am = mapping(a, "an attachment", ["name", "type", "content"]) else { continue }
+                        guard let am = mapping(a, "an attachment", ["name", "type", "content", "base64"]) else { continue }
                         guard let name = string(am["name"], "attachment name") else { error(a, "an attachment is missing required key 'name'"); continue }
-                        msg.attachments.append(PolicyTestCase.Attachment(name: name, type: string(am["type"], "attachment type") ?? "application/octet-stream",
-                                                                        content: string(am["content"], "attachment content") ?? ""))
+                        var bytes = Array((string(am["content"], "attachment content") ?? "").utf8)
+                        if let b = am["base64"] {
+                            // Binary content (a corrupt gzip, an executable header) given as base64.
+                            if am["content"] != nil { error(b, "an attachment has either content or base64, not both") }
+                            if let s = string(b, "attachment base64"), let d = Data(base64Encoded: s, options: .ignoreUnknownCharacters) { bytes = Array(d) }
+                            else { error(b, "attachment base64 is not valid base64") }
+                        }
+                        msg.attachments.append(PolicyTestCase.Attachment(name: name, type: string(am["type"], "attachment type") ?? "application/octet-stream", bytes: bytes))
                     }
                 } else { error(an, "message.attachments must be a list") }
             }

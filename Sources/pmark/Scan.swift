@@ -79,6 +79,9 @@ struct Scan: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @Option(help: "Record every decision in this audit store (SQLite; created 0600), as the gateway does.")
+    var audit: String?
+
     func run() throws {
         let policy = try loadPolicy(self.policy)
         let engine = try Engine(policy: policy, documents: OOXMLReader())
@@ -104,11 +107,13 @@ struct Scan: ParsableCommand {
         let showSubjects = privacy.logSubjects
         let envelope = Envelope(direction: direction, recipients: [])
         let vocabulary = policy.vocabulary
+        let recorder = try audit.map { try ScanAuditRecorder(path: $0, policy: policy) }
         let scanner = ArchiveScanner<DecisionRecord>(
             options: options,
             summary: ScanTotals(pmarkVersion: PmarkVersion.current, policyName: policy.name, policySHA256: policy.contentHash, shard: nil),
             evaluate: { raw in
                 let evaluation = engine.evaluate(bytes: raw.bytes, envelope: envelope, envelopeFromHeaders: true, readError: raw.error)
+                recorder?.add(source: raw.source.description, evaluation: evaluation, bytes: raw.bytes)
                 let r = DecisionRecord(source: raw.source.description, readerDefects: raw.defects, evaluation: evaluation, privacy: privacy)
                 return (r, r.facts(vocabulary: vocabulary, showSubject: showSubjects))
             },
@@ -124,6 +129,10 @@ struct Scan: ParsableCommand {
             throw ExitCode(73)
         }
         out.flush()
+        if let recorder, let e = recorder.finish() {
+            err.write("pmark: \(audit ?? ""): decisions could not be recorded: \(e)\n")
+            throw ExitCode(74)
+        }
         for e in summary.errors { err.write("pmark: could not read \(e.path): \(e.message)\n") }
         if summary.exitStatus != 0 { throw ExitCode(summary.exitStatus) }
     }

@@ -1,6 +1,5 @@
 import CMagic
 import CPCRE2
-import CSQLite3
 import Testing
 
 @Suite("System libraries")
@@ -34,13 +33,5 @@ struct SystemLibraryTests {
         let pdf = Array("%PDF-1.4\n%\u{e2}\u{e3}\n1 0 obj\n<<>>\nendobj\n".utf8)
         let type = pdf.withUnsafeBytes { String(cString: magic_buffer(cookie, $0.baseAddress, $0.count)) }
         #expect(type == "application/pdf")
-    }
-
-    @Test("SQLite opens a database and runs a statement")
-    func sqlite() {
-        var db: OpaquePointer?
-        #expect(sqlite3_open(":memory:", &db) == SQLITE_OK)
-        defer { sqlite3_close(db) }
-        #expect(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (1);", nil, nil, nil) == SQLITE_OK)
     }
 }

@@ -1,0 +1,323 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import ContentInspection
+import DecisionEngine
+import GRDB
+import MailParsing
+import PolicyLanguage
+import Reporting
+
+/// The audit log: every decision recorded in SQLite (WAL) before the front-end acts on it, with
+/// per-recipient verdicts, reasons (rule, control, CID), findings and attachment identities; the
+/// bytes of held and blocked messages (zlib); quarantine release and deletion events; notices.
+/// A hash chain over every entry makes edits visible (``verify()``).
+///
+/// Durability: each `record` returns only after the transaction holding its decision has
+/// committed with `synchronous = FULL` (the WAL is fsynced at commit). Concurrent callers are
+/// grouped: while one transaction commits, the next decisions queue up and commit together
+/// (at most ``Options/maxBatch`` per transaction), so every caller still awaits its own commit.
+/// One writer (a serial queue; SQLite's lock serialises other processes), many readers (WAL).
+public final class AuditStore: DecisionSink, @unchecked Sendable {
+    public struct Options: Sendable {
+        /// The policy's `privacy:` settings: what the store may keep.
+        /// - `log-subjects: false` → no subject is stored.
+        /// - `log-attachment-names: false` → no file name (nor in locations, evidence, details).
+        /// - `log-addresses: false` → every envelope address (sender, recipients, notice
+        ///   addressees) is stored as `hmac:` + HMAC-SHA256 under the store's own key, so an
+        ///   auditor can still count and correlate ("the same recipient") and look one up with
+        ///   `pmark audit list --address`, but the store does not hold the address; addresses
+        ///   in free text (evidence, details) are replaced as in every other report.
+        public var privacy: Privacy
+        /// Written into every decision row.
+        public var pmarkVersion: String
+        /// Keep the bytes of held (quarantine) and blocked messages. Off for batch scans, whose
+        /// messages were delivered long ago and cannot be released.
+        public var keepMessageBytes: Bool
+        /// Decisions committed in one transaction at most (a bound on the latency of the
+        /// callers queued behind a commit; 64 keeps a batch well under a millisecond of work).
+        public var maxBatch: Int
+        /// Notices to send after a decision commits (nil: none).
+        public var notices: NoticeSettings?
+        /// Seconds a writer waits for another process's write lock before failing (the caller
+        /// then fails closed: the milter answers tempfail).
+        public var busyTimeout: Double
+
+        public init(privacy: Privacy = .closed, pmarkVersion: String = PmarkVersion.current, keepMessageBytes: Bool = true,
+                    maxBatch: Int = 64, notices: NoticeSettings? = nil, busyTimeout: Double = 10) {
+            self.privacy = privacy; self.pmarkVersion = pmarkVersion; self.keepMessageBytes = keepMessageBytes
+            self.maxBatch = max(1, maxBatch); self.notices = notices; self.busyTimeout = busyTimeout
+        }
+    }
+
+    public let path: String
+    public let options: Options
+    let pool: DatabasePool
+    let hmacKey: [UInt8]
+
+    private let lock = NSLock()
+    private var pending: [(PreparedDecision, CheckedContinuation<Int64, Error>)] = []
+    private var draining = false
+    private var transactions = 0
+    /// Write transactions committed by this process (benchmarks report decisions per commit).
+    public var transactionCount: Int { lock.withLock { transactions } }
+    private let writerQueue = DispatchQueue(label: "pmark.audit.writer")
+    let noticeQueue = DispatchQueue(label: "pmark.audit.notices")
+
+    /// Opens (creating it 0600 when missing) and migrates the store.
+    public init(path: String, options: Options = Options()) throws {
+        self.path = path
+        self.options = options
+        if access(path, F_OK) != 0 {
+            let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            if fd < 0 && errno != EEXIST { throw AuditError.invalid("cannot create \(path): \(String(cString: strerror(errno)))") }
+            if fd >= 0 { fchmod(fd, 0o600); close(fd) }
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(options.busyTimeout)
+        pool = try DatabasePool(path: path, configuration: config)
+        // GRDB sets NORMAL on the writer when it enables WAL; FULL makes every commit durable
+        // (the WAL is fsynced before COMMIT returns), not just crash-safe.
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        let migrator = Schema.migrator
+        let unknown = try pool.read { db -> [String] in
+            guard try db.tableExists("grdb_migrations") else { return [] }
+            let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+            return applied.filter { !Schema.migrationNames.contains($0) }
+        }
+        if !unknown.isEmpty { throw AuditError.newerSchema(path: path, unknown: unknown) }
+        try migrator.migrate(pool)
+        guard let key = try pool.read({ try Data.fetchOne($0, sql: "SELECT hmac_key FROM store_meta WHERE id = 1") }), key.count == 32 else {
+            throw AuditError.corrupt("store key missing in \(path)")
+        }
+        hmacKey = Array(key)
+    }
+
+    /// The migrations applied to the file, in order.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
+    }
+
+    // MARK: addresses
+
+    /// `hmac:` + HMAC-SHA256(store key, lower-cased address): the stored form of an address when
+    /// the policy does not allow addresses, and the key the notice rate limit counts by.
+    public func addressKey(_ address: String) -> String {
+        "hmac:" + HMAC.sha256(key: hmacKey, message: Array(address.lowercased().utf8)).hex
+    }
+
+    func stored(address: String) -> String { options.privacy.logAddresses ? address : addressKey(address) }
+
+    // MARK: recording
+
+    public func record(_ event: DecisionEvent) async throws { _ = try await append(event) }
+
+    /// Records a decision and returns its id once it has committed.
+    @discardableResult
+    public func append(_ event: DecisionEvent) async throws -> Int64 {
+        let p = try prepare(event)
+        let id: Int64 = try await withCheckedThrowingContinuation { c in
+            let start: Bool = lock.withLock {
+                pending.append((p, c))
+                if draining { return false }
+                draining = true
+                return true
+            }
+            if start { writerQueue.async { self.drain() } }
+        }
+        scheduleNotices(for: event, decisionID: id)
+        return id
+    }
+
+    /// Records decisions in one transaction, synchronously (batch scans).
+    @discardableResult
+    public func appendSync(_ events: [DecisionEvent]) throws -> [Int64] {
+        let ids = try write(events.map(prepare))
+        for (e, id) in zip(events, ids) { scheduleNotices(for: e, decisionID: id) }
+        return ids
+    }
+
+    private func drain() {
+        while true {
+            let batch: [(PreparedDecision, CheckedContinuation<Int64, Error>)] = lock.withLock {
+                if pending.isEmpty { draining = false; return [] }
+                let b = Array(pending.prefix(options.maxBatch))
+                pending.removeFirst(b.count)
+                return b
+            }
+            if batch.isEmpty { return }
+            do {
+                let ids = try write(batch.map(\.0))
+                for (i, (_, c)) in batch.enumerated() { c.resume(returning: ids[i]) }
+            } catch {
+                for (_, c) in batch { c.resume(throwing: error) }
+            }
+        }
+    }
+
+    struct PreparedDecision: Sendable {
+        var content: DecisionContent
+        var json: [UInt8]
+        var quarantine: QuarantineInsert?
+    }
+
+    struct QuarantineInsert: Sendable {
+        var kind: String, queueID: String?, envelopeFrom: String, releaseRecipients: [String], size: Int, sha256: String, data: [UInt8]
+    }
+
+    /// Everything but the chain link, computed on the caller's thread (hashing, compression and
+    /// encoding run in parallel; only the inserts are serialised).
+    func prepare(_ e: DecisionEvent) throws -> PreparedDecision {
+        let v = e.verdict
+        let peek = HeaderPeek(e.messageBytes)
+        let privacy = options.privacy
+        // Free text (evidence, locations, details) is scrubbed of addresses and file names the
+        // policy withholds, by the same redactor every other report uses (it needs the parsed
+        // message to know every address and file name).
+        let redactor: Redactor? = privacy.logAddresses && privacy.logAttachmentNames ? nil
+            : Redactor(privacy: privacy, evaluation: Evaluation(message: try? Message(parsing: e.messageBytes), error: nil, envelope: e.envelope, verdict: v))
+        let scrub = { (s: String) in redactor?.scrub(s) ?? s }
+        let sha = SHA256.hex(e.messageBytes)
+        let (origin, source, queueID): (String, String?, String?) = switch e.origin {
+        case .gateway(let q, let d): ("gateway", d, q)
+        case .scan(let s): ("scan", s, nil)
+        case .check(let s): ("check", s, nil)
+        }
+        let header = DecisionHeader(
+            timeUS: Int64((e.unixTime * 1_000_000).rounded()), origin: origin, source: source, queueID: queueID,
+            messageID: peek.messageID, sha256: sha, size: e.messageBytes.count, direction: v.direction.rawValue,
+            mailFrom: e.envelope.mailFrom.map(stored(address:)), authenticated: e.envelope.authenticatedSubmission,
+            subject: privacy.logSubjects ? peek.subject : nil,
+            policyName: v.policyName, policyHash: v.policyHash, pmarkVersion: options.pmarkVersion,
+            messageAction: v.messageAction.rawValue, classification: v.markings?.classification?.name,
+            endorsements: (v.markings?.endorsements ?? []).map(\.name).joined(separator: "/"),
+            autoForward: v.autoForwardSignals.joined(separator: ","), notifyRecipients: v.notifyRecipients, notifySender: v.notifySender)
+        var verdicts: [VerdictRow] = [], reasons: [ReasonRow] = []
+        for (g, d) in v.decisions.enumerated() {
+            for (i, r) in d.recipients.enumerated() {
+                verdicts.append(VerdictRow(groupIndex: g, ordinal: i, recipient: stored(address: r), path: d.path, action: d.action.rawValue))
+            }
+            for (i, r) in d.reasons.enumerated() {
+                let (control, cid) = Self.control(r.rule.controls.first ?? "")
+                reasons.append(ReasonRow(groupIndex: g, ordinal: i, ruleID: r.rule.id, action: r.action.rawValue, control: control, cid: cid, evidence: scrub(r.evidence)))
+            }
+        }
+        var findings: [FindingRow] = []
+        for f in v.markings?.findings ?? [] {
+            findings.append(FindingRow(ordinal: findings.count, origin: "marking", findingID: f.id.rawValue, location: scrub(f.location), detail: scrub(f.detail)))
+        }
+        for (loc, f) in v.content?.findings ?? [] {
+            findings.append(FindingRow(ordinal: findings.count, origin: "content", findingID: f.kind.rawValue, location: scrub(loc), detail: scrub(f.detail)))
+        }
+        var attachments: [AttachmentRow] = []
+        for item in v.content?.items ?? [] where item.location != "message" {
+            attachments.append(AttachmentRow(ordinal: attachments.count, location: scrub(item.location),
+                                             filename: privacy.logAttachmentNames ? item.filename : nil,
+                                             declaredType: item.declaredType, detectedType: item.detectedType, family: item.family.rawValue, size: item.size))
+        }
+        let content = DecisionContent(header: header, verdicts: verdicts, reasons: reasons, findings: findings, attachments: attachments)
+        var q: QuarantineInsert? = nil
+        let blocked = v.decisions.filter { $0.action == .block }.flatMap(\.recipients)
+        if options.keepMessageBytes, v.messageAction == .quarantine || !blocked.isEmpty {
+            let held = v.messageAction == .quarantine
+            q = QuarantineInsert(kind: held ? "held" : "blocked", queueID: queueID, envelopeFrom: e.envelope.mailFrom ?? "",
+                                 releaseRecipients: held ? e.envelope.recipients : blocked, size: e.messageBytes.count, sha256: sha,
+                                 data: try Zlib.compress(e.messageBytes))
+        }
+        return PreparedDecision(content: content, json: try Chain.canonical(content), quarantine: q)
+    }
+
+    /// `NZISM 15.2.40.C.01 [CID:1760]` → ("15.2.40.C.01", 1760).
+    static func control(_ citation: String) -> (String, Int?) {
+        var s = Substring(citation)
+        if s.hasPrefix("NZISM ") { s = s.dropFirst(6) }
+        var cid: Int? = nil
+        if let open = s.range(of: " [CID:"), let close = s.lastIndex(of: "]") , open.upperBound <= close {
+            cid = Int(s[open.upperBound..<close])
+            s = s[..<open.lowerBound]
+        }
+        return (String(s), cid)
+    }
+
+    func write(_ batch: [PreparedDecision]) throws -> [Int64] {
+        lock.withLock { transactions += 1 }
+        return try pool.writeWithoutTransaction { db in
+            var ids: [Int64] = []
+            try db.inTransaction(.immediate) {
+                for p in batch { ids.append(try Self.insert(db, p)) }
+                return .commit
+            }
+            return ids
+        }
+    }
+
+    static func insert(_ db: Database, _ p: PreparedDecision) throws -> Int64 {
+        let link = try Chain.next(db, kind: "decision", content: p.json)
+        try DecisionInsert(header: p.content.header, seq: link.seq, prev: link.prev, hash: link.hash).insert(db)
+        let id = db.lastInsertedRowID
+        for r in p.content.verdicts {
+            try db.cachedStatement(sql: "INSERT INTO recipient_verdicts (decision_id, group_index, ordinal, recipient, path, action) VALUES (?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [id, r.groupIndex, r.ordinal, r.recipient, r.path, r.action])
+        }
+        for r in p.content.reasons {
+            try db.cachedStatement(sql: "INSERT INTO reasons (decision_id, group_index, ordinal, rule_id, action, control, cid, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [id, r.groupIndex, r.ordinal, r.ruleID, r.action, r.control, r.cid, r.evidence])
+        }
+        for f in p.content.findings {
+            try db.cachedStatement(sql: "INSERT INTO findings (decision_id, ordinal, origin, finding_id, location, detail) VALUES (?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [id, f.ordinal, f.origin, f.findingID, f.location, f.detail])
+        }
+        for a in p.content.attachments {
+            try db.cachedStatement(sql: "INSERT INTO attachments (decision_id, ordinal, location, filename, declared_type, detected_type, family, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [id, a.ordinal, a.location, a.filename, a.declaredType, a.detectedType, a.family, a.size])
+        }
+        if let q = p.quarantine {
+            let rcpts = String(decoding: try JSONEncoder().encode(q.releaseRecipients), as: UTF8.self)
+            try db.execute(sql: """
+                INSERT INTO quarantine (decision_id, kind, status, created_us, updated_us, queue_id, envelope_from, release_recipients, size, sha256, compression, data)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'zlib', ?)
+                """, arguments: [id, q.kind, q.kind, p.content.header.timeUS, p.content.header.timeUS, q.queueID, q.envelopeFrom, rcpts, q.size, q.sha256, Data(q.data)])
+        }
+        return id
+    }
+
+    /// Appends an event (release, deletion, notice) to the chain inside the caller's transaction.
+    @discardableResult
+    func appendEvent(_ db: Database, _ e: EventContent) throws -> Int64 {
+        let link = try Chain.next(db, kind: "event", content: try Chain.canonical(e))
+        try EventInsert(content: e, seq: link.seq, prev: link.prev, hash: link.hash).insert(db)
+        return db.lastInsertedRowID
+    }
+
+    // MARK: verification
+
+    /// Walks the whole chain; the report names the first broken link.
+    public func verify() throws -> Chain.Report { try pool.read { try Chain.verify($0) } }
+
+    /// `PRAGMA integrity_check` (SQLite's own page-level check): "ok" when sound.
+    public func integrityCheck() throws -> [String] { try pool.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") } }
+
+    /// Runs `body` against a read-only snapshot (reports, tests).
+    public func read<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
+}
+
+struct DecisionInsert: PersistableRecord {
+    static let databaseTableName = "decisions"
+    var header: DecisionHeader, seq: Int64, prev: String, hash: String
+    func encode(to container: inout PersistenceContainer) throws {
+        try header.encode(to: &container)
+        container["seq"] = seq; container["prev_hash"] = prev; container["hash"] = hash
+    }
+}
+
+struct EventInsert: PersistableRecord {
+    static let databaseTableName = "events"
+    var content: EventContent, seq: Int64, prev: String, hash: String
+    func encode(to container: inout PersistenceContainer) throws {
+        try content.encode(to: &container)
+        container["seq"] = seq; container["prev_hash"] = prev; container["hash"] = hash
+    }
+}

@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import MailParsing
+import PmarkZlib
+import PolicyLanguage
+
+/// HMAC-SHA256 (RFC 2104) over the dependency-free SHA-256 the policy hash already uses.
+enum HMAC {
+    static func sha256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        var k = key.count > 64 ? SHA256.digest(key) : key
+        k += [UInt8](repeating: 0, count: 64 - k.count)
+        let inner = SHA256.digest(k.map { $0 ^ 0x36 } + message)
+        return SHA256.digest(k.map { $0 ^ 0x5c } + inner)
+    }
+}
+
+extension Array where Element == UInt8 {
+    var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8](); out.reserveCapacity(count * 2)
+        for b in self { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// zlib (deflate) for quarantined message bytes.
+public enum Zlib {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func compress(_ input: [UInt8]) throws -> [UInt8] {
+        var destLen = compressBound(uLong(input.count))
+        var out = [UInt8](repeating: 0, count: Int(destLen))
+        let rc = input.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                compress2(dst.baseAddress, &destLen, src.baseAddress, uLong(src.count), 6)
+            }
+        }
+        guard rc == Z_OK else { throw Failure(description: "zlib compress2 failed (\(rc))") }
+        out.removeSubrange(Int(destLen)...)
+        return out
+    }
+
+    /// Inflates to exactly `expectedSize` bytes; anything else (corrupt data, another size) is
+    /// an error, never a partial message.
+    public static func decompress(_ input: [UInt8], expectedSize: Int) throws -> [UInt8] {
+        guard expectedSize >= 0 else { throw Failure(description: "negative size") }
+        var destLen = uLong(expectedSize)
+        var out = [UInt8](repeating: 0, count: max(expectedSize, 1))
+        let rc = input.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                uncompress(dst.baseAddress, &destLen, src.baseAddress, uLong(src.count))
+            }
+        }
+        guard rc == Z_OK, Int(destLen) == expectedSize else {
+            throw Failure(description: "quarantined bytes do not inflate to \(expectedSize) bytes (zlib \(rc))")
+        }
+        if expectedSize == 0 { return [] }
+        return out
+    }
+}
+
+/// The few top-level header values the store needs, read without a full parse: Message-ID,
+/// Subject (decoded; used only when the policy allows subjects) and Auto-Submitted.
+struct HeaderPeek {
+    var messageID: String?
+    var subject: String?
+    var autoSubmitted: String?
+
+    /// Headers beyond this many bytes are not read (the store keeps the identity it found).
+    static let maxHeaderBytes = 256 * 1024
+
+    init(_ bytes: [UInt8]) {
+        let end = min(bytes.count, Self.maxHeaderBytes)
+        var fields: [(String, [UInt8])] = []
+        var i = 0
+        while i < end {
+            var j = i
+            while j < end && bytes[j] != 0x0A { j += 1 }
+            var line = bytes[i..<j]
+            if line.last == 0x0D { line = line.dropLast() }
+            i = j + 1
+            if line.isEmpty { break }
+            if line.first == 0x20 || line.first == 0x09 {
+                if !fields.isEmpty { fields[fields.count - 1].1 += [0x20] + line.drop(while: { $0 == 0x20 || $0 == 0x09 }) }
+                continue
+            }
+            guard let colon = line.firstIndex(of: 0x3A) else { continue }
+            let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self).lowercased()
+            fields.append((name, Array(line[(colon + 1)...].drop(while: { $0 == 0x20 || $0 == 0x09 }))))
+        }
+        func first(_ n: String) -> String? {
+            fields.first { $0.0 == n }.map { String(decoding: $0.1, as: UTF8.self).trimmingASCIIWhitespace() }
+        }
+        messageID = first("message-id")
+        subject = first("subject").map { EncodedWords.decode($0).text }
+        autoSubmitted = first("auto-submitted")?.lowercased()
+    }
+}
+
+/// The current time in microseconds since 1970 (the store's clock for events it makes itself).
+public func nowMicroseconds() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+}
+
+/// `2026-11-30T13:22:11.123456Z` for a time in microseconds.
+public func isoTime(_ us: Int64) -> String {
+    var t = time_t(us / 1_000_000)
+    var tmv = tm()
+    gmtime_r(&t, &tmv)
+    func p(_ v: Int32, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
+    let frac = String(us % 1_000_000)
+    return "\(p(tmv.tm_year + 1900, 4))-\(p(tmv.tm_mon + 1, 2))-\(p(tmv.tm_mday, 2))T\(p(tmv.tm_hour, 2)):\(p(tmv.tm_min, 2)):\(p(tmv.tm_sec, 2)).\(String(repeating: "0", count: 6 - frac.count) + frac)Z"
+}

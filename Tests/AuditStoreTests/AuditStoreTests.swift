@@ -1,0 +1,288 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+@testable import AuditStore
+import DecisionEngine
+import GRDB
+import PolicyLanguage
+
+@Suite("Audit store: files, migrations, durability")
+struct StoreFileTests {
+    @Test("A new store is created 0600 (WAL file too) with every migration, on the system SQLite, WAL and synchronous=FULL")
+    func newStore() async throws {
+        let dir = TempDir()
+        let path = dir.file("audit.db")
+        let store = try AuditStore.open(path)
+        try await store.record(Fixture.event())
+        var st = stat()
+        #expect(stat(path, &st) == 0)
+        #expect(st.st_mode & 0o777 == 0o600)
+        #expect(stat(path + "-wal", &st) == 0)
+        #expect(st.st_mode & 0o777 == 0o600)
+        #expect(try store.appliedMigrations() == Schema.migrationNames)
+        let (mode, sync, version) = try await store.pool.write { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"), try String.fetchOne(db, sql: "SELECT sqlite_version()"))
+        }
+        #expect(mode == "wal")
+        #expect(sync == 2)  // FULL: the WAL is synced at every commit
+        #expect(version?.hasPrefix("3.") == true)
+        #expect(try store.integrityCheck() == ["ok"])
+    }
+
+    /// Builds a store at every earlier schema (each prefix of the migrations), writes decisions
+    /// and an event with that schema's columns, then opens it with the current code.
+    @Test("A store at every earlier schema migrates forward, keeping its rows and an intact chain")
+    func migratesFromEveryEarlierSchema() async throws {
+        for upTo in Schema.migrationNames.dropLast() {
+            let dir = TempDir()
+            let path = dir.file("old.db")
+            let scratch = try AuditStore.open(dir.file("scratch.db"))
+            let events = [Fixture.event(), Fixture.event(subject: "hello", rcpts: ["a@gmail.com"])]
+            let q = try DatabaseQueue(path: path)
+            try Schema.migrator.migrate(q, upTo: upTo)
+            try await q.write { db in
+                for e in events { _ = try AuditStore.insert(db, try scratch.prepare(e)) }
+                // An event with only the columns the old schema has.
+                let e = EventContent(timeUS: 1, kind: "release", decisionID: 2, actor: "ops", reason: "checked", detail: "re-submitted", address: nil, addressKey: nil)
+                let link = try Chain.next(db, kind: "event", content: try Chain.canonical(e))
+                try db.execute(sql: "INSERT INTO events (seq, time_us, kind, decision_id, actor, reason, detail, prev_hash, hash) VALUES (?, 1, 'release', 2, 'ops', 'checked', 're-submitted', ?, ?)",
+                               arguments: [link.seq, link.prev, link.hash])
+            }
+            try q.close()
+            let store = try AuditStore.open(path)
+            #expect(try store.appliedMigrations() == Schema.migrationNames, "from \(upTo)")
+            #expect(try store.records(AuditFilter()).count == 2)
+            #expect(try store.verify().isIntact, "from \(upTo)")
+            try await store.record(Fixture.event())
+            let r = try store.verify()
+            #expect(r.isIntact && r.entries == 4, "from \(upTo)")
+        }
+    }
+
+    @Test("The committed dump of a first-schema store opens, migrates and verifies")
+    func goldenFirstSchema() throws {
+        let dir = TempDir()
+        let path = dir.file("v1.db")
+        let sql = try String(contentsOfFile: Fixture.root + "/Tests/AuditStoreTests/Fixtures/schema-v1.sql", encoding: .utf8)
+        let q = try DatabaseQueue(path: path)
+        try q.write { try $0.execute(sql: sql) }
+        try q.close()
+        let store = try AuditStore.open(path)
+        #expect(try store.appliedMigrations() == Schema.migrationNames)
+        let report = try store.verify()
+        #expect(report.isIntact)
+        #expect(report.entries >= 3)
+        #expect(try store.quarantineItems(pendingOnly: false).count >= 1)
+    }
+
+    @Test("A store written by a newer pmark is refused, not written to")
+    func newerSchemaRefused() throws {
+        let dir = TempDir()
+        let path = dir.file("audit.db")
+        _ = try AuditStore.open(path)
+        try raw(path).write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-future')") }
+        #expect(throws: AuditError.self) { try AuditStore.open(path) }
+    }
+
+    @Test("Concurrent decisions are each committed before record returns, grouped into few transactions, chain intact")
+    func concurrentRecords() async throws {
+        let dir = TempDir()
+        let store = try AuditStore.open(dir.file("audit.db"))
+        let events = (0..<200).map { i in Fixture.event(subject: i % 3 == 0 ? "hello" : "[IN-CONFIDENCE] n\(i)", rcpts: ["r\(i)@example.com"]) }
+        let ids = try await withThrowingTaskGroup(of: Int64.self) { g in
+            for e in events { g.addTask { try await store.append(e) } }
+            var out: [Int64] = []
+            for try await id in g {
+                // Committed: another connection sees it as soon as append returns.
+                let seen = try await DatabaseQueue(path: dir.file("audit.db")).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM decisions WHERE id = ?", arguments: [id]) }
+                #expect(seen == 1)
+                out.append(id)
+            }
+            return out
+        }
+        #expect(Set(ids).count == 200)
+        let r = try store.verify()
+        #expect(r.isIntact)
+        #expect(r.entries == 200)
+    }
+}
+
+@Suite("Audit store: what is recorded, and privacy")
+struct RecordContentTests {
+    @Test("A decision row holds identity, envelope, policy, version, action; verdicts per recipient with path; reasons with rule, control and CID")
+    func rowContent() async throws {
+        let dir = TempDir()
+        let store = try AuditStore.open(dir.file("audit.db"), policy: Fixture.policy(logSubjects: true, logAddresses: true))
+        let e = Fixture.event(subject: "[SENSITIVE] budget", rcpts: ["a@gmail.com", "b@dpmc.govt.nz"], queueID: "4ABC123")
+        let id = try await store.append(e)
+        let r = try store.record(id: id)
+        #expect(r.queueID == "4ABC123")
+        #expect(r.messageID?.hasPrefix("<m") == true)
+        #expect(r.sha256 == SHA256.hex(e.messageBytes))
+        #expect(r.size == e.messageBytes.count)
+        #expect(r.direction == "outbound")
+        #expect(r.mailFrom == "aroha@agency.govt.nz")
+        #expect(r.subject == "[SENSITIVE] budget")
+        #expect(r.policy == "NZ agency default" && r.policyHash == e.verdict.policyHash)
+        #expect(r.pmarkVersion == "test")
+        #expect(r.action == "allow")  // the blocked recipient is removed, the other receives it
+        #expect(r.classification == "SENSITIVE")
+        #expect(r.recipients.contains(.init(recipient: "a@gmail.com", path: "internet", action: "block")))
+        #expect(r.recipients.contains(.init(recipient: "b@dpmc.govt.nz", path: "all-of-government", action: "allow")))
+        #expect(r.quarantine == "blocked")
+        let reason = try #require(r.reasons.first { $0.rule == "PM-OUT-001" })
+        #expect(reason.control == "15.2.40.C.01" && reason.cid == 1760 && reason.action == "block")
+    }
+
+    @Test("Findings and attachment identities are recorded; file names only when the policy logs attachment names")
+    func findingsAndAttachments() async throws {
+        let body = "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"run-me.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAA4fug4AtAnNIbgBTM0hVGhpcyBwcm9ncmFtIGNhbm5vdCBiZSBydW4gaW4gRE9TIG1vZGUuDQ0KJAAAAAAAAABQRQAATAEDAA==\r\n--b--\r\n"
+        for names in [false, true] {
+            let dir = TempDir()
+            let store = try AuditStore.open(dir.file("audit.db"), policy: Fixture.policy(logAttachmentNames: names))
+            let e = Fixture.event(subject: "[SEC=SECRT] x", headers: ["MIME-Version: 1.0", "Content-Type: multipart/mixed; boundary=b"], body: body)
+            let r = try store.record(id: try await store.append(e))
+            let att = try #require(r.attachments.first)
+            #expect(att.family == "executable")
+            #expect(att.filename == (names ? "run-me.exe" : nil))
+            let text = AuditFormat.jsonLine(r)
+            #expect(text.contains("run-me") == names, "file name in locations or evidence")
+            #expect(r.findings.contains { $0.origin == "marking" })
+            #expect(r.reasons.contains { $0.rule == "PM-ATT-001" })
+        }
+    }
+
+    @Test("log-addresses false: no address and no subject anywhere in the store's files, keyed hashes instead")
+    func privacyStrict() async throws {
+        let dir = TempDir()
+        let path = dir.file("audit.db")
+        let store = try AuditStore.open(path, policy: Fixture.policy(logSubjects: false, logAddresses: false))
+        let e = Fixture.event(subject: "[IN-CONFIDENCE] Tangaroa restructure", mailFrom: "aroha@agency.govt.nz", rcpts: ["hemi.walker@example.com"])
+        let r = try store.record(id: try await store.append(e))
+        #expect(r.action == "allow")
+        #expect(r.subject == nil)
+        #expect(r.mailFrom == store.addressKey("aroha@agency.govt.nz"))
+        #expect(r.mailFrom?.hasPrefix("hmac:") == true)
+        #expect(r.recipients.map(\.recipient) == [store.addressKey("HEMI.walker@example.com")])
+        // Searching by address uses the same keyed form.
+        #expect(try store.records(AuditFilter(address: "hemi.walker@example.com")).count == 1)
+        // No trace in the database, WAL or shared-memory files.
+        var all: [UInt8] = []
+        for f in [path, path + "-wal", path + "-shm"] { all += (try? Data(contentsOf: URL(fileURLWithPath: f))).map(Array.init) ?? [] }
+        for needle in ["hemi.walker", "aroha@", "Tangaroa"] {
+            #expect(!String(decoding: all, as: UTF8.self).contains(needle), "\(needle) stored")
+        }
+    }
+
+    @Test("log-addresses true and log-subjects true: addresses and subjects are stored as given")
+    func privacyOpen() async throws {
+        let dir = TempDir()
+        let store = try AuditStore.open(dir.file("audit.db"), policy: Fixture.policy(logSubjects: true, logAddresses: true))
+        let r = try store.record(id: try await store.append(Fixture.event(subject: "[IN-CONFIDENCE] Tangaroa", rcpts: ["hemi@example.com"])))
+        #expect(r.subject == "[IN-CONFIDENCE] Tangaroa")
+        #expect(r.mailFrom == "aroha@agency.govt.nz")
+        #expect(r.recipients.map(\.recipient) == ["hemi@example.com"])
+    }
+
+    @Test("The keyed hash differs between stores (per-store key) and is HMAC-SHA256 (RFC 4231 vector)")
+    func keyedHash() throws {
+        let dir = TempDir()
+        let a = try AuditStore.open(dir.file("a.db")), b = try AuditStore.open(dir.file("b.db"))
+        #expect(a.addressKey("x@example.com") != b.addressKey("x@example.com"))
+        let mac = HMAC.sha256(key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi There".utf8)).hex
+        #expect(mac == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+    }
+}
+
+@Suite("Audit store: tamper evidence")
+struct ChainTests {
+    /// A store with five decisions and a release event (seq 1…6).
+    static func populated(_ dir: TempDir) async throws -> String {
+        let path = dir.file("audit.db")
+        let store = try AuditStore.open(path)
+        for i in 0..<5 { try await store.record(Fixture.event(subject: i == 2 ? "hello" : "[IN-CONFIDENCE] \(i)", rcpts: ["r\(i)@gmail.com"])) }
+        let (sendmail, _) = dir.fakeSendmail()
+        try store.release(3, actor: "ops", reason: "checked with sender", mta: MTA(sendmail: sendmail, postqueue: "/nonexistent"))
+        #expect(try store.verify().isIntact)
+        #expect(try store.verify().entries == 6)
+        return path
+    }
+
+    @Test("An edited decision row is found at its own sequence number")
+    func editedRow() async throws {
+        let dir = TempDir()
+        let path = try await Self.populated(dir)
+        try await raw(path).write { try $0.execute(sql: "UPDATE decisions SET message_action = 'allow' WHERE id = 3") }
+        let b = try #require(try AuditStore.open(path).verify().firstBreak)
+        #expect(b.seq == 3 && b.row == "decision 3")
+        #expect(b.problem.contains("content does not match"))
+    }
+
+    @Test("An edited reason (child row) breaks its decision's link")
+    func editedChild() async throws {
+        let dir = TempDir()
+        let path = try await Self.populated(dir)
+        try await raw(path).write { try $0.execute(sql: "UPDATE reasons SET rule_id = 'PM-FWD-001' WHERE decision_id = 3") }
+        #expect(try AuditStore.open(path).verify().firstBreak?.seq == 3)
+    }
+
+    @Test("An edited event (who released it) is found")
+    func editedEvent() async throws {
+        let dir = TempDir()
+        let path = try await Self.populated(dir)
+        try await raw(path).write { try $0.execute(sql: "UPDATE events SET actor = 'someone else'") }
+        let b = try #require(try AuditStore.open(path).verify().firstBreak)
+        #expect(b.seq == 6 && b.row == "event 1")
+    }
+
+    @Test("A deleted row is found at the next entry, and a deleted last row at the head")
+    func deletedRows() async throws {
+        let dir = TempDir()
+        let path = try await Self.populated(dir)
+        try await raw(path).write { db in
+            try db.execute(sql: "DELETE FROM reasons WHERE decision_id = 2; DELETE FROM recipient_verdicts WHERE decision_id = 2; DELETE FROM findings WHERE decision_id = 2; DELETE FROM decisions WHERE id = 2")
+        }
+        let b = try #require(try AuditStore.open(path).verify().firstBreak)
+        #expect(b.seq == 3)
+        #expect(b.problem.contains("missing"))
+
+        let dir2 = TempDir()
+        let path2 = try await Self.populated(dir2)
+        try await raw(path2).write { try $0.execute(sql: "DELETE FROM events") }
+        let b2 = try #require(try AuditStore.open(path2).verify().firstBreak)
+        #expect(b2.row == "head")
+    }
+
+    @Test("A row inserted in the middle, even with a correct hash of its own, breaks the next link")
+    func insertedRow() async throws {
+        let dir = TempDir()
+        let path = try await Self.populated(dir)
+        let store = try AuditStore.open(path)
+        let forged = try store.prepare(Fixture.event(subject: "[IN-CONFIDENCE] forged", rcpts: ["x@gmail.com"]))
+        try await raw(path).write { db in
+            try db.execute(sql: "UPDATE decisions SET seq = seq + 1000 WHERE seq >= 3")
+            try db.execute(sql: "UPDATE events SET seq = seq + 1000 WHERE seq >= 3")
+            try db.execute(sql: "UPDATE decisions SET seq = seq - 999 WHERE seq >= 1000")
+            try db.execute(sql: "UPDATE events SET seq = seq - 999 WHERE seq >= 1000")
+            // The forger links the new row to seq 2 properly (with its child rows), then moves
+            // the head on to the last entry.
+            let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM chain_head")!
+            try db.execute(sql: "UPDATE chain_head SET seq = 2, hash = (SELECT hash FROM decisions WHERE seq = 2)")
+            #expect(try AuditStore.insert(db, forged) > 0)
+            try db.execute(sql: "UPDATE chain_head SET seq = ?, hash = ?", arguments: [(head["seq"] as Int64) + 1, head["hash"] as String])
+        }
+        let b = try #require(try store.verify().firstBreak)
+        #expect(b.seq == 4)
+        #expect(b.problem.contains("does not link"))
+    }
+
+    @Test("An untouched chain verifies and reports its head")
+    func intact() async throws {
+        let dir = TempDir()
+        let path = try await Self.populated(dir)
+        let r = try AuditStore.open(path).verify()
+        #expect(r.isIntact && r.headSeq == 6 && r.headHash.count == 64)
+    }
+}
