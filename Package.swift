@@ -78,7 +78,7 @@ let package = Package(
         // The audit log, quarantine and notices (GRDB over the system SQLite, WAL).
         .target(
             name: "AuditStore",
-            dependencies: ["DecisionEngine", "Reporting", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing", "PmarkZlib",
+            dependencies: ["DecisionEngine", "Reporting", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing", "PmarkZlib", "CCrypto",
                            .product(name: "GRDB", package: "GRDB.swift")]),
         // The report of one decision (DecisionRecord), its text and JSON formatters, and the
         // policy's privacy settings applied to every output.

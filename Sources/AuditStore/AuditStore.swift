@@ -54,7 +54,10 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
     }
 
     public let path: String
-    public let options: Options
+    private var _options: Options
+    /// The current options (``reconfigure(privacy:notices:)`` changes them when the gateway
+    /// reloads its policy).
+    public var options: Options { lock.withLock { _options } }
     let pool: DatabasePool
     let hmacKey: [UInt8]
 
@@ -70,7 +73,7 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
     /// Opens (creating it 0600 when missing) and migrates the store.
     public init(path: String, options: Options = Options()) throws {
         self.path = path
-        self.options = options
+        self._options = options
         if access(path, F_OK) != 0 {
             let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
             if fd < 0 && errno != EEXIST { throw AuditError.invalid("cannot create \(path): \(String(cString: strerror(errno)))") }
@@ -101,6 +104,12 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         try pool.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
     }
 
+    /// Applies a reloaded policy's privacy settings and notice texts to decisions recorded
+    /// from now on (rows already written keep what they were written with).
+    public func reconfigure(privacy: Privacy, notices: NoticeSettings?) {
+        lock.withLock { _options.privacy = privacy; _options.notices = notices }
+    }
+
     // MARK: addresses
 
     /// `hmac:` + HMAC-SHA256(store key, lower-cased address): the stored form of an address when
@@ -109,7 +118,8 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         "hmac:" + HMAC.sha256(key: hmacKey, message: Array(address.lowercased().utf8)).hex
     }
 
-    func stored(address: String) -> String { options.privacy.logAddresses ? address : addressKey(address) }
+    func stored(address: String) -> String { stored(address: address, privacy: options.privacy) }
+    func stored(address: String, privacy: Privacy) -> String { privacy.logAddresses ? address : addressKey(address) }
 
     // MARK: recording
 
@@ -144,7 +154,7 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         while true {
             let batch: [(PreparedDecision, CheckedContinuation<Int64, Error>)] = lock.withLock {
                 if pending.isEmpty { draining = false; return [] }
-                let b = Array(pending.prefix(options.maxBatch))
+                let b = Array(pending.prefix(_options.maxBatch))
                 pending.removeFirst(b.count)
                 return b
             }
@@ -173,14 +183,16 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
     func prepare(_ e: DecisionEvent) throws -> PreparedDecision {
         let v = e.verdict
         let peek = HeaderPeek(e.messageBytes)
+        let options = self.options
         let privacy = options.privacy
+        let stored = { (a: String) in self.stored(address: a, privacy: privacy) }
         // Free text (evidence, locations, details) is scrubbed of addresses and file names the
         // policy withholds, by the same redactor every other report uses (it needs the parsed
         // message to know every address and file name).
         let redactor: Redactor? = privacy.logAddresses && privacy.logAttachmentNames ? nil
             : Redactor(privacy: privacy, evaluation: Evaluation(message: try? Message(parsing: e.messageBytes), error: nil, envelope: e.envelope, verdict: v))
         let scrub = { (s: String) in redactor?.scrub(s) ?? s }
-        let sha = SHA256.hex(e.messageBytes)
+        let sha = Digest.sha256Hex(e.messageBytes)
         let (origin, source, queueID): (String, String?, String?) = switch e.origin {
         case .gateway(let q, let d): ("gateway", d, q)
         case .scan(let s): ("scan", s, nil)
@@ -189,7 +201,7 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         let header = DecisionHeader(
             timeUS: Int64((e.unixTime * 1_000_000).rounded()), origin: origin, source: source, queueID: queueID,
             messageID: peek.messageID, sha256: sha, size: e.messageBytes.count, direction: v.direction.rawValue,
-            mailFrom: e.envelope.mailFrom.map(stored(address:)), authenticated: e.envelope.authenticatedSubmission,
+            mailFrom: e.envelope.mailFrom.map(stored), authenticated: e.envelope.authenticatedSubmission,
             subject: privacy.logSubjects ? peek.subject : nil,
             policyName: v.policyName, policyHash: v.policyHash, pmarkVersion: options.pmarkVersion,
             messageAction: v.messageAction.rawValue, classification: v.markings?.classification?.name,
@@ -198,7 +210,7 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         var verdicts: [VerdictRow] = [], reasons: [ReasonRow] = []
         for (g, d) in v.decisions.enumerated() {
             for (i, r) in d.recipients.enumerated() {
-                verdicts.append(VerdictRow(groupIndex: g, ordinal: i, recipient: stored(address: r), path: d.path, action: d.action.rawValue))
+                verdicts.append(VerdictRow(groupIndex: g, ordinal: i, recipient: stored(r), path: d.path, action: d.action.rawValue))
             }
             for (i, r) in d.reasons.enumerated() {
                 let (control, cid) = Self.control(r.rule.controls.first ?? "")

@@ -21,7 +21,7 @@ public enum Chain {
     static func canonical<T: Encodable>(_ v: T) throws -> [UInt8] { Array(try encoder().encode(v)) }
 
     static func link(seq: Int64, kind: String, prev: String, content: [UInt8]) -> String {
-        SHA256.hex(Array("pmark-audit-chain-1\n\(seq)\n\(kind)\n\(prev)\n".utf8) + content)
+        Digest.sha256Hex(Array("pmark-audit-chain-1\n\(seq)\n\(kind)\n\(prev)\n".utf8) + content)
     }
 
     /// The first broken link, or nil when the chain is whole.

@@ -190,4 +190,4 @@ public struct AuditEvent: Codable, FetchableRecord, Sendable, Hashable {
     public var time: String { isoTime(timeUS) }
 }
 
-func SHA256Hex(_ b: [UInt8]) -> String { SHA256.hex(b) }
+func SHA256Hex(_ b: [UInt8]) -> String { Digest.sha256Hex(b) }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import MailParsing
+import CCrypto
 import PmarkZlib
 import PolicyLanguage
 
@@ -117,4 +118,15 @@ public func isoTime(_ us: Int64) -> String {
     func p(_ v: Int32, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
     let frac = String(us % 1_000_000)
     return "\(p(tmv.tm_year + 1900, 4))-\(p(tmv.tm_mon + 1, 2))-\(p(tmv.tm_mday, 2))T\(p(tmv.tm_hour, 2)):\(p(tmv.tm_min, 2)):\(p(tmv.tm_sec, 2)).\(String(repeating: "0", count: 6 - frac.count) + frac)Z"
+}
+
+/// SHA-256 through libcrypto (several times faster than the portable one on long messages);
+/// the portable implementation answers if libcrypto ever fails.
+enum Digest {
+    static func sha256Hex(_ bytes: [UInt8]) -> String {
+        var md = [UInt8](repeating: 0, count: 32)
+        var len: UInt32 = 0
+        let ok = bytes.withUnsafeBytes { p in md.withUnsafeMutableBufferPointer { EVP_Digest(p.baseAddress, p.count, $0.baseAddress, &len, EVP_sha256(), nil) } }
+        return ok == 1 && len == 32 ? md.hex : SHA256.hex(bytes)
+    }
 }

@@ -168,7 +168,10 @@ public struct BenchmarkRunner {
         return "\(name) \(fixed(m.mbPerSecond, 1).leftPad(9)) MB/s \(fixed(m.messagesPerSecond, 0).leftPad(10)) msg/s  ratio to \(baseName) \(fixed(m.mbPerSecond / base.mbPerSecond, 3))"
     }
 
-    public func run(_ log: (String) -> Void) throws {
+    /// Generates the archive when missing (or when it is a generated one that is too small);
+    /// returns its size. Never writes over a file it did not generate.
+    @discardableResult
+    public func ensureArchive(_ log: (String) -> Void) throws -> Int {
         var st = stat()
         let want = sizeMB * 1_000_000
         // Generate only a missing archive, or a too-small one this benchmark made itself; an
@@ -182,7 +185,11 @@ public struct BenchmarkRunner {
             try ArchiveGenerator(targetBytes: want).write(to: archive)
             stat(archive, &st)
         }
-        let size = Int(st.st_size)
+        return Int(st.st_size)
+    }
+
+    public func run(_ log: (String) -> Void) throws {
+        let size = try ensureArchive(log)
         log("archive: \(archive), \(size) bytes")
         _ = try Self.rawScan(archive)  // warm the page cache
         let raw = try best("raw read+memchr") { let r = try Self.rawScan(archive); return (r.bytes, r.fromLines) }

@@ -260,12 +260,7 @@ public final class Message: Sendable {
         if let i = partIndex(part), let whole = cache.cachedBody(i) { return whole.bytes.count }
         switch part.transferEncoding {
         case .base64:
-            var n = 0, pad = 0
-            for c in raw {
-                if c == 0x3D { pad += 1; continue }
-                if (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2B || c == 0x2F { n += 1 }
-            }
-            return n * 3 / 4 - (n % 4 == 0 ? min(pad, 2) : 0)
+            return raw.withUnsafeBufferPointer { TransferDecoding.base64DecodedSize($0) }
         case .sevenBit, .eightBit, .binary, .unknown: return raw.count
         default: return (try? decodedBody(of: part).bytes.count) ?? raw.count
         }

@@ -19,6 +19,7 @@ public enum TransferDecoding {
     /// Base64: white space is ignored; other junk is skipped and reported; decoding stops at
     /// the first `=` padding of a complete quantum (anything after is reported as junk).
     public static func base64<C: Collection>(_ input: C, limit: Int = .max) -> Output where C.Element == UInt8 {
+        if let r = input.withContiguousStorageIfAvailable({ base64Contiguous($0, limit: limit) }) { return r }
         var out = [UInt8]()
         out.reserveCapacity(input.count / 4 * 3 + 3)
         var acc: UInt32 = 0
@@ -51,6 +52,78 @@ public enum TransferDecoding {
         }
         if n != 0 && !padded { truncated = true }
         return Output(bytes: out, invalid: invalid, truncated: truncated)
+    }
+
+    /// `base64` over contiguous bytes: the same decoding (and the same defects), with a fast
+    /// path that turns four alphabet characters into three bytes at a time and falls back to the
+    /// byte-by-byte rules at line breaks, padding and junk. Output is written in place.
+    static func base64Contiguous(_ p: UnsafeBufferPointer<UInt8>, limit: Int) -> Output {
+        var acc: UInt32 = 0
+        var n = 0
+        var invalid = false
+        var padded = false
+        let end = p.count
+        let bytes = [UInt8](unsafeUninitializedCapacity: end / 4 * 3 + 3) { out, count in
+            var o = 0
+            guard let base = p.baseAddress else { count = 0; return }
+            b64.withUnsafeBufferPointer { t in
+                var i = 0
+                while i < end {
+                    if n == 0 && !padded && i + 4 <= end {
+                        let a = t[Int(base[i])], b = t[Int(base[i + 1])], c = t[Int(base[i + 2])], d = t[Int(base[i + 3])]
+                        if (a | b | c | d) & 0x80 == 0 {
+                            let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                            out[o] = UInt8(truncatingIfNeeded: v >> 16)
+                            out[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                            out[o + 2] = UInt8(truncatingIfNeeded: v)
+                            o += 3
+                            i += 4
+                            if o > limit { break }
+                            continue
+                        }
+                    }
+                    let c = base[i]
+                    i += 1
+                    if c == 0x0A || c == 0x0D || c == 0x20 || c == 0x09 { continue }
+                    if c == 0x3D { padded = true; continue }
+                    let v = t[Int(c)]
+                    if v == 0xFF { invalid = true; continue }
+                    if padded { invalid = true; padded = false }
+                    acc = acc << 6 | UInt32(v)
+                    n += 1
+                    if n == 4 {
+                        out[o] = UInt8(truncatingIfNeeded: acc >> 16)
+                        out[o + 1] = UInt8(truncatingIfNeeded: acc >> 8)
+                        out[o + 2] = UInt8(truncatingIfNeeded: acc)
+                        o += 3
+                        acc = 0; n = 0
+                        if o > limit { break }
+                    }
+                }
+            }
+            switch n {
+            case 2: out[o] = UInt8(truncatingIfNeeded: acc >> 4); o += 1
+            case 3: out[o] = UInt8(truncatingIfNeeded: acc >> 10); out[o + 1] = UInt8(truncatingIfNeeded: acc >> 2); o += 2
+            default: break
+            }
+            count = o
+        }
+        var truncated = n == 1
+        if n != 0 && !padded { truncated = true }
+        return Output(bytes: bytes, invalid: invalid, truncated: truncated)
+    }
+
+    /// The exact size `base64` decodes `p` to when the input holds only alphabet characters,
+    /// white space and trailing padding (counted without decoding; other bytes are not counted).
+    public static func base64DecodedSize(_ p: UnsafeBufferPointer<UInt8>) -> Int {
+        var n = 0, pad = 0
+        b64.withUnsafeBufferPointer { t in
+            for c in p {
+                if c == 0x3D { pad += 1; continue }
+                if t[Int(c)] < 64 && c != 0x2D && c != 0x5F { n += 1 }
+            }
+        }
+        return n * 3 / 4 - (n % 4 == 0 ? min(pad, 2) : 0)
     }
 
     /// Quoted-printable (RFC 2045 §6.7): soft line breaks removed, `=XX` decoded (either

@@ -16,8 +16,12 @@ struct Bench: ParsableCommand {
     @Option(help: "Repetitions per measurement (best is reported).")
     var repeats: Int = 3
 
+    @Flag(help: "Only generate the archive (when missing), then stop.")
+    var generateOnly = false
+
     func run() throws {
         do {
+            if generateOnly { try BenchmarkRunner(archive: archive, sizeMB: sizeMB, repeats: repeats).ensureArchive { print($0) }; return }
             try BenchmarkRunner(archive: archive, sizeMB: sizeMB, repeats: repeats).run { print($0) }
         } catch let e as SafeOutput.Refused {
             FileHandle.standardError.write(Data("pmark: \(e)\n".utf8))

@@ -184,15 +184,23 @@ struct RecordContentTests {
         #expect(r.subject == "[IN-CONFIDENCE] Tangaroa")
         #expect(r.mailFrom == "aroha@agency.govt.nz")
         #expect(r.recipients.map(\.recipient) == ["hemi@example.com"])
+        // A reloaded policy's settings apply from the next decision on.
+        store.reconfigure(privacy: .closed, notices: nil)
+        let r2 = try store.record(id: try await store.append(Fixture.event(subject: "[IN-CONFIDENCE] Tangaroa", rcpts: ["hemi@example.com"])))
+        #expect(r2.subject == nil && r2.recipients.map(\.recipient) == [store.addressKey("hemi@example.com")])
     }
 
-    @Test("The keyed hash differs between stores (per-store key) and is HMAC-SHA256 (RFC 4231 vector)")
+    @Test("The keyed hash differs between stores (per-store key) and is HMAC-SHA256 (RFC 4231 vector); digests agree with the portable SHA-256")
     func keyedHash() throws {
         let dir = TempDir()
         let a = try AuditStore.open(dir.file("a.db")), b = try AuditStore.open(dir.file("b.db"))
         #expect(a.addressKey("x@example.com") != b.addressKey("x@example.com"))
         let mac = HMAC.sha256(key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi There".utf8)).hex
         #expect(mac == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        // The message and chain digests (libcrypto) agree with the portable SHA-256.
+        let big = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        #expect(Digest.sha256Hex(big) == SHA256.hex(big))
+        #expect(Digest.sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
 
