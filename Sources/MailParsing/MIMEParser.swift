@@ -346,6 +346,14 @@ struct TreeBuilder {
         var boundary: String? = nil
         if ct.mediaType == "multipart" {
             boundary = (parser.interpretation.lastDuplicates ? ct.laterValues["boundary"] : nil) ?? ct.parameters["boundary"]
+            if let b = boundary, let last = b.last, last == " " || last == "\t" {
+                defect(.boundaryTrailingSpace, start, path)
+                if parser.interpretation.lenientDelimiters {
+                    var t = Substring(b)
+                    while let l = t.last, l == " " || l == "\t" { t = t.dropLast() }
+                    boundary = String(t)
+                }
+            }
             if boundary?.isEmpty ?? true {
                 defect(.missingBoundaryParameter, start, path)
                 boundary = nil
