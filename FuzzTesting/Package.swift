@@ -11,5 +11,13 @@ let package = Package(
         .executableTarget(name: "FuzzMbox", dependencies: [.product(name: "MailParsing", package: "pmark")]),
         .executableTarget(name: "FuzzMarking", dependencies: [.product(name: "Markings", package: "pmark")]),
         .executableTarget(name: "FuzzContent", dependencies: [.product(name: "ContentInspection", package: "pmark")]),
+        .executableTarget(name: "FuzzNormalizer", dependencies: [.product(name: "Markings", package: "pmark")]),
+        .executableTarget(name: "FuzzHTML", dependencies: [.product(name: "Markings", package: "pmark")]),
+        .executableTarget(name: "FuzzOfficeXML", dependencies: [.product(name: "OfficeDocuments", package: "pmark")]),
+        .executableTarget(name: "FuzzPDF", dependencies: [.product(name: "OfficeDocuments", package: "pmark")]),
+        .executableTarget(name: "FuzzTNEF", dependencies: [.product(name: "OfficeDocuments", package: "pmark")]),
+        .executableTarget(name: "FuzzCalendar", dependencies: [.product(name: "OfficeDocuments", package: "pmark")]),
+        .executableTarget(name: "FuzzRTF", dependencies: [.product(name: "OfficeDocuments", package: "pmark")]),
+        .executableTarget(name: "FuzzArchive", dependencies: [.product(name: "OfficeDocuments", package: "pmark")]),
     ]
 )

@@ -284,3 +284,26 @@ with open(os.path.join(OUT, "TOOLS.txt"), "w") as f:
     ]) + "\n")
 shutil.rmtree(WORK)
 print(f"wrote {n} messages to {OUT}")
+
+# --- fuzz seeds: the raw documents, containers and marking-bearing XML parts above (small ones) ---
+import email
+SEEDS = os.path.join(HERE, "..", "Corpus", "fuzz-seeds", "documents")
+os.makedirs(SEEDS, exist_ok=True)
+for fn in sorted(os.listdir(OUT)):
+    if not fn.endswith(".eml"):
+        continue
+    msg = email.message_from_binary_file(open(os.path.join(OUT, fn), "rb"))
+    for i, part in enumerate(msg.walk()):
+        if part.is_multipart() or (part.get_content_type() == "text/plain" and not part.get_filename()):
+            continue
+        data = part.get_payload(decode=True) or b""
+        if 0 < len(data) <= 16384:
+            open(os.path.join(SEEDS, f"{fn[:-4]}-{i}.bin"), "wb").write(data)
+        try:
+            z = zipfile.ZipFile(io.BytesIO(data))
+        except Exception:
+            continue
+        for name in z.namelist():
+            if re.search(r"(header|footer|hdr|slide\d|sheet\d|custom|styles|meta)[^/]*\.xml$", name, re.I) and z.getinfo(name).file_size <= 16384:
+                open(os.path.join(SEEDS, f"{fn[:-4]}-{re.sub(r'[^A-Za-z0-9.]', '_', name)}"), "wb").write(z.read(name))
+print(f"wrote fuzz seeds to {SEEDS}")

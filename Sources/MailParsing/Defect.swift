@@ -56,6 +56,9 @@ public struct MailDefect: Sendable, Hashable, Codable, CustomStringConvertible {
         /// A transfer encoding written with extra text (`base64;`, `base64 (x)`): read as the
         /// named encoding; a strict reader treats it as unknown.
         case nonStandardTransferEncoding = "non-standard-transfer-encoding"
+        /// A `boundary` ending in white space: RFC 2046 keeps it, Python's email and others
+        /// strip it (the other interpretation strips it).
+        case boundaryTrailingSpace = "boundary-trailing-space"
     }
 
     /// Whether a client could see a different message than pmark parsed (spec §10.9). The
@@ -86,7 +89,7 @@ extension MailDefect.Kind {
     public var isAmbiguity: Bool {
         switch self {
         case .delimiterWithTrailingText, .delimiterCaseMismatch, .bareCarriageReturn, .duplicateParameter, .duplicateSubject, .duplicateFrom,
-             .headerSectionInterrupted, .nonStandardTransferEncoding, .duplicateContentHeader, .missingBoundaryParameter,
+             .headerSectionInterrupted, .nonStandardTransferEncoding, .boundaryTrailingSpace, .duplicateContentHeader, .missingBoundaryParameter,
              .startBoundaryNotFound, .unknownTransferEncoding, .encodingOnCompositeType:
             return true
         default:

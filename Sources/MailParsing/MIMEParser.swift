@@ -45,18 +45,46 @@ public struct MIMEParser: Sendable {
         let counter = PartCounter()
         let primary = try parseMessage(bytes, range: 0..<bytes.count, depth: 0, counter: counter)
         let bareCR = Self.firstBareCR(bytes)
-        guard bareCR != nil || primary.allDefects.contains(where: \.isAmbiguity) else { return primary }
+        // Bare CRs change the structure only in a header section or at a delimiter; elsewhere
+        // they are line breaks inside text (the readers break lines there too), and the second
+        // reading, which needs a copy of the message, is not built.
+        let structuralCR = bareCR != nil && Self.bareCRIsStructural(bytes)
+        guard structuralCR || primary.allDefects.contains(where: \.isAmbiguity) else {
+            if let at = bareCR { return Message(bytes: bytes, parts: primary.parts, defects: primary.defects + [MailDefect(.bareCarriageReturn, at: at)], limits: limits) }
+            return primary
+        }
         var defects = primary.defects
         if let at = bareCR { defects.append(MailDefect(.bareCarriageReturn, at: at)) }
         var alt = self
         alt.interpretation = .alternate
         var altBytes = bytes
-        if bareCR != nil {
+        if structuralCR {
             // The other reading: every bare CR ends a line (as Python's email and some clients do).
             for k in altBytes.indices where altBytes[k] == 0x0D && (k + 1 == altBytes.count || altBytes[k + 1] != 0x0A) { altBytes[k] = 0x0A }
         }
         let alternate = try alt.parseMessage(altBytes, range: 0..<altBytes.count, depth: 0, counter: PartCounter())
         return Message(bytes: bytes, parts: primary.parts, defects: defects, limits: limits, alternate: alternate)
+    }
+
+    /// Whether a bare CR could end a header line or a delimiter line: one before the first
+    /// blank line, one followed by `--`, or one ending a line that starts with `--`.
+    static func bareCRIsStructural(_ b: [UInt8]) -> Bool {
+        var headerEnd = b.count
+        for k in b.indices where b[k] == 0x0A {
+            if k + 1 < b.count, b[k + 1] == 0x0A { headerEnd = k; break }
+            if k + 2 < b.count, b[k + 1] == 0x0D, b[k + 2] == 0x0A { headerEnd = k; break }
+        }
+        var lineStart = 0
+        for k in b.indices {
+            let c = b[k]
+            if c == 0x0A { lineStart = k + 1; continue }
+            guard c == 0x0D, k + 1 == b.count || b[k + 1] != 0x0A else { continue }
+            if k < headerEnd { return true }
+            if k + 2 < b.count, b[k + 1] == 0x2D, b[k + 2] == 0x2D { return true }
+            if k - lineStart >= 2, b[lineStart] == 0x2D, b[lineStart + 1] == 0x2D { return true }
+            lineStart = k + 1
+        }
+        return false
     }
 
     /// Offset of the first CR not followed by LF, if any.
@@ -318,6 +346,14 @@ struct TreeBuilder {
         var boundary: String? = nil
         if ct.mediaType == "multipart" {
             boundary = (parser.interpretation.lastDuplicates ? ct.laterValues["boundary"] : nil) ?? ct.parameters["boundary"]
+            if let b = boundary, let last = b.last, last == " " || last == "\t" {
+                defect(.boundaryTrailingSpace, start, path)
+                if parser.interpretation.lenientDelimiters {
+                    var t = Substring(b)
+                    while let l = t.last, l == " " || l == "\t" { t = t.dropLast() }
+                    boundary = String(t)
+                }
+            }
             if boundary?.isEmpty ?? true {
                 defect(.missingBoundaryParameter, start, path)
                 boundary = nil

@@ -166,7 +166,8 @@ public struct MarkingReader: Sendable {
                 continue
             }
             for text in texts {
-                let lines = p.contentType.mediaSubtype == "html" ? HTMLText.firstAndLastLines(text) : Self.firstAndLastLines(text)
+                let lines = p.contentType.mediaSubtype == "html" ? readHTML(text, prefix: prefix, name: bodyName, own: true, acc: &acc)
+                                                                 : Self.firstAndLastLines(text)
                 readFirstAndLast(lines, prefix: prefix, name: bodyName, own: true, acc: &acc)
                 // Spec §10.7: the line just before a signature separator or a PGP signature.
                 if p.contentType.mediaSubtype != "html", let line = Self.lineBeforeSignature(text), !lines.contains(line),
@@ -218,7 +219,8 @@ public struct MarkingReader: Sendable {
             } else if p.contentType.mediaType == "text" && !Self.documentTypes.contains(p.mimeType) && !identifiedAsDocument(m, idx, acc) {
                 if let texts = displayedTexts(m, p) {
                     for text in texts {
-                        let lines = p.contentType.mediaSubtype == "html" ? HTMLText.firstAndLastLines(text) : Self.firstAndLastLines(text)
+                        let lines = p.contentType.mediaSubtype == "html" ? readHTML(text, prefix: elPrefix, name: nil, own: false, acc: &acc)
+                                                                         : Self.firstAndLastLines(text)
                         readFirstAndLast(lines, prefix: elPrefix, name: nil, own: false, acc: &acc)
                     }
                 } else {
@@ -463,11 +465,14 @@ public struct MarkingReader: Sendable {
 
     static func firstAndLastLines(bytes u: UnsafeBufferPointer<UInt8>) -> [String] {
         func blank(_ r: Range<Int>) -> Bool { isBlank(UnsafeBufferPointer(rebasing: u[r])) }
+        // Lines end at LF, or at a CR not followed by LF (a bare CR breaks the line for the
+        // clients that display it, spec §10.9).
+        @inline(__always) func isBreak(_ k: Int) -> Bool { u[k] == 0x0A || (u[k] == 0x0D && (k + 1 == u.count || u[k + 1] != 0x0A)) }
         var s = 0
         var first: Range<Int>? = nil
         while s < u.count {
             var e = s
-            while e < u.count, u[e] != 0x0A { e += 1 }
+            while e < u.count, !isBreak(e) { e += 1 }
             if !blank(s..<e) { first = s..<e; break }
             s = e + 1
         }
@@ -476,7 +481,7 @@ public struct MarkingReader: Sendable {
         var last: Range<Int>? = nil
         while e > 0 {
             var b = e
-            while b > 0, u[b - 1] != 0x0A { b -= 1 }
+            while b > 0, !isBreak(b - 1) { b -= 1 }
             if !blank(b..<e) { last = b..<e; break }
             e = b - 1
         }
@@ -493,6 +498,21 @@ public struct MarkingReader: Sendable {
         }
         guard let l = last, l != f else { return [str(f)] }
         return [str(f), str(l)]
+    }
+
+    /// Renders HTML as displayed (spec §10.4): reads the text its sender hid and the text CSS
+    /// generates, and returns the first and last displayed lines for the caller to read.
+    func readHTML(_ html: String, prefix: String, name: String?, own: Bool, acc: inout Accumulator) -> [String] {
+        let r = HTMLText.render(html)
+        let base = name.map { loc(prefix, $0) } ?? prefix
+        let hidden = r.hidden.withUnsafeBufferPointer { Self.firstAndLastLines(bytes: $0) }
+        for (k, line) in hidden.enumerated() {
+            if let f = readers.readLine(line) { record(f, at: base + (k == 0 ? ":hidden-first-line" : ":hidden-last-line"), own: own, into: &acc) }
+        }
+        for text in r.generated.prefix(64) {
+            if let f = readers.readLine(text) { record(f, at: base + ":css-content", own: own, into: &acc) }
+        }
+        return r.visible.withUnsafeBufferPointer { Self.firstAndLastLines(bytes: $0) }
     }
 
     func readFirstAndLast(_ lines: [String], prefix: String, name: String?, own: Bool, acc: inout Accumulator) {

@@ -18,7 +18,6 @@ enum RTF {
     static func read(_ b: [UInt8]) -> DocumentText {
         var out = DocumentText(kind: "rtf")
         var stack: [Group] = [Group(skip: false, headerFooter: false, uc: 1)]
-        var line: [UInt8] = []  // Windows-1252 bytes of the current line, or UTF-8 after \u
         var scalars = String.UnicodeScalarView()
         var pendingSkip = 0
         var newGroup = false
@@ -34,7 +33,6 @@ enum RTF {
             guard let g = stack.last, g.headerFooter, !g.skip else { return }
             scalars.append(s)
         }
-        _ = line
         var i = 0
         while i < b.count {
             let c = b[i]

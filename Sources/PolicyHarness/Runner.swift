@@ -83,9 +83,14 @@ public struct HarnessRunner {
             guard let engine = engines[key] else { continue }
             var fileResults: [CaseResult] = []
             defer { if !fileResults.isEmpty { ran.insert(key) } }
+            let applicableIDs = Set(Rules.applicable(to: policy, rules: rules).map(\.id))
             for c in f.cases where matches(c.name) {
                 var r = evaluate(c, engine: engine)
                 r.policyName = policy.name
+                // An assertion about a rule that cannot fire under this policy checks nothing.
+                for id in c.expect.notRules where !applicableIDs.contains(id) {
+                    r.failures.append("not-rules: \(id) cannot fire under policy '\(policy.name)', so asserting that it does not fire checks nothing")
+                }
                 fileResults.append(r)
             }
             Self.checkTags(&fileResults)

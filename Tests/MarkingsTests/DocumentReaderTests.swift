@@ -234,3 +234,34 @@ struct DocumentReaderTests {
         }
     }
 }
+
+/// The document fuzz targets' entry points over their seeds and any saved crashers
+/// (`Corpus/fuzz-regressions/document-*`): what the fuzzer ran, replayed by the suite.
+@Suite("Document fuzz replay")
+struct DocumentFuzzReplayTests {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+    static let files: [String] = {
+        let fm = FileManager.default
+        let seeds = (try? fm.contentsOfDirectory(atPath: root + "/Corpus/fuzz-seeds/documents"))?.map { root + "/Corpus/fuzz-seeds/documents/" + $0 } ?? []
+        let crashers = (try? fm.contentsOfDirectory(atPath: root + "/Corpus/fuzz-regressions"))?.filter { $0.hasPrefix("document-") }.map { root + "/Corpus/fuzz-regressions/" + $0 } ?? []
+        return (seeds + crashers).sorted()
+    }()
+
+    @Test("every document fuzz entry point runs every seed and saved crasher without trapping")
+    func replay() throws {
+        #expect(Self.files.count >= 30)
+        for f in Self.files {
+            let b = Array(try Data(contentsOf: URL(fileURLWithPath: f)))
+            DocumentFuzzEntryPoints.officeXML(b)
+            DocumentFuzzEntryPoints.pdfFrontEnd(b)
+            DocumentFuzzEntryPoints.tnef(b)
+            DocumentFuzzEntryPoints.calendar(b)
+            DocumentFuzzEntryPoints.rtf(b)
+            DocumentFuzzEntryPoints.archive(b)
+        }
+    }
+}

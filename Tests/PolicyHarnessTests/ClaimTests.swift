@@ -75,6 +75,18 @@ struct ClaimTests {
         #expect(r.results[1].failures == ["rules: expected no rule to fire, fired: PM-OUT-001"])
     }
 
+    @Test("not-rules naming a rule that cannot fire under the policy fails the case instead of passing vacuously")
+    func vacuousNotRules() throws {
+        let r = try Self.run("""
+        cases:
+          - name: PM-UNM-001 applies only to systems accredited CONFIDENTIAL or above
+            message: {subject: "Hello"}
+            envelope: {direction: outbound, mail-from: a@agency.govt.nz, rcpt: [a@gmail.com]}
+            expect: {not-rules: [PM-UNM-001, PM-OUT-001]}
+        """)
+        #expect(r.results.first?.failures == ["not-rules: PM-UNM-001 cannot fire under policy 'NZ agency default', so asserting that it does not fire checks nothing"])
+    }
+
     @Test("notify expectations are checked against the verdict's notifyRecipients and notifySender")
     func notify() throws {
         let r = try Self.run("""
@@ -199,7 +211,7 @@ struct ClaimTests {
     @Test("every suite fixture is a byte-identical copy of its Corpus original, so the two cannot drift")
     func fixturesMatchCorpus() throws {
         let fixtures = H.root + "/policies/tests/fixtures"
-        // markings/ and attachments/ mirror Corpus/; other folders (limits/) are the suites' own.
+        // markings/ and attachments/ mirror Corpus/; other folders (limits/, disguised/) are the suites' own.
         let files = (FileManager.default.enumerator(atPath: fixtures)?.allObjects as? [String] ?? [])
             .filter { $0.hasSuffix(".eml") && ($0.hasPrefix("markings/") || $0.hasPrefix("attachments/")) }
         #expect(files.count >= 20)

@@ -39,6 +39,9 @@ struct PolicyValidationTests {
         .init(id: "SMTP reply without a code", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nnotices:\n  smtp-reject: go away\n", expected: "policy.yaml:15:16: notices.smtp-reject must start with a 4xx or 5xx SMTP reply code"),
         .init(id: "system codeword not in the vocabulary", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n  codewords: [KESTREL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n", expected: "policy.yaml:9:15: codeword 'KESTREL' is not listed in vocabulary.codewords"),
         .init(id: "duplicate key", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  name: other\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n", expected: "policy.yaml:6:3: duplicate key(s) in a mapping: name"),
+        .init(id: "extension family that does not exist", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nattachments:\n  extension-families:\n    scary: [ps1]\n", expected: "policy.yaml:16:5: unknown key 'scary' in attachments.extension-families (expected one of: archive, audio, disk-image, document, executable, image, installer, macro-office, script, text, unknown, video)"),
+        .init(id: "extension listed under two families", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nattachments:\n  extension-families:\n    script: [js]\n    text: [.JS]\n", expected: "policy.yaml:17:12: extension 'js' is listed under both script and text"),
+        .init(id: "extension that is not an extension", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nattachments:\n  extension-families:\n    script: [tar.gz]\n", expected: "policy.yaml:16:14: 'tar.gz' is not a file-name extension"),
         .init(id: "paths not a list", yaml: "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths: internet\n", expected: "policy.yaml:9:8: paths must be a list"),
     ]
 
@@ -48,6 +51,14 @@ struct PolicyValidationTests {
             try PolicyLoader.load(yaml: c.yaml, file: "policy.yaml")
         } throws: { e in
             (e as? PolicyLoadError)?.description == c.expected
+        }
+    }
+
+    @Test("the default policy gives Windows-run extensions their families (data, not code)")
+    func extensionFamilies() throws {
+        let p = try PolicyLoader.embeddedDefault()
+        for (ext, fam) in [("ps1", "script"), ("vbs", "script"), ("js", "script"), ("hta", "script"), ("exe", "executable"), ("lnk", "executable"), ("msi", "installer"), ("iso", "disk-image")] {
+            #expect(p.extensionFamilies[ext] == fam, "\(ext)")
         }
     }
 
