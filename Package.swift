@@ -99,7 +99,7 @@ let package = Package(
         // Shared by the test targets: the repository root, and a ZIP writer (stored or deflated
         // entries) for documents and archive limits.
         .target(name: "TestSupport", dependencies: ["PmarkZlib"], path: "Tests/TestSupport"),
-        .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"]),
+        .testTarget(name: "MailParsingTests", dependencies: ["MailParsing", "TestSupport"]),
         // Proves the system libraries install, link and work; the marking grammar (PCRE2) and
         // attachment identification (libmagic) build on them (SQLite: AuditStoreTests, via GRDB).
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPCRE2", "CMagic"]),
@@ -110,11 +110,11 @@ let package = Package(
         .testTarget(
             name: "MarkingsTests",
             dependencies: ["Markings", "MailParsing", "OfficeDocuments", "ContentInspection", "TestSupport"]),
-        .testTarget(name: "PolicyLanguageTests", dependencies: ["PolicyLanguage", "Markings"]),
+        .testTarget(name: "PolicyLanguageTests", dependencies: ["PolicyLanguage", "Markings", "TestSupport"]),
         .testTarget(name: "DecisionEngineTests", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing", "ContentInspection", "TestSupport"]),
-        .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage"]),
-        .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing"]),
-        .testTarget(name: "CLITests", dependencies: ["MailParsing"]),
+        .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage", "TestSupport"]),
+        .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["MailParsing", "TestSupport"]),
         .testTarget(name: "ArchiveScanTests", dependencies: ["ArchiveScan", "MailParsing", "PmarkZlib"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "DecisionEngine", "PolicyLanguage", "MailParsing", "OfficeDocuments"]),
     ]

@@ -13,10 +13,18 @@ public struct ArchiveEntry: Sendable, Hashable {
     /// The format's compression method for the entry (ZIP: 0 stored, 8 deflated).
     public var method: Int
 
-    public init(path: String, uncompressedSize: Int, compressedSize: Int, isEncrypted: Bool = false, isDirectory: Bool = false, position: Int = 0,
-                method: Int = 0) {
-        self.path = path; self.uncompressedSize = uncompressedSize; self.compressedSize = compressedSize
-        self.isEncrypted = isEncrypted; self.isDirectory = isDirectory; self.position = position; self.method = method
+    public init(
+        path: String, uncompressedSize: Int, compressedSize: Int, isEncrypted: Bool = false, isDirectory: Bool = false,
+        position: Int = 0,
+        method: Int = 0
+    ) {
+        self.path = path
+        self.uncompressedSize = uncompressedSize
+        self.compressedSize = compressedSize
+        self.isEncrypted = isEncrypted
+        self.isDirectory = isDirectory
+        self.position = position
+        self.method = method
     }
 }
 
@@ -56,7 +64,9 @@ public struct OpenedArchive: Sendable {
     /// Checks an entry's declared sizes against the limits without reading it.
     public func check(_ e: ArchiveEntry) throws(ArchiveLimitError) {
         let l = limits
-        if e.uncompressedSize > l.maxEntryBytes { throw ArchiveLimitError("entry size of \(e.path) (limit \(l.maxEntryBytes))") }
+        if e.uncompressedSize > l.maxEntryBytes {
+            throw ArchiveLimitError("entry size of \(e.path) (limit \(l.maxEntryBytes))")
+        }
         if e.compressedSize > 0, e.uncompressedSize / max(e.compressedSize, 1) > l.maxRatio {
             throw ArchiveLimitError("compression ratio of \(e.path) (limit \(l.maxRatio))")
         }
@@ -72,7 +82,9 @@ public struct OpenedArchive: Sendable {
         guard let data = format.contents(of: e, in: bytes, limit: cap) else { return nil }
         if data.count > cap { throw ArchiveLimitError("expanded size of \(e.path) exceeds its header") }
         budget.bytes += data.count
-        if budget.bytes > l.maxTotalBytes { throw ArchiveLimitError("total uncompressed bytes (limit \(l.maxTotalBytes))") }
+        if budget.bytes > l.maxTotalBytes {
+            throw ArchiveLimitError("total uncompressed bytes (limit \(l.maxTotalBytes))")
+        }
         return data
     }
 }
@@ -88,14 +100,20 @@ public struct ArchiveOpener: Sendable {
     public static let builtIn: [any ArchiveFormat] = [ZipFormat(), TarFormat()]
 
     /// Opens `bytes` with `format`; nil when it does not list them.
-    public func open(_ bytes: [UInt8], format: any ArchiveFormat, budget: ArchiveBudget, limits: ArchiveLimits) -> OpenedArchive? {
-        format.entries(of: bytes).map { OpenedArchive(entries: $0, bytes: bytes, format: format, budget: budget, limits: limits) }
+    public func open(_ bytes: [UInt8], format: any ArchiveFormat, budget: ArchiveBudget, limits: ArchiveLimits)
+        -> OpenedArchive?
+    {
+        format.entries(of: bytes).map {
+            OpenedArchive(entries: $0, bytes: bytes, format: format, budget: budget, limits: limits)
+        }
     }
 
     /// Opens `bytes` with the first backend that lists it; nil when none does.
     public func open(_ bytes: [UInt8], budget: ArchiveBudget, limits: ArchiveLimits) -> OpenedArchive? {
         for f in formats {
-            if let entries = f.entries(of: bytes) { return OpenedArchive(entries: entries, bytes: bytes, format: f, budget: budget, limits: limits) }
+            if let entries = f.entries(of: bytes) {
+                return OpenedArchive(entries: entries, bytes: bytes, format: f, budget: budget, limits: limits)
+            }
         }
         return nil
     }
@@ -106,13 +124,17 @@ public struct ZipFormat: ArchiveFormat {
     public init() {}
     public func entries(of bytes: [UInt8]) -> [ArchiveEntry]? {
         ZipReader.entries(bytes)?.map {
-            ArchiveEntry(path: $0.name, uncompressedSize: $0.uncompressedSize, compressedSize: $0.compressedSize, isEncrypted: $0.encrypted,
-                         isDirectory: $0.name.hasSuffix("/"), position: $0.localHeaderOffset, method: Int($0.method))
+            ArchiveEntry(
+                path: $0.name, uncompressedSize: $0.uncompressedSize, compressedSize: $0.compressedSize,
+                isEncrypted: $0.encrypted,
+                isDirectory: $0.name.hasSuffix("/"), position: $0.localHeaderOffset, method: Int($0.method))
         }
     }
     public func contents(of e: ArchiveEntry, in bytes: [UInt8], limit: Int) -> [UInt8]? {
-        let z = ZipEntry(name: e.path, flags: e.isEncrypted ? 1 : 0, method: UInt16(truncatingIfNeeded: e.method), compressedSize: e.compressedSize,
-                         uncompressedSize: e.uncompressedSize, localHeaderOffset: e.position)
+        let z = ZipEntry(
+            name: e.path, flags: e.isEncrypted ? 1 : 0, method: UInt16(truncatingIfNeeded: e.method),
+            compressedSize: e.compressedSize,
+            uncompressedSize: e.uncompressedSize, localHeaderOffset: e.position)
         return ZipReader.data(bytes, z, limit: limit)
     }
 }
@@ -121,7 +143,10 @@ public struct ZipFormat: ArchiveFormat {
 public struct TarFormat: ArchiveFormat {
     public init() {}
     public func entries(of bytes: [UInt8]) -> [ArchiveEntry]? {
-        TarReader.entries(bytes)?.map { ArchiveEntry(path: $0.0, uncompressedSize: $0.1.count, compressedSize: $0.1.count, position: $0.1.lowerBound) }
+        TarReader.entries(bytes)?.map {
+            ArchiveEntry(
+                path: $0.0, uncompressedSize: $0.1.count, compressedSize: $0.1.count, position: $0.1.lowerBound)
+        }
     }
     public func contents(of e: ArchiveEntry, in bytes: [UInt8], limit: Int) -> [UInt8]? {
         guard e.position >= 0, e.position + e.uncompressedSize <= bytes.count else { return nil }

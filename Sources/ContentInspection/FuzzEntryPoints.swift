@@ -1,7 +1,7 @@
-import MailParsing
+@_spi(Fuzzing) import MailParsing
 
 /// What the content fuzz target runs (in the library, so crasher replays use the same code).
-public enum ContentFuzzEntryPoints {
+@_spi(Fuzzing) public enum ContentFuzzEntryPoints {
     static let limits = ArchiveLimits()
 
     /// The input as an attachment's bytes (ZIP/tar/gzip readers, encryption checks, libmagic)

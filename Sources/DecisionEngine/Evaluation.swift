@@ -12,7 +12,10 @@ public struct Evaluation: Sendable {
     public var verdict: Verdict
 
     public init(message: Message?, error: MailParseError?, envelope: Envelope, verdict: Verdict) {
-        self.message = message; self.error = error; self.envelope = envelope; self.verdict = verdict
+        self.message = message
+        self.error = error
+        self.envelope = envelope
+        self.verdict = verdict
     }
 
     /// The outcome a command-line front-end turns into its exit status, from typed actions.

@@ -114,7 +114,7 @@ public enum Charset {
 
 extension StringProtocol {
     /// The string without leading and trailing ASCII spaces, tabs, CR and LF.
-    public func trimmingASCIIWhitespace() -> String {
+    package func trimmingASCIIWhitespace() -> String {
         let u = Array(self.utf8)
         var s = 0, e = u.count
         while s < e, u[s] == 0x20 || u[s] == 0x09 || u[s] == 0x0D || u[s] == 0x0A { s += 1 }

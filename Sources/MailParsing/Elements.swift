@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where an element sits in a message, as one typed path with one rendered form:
@@ -69,7 +69,10 @@ public struct MessageElement: Sendable {
     public struct Key: Sendable, Hashable {
         public let message: ObjectIdentifier
         public let part: Int
-        public init(message: ObjectIdentifier, part: Int) { self.message = message; self.part = part }
+        public init(message: ObjectIdentifier, part: Int) {
+            self.message = message
+            self.part = part
+        }
     }
 
     /// The transfer-decoded bytes, decoded once and shared (see ``Message/decodedBody(of:)``).
@@ -90,7 +93,9 @@ extension Message {
         for (k, idx) in bodyAndElements().elements.enumerated() {
             let loc = prefix.appending(.attachment(k + 1))
             out.append(MessageElement(location: loc, message: self, partIndex: idx, parent: parent))
-            if let e = parts[idx].embedded { e.collectElements(prefix: loc.appending(.message), parent: out.count - 1, into: &out) }
+            if let e = parts[idx].embedded {
+                e.collectElements(prefix: loc.appending(.message), parent: out.count - 1, into: &out)
+            }
         }
     }
 }
@@ -123,7 +128,9 @@ final class DecodeCache: @unchecked Sendable {
 
     /// The body of part `i`, decoded by `make` on first use; a failure (a limit) is kept too,
     /// so it is not retried by the next consumer.
-    func body(_ i: Int, make: () throws(MailParseError) -> Message.DecodedBody) throws(MailParseError) -> Message.DecodedBody {
+    func body(_ i: Int, make: () throws(MailParseError) -> Message.DecodedBody) throws(MailParseError)
+        -> Message.DecodedBody
+    {
         let r: Result<Message.DecodedBody, MailParseError> = withLock {
             if let b = bodies[i] { return b }
             let b: Result<Message.DecodedBody, MailParseError>
@@ -142,7 +149,9 @@ final class DecodeCache: @unchecked Sendable {
 
     func cachedBody(_ i: Int) -> Message.DecodedBody? { withLock { try? bodies[i]?.get() } }
 
-    func text(_ i: Int, make: () throws -> (text: String, defects: [MailDefect.Kind])) rethrows -> (text: String, defects: [MailDefect.Kind]) {
+    func text(_ i: Int, make: () throws -> (text: String, defects: [MailDefect.Kind])) rethrows -> (
+        text: String, defects: [MailDefect.Kind]
+    ) {
         if let t = withLock({ texts[i] }) { return t }
         let t = try make()
         withLock { texts[i] = t }

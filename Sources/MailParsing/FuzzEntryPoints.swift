@@ -1,6 +1,6 @@
 /// What the libFuzzer targets run, kept in the library so that crasher replays in the unit
 /// tests go through exactly the same code.
-public enum FuzzEntryPoints {
+@_spi(Fuzzing) public enum FuzzEntryPoints {
     /// Limits small enough for fuzzing speed; the invariants do not depend on them.
     public static let limits = ParserLimits(maxMessageBytes: 1 << 20, maxDepth: 16, maxParts: 500, maxDecodedBytes: 4 << 20)
 

@@ -2,7 +2,7 @@ import MailParsing
 
 /// What the marking-grammar fuzz target runs, in the library so crasher replays in unit
 /// tests go through exactly the same code.
-public enum MarkingFuzzEntryPoints {
+@_spi(Fuzzing) public enum MarkingFuzzEntryPoints {
     nonisolated(unsafe) static var cached: MarkingReader? = nil
 
     /// Runs the input through every marking grammar: the `X-Protective-Marking` long form,

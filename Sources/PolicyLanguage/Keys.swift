@@ -60,7 +60,9 @@ public struct Privacy: Sendable, Hashable, Codable {
     public var logAttachmentNames: Bool
 
     public init(logSubjects: Bool = false, logAddresses: Bool = false, logAttachmentNames: Bool = false) {
-        self.logSubjects = logSubjects; self.logAddresses = logAddresses; self.logAttachmentNames = logAttachmentNames
+        self.logSubjects = logSubjects
+        self.logAddresses = logAddresses
+        self.logAttachmentNames = logAttachmentNames
     }
 
     /// Nothing withheld (tests, and reports that never leave the accredited system).

@@ -343,21 +343,21 @@ struct Walker: YAMLDiagnosing {
 }
 
 /// Positions and diagnostics while walking a YAML document: shared by the policy loader and
-/// the harness's test-file loader, so both report `file:line:column: message` the same way.
-public protocol YAMLDiagnosing {
+/// the harness's test-file loader (package access: Yams types stay out of the public API), so both report `file:line:column: message` the same way.
+package protocol YAMLDiagnosing {
     var file: String { get }
     var diagnostics: [PolicyDiagnostic] { get set }
 }
 
 extension YAMLDiagnosing {
     /// The 1-based position of a node (1:1 when unknown).
-    public func location(_ node: Node?) -> SourceLocation {
+    package func location(_ node: Node?) -> SourceLocation {
         guard let m = node?.mark else { return SourceLocation(file: file, line: 1, column: 1) }
         return SourceLocation(file: file, line: m.line, column: m.column)
     }
     /// A YAML syntax error at its real line and column (never `1:1` with the position buried
     /// in the message); the message names the problem, never the file's text.
-    public func yamlDiagnostic(_ e: Error) -> PolicyDiagnostic {
+    package func yamlDiagnostic(_ e: Error) -> PolicyDiagnostic {
         guard let e = e as? YamlError else { return PolicyDiagnostic(location: SourceLocation(file: file, line: 1, column: 1), message: "YAML: \(e)") }
         switch e {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
@@ -379,12 +379,12 @@ extension YAMLDiagnosing {
         }
     }
 
-    public func diag(_ node: Node?, _ message: String) -> PolicyDiagnostic { PolicyDiagnostic(location: location(node), message: message) }
-    public mutating func error(_ node: Node?, _ message: String) { diagnostics.append(diag(node, message)) }
+    package func diag(_ node: Node?, _ message: String) -> PolicyDiagnostic { PolicyDiagnostic(location: location(node), message: message) }
+    package mutating func error(_ node: Node?, _ message: String) { diagnostics.append(diag(node, message)) }
 
     /// A mapping's entries by key, reporting a non-mapping, unknown keys, duplicate keys and
     /// missing required keys.
-    public mutating func mapping(_ node: Node, _ what: String, allowed: [String], required: [String] = []) -> [String: (key: Node, value: Node)]? {
+    package mutating func mapping(_ node: Node, _ what: String, allowed: [String], required: [String] = []) -> [String: (key: Node, value: Node)]? {
         guard let m = node.mapping else { error(node, "\(what) must be a mapping"); return nil }
         var out: [String: (key: Node, value: Node)] = [:]
         for (k, v) in m {

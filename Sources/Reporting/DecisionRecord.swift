@@ -24,7 +24,9 @@ public struct DecisionRecord: Codable, Sendable, Hashable {
     }
 
     public struct ErrorInfo: Codable, Sendable, Hashable {
-        public enum Kind: String, Codable, Sendable, Hashable { case limitExceeded = "limit-exceeded", io, unsupportedInput = "unsupported-input" }
+        public enum Kind: String, Codable, Sendable, Hashable {
+            case limitExceeded = "limit-exceeded", io, unsupportedInput = "unsupported-input"
+        }
         public var kind: Kind
         public var limit: LimitName?
         public var message: String
@@ -58,7 +60,10 @@ public struct DecisionRecord: Codable, Sendable, Hashable {
     }
 
     public struct Decision: Codable, Sendable, Hashable {
-        public struct PolicyID: Codable, Sendable, Hashable { public var name: String; public var sha256: String }
+        public struct PolicyID: Codable, Sendable, Hashable {
+            public var name: String
+            public var sha256: String
+        }
         public struct Group: Codable, Sendable, Hashable {
             public var path: String
             public var recipients: [String]
@@ -80,7 +85,8 @@ public struct DecisionRecord: Codable, Sendable, Hashable {
         public var notifySender: Bool
         enum CodingKeys: String, CodingKey {
             case policy, direction, groups
-            case messageAction = "message_action", notifyRecipients = "notify_recipients", notifySender = "notify_sender"
+            case messageAction = "message_action", notifyRecipients = "notify_recipients", notifySender =
+                "notify_sender"
         }
 
         public init(_ v: Verdict) {
@@ -88,8 +94,13 @@ public struct DecisionRecord: Codable, Sendable, Hashable {
             direction = v.direction
             messageAction = v.messageAction
             groups = v.decisions.map { d in
-                Group(path: d.path, recipients: d.recipients, action: d.action,
-                      reasons: d.reasons.map { ReasonRecord(rule: $0.rule.id, title: $0.rule.title, controls: $0.rule.controls, action: $0.action, evidence: $0.evidence) })
+                Group(
+                    path: d.path, recipients: d.recipients, action: d.action,
+                    reasons: d.reasons.map {
+                        ReasonRecord(
+                            rule: $0.rule.id, title: $0.rule.title, controls: $0.rule.controls, action: $0.action,
+                            evidence: $0.evidence)
+                    })
             }
             notifyRecipients = v.notifyRecipients
             notifySender = v.notifySender
@@ -118,7 +129,8 @@ public struct DecisionRecord: Codable, Sendable, Hashable {
     public var pmarkVersion: String = PmarkVersion.current
 
     enum CodingKeys: String, CodingKey {
-        case source, subject, structure, parts, defects, error, classification, endorsements, findings, readings, decision, attachments, outcome
+        case source, subject, structure, parts, defects, error, classification, endorsements, findings, readings,
+            decision, attachments, outcome
         case messageID = "message_id", autoForward = "auto_forward", pmarkVersion = "pmark_version"
     }
 
@@ -153,7 +165,9 @@ public struct DecisionRecord: Codable, Sendable, Hashable {
         parts = try c.decodeIfPresent(Int.self, forKey: .parts)
         defects = try c.decodeIfPresent([Defect].self, forKey: .defects) ?? []
         error = try c.decodeIfPresent(ErrorInfo.self, forKey: .error)
-        if c.contains(.classification) { classification = .some(try c.decodeIfPresent(String.self, forKey: .classification)) }
+        if c.contains(.classification) {
+            classification = .some(try c.decodeIfPresent(String.self, forKey: .classification))
+        }
         endorsements = try c.decodeIfPresent([String].self, forKey: .endorsements)
         findings = try c.decodeIfPresent([Finding].self, forKey: .findings)
         readings = try c.decodeIfPresent([Reading].self, forKey: .readings)
@@ -184,12 +198,18 @@ public struct DecisionRecord: Codable, Sendable, Hashable {
             readings = mk.readings.map { Reading(location: $0.location, text: $0.text, marking: $0.marking?.text) }
             autoForward = v.autoForwardSignals
             attachments = v.content?.items.map { i in
-                Attachment(location: i.location, filename: i.filename, declared: i.declaredType, detected: i.detectedType, family: i.family, size: i.size,
-                           findings: i.findings.map { Attachment.Finding(id: $0.kind, location: i.location, detail: $0.detail) })
+                Attachment(
+                    location: i.location, filename: i.filename, declared: i.declaredType, detected: i.detectedType,
+                    family: i.family, size: i.size,
+                    findings: i.findings.map {
+                        Attachment.Finding(id: $0.kind, location: i.location, detail: $0.detail)
+                    })
             }
         } else if error == nil {
             // Not inspected for a reason the parser did not raise (should not happen): say so.
-            error = ErrorInfo(kind: .limitExceeded, limit: nil, message: v.decisions.flatMap(\.reasons).first?.evidence ?? "not inspected")
+            error = ErrorInfo(
+                kind: .limitExceeded, limit: nil,
+                message: v.decisions.flatMap(\.reasons).first?.evidence ?? "not inspected")
         }
         decision = Decision(v)
         outcome = e.outcome
@@ -199,8 +219,11 @@ public struct DecisionRecord: Codable, Sendable, Hashable {
     /// Defects of a message and its embedded messages, with part paths like `2.1/message/1`.
     static func collectDefects(_ m: Message, prefix: String) -> [Defect] {
         var out = m.defects.map { d in
-            Defect(kind: d.kind, offset: d.byteOffset,
-                   part: prefix + (d.partPath.isEmpty ? (prefix.isEmpty ? "top" : "") : d.partPath.map(String.init).joined(separator: ".")))
+            Defect(
+                kind: d.kind, offset: d.byteOffset,
+                part: prefix
+                    + (d.partPath.isEmpty
+                        ? (prefix.isEmpty ? "top" : "") : d.partPath.map(String.init).joined(separator: ".")))
         }
         for p in m.parts {
             if let e = p.embedded {

@@ -35,11 +35,15 @@ public struct Redactor: Sendable {
             }
         }
         // Very short values would match inside ordinary words; placeholders never leak.
-        secrets = s.filter { $0.count >= 3 && $0 != "(no recipients)" }.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
+        secrets = s.filter { $0.count >= 3 && $0 != "(no recipients)" }.sorted {
+            $0.count != $1.count ? $0.count > $1.count : $0 < $1
+        }
     }
 
     static func addresses(in m: Message, into s: inout Set<String>) {
-        for name in ["from", "to", "cc", "bcc", "reply-to", "sender", "return-path", "delivered-to", "resent-from", "resent-to"] {
+        for name in [
+            "from", "to", "cc", "bcc", "reply-to", "sender", "return-path", "delivered-to", "resent-from", "resent-to",
+        ] {
             for h in m.root.headers(named: name) { s.formUnion(Envelope.addresses(h.value)) }
         }
         for p in m.parts { if let e = p.embedded { addresses(in: e, into: &s) } }
@@ -58,7 +62,11 @@ public struct Redactor: Sendable {
     public func apply(to record: DecisionRecord) -> DecisionRecord {
         var r = record
         if !privacy.logSubjects, r.subject != nil { r.subject = Self.mark }
-        r.error = r.error.map { var e = $0; e.message = scrub(e.message); return e }
+        r.error = r.error.map {
+            var e = $0
+            e.message = scrub(e.message)
+            return e
+        }
         r.findings = r.findings?.map { .init(id: $0.id, location: scrub($0.location), detail: scrub($0.detail)) }
         r.readings = r.readings?.map { .init(location: scrub($0.location), text: scrub($0.text), marking: $0.marking) }
         r.attachments = r.attachments?.map { a in
@@ -70,8 +78,14 @@ public struct Redactor: Sendable {
         }
         if var d = r.decision {
             for i in d.groups.indices {
-                if !privacy.logAddresses { d.groups[i].recipients = d.groups[i].recipients.map { $0 == "(no recipients)" ? $0 : Self.mark } }
-                d.groups[i].reasons = d.groups[i].reasons.map { var x = $0; x.evidence = scrub(x.evidence); return x }
+                if !privacy.logAddresses {
+                    d.groups[i].recipients = d.groups[i].recipients.map { $0 == "(no recipients)" ? $0 : Self.mark }
+                }
+                d.groups[i].reasons = d.groups[i].reasons.map {
+                    var x = $0
+                    x.evidence = scrub(x.evidence)
+                    return x
+                }
             }
             r.decision = d
         }

@@ -13,7 +13,8 @@ extension Direction: ExpressibleByArgument {}
 /// policy file that cannot be read (missing, unreadable) an I/O error (exit 74).
 func loadPolicy(_ path: String?) throws -> Policy {
     if let path, access(path, R_OK) != 0 {
-        FileHandle.standardError.write(Data("pmark: \(path): cannot read the policy file: \(String(cString: strerror(errno)))\n".utf8))
+        FileHandle.standardError.write(
+            Data("pmark: \(path): cannot read the policy file: \(String(cString: strerror(errno)))\n".utf8))
         throw ExitCode(74)
     }
     do {
@@ -33,24 +34,25 @@ func privacy(_ policy: Policy, redactSubjects: Bool) -> Privacy {
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Decide one message: markings found where, and allow / quarantine / block per recipient path, with the NZISM control behind each reason.",
+        abstract:
+            "Decide one message: markings found where, and allow / quarantine / block per recipient path, with the NZISM control behind each reason.",
         discussion: """
-        Without --rcpt the recipients are read from To and Cc; without --mail-from the sender from
-        From; without --direction it is inferred from the sender and recipient domains and the
-        policy's organisation domains. Without --policy the embedded default policy is used.
-        Subjects, addresses and attachment names are printed only when the policy's privacy
-        settings allow.
+            Without --rcpt the recipients are read from To and Cc; without --mail-from the sender from
+            From; without --direction it is inferred from the sender and recipient domains and the
+            policy's organisation domains. Without --policy the embedded default policy is used.
+            Subjects, addresses and attachment names are printed only when the policy's privacy
+            settings allow.
 
-        Exit codes:
-          0   allow (or allow-and-tag) for every recipient
-          1   the message could not be inspected (it is quarantined)
-          2   quarantine: the whole message is held
-          3   block: at least one recipient is refused
-          64  usage error (also: the input is an mbox holding several messages; use pmark scan)
-          65  the policy file is invalid
-          66  the input holds no message (empty)
-          74  the input or the policy file could not be read
-        """)
+            Exit codes:
+              0   allow (or allow-and-tag) for every recipient
+              1   the message could not be inspected (it is quarantined)
+              2   quarantine: the whole message is held
+              3   block: at least one recipient is refused
+              64  usage error (also: the input is an mbox holding several messages; use pmark scan)
+              65  the policy file is invalid
+              66  the input holds no message (empty)
+              74  the input or the policy file could not be read
+            """)
 
     @Argument(help: "A message file, or '-' for standard input.")
     var file: String
@@ -85,7 +87,8 @@ struct Check: ParsableCommand {
     func run() throws {
         let policy = try loadPolicy(self.policy)
         let engine = try Engine(policy: policy, documents: OOXMLReader(), extraHeaders: extraHeaders)
-        let envelope = Envelope(direction: direction, mailFrom: mailFrom, recipients: recipients, authenticatedSubmission: authenticated)
+        let envelope = Envelope(
+            direction: direction, mailFrom: mailFrom, recipients: recipients, authenticatedSubmission: authenticated)
         let record: DecisionRecord
         do {
             // One file is one message, never split at `From ` lines (spec §10.9).

@@ -1,14 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the built `pmark` binary and checks its output and exit code.
 @Suite("pmark command line")
 struct CLITests {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let root = Repository.root
 
     /// The default policy with subjects, addresses and attachment names allowed in reports.
     static let fullReports = "Corpus/policies/full-reports.yaml"

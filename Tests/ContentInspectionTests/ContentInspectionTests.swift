@@ -1,14 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 import MailParsing
-@testable import ContentInspection
+@_spi(Fuzzing) @testable import ContentInspection
 
 enum CI {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let root = Repository.root
     static let dir = root + "/Corpus/attachments"
     static func message(_ name: String) throws -> Message {
         try Message(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import DecisionEngine
 import MailParsing
 import Markings
@@ -7,11 +8,7 @@ import OfficeDocuments
 import PolicyLanguage
 
 enum Fixture {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let root = Repository.root
     static let defaultEngine = try! Engine(policy: try! PolicyLoader.load(contentsOf: root + "/policies/default.yaml"), documents: OOXMLReader())
     static let secretEngine = try! Engine(policy: try! PolicyLoader.load(contentsOf: root + "/policies/examples/secret-system.yaml"), documents: OOXMLReader())
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import MailParsing
+@_spi(Fuzzing) @testable import MailParsing
 
 /// Every crasher the fuzzers found, replayed through the same code the fuzz target runs.
 @Suite("Fuzz regressions")

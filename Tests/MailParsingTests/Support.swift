@@ -1,14 +1,11 @@
 import Foundation
+import TestSupport
 @testable import MailParsing
 
 /// Paths used by tests.
 enum TestPaths {
     /// The project root (three levels above this file).
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let root = Repository.root
     /// `../shared/corpora` beside the project, when present (CI has it; a fresh clone may not).
     static let corpora: String? = {
         let p = URL(fileURLWithPath: root).deletingLastPathComponent().appendingPathComponent("shared/corpora").path

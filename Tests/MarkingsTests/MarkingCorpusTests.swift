@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import MailParsing
 @testable import Markings
 
@@ -7,11 +8,7 @@ import Testing
 /// `RECORD_GOLDENS=1 swift test` rewrites the goldens and fails, so a recording run never passes.
 @Suite("Project marking corpus goldens")
 struct MarkingCorpusTests {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let root = Repository.root
     static let dir = root + "/Corpus/markings"
     static let inputs: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
 

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import MailParsing
-@testable import Markings
+@_spi(Fuzzing) @testable import Markings
 
 /// Replays the marking-grammar fuzz seeds and any crashers (`Corpus/fuzz-regressions/marking-*`)
 /// through the fuzz target's own entry point.

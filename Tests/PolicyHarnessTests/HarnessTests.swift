@@ -3,16 +3,13 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+import TestSupport
 @testable import DecisionEngine
 @testable import PolicyHarness
 import PolicyLanguage
 
 enum H {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let root = Repository.root
     static func tmp(_ name: String, _ text: String) throws -> String {
         let dir = NSTemporaryDirectory() + "pmark-harness-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Markings
 @testable import PolicyLanguage
 
@@ -95,11 +96,7 @@ struct PolicyValidationTests {
 
 @Suite("Shipped policies")
 struct ShippedPolicyTests {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let root = Repository.root
 
     @Test("the default policy: RESTRICTED system, internet at IN-CONFIDENCE, all-of-government at RESTRICTED, NZEO held")
     func defaultPolicy() throws {

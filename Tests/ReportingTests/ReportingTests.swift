@@ -10,7 +10,8 @@ import Testing
 struct ReportingTests {
     static let engine = try! Engine(policy: try! PolicyLoader.embeddedDefault(), documents: OOXMLReader())
 
-    static let message = Array("""
+    static let message = Array(
+        """
         From: Dana Writer <dana.writer@agency.govt.nz>
         To: erin@gmail.com
         Subject: [SECRET] Operation Kingfisher
@@ -51,14 +52,18 @@ struct ReportingTests {
         #expect(r.pmarkVersion == PmarkVersion.current)
     }
 
-    @Test("privacy: each setting withholds its own kind of data, in text and JSON",
-          arguments: [
+    @Test(
+        "privacy: each setting withholds its own kind of data, in text and JSON",
+        arguments: [
             (Privacy.closed, ["Kingfisher", "dana.writer", "erin@gmail.com", "kingfisher-notes"], [String]()),
-            (Privacy(logSubjects: true), ["dana.writer", "erin@gmail.com", "kingfisher-notes"], ["Operation Kingfisher"]),
+            (
+                Privacy(logSubjects: true), ["dana.writer", "erin@gmail.com", "kingfisher-notes"],
+                ["Operation Kingfisher"]
+            ),
             (Privacy(logAddresses: true), ["Operation Kingfisher", "kingfisher-notes"], ["erin@gmail.com"]),
             (Privacy(logAttachmentNames: true), ["Operation Kingfisher", "erin@gmail.com"], ["kingfisher-notes.txt"]),
             (Privacy.open, [], ["Operation Kingfisher", "erin@gmail.com", "kingfisher-notes.txt"]),
-          ])
+        ])
     func privacy(_ privacy: Privacy, hidden: [String], shown: [String]) throws {
         let e = Self.engine.evaluate(bytes: Self.message, envelope: Envelope(recipients: []), envelopeFromHeaders: true)
         let r = DecisionRecord(source: "m.eml", evaluation: e, privacy: privacy)
@@ -71,12 +76,19 @@ struct ReportingTests {
     @Test("the outcome comes from typed actions: delivered, not inspected, quarantined, blocked")
     func outcomes() {
         let env = Envelope(direction: .outbound, mailFrom: "a@agency.govt.nz", recipients: ["x@gmail.com"])
-        func outcome(_ s: String) -> Evaluation.Outcome { Self.engine.evaluate(bytes: Array(s.utf8), envelope: env, envelopeFromHeaders: false).outcome }
+        func outcome(_ s: String) -> Evaluation.Outcome {
+            Self.engine.evaluate(bytes: Array(s.utf8), envelope: env, envelopeFromHeaders: false).outcome
+        }
         #expect(outcome("Subject: [IN-CONFIDENCE] x\n\nhi\n") == .delivered)
         #expect(outcome("Subject: x\n\nhi\n") == .quarantined)
         #expect(outcome("Subject: [SECRET] x\n\nhi\n") == .blocked)
-        let over = Self.engine.evaluate(bytes: Array("Subject: x\n\nhi\n".utf8), envelope: env, envelopeFromHeaders: false,
-                                        limits: { var l = ParserLimits.default; l.maxMessageBytes = 4; return l }())
+        let over = Self.engine.evaluate(
+            bytes: Array("Subject: x\n\nhi\n".utf8), envelope: env, envelopeFromHeaders: false,
+            limits: {
+                var l = ParserLimits.default
+                l.maxMessageBytes = 4
+                return l
+            }())
         #expect(over.outcome == .notInspected)
         #expect(over.verdict.direction == .outbound && over.verdict.decisions.first?.recipients == ["x@gmail.com"])
     }

@@ -26,19 +26,28 @@ public enum ZipWriter {
             let crc = data.withUnsafeBufferPointer { Int(crc32(0, $0.baseAddress, UInt32($0.count))) }
             let body = method == .deflated ? deflateRaw(data) : data
             let m = method == .deflated ? 8 : 0
-            out += [0x50, 0x4B, 0x03, 0x04] + le16(20) + le16(0) + le16(m) + le16(0) + le16(0) + le32(crc) + le32(body.count) + le32(data.count)
+            out +=
+                [0x50, 0x4B, 0x03, 0x04] + le16(20) + le16(0) + le16(m) + le16(0) + le16(0) + le32(crc)
+                + le32(body.count) + le32(data.count)
                 + le16(n.count) + le16(0) + n + body
-            central += [0x50, 0x4B, 0x01, 0x02] + le16(20) + le16(20) + le16(0) + le16(m) + le16(0) + le16(0) + le32(crc) + le32(body.count) + le32(data.count)
+            central +=
+                [0x50, 0x4B, 0x01, 0x02] + le16(20) + le16(20) + le16(0) + le16(m) + le16(0) + le16(0) + le32(crc)
+                + le32(body.count) + le32(data.count)
                 + le16(n.count) + le16(0) + le16(0) + le16(0) + le16(0) + le32(0) + le32(off) + n
         }
         let cdOff = out.count
-        return out + central + [0x50, 0x4B, 0x05, 0x06] + le16(0) + le16(0) + le16(entries.count) + le16(entries.count) + le32(central.count) + le32(cdOff) + le16(0)
+        return out + central + [0x50, 0x4B, 0x05, 0x06] + le16(0) + le16(0) + le16(entries.count) + le16(entries.count)
+            + le32(central.count) + le32(cdOff) + le16(0)
     }
 
     /// Raw deflate (no zlib header), best compression.
     public static func deflateRaw(_ input: [UInt8]) -> [UInt8] {
         var s = z_stream()
-        guard deflateInit2_(&s, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return [] }
+        guard
+            deflateInit2_(
+                &s, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, zlibVersion(),
+                Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        else { return [] }
         defer { deflateEnd(&s) }
         var out = [UInt8](repeating: 0, count: Int(deflateBound(&s, UInt(input.count))) + 64)
         var src = input
@@ -56,21 +65,39 @@ public enum ZipWriter {
     }
 
     /// A minimal Office Open XML word-processing document.
-    public static func docx(customProperties: [(String, String)] = [], header: String? = nil, sheetHeader: String? = nil,
-                            extra: [(String, [UInt8])] = []) -> [UInt8] {
+    public static func docx(
+        customProperties: [(String, String)] = [], header: String? = nil, sheetHeader: String? = nil,
+        extra: [(String, [UInt8])] = []
+    ) -> [UInt8] {
         var entries: [(String, [UInt8])] = [
             ("[Content_Types].xml", Array("<?xml version=\"1.0\"?><Types/>".utf8)),
-            ("word/document.xml", Array("<w:document><w:body><w:p><w:r><w:t>Body text</w:t></w:r></w:p></w:body></w:document>".utf8)),
+            (
+                "word/document.xml",
+                Array("<w:document><w:body><w:p><w:r><w:t>Body text</w:t></w:r></w:p></w:body></w:document>".utf8)
+            ),
         ]
         if !customProperties.isEmpty {
             let props = customProperties.enumerated().map { i, p in
                 "<property fmtid=\"{D5CDD505-2E9C-101B-9397-08002B2CF9AE}\" pid=\"\(i + 2)\" name=\"\(p.0)\"><vt:lpwstr>\(p.1)</vt:lpwstr></property>"
             }.joined()
-            entries.append(("docProps/custom.xml", Array("<?xml version=\"1.0\"?><Properties xmlns:vt=\"x\">\(props)</Properties>".utf8)))
+            entries.append(
+                (
+                    "docProps/custom.xml",
+                    Array("<?xml version=\"1.0\"?><Properties xmlns:vt=\"x\">\(props)</Properties>".utf8)
+                ))
         }
-        if let header { entries.append(("word/header1.xml", Array("<w:hdr><w:p><w:r><w:t>\(header)</w:t></w:r></w:p></w:hdr>".utf8))) }
+        if let header {
+            entries.append(
+                ("word/header1.xml", Array("<w:hdr><w:p><w:r><w:t>\(header)</w:t></w:r></w:p></w:hdr>".utf8)))
+        }
         if let sheetHeader {
-            entries.append(("xl/worksheets/sheet1.xml", Array("<worksheet><headerFooter><oddHeader>&amp;C\(sheetHeader)</oddHeader></headerFooter></worksheet>".utf8)))
+            entries.append(
+                (
+                    "xl/worksheets/sheet1.xml",
+                    Array(
+                        "<worksheet><headerFooter><oddHeader>&amp;C\(sheetHeader)</oddHeader></headerFooter></worksheet>"
+                            .utf8)
+                ))
         }
         return zip(entries + extra)
     }

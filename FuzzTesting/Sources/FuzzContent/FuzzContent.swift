@@ -1,4 +1,4 @@
-import ContentInspection
+@_spi(Fuzzing) import ContentInspection
 
 /// Invariant: content identification, archive readers and encryption checks never crash or hang.
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -1,4 +1,4 @@
-import Markings
+@_spi(Fuzzing) import Markings
 
 /// Invariant: the marking grammars (header, subject, body line, file name) never crash or hang.
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -1,4 +1,4 @@
-import MailParsing
+@_spi(Fuzzing) import MailParsing
 
 /// Invariant: parsing never crashes or hangs; every lazy decoder on every part is safe too.
 @_cdecl("LLVMFuzzerTestOneInput")
