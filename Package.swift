@@ -19,12 +19,17 @@ let package = Package(
         .library(name: "PolicyHarness", targets: ["PolicyHarness"]),
         .library(name: "AuditStore", targets: ["AuditStore"]),
         .library(name: "ArchiveScan", targets: ["ArchiveScan"]),
+        .library(name: "MilterCodec", targets: ["MilterCodec"]),
+        .library(name: "Milter", targets: ["Milter"]),
+        .library(name: "PostfixTestBed", targets: ["PostfixTestBed"]),
         .library(name: "Reporting", targets: ["Reporting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -80,6 +85,14 @@ let package = Package(
             name: "AuditStore",
             dependencies: ["DecisionEngine", "Reporting", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing", "PmarkZlib", "CCrypto",
                            .product(name: "GRDB", package: "GRDB.swift")]),
+        // The milter protocol: a pure codec (bytes <-> typed commands and responses, NIOCore's
+        // ByteBuffer only, no I/O) and the gateway server around it (SwiftNIO, swift-log).
+        .target(name: "MilterCodec", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        .target(
+            name: "Milter",
+            dependencies: ["MilterCodec", "DecisionEngine", "PolicyLanguage", "MailParsing",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]),
         // The report of one decision (DecisionRecord), its text and JSON formatters, and the
         // policy's privacy settings applied to every output.
         .target(name: "Reporting", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing"]),
@@ -89,11 +102,16 @@ let package = Package(
         .target(
             name: "ArchiveScan",
             dependencies: ["MailParsing", "Markings", "DecisionEngine", "PolicyLanguage", "ContentInspection", "Reporting", "CPff", "CCrypto", "PmarkZlib", "CMagic", "CPCRE2", .product(name: "GRDBSQLite", package: "GRDB.swift")]),
+        // A private Postfix on loopback (own config, queue, Maildirs, smtp-sink) for the gateway's
+        // integration tests and `pmark milter bench`; Foundation only.
+        .target(name: "PostfixTestBed"),
         .target(name: "Benchmarking", dependencies: ["ArchiveScan", "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine"]),
         .executableTarget(
             name: "pmark",
             dependencies: [
                 "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "Reporting", "ArchiveScan", "AuditStore",
+                "Milter", "MilterCodec", "PostfixTestBed", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Shared by the test targets: the repository root, and a ZIP writer (stored or deflated
@@ -116,6 +134,11 @@ let package = Package(
         .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing", "TestSupport"]),
         .testTarget(name: "ArchiveScanTests", dependencies: ["ArchiveScan", "MailParsing", "PmarkZlib"]),
+        .testTarget(name: "MilterCodecTests", dependencies: ["MilterCodec", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(
+            name: "MilterTests",
+            dependencies: ["Milter", "MilterCodec", "DecisionEngine", "PolicyLanguage", "OfficeDocuments", "PostfixTestBed",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "DecisionEngine", "PolicyLanguage", "MailParsing", "OfficeDocuments"]),
     ]
 )

@@ -13,6 +13,7 @@ let package = Package(
         .executableTarget(name: "FuzzContent", dependencies: [.product(name: "ContentInspection", package: "pmark")]),
         .executableTarget(name: "FuzzNormalizer", dependencies: [.product(name: "Markings", package: "pmark")]),
         .executableTarget(name: "FuzzHTML", dependencies: [.product(name: "Markings", package: "pmark")]),
+        .executableTarget(name: "FuzzMilter", dependencies: [.product(name: "MilterCodec", package: "pmark")]),
         .executableTarget(name: "FuzzOfficeXML", dependencies: [.product(name: "OfficeDocuments", package: "pmark")]),
         .executableTarget(name: "FuzzPDF", dependencies: [.product(name: "OfficeDocuments", package: "pmark")]),
         .executableTarget(name: "FuzzTNEF", dependencies: [.product(name: "OfficeDocuments", package: "pmark")]),

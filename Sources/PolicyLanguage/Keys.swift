@@ -30,6 +30,8 @@ public enum NoticeKey: String, Sendable, Hashable, CaseIterable, Codable, Compar
     case smtpTempfail = "smtp-tempfail"
     case recipientNotice = "recipient-notice"
     case senderNotice = "sender-notice"
+    /// The header the gateway adds for allow-and-tag (a generic field: it names no marking or rule).
+    case tagHeader = "tag-header"
 
     /// Generic texts that reveal nothing of what matched.
     public var defaultText: String {
@@ -38,6 +40,7 @@ public enum NoticeKey: String, Sendable, Hashable, CaseIterable, Codable, Compar
         case .smtpTempfail: "451 4.7.1 Message could not be processed; try again later"
         case .recipientNotice: "A message addressed to you was held by the email gateway."
         case .senderNotice: "Your message was not delivered because of the organisation's email policy."
+        case .tagHeader: "X-Pmark-Tag: review"
         }
     }
 

@@ -46,6 +46,12 @@ public enum PolicyLoader {
     public static var defaultNotices: [NoticeKey: String] {
         Dictionary(uniqueKeysWithValues: NoticeKey.allCases.map { ($0, $0.defaultText) })
     }
+    /// `Name: value` with a printable field name and no line break (a header the gateway can add).
+    public static func isHeaderField(_ s: String) -> Bool {
+        guard let colon = s.firstIndex(of: ":") else { return false }
+        let name = s[..<colon]
+        return !name.isEmpty && name.utf8.allSatisfy { $0 > 32 && $0 < 127 } && !s.utf8.contains { $0 == 10 || $0 == 13 || $0 == 0 }
+    }
     static let auValues: Set<String> = ["UNOFFICIAL", "OFFICIAL", "OFFICIAL:Sensitive", "PROTECTED", "SECRET", "TOP-SECRET"]
 }
 
@@ -224,6 +230,10 @@ struct Walker: YAMLDiagnosing {
                 guard let s = string(v.value, "notices.\(k)") else { continue }
                 if key.isSMTPReply, !(s.hasPrefix("4") || s.hasPrefix("5")) || s.count < 4 || !s.prefix(3).allSatisfy(\.isNumber) {
                     error(v.value, "notices.\(k) must start with a 4xx or 5xx SMTP reply code")
+                    continue
+                }
+                if key == .tagHeader, !PolicyLoader.isHeaderField(s) {
+                    error(v.value, "notices.tag-header must be one header field, 'Name: value' (printable name, no line breaks)")
                     continue
                 }
                 notices[key] = s

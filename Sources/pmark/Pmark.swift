@@ -21,6 +21,6 @@ struct Pmark: ParsableCommand {
           74  input could not be read (I/O error)
         """,
         version: ToolVersions.text,
-        subcommands: [Scan.self, Check.self, ReportCommand.self, TestCommand.self, PolicyCommand.self, AuditCommand.self, QuarantineCommand.self, Bench.self]
+        subcommands: [Scan.self, Check.self, ReportCommand.self, TestCommand.self, PolicyCommand.self, AuditCommand.self, QuarantineCommand.self, Bench.self, MilterGroup.self]
     )
 }

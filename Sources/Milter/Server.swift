@@ -1,0 +1,371 @@
+import DecisionEngine
+import Foundation
+import Logging
+import MilterCodec
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PolicyLanguage
+
+/// Where the milter listens: `unix:/path` or `inet:PORT@ADDR` (Sendmail's and Postfix's own
+/// notation; `inet6:PORT@ADDR` too), optionally prefixed `DIRECTION=` to fix the direction of
+/// everything that arrives on it.
+public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable { case unix(String), inet(host: String, port: Int) }
+    public var kind: Kind
+    public var direction: Direction?
+
+    public init(kind: Kind, direction: Direction? = nil) { self.kind = kind; self.direction = direction }
+
+    /// Parses `[inbound=|outbound=|internal=]unix:/path | inet:PORT@ADDR | inet6:PORT@ADDR`.
+    public init?(_ spec: String) {
+        var s = Substring(spec)
+        if let eq = s.firstIndex(of: "="), let d = Direction(rawValue: String(s[..<eq])) { direction = d; s = s[s.index(after: eq)...] }
+        if s.hasPrefix("unix:") || s.hasPrefix("local:") {
+            let p = s.drop { $0 != ":" }.dropFirst()
+            guard p.hasPrefix("/") else { return nil }
+            kind = .unix(String(p))
+        } else if s.hasPrefix("inet:") || s.hasPrefix("inet6:") {
+            let rest = s.drop { $0 != ":" }.dropFirst()
+            let parts = rest.split(separator: "@", maxSplits: 1)
+            guard let port = Int(parts.first ?? ""), (1...65535).contains(port) else { return nil }
+            var host = parts.count == 2 ? String(parts[1]) : (s.hasPrefix("inet6:") ? "::1" : "127.0.0.1")
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            kind = .inet(host: host, port: port)
+        } else { return nil }
+    }
+
+    public var description: String {
+        let d = direction.map { "\($0.rawValue)=" } ?? ""
+        switch kind {
+        case .unix(let p): return d + "unix:" + p
+        case .inet(let h, let p): return d + "inet:\(p)@\(h)"
+        }
+    }
+}
+
+/// Operating limits of the server. Each has a default and a reason.
+public struct MilterServerConfiguration: Sendable {
+    public var listeners: [ListenAddress]
+    public var daemonDirections: [String: Direction] = [:]
+    /// Engine evaluations at once (threads off the event loops). Default: the machine's cores —
+    /// evaluation is CPU-bound, more threads only queue.
+    public var workers: Int = System.coreCount
+    /// Milter connections at once; more are closed at once (Postfix then applies its
+    /// `milter_default_action`, tempfail). Postfix opens one per SMTP session, so this also
+    /// bounds messages in flight and memory (`spool.memoryLimit` each). Default 256.
+    public var maxConnections: Int = 256
+    /// A connection with no traffic this long is closed. Postfix keeps the milter connection
+    /// for a whole SMTP session and waits up to `smtpd_timeout` (300 s) on a slow client, so the
+    /// default (600 s) is above that.
+    public var idleTimeout: TimeAmount = .seconds(600)
+    /// A connection older than this is closed (one SMTP session; bounds a peer that trickles).
+    public var connectionTimeout: TimeAmount = .seconds(3600)
+    /// End of message to reply: beyond it the answer is tempfail (Postfix's own
+    /// `milter_content_timeout` is 300 s; the default 60 s answers well before it).
+    public var decisionTimeout: TimeAmount = .seconds(60)
+    /// On SIGTERM, how long open connections may finish before they are closed.
+    public var drainTimeout: TimeAmount = .seconds(30)
+    public var spool: SpoolLimits = SpoolLimits()
+    public var spoolDirectory: String = NSTemporaryDirectory()
+    public var codec: MilterLimits = .default
+    /// Permissions of a unix socket (the MTA's user must connect: Postfix runs as `postfix`).
+    public var socketMode: mode_t = 0o666
+
+    public init(listeners: [ListenAddress]) { self.listeners = listeners }
+}
+
+/// The engine in use, replaced atomically on reload.
+public final class EngineHolder: Sendable {
+    private let box: NIOLockedValueBox<Engine>
+    public init(_ engine: Engine) { box = NIOLockedValueBox(engine) }
+    public var current: Engine { box.withLockedValue { $0 } }
+    public func replace(_ e: Engine) { box.withLockedValue { $0 = e } }
+}
+
+/// Everything a connection shares with the server.
+struct ServerShared: Sendable {
+    let config: MilterServerConfiguration
+    let engines: EngineHolder
+    let sink: any DecisionSink
+    let pool: NIOThreadPool
+    let logger: Logger
+    let connections: NIOLockedValueBox<Int>
+    let clock: @Sendable () -> Double
+}
+
+/// The milter server: SwiftNIO listeners around `MilterSession`, the engine on a thread pool,
+/// the decision sink awaited before every end-of-message reply.
+public final class MilterServer: Sendable {
+    let shared: ServerShared
+    let group: MultiThreadedEventLoopGroup
+    private let channels = NIOLockedValueBox<[Channel]>([])
+    private let reload: @Sendable () throws -> Engine
+
+    /// - Parameter reload: builds a fresh engine from the policy file (SIGHUP); throws the
+    ///   loader's diagnostics when the policy is invalid, and the old engine stays.
+    public init(configuration: MilterServerConfiguration, engine: Engine, sink: any DecisionSink, logger: Logger,
+                reload: @escaping @Sendable () throws -> Engine, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        let pool = NIOThreadPool(numberOfThreads: max(1, configuration.workers))
+        pool.start()
+        shared = ServerShared(config: configuration, engines: EngineHolder(engine), sink: sink, pool: pool, logger: logger,
+                              connections: NIOLockedValueBox(0), clock: clock)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.reload = reload
+    }
+
+    public var engines: EngineHolder { shared.engines }
+    public var openConnections: Int { shared.connections.withLockedValue { $0 } }
+
+    /// Binds every listener. A unix socket path is replaced if it exists and made connectable.
+    public func start() throws {
+        for l in shared.config.listeners {
+            let shared = self.shared
+            let rules = DirectionRules(listener: l.direction, daemonNames: shared.config.daemonDirections)
+            let bootstrap = ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    let admitted = shared.connections.withLockedValue { n -> Bool in
+                        guard n < shared.config.maxConnections else { return false }
+                        n += 1; return true
+                    }
+                    guard admitted else {
+                        shared.logger.warning("connection refused: limit reached", metadata: ["max_connections": "\(shared.config.maxConnections)"])
+                        return channel.close()
+                    }
+                    channel.closeFuture.whenComplete { _ in shared.connections.withLockedValue { $0 -= 1 } }
+                    return channel.eventLoop.makeCompletedFuture {
+                        let sync = channel.pipeline.syncOperations
+                        try sync.addHandler(IdleStateHandler(allTimeout: shared.config.idleTimeout))
+                        try sync.addHandler(ByteToMessageHandler(MilterCommandDecoder(limits: shared.config.codec)))
+                        try sync.addHandler(MessageToByteHandler(MilterResponseEncoder()))
+                        try sync.addHandler(MilterConnectionHandler(shared: shared, rules: rules))
+                    }
+                }
+            let ch: Channel
+            switch l.kind {
+            case .unix(let path):
+                ch = try bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait()
+                chmod(path, shared.config.socketMode)
+            case .inet(let host, let port):
+                ch = try bootstrap.bind(host: host, port: port).wait()
+            }
+            channels.withLockedValue { $0.append(ch) }
+            shared.logger.info("listening", metadata: ["listen": "\(l)"])
+        }
+    }
+
+    /// The bound port of an inet listener (tests bind port 0... via a chosen port).
+    public var localPorts: [Int] { channels.withLockedValue { $0.compactMap { $0.localAddress?.port } } }
+
+    /// Reloads the policy: a valid one replaces the engine for every message that ends after
+    /// this; an invalid one is refused with its diagnostics and the old one stays.
+    @discardableResult
+    public func reloadPolicy() -> Bool {
+        do {
+            let e = try reload()
+            shared.engines.replace(e)
+            shared.logger.notice("policy reloaded", metadata: ["policy": "\(e.policy.name)", "policy_hash": "\(e.policy.contentHash)"])
+            return true
+        } catch {
+            shared.logger.error("policy reload refused; the previous policy stays in force", metadata: ["diagnostics": "\(error)"])
+            return false
+        }
+    }
+
+    /// Stops accepting, lets open connections finish (up to `drainTimeout`), then closes them.
+    public func shutdown() {
+        let listeners = channels.withLockedValue { c -> [Channel] in defer { c = [] }; return c }
+        for ch in listeners { try? ch.close().wait() }
+        let deadline = NIODeadline.now() + shared.config.drainTimeout
+        while openConnections > 0 && NIODeadline.now() < deadline { usleep(50_000) }
+        if openConnections > 0 { shared.logger.warning("drain timeout: closing open connections", metadata: ["open": "\(openConnections)"]) }
+        try? group.syncShutdownGracefully()
+        try? shared.pool.syncShutdownGracefully()
+        shared.logger.notice("stopped")
+    }
+
+    /// Runs until SIGTERM or SIGINT (then drains); SIGHUP reloads the policy.
+    public func runUntilTerminated() {
+        signal(SIGHUP, SIG_IGN); signal(SIGTERM, SIG_IGN); signal(SIGINT, SIG_IGN); signal(SIGPIPE, SIG_IGN)
+        let q = DispatchQueue(label: "pmark.milter.signals")
+        let done = DispatchSemaphore(value: 0)
+        let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: q)
+        hup.setEventHandler { [self] in _ = reloadPolicy() }
+        hup.resume()
+        var stops: [DispatchSourceSignal] = []
+        for sig in [SIGTERM, SIGINT] {
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: q)
+            s.setEventHandler { done.signal() }
+            s.resume(); stops.append(s)
+        }
+        done.wait()
+        shared.logger.notice("terminating: draining connections", metadata: ["open": "\(openConnections)"])
+        shutdown()
+        hup.cancel(); stops.forEach { $0.cancel() }
+    }
+}
+
+struct DecisionTimeout: Error {}
+
+/// One milter connection: decodes commands into the session, replies, and at end of message
+/// runs the engine on the thread pool and awaits the sink before replying. Anything that goes
+/// wrong while deciding answers tempfail; anything wrong with the framing closes the connection.
+final class MilterConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = MilterCommand
+    typealias OutboundOut = MilterResponse
+
+    let shared: ServerShared
+    let rules: DirectionRules
+    var session = MilterSession()
+    var spool: MessageSpool
+    /// An end-of-message decision is running; commands that arrive meanwhile wait.
+    var pending: Int? = nil
+    var nextDecision = 0
+    var queued: [MilterCommand] = []
+    var lifetime: Scheduled<Void>?
+    var closing = false
+
+    init(shared: ServerShared, rules: DirectionRules) {
+        self.shared = shared; self.rules = rules
+        spool = MessageSpool(limits: shared.config.spool, directory: shared.config.spoolDirectory)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let ctx = NIOLoopBound(context, eventLoop: context.eventLoop)
+        lifetime = context.eventLoop.assumeIsolated().scheduleTask(in: shared.config.connectionTimeout) {
+            self.shared.logger.info("connection timeout: closing")
+            ctx.value.close(promise: nil)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        lifetime?.cancel()
+        closing = true
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            if pending == nil {
+                shared.logger.info("idle timeout: closing")
+                context.close(promise: nil)
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // Malformed frames (MilterCodecError) and I/O errors end the connection; the MTA applies
+        // its default action (tempfail).
+        shared.logger.warning("closing connection", metadata: ["error": "\(error)"])
+        closing = true
+        context.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let cmd = unwrapInboundIn(data)
+        if pending != nil || closing { queued.append(cmd); return }
+        process(cmd, context: context)
+    }
+
+    func process(_ cmd: MilterCommand, context: ChannelHandlerContext) {
+        let step: SessionStep
+        do {
+            step = try session.handle(cmd, spool: spool)
+        } catch {
+            errorCaught(context: context, error: error)
+            return
+        }
+        switch step {
+        case .reply(let rs):
+            guard !rs.isEmpty else { return }
+            for r in rs { context.write(wrapOutboundOut(r), promise: nil) }
+            context.flush()
+        case .close:
+            closing = true
+            context.close(promise: nil)
+        case .endOfMessage:
+            decide(context: context)
+        }
+    }
+
+    func decide(context: ChannelHandlerContext) {
+        nextDecision += 1
+        let id = nextDecision
+        pending = id
+        let messageSpool = spool
+        spool = MessageSpool(limits: shared.config.spool, directory: shared.config.spoolDirectory)
+        let s = session
+        let envelope = Gateway.envelope(s, rules: rules)
+        let engine = shared.engines.current
+        let shared = self.shared
+        let abandoned = NIOLockedValueBox(false)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let queueID = s.macros["i"], daemon = s.macros["daemon_name"]
+        let loop = context.eventLoop
+        let promise = loop.makePromise(of: [MilterResponse].self)
+        promise.completeWithTask {
+            let (verdict, bytes) = try await shared.pool.runIfActive { () throws -> (Verdict, [UInt8]) in
+                let bytes = try messageSpool.contents()
+                if messageSpool.exceedsMaximum {
+                    return (engine.notInspected(envelope: envelope, detail: "message of \(messageSpool.totalBytes) bytes exceeds the inspected maximum of \(messageSpool.limits.maxMessageSize)"), bytes)
+                }
+                return (engine.evaluate(bytes: bytes, envelope: envelope), bytes)
+            }
+            if abandoned.withLockedValue({ $0 }) { throw DecisionTimeout() }
+            try await shared.sink.record(DecisionEvent(unixTime: shared.clock(), origin: .gateway(queueID: queueID, daemonName: daemon),
+                                                       envelope: envelope, verdict: verdict, messageBytes: bytes))
+            Self.log(shared.logger, verdict: verdict, envelope: envelope, policy: engine.policy, queueID: queueID, size: messageSpool.totalBytes,
+                     micros: (DispatchTime.now().uptimeNanoseconds - started) / 1000)
+            return Gateway.responses(for: verdict, session: s, policy: engine.policy)
+        }
+        let ctx = NIOLoopBound(context, eventLoop: loop)
+        let timer = loop.assumeIsolated().scheduleTask(in: shared.config.decisionTimeout) {
+            guard self.pending == id else { return }
+            abandoned.withLockedValue { $0 = true }
+            shared.logger.error("decision timeout: tempfail", metadata: ["queue_id": "\(queueID ?? "-")"])
+            self.finish(Gateway.tempfail(engine.policy), id: id, context: ctx.value)
+        }
+        promise.futureResult.assumeIsolated().whenComplete { result in
+            timer.cancel()
+            switch result {
+            case .success(let rs): self.finish(rs, id: id, context: ctx.value)
+            case .failure(let e):
+                if !(e is DecisionTimeout) {
+                    shared.logger.error("decision failed: tempfail", metadata: ["queue_id": "\(queueID ?? "-")", "error": "\(e)"])
+                }
+                self.finish(Gateway.tempfail(engine.policy), id: id, context: ctx.value)
+            }
+        }
+    }
+
+    func finish(_ responses: [MilterResponse], id: Int, context: ChannelHandlerContext) {
+        guard pending == id else { return }
+        pending = nil
+        session.messageDone(spool: spool)
+        guard !closing else { return }
+        for r in responses { context.write(wrapOutboundOut(r), promise: nil) }
+        context.flush()
+        while pending == nil, !closing, !queued.isEmpty {
+            process(queued.removeFirst(), context: context)
+        }
+    }
+
+    static func log(_ logger: Logger, verdict v: Verdict, envelope: Envelope, policy: Policy, queueID: String?, size: Int, micros: UInt64) {
+        var md: Logger.Metadata = [
+            "queue_id": "\(queueID ?? "-")", "direction": "\(v.direction.rawValue)", "action": "\(v.messageAction.rawValue)",
+            "recipients": "\(envelope.recipients.count)", "size": "\(size)", "micros": "\(micros)",
+            "rules": "\(Set(v.decisions.flatMap(\.reasons).map(\.rule.id)).sorted().joined(separator: ","))",
+            "blocked": "\(v.decisions.filter { $0.action == .block }.map(\.recipients.count).reduce(0, +))",
+        ]
+        if policy.logAddresses {
+            md["mail_from"] = "\(envelope.mailFrom ?? "")"
+            md["blocked_recipients"] = "\(v.decisions.filter { $0.action == .block }.flatMap(\.recipients).joined(separator: ","))"
+        }
+        logger.info("decision", metadata: md)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// Postfix's own `smtp-source` → a private Postfix → `smtp-sink`, with or without pmark as
+/// `smtpd_milters`: the time until every message reached the sink, and an account of every
+/// message sent (delivered, held, rejected).
+public enum PostfixThroughput {
+    public struct Result: Sendable, CustomStringConvertible {
+        public var withMilter: Bool
+        /// IN-CONFIDENCE messages to the internet sink (allowed with or without pmark).
+        public var timedMessages: Int
+        /// Seconds from the first connection to the last of them arriving at the sink.
+        public var seconds: Double
+        public var sent: Int
+        public var delivered: Int
+        public var held: Int
+        public var rejected: Int
+        public var messagesPerSecond: Double { Double(timedMessages) / seconds }
+        public var accounted: Bool { sent == delivered + held + rejected }
+        public var description: String {
+            (withMilter ? "with pmark:    " : "without pmark: ")
+                + String(format: "%d messages in %.2f s = %.1f msg/s; sent %d = delivered %d + held %d + rejected %d",
+                         timedMessages, seconds, messagesPerSecond, sent, delivered, held, rejected)
+                + (accounted ? "" : "  (NOT ACCOUNTED)")
+        }
+    }
+
+    static func now() -> Double { Date().timeIntervalSince1970 }
+
+    static let smtpSource = "/usr/sbin/smtp-source"
+
+    /// Runs one mode: `messages` timed IN-CONFIDENCE messages over `sessions` SMTP sessions, then
+    /// `unmarked` unmarked outbound (held with pmark) and `secret` SECRET inbound (rejected with
+    /// pmark) messages for the account.
+    public static func run(pmarkBinary: String, policy: String, withMilter: Bool, messages: Int, sessions: Int,
+                           unmarked: Int, secret: Int, log: (String) -> Void) throws -> Result {
+        let bed = try PostfixBed(pmarkBinary: pmarkBinary, policy: policy, withMilter: withMilter)
+        bed.pmarkArguments = ["--log-level", "error"]
+        defer { bed.stop() }
+        try bed.start()
+        let start = now()
+        let src = try PostfixBed.run(smtpSource, ["-s", "\(sessions)", "-m", "\(messages)", "-l", "2048", "-f", "aroha@agency.govt.nz",
+                                                  "-t", "someone@example.com", "-S", "[IN-CONFIDENCE] bench", "127.0.0.1:\(bed.submissionPort)"])
+        if src.status != 0 { log("smtp-source: \(src.output)") }
+        guard bed.eventually(600, { bed.sunkCount() >= messages }) else {
+            throw BedError("only \(bed.sunkCount()) of \(messages) messages reached the sink; see \(bed.dir)/maillog")
+        }
+        let seconds = now() - start
+        if unmarked > 0 {
+            _ = try PostfixBed.run(smtpSource, ["-A", "-s", "2", "-m", "\(unmarked)", "-l", "512", "-f", "aroha@agency.govt.nz",
+                                                "-t", "someone@example.com", "-S", "bench unmarked", "127.0.0.1:\(bed.submissionPort)"])
+        }
+        if secret > 0 {
+            _ = try PostfixBed.run(smtpSource, ["-A", "-s", "2", "-m", "\(secret)", "-l", "512", "-f", "spy@example.com",
+                                                "-t", "bob@agency.govt.nz", "-S", "[SECRET] bench", "127.0.0.1:\(bed.mxPort)"])
+        }
+        let sent = messages + unmarked + secret
+        var r = Result(withMilter: withMilter, timedMessages: messages, seconds: seconds, sent: sent, delivered: 0, held: 0, rejected: 0)
+        func count() {
+            r.delivered = bed.sunkCount() + bed.maildirCount("bob")
+            r.held = ((try? bed.queue()) ?? []).filter { ($0["queue_name"] as? String) == "hold" }.count
+            r.rejected = bed.logCount("milter-reject: END-OF-MESSAGE")
+        }
+        _ = bed.eventually(120) { count(); return r.accounted }
+        count()
+        return r
+    }
+}

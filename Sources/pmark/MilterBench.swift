@@ -1,0 +1,104 @@
+import ArgumentParser
+import Benchmarking
+import DecisionEngine
+import Foundation
+import Logging
+import Milter
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import OfficeDocuments
+import PolicyLanguage
+import PostfixTestBed
+
+struct MilterBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Gateway benchmark (build with -c release): a milter load generator on loopback at increasing concurrency, then smtp-source → Postfix → smtp-sink with and without pmark.",
+        discussion: """
+        Part 1 plays Postfix against an in-process pmark milter (unix socket, the default policy, a
+        JSON-lines decision log): --messages from the generated archive over each number of
+        connections; messages/s and p50/p99 end-of-message latency (end of body sent → reply).
+        Part 2 (root, Debian's postfix): the same private Postfix as the tests, once without and
+        once with pmark as smtpd_milters; the time for --postfix-messages IN-CONFIDENCE messages
+        from smtp-source to reach smtp-sink, the ratio with/without, and the account sent =
+        delivered + held + rejected (unmarked outbound held, SECRET inbound rejected).
+        """)
+
+    @Option(help: "Archive to take messages from; generated deterministically when missing.")
+    var archive: String = "bench-data/generated.mbox"
+
+    @Option(help: "Size of the generated archive in MB (when it must be generated).")
+    var sizeMB: Int = 220
+
+    @Option(help: "Messages per concurrency level.")
+    var messages: Int = 10_000
+
+    @Option(help: "Concurrent milter connections, comma-separated.")
+    var connections: String = "1,2,4,8,16,32"
+
+    @Option(help: "Timed messages through Postfix per mode (0 skips part 2).")
+    var postfixMessages: Int = 2000
+
+    @Option(help: "Parallel SMTP sessions of smtp-source.")
+    var sessions: Int = 8
+
+    func run() throws {
+        let levels = connections.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+        if !FileManager.default.fileExists(atPath: archive) {
+            print("generating \(archive) (\(sizeMB) MB)…")
+            try FileManager.default.createDirectory(atPath: (archive as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try ArchiveGenerator(targetBytes: sizeMB << 20).write(to: archive)
+        }
+        let msgs = try MilterLoadGenerator.messages(archive: archive, count: messages)
+        print("part 1: milter load generator, \(msgs.count) messages (\(msgs.map(\.bytes.count).reduce(0, +) >> 20) MiB) per level, \(System.coreCount) cores")
+        let dir = NSTemporaryDirectory() + "pmark-milter-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let engine = try Engine(policy: PolicyLoader.embeddedDefault(), documents: OOXMLReader())
+        let address = ListenAddress(kind: .unix(dir + "/milter.sock"))
+        var config = MilterServerConfiguration(listeners: [address])
+        config.spoolDirectory = dir
+        var logger = Logger(label: "bench"); logger.logLevel = .error
+        let sink = try JSONLinesSink(path: dir + "/decisions.jsonl", logAddresses: { false })
+        let server = MilterServer(configuration: config, engine: engine, sink: sink, logger: logger, reload: { engine })
+        try server.start()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        print("connections   msgs/s   p50 ms   p99 ms   actions")
+        for n in levels {
+            let r = try blocking { try await MilterLoadGenerator.run(address, messages: msgs, connections: n, group: group) }
+            let acts = r.actions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            print(String(format: "%11d %8.0f %8.2f %8.2f   ", n, r.messagesPerSecond, r.percentile(0.5) * 1000, r.percentile(0.99) * 1000) + acts)
+        }
+        server.shutdown()
+        try? group.syncShutdownGracefully()
+
+        guard postfixMessages > 0 else { return }
+        if let why = PostfixBed.unavailable { print("part 2 skipped: \(why)"); return }
+        let binary = CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0] : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
+        let policy = dir + "/policy.yaml"
+        try (PolicyLoader.embeddedDefaultYAML + "\n").write(toFile: policy, atomically: true, encoding: .utf8)
+        print("part 2: smtp-source → Postfix → smtp-sink, \(postfixMessages) messages, \(sessions) sessions")
+        let without = try PostfixThroughput.run(pmarkBinary: binary, policy: policy, withMilter: false, messages: postfixMessages, sessions: sessions,
+                                                unmarked: 100, secret: 100) { print($0) }
+        print(without)
+        let with = try PostfixThroughput.run(pmarkBinary: binary, policy: policy, withMilter: true, messages: postfixMessages, sessions: sessions,
+                                             unmarked: 100, secret: 100) { print($0) }
+        print(with)
+        let ratio = with.messagesPerSecond / without.messagesPerSecond
+        print(String(format: "throughput with pmark / without: %.2f (target ≥ 0.80)", ratio) + (ratio >= 0.8 ? "" : "  BELOW TARGET"))
+        if !with.accounted || !without.accounted { throw ExitCode(1) }
+    }
+
+    /// Runs async work from this synchronous command.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let box = NIOLockedValueBox<Result<T, Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do { let v = try await body(); box.withLockedValue { $0 = .success(v) } } catch { box.withLockedValue { $0 = .failure(error) } }
+            done.signal()
+        }
+        done.wait()
+        return try box.withLockedValue { $0! }.get()
+    }
+}
