@@ -43,6 +43,9 @@ struct AuditMilterBench: ParsableCommand {
     @Option(help: "Concurrent milter connections.") var connections: Int = 8
     @Option(help: "Rounds per mode.") var rounds: Int = 2
     @Option(help: "Size in MB of the generated archive the messages come from.") var sizeMB: Int = 24
+    @Flag(help: "Attribution: do not keep held/blocked bytes.") var noBytes = false
+    @Flag(help: "Attribution: synchronous=NORMAL (not durable at commit).") var noFsync = false
+    @Flag(help: "Attribution: privacy open (no keyed hashes, no redaction).") var openPrivacy = false
 
     func run() throws {
         let dir = NSTemporaryDirectory() + "pmark-audit-milter-bench-\(getpid())"
@@ -64,7 +67,8 @@ struct AuditMilterBench: ParsableCommand {
             var config = MilterServerConfiguration(listeners: [address])
             config.spoolDirectory = dir
             let db = dir + "/audit\(round).db"
-            let sink: any DecisionSink = on ? try AuditStore(path: db, options: .init(privacy: policy.privacy)) : DiscardingSink()
+            let options = AuditStore.Options(privacy: openPrivacy ? .open : policy.privacy, keepMessageBytes: !noBytes, synchronousFull: !noFsync)
+            let sink: any DecisionSink = on ? try AuditStore(path: db, options: options) : DiscardingSink()
             let server = MilterServer(configuration: config, engine: engine, sink: sink, logger: logger, reload: { engine })
             try server.start()
             let r = try blocking { try await MilterLoadGenerator.run(address, messages: msgs, connections: connections, group: group) }
