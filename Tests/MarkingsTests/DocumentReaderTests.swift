@@ -157,6 +157,15 @@ struct DocumentReaderTests {
         return FileManager.default.contents(atPath: f.path + ".gz").map(Array.init)
     }
 
+    @Test("RAR5 encryption records are found by pmark's own header walk (libarchive 3.6 returns the ciphertext)")
+    func rar5() {
+        #expect(RAR5Encryption.isEncrypted(Array("PK\u{03}\u{04}".utf8)) == nil)
+        // signature, then a header claiming more bytes than there are: not encrypted, no trap
+        #expect(RAR5Encryption.isEncrypted(RAR5Encryption.signature + [0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x7F]) == false)
+        // an archive encryption header (type 4): everything is encrypted
+        #expect(RAR5Encryption.isEncrypted(RAR5Encryption.signature + [0, 0, 0, 0, 3, 4, 0, 0]) == true)
+    }
+
     @Test("text as displayed: flowed with delsp, enriched, uuencode, clear-signed PGP, UTF-16 both ways")
     func textForms() {
         #expect(TextDecoding.unflow("SEC \r\nRET\r\nnext\r\n", delsp: true).hasPrefix("SECRET\n"))
