@@ -88,6 +88,7 @@ public enum PDFText {
         let done = DispatchSemaphore(value: 0)
         p.terminationHandler = { _ in done.signal() }
         do { try p.run() } catch { return .failure(Failure(reason: "cannot start pdftotext")) }
+        defer { p.terminationHandler = nil }  // drop the handler once the child is reaped
         if done.wait(timeout: .now() + limits.seconds) == .timedOut {
             kill(p.processIdentifier, SIGKILL)
             done.wait()

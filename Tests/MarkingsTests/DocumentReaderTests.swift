@@ -122,6 +122,13 @@ struct DocumentReaderTests {
         #expect(reader.read(Array(b.dropLast(5))).notInspected != nil)
     }
 
+    @Test("a ZIP holding a stored PDF is read as the ZIP it is, not as a PDF (found by FuzzOfficeXML)")
+    func zipHoldingPDF() {
+        let t = reader.read(StoredZip.make([("a.pdf", Array("%PDF-1.4\n".utf8) + [UInt8](repeating: 0x78, count: 100))]))
+        #expect(t.kind == "archive")
+        #expect(t.entries.map(\.name) == ["a.pdf"])
+    }
+
     @Test("a PDF that cannot be read is not inspected, never silently allowed")
     func brokenPDF() {
         let t = reader.read(Array("%PDF-1.7\n garbage that is not a PDF".utf8))
