@@ -129,6 +129,15 @@ struct DocumentReaderTests {
         #expect(t.entries.map(\.name) == ["a.pdf"])
     }
 
+    @Test("the PDF child process: a crash is a signal, a hang is killed at the deadline, an exit code is kept")
+    func childProcess() {
+        let err = FileManager.default.temporaryDirectory.appendingPathComponent("pmark-child-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: err) }
+        #expect(ChildProcess.run(["/bin/sh", "-c", "kill -SEGV $$"], stderrPath: err, seconds: 5) == .signalled(11))
+        #expect(ChildProcess.run(["/bin/sh", "-c", "sleep 10"], stderrPath: err, seconds: 0.2) == .timedOut)
+        #expect(ChildProcess.run(["/bin/sh", "-c", "exit 3"], stderrPath: err, seconds: 5) == .exited(3))
+    }
+
     @Test("a PDF that cannot be read is not inspected, never silently allowed")
     func brokenPDF() {
         let t = reader.read(Array("%PDF-1.7\n garbage that is not a PDF".utf8))
