@@ -253,6 +253,33 @@ mixed("7z-encrypted-entries", "application/x-7z-compressed", "notes.7z", read(os
 run("7z", "a", "-bd", os.path.join(WORK, "plain.7z"), "notes.txt", cwd=d)
 mixed("7z-entry-content", "application/x-7z-compressed", "notes.7z", read(os.path.join(WORK, "plain.7z")))
 
+# --- RAR5 with an encrypted entry (headers not encrypted), built from the documented format -----
+# (RAR 5.0 technote, rarlab.com: vint sizes, CRC32 over each header, a file header whose extra area
+# holds an encryption record, type 1). `rar` is non-free and not in Debian main, so no RAR tool.
+def vint(n):
+    out = b""
+    while True:
+        b, n = n & 0x7F, n >> 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+def rar5(name, data, encrypted):
+    def header(body):
+        d = vint(len(body)) + body
+        return struct.pack("<I", binascii.crc32(d) & 0xFFFFFFFF) + d
+    extra = b""
+    if encrypted:  # version 0, flags 1 (password check), KDF count 15, salt, IV, check value
+        rec = vint(1) + vint(0) + vint(1) + bytes([15]) + os.urandom(16) + os.urandom(16) + os.urandom(12)
+        extra = vint(len(rec)) + rec
+    flags = 0x02 | (0x01 if extra else 0)
+    body = vint(2) + vint(flags) + (vint(len(extra)) if extra else b"") + vint(len(data))
+    body += vint(0x04) + vint(len(data)) + vint(0o100644) + struct.pack("<I", binascii.crc32(data) & 0xFFFFFFFF)
+    body += vint(0) + vint(1) + vint(len(name)) + name.encode() + extra
+    return b"Rar!\x1a\x07\x01\x00" + header(vint(1) + vint(0) + vint(0)) + header(body) + data + header(vint(5) + vint(0) + vint(0))
+mixed("rar5-encrypted-entry", "application/vnd.rar", "notes.rar", rar5("notes.txt", os.urandom(32), True))
+mixed("rar5-entry-content", "application/vnd.rar", "notes.rar", rar5("notes.txt", b"SECRET\nNotes from the meeting.\n", False))
+
 # --- attachments by type: Windows runs these by extension (libmagic calls them text) -------------
 mixed("script-ps1", "text/plain", "update.ps1", b"Write-Host 'hello'\r\n", subject="[IN-CONFIDENCE] Script")
 mixed("script-vbs", "text/plain", "update.vbs", b"MsgBox \"hello\"\r\n", subject="[IN-CONFIDENCE] Script")

@@ -122,6 +122,22 @@ struct DocumentReaderTests {
         #expect(reader.read(Array(b.dropLast(5))).notInspected != nil)
     }
 
+    @Test("a ZIP holding a stored PDF is read as the ZIP it is, not as a PDF (found by FuzzOfficeXML)")
+    func zipHoldingPDF() {
+        let t = reader.read(StoredZip.make([("a.pdf", Array("%PDF-1.4\n".utf8) + [UInt8](repeating: 0x78, count: 100))]))
+        #expect(t.kind == "archive")
+        #expect(t.entries.map(\.name) == ["a.pdf"])
+    }
+
+    @Test("the PDF child process: a crash is a signal, a hang is killed at the deadline, an exit code is kept")
+    func childProcess() {
+        let err = FileManager.default.temporaryDirectory.appendingPathComponent("pmark-child-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: err) }
+        #expect(ChildProcess.run(["/bin/sh", "-c", "kill -SEGV $$"], stderrPath: err, seconds: 5) == .signalled(11))
+        #expect(ChildProcess.run(["/bin/sh", "-c", "sleep 10"], stderrPath: err, seconds: 0.2) == .timedOut)
+        #expect(ChildProcess.run(["/bin/sh", "-c", "exit 3"], stderrPath: err, seconds: 5) == .exited(3))
+    }
+
     @Test("a PDF that cannot be read is not inspected, never silently allowed")
     func brokenPDF() {
         let t = reader.read(Array("%PDF-1.7\n garbage that is not a PDF".utf8))
@@ -155,6 +171,15 @@ struct DocumentReaderTests {
         p.arguments = ["-n", f.path]
         try? p.run(); p.waitUntilExit()
         return FileManager.default.contents(atPath: f.path + ".gz").map(Array.init)
+    }
+
+    @Test("RAR5 encryption records are found by pmark's own header walk (libarchive 3.6 returns the ciphertext)")
+    func rar5() {
+        #expect(RAR5Encryption.isEncrypted(Array("PK\u{03}\u{04}".utf8)) == nil)
+        // signature, then a header claiming more bytes than there are: not encrypted, no trap
+        #expect(RAR5Encryption.isEncrypted(RAR5Encryption.signature + [0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x7F]) == false)
+        // an archive encryption header (type 4): everything is encrypted
+        #expect(RAR5Encryption.isEncrypted(RAR5Encryption.signature + [0, 0, 0, 0, 3, 4, 0, 0]) == true)
     }
 
     @Test("text as displayed: flowed with delsp, enriched, uuencode, clear-signed PGP, UTF-16 both ways")
