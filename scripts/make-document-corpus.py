@@ -280,6 +280,45 @@ def rar5(name, data, encrypted):
 mixed("rar5-encrypted-entry", "application/vnd.rar", "notes.rar", rar5("notes.txt", os.urandom(32), True))
 mixed("rar5-entry-content", "application/vnd.rar", "notes.rar", rar5("notes.txt", b"SECRET\nNotes from the meeting.\n", False))
 
+# --- TNEF bodies Outlook shows instead of attBody: compressed RTF (MS-OXRTFCP) and PR_HTML ----------
+def lzfu(raw):
+    """MS-OXRTFCP compression by literal runs only (a valid stream every reader must decode: control
+    bytes of zero, then the end marker, a reference to the current write position)."""
+    out, pos = b"", 207
+    for i in range(0, len(raw), 8):
+        chunk = raw[i:i + 8]
+        out += b"\x00" + chunk
+        pos = (pos + len(chunk)) % 4096
+    if len(raw) % 8 == 0:
+        out += b"\x01" + struct.pack(">H", pos << 4)
+    else:  # the end marker takes the next control bit of the last run
+        k = len(raw) % 8
+        last = len(out) - k - 1
+        out = out[:last] + bytes([1 << k]) + out[last + 1:] + struct.pack(">H", pos << 4)
+    return struct.pack("<III", len(out) + 12, len(raw), 0x75465A4C) + struct.pack("<I", binascii.crc32(out) & 0xFFFFFFFF) + out
+
+def tnef_props(subject, props):
+    def attr(level, ident, data):
+        return struct.pack("<BII", level, ident, len(data)) + data + struct.pack("<H", sum(data) & 0xFFFF)
+    mapi = struct.pack("<I", len(props))
+    for ptype, pid, data in props:
+        pad = (4 - len(data) % 4) % 4
+        mapi += struct.pack("<HHII", ptype, pid, 1, len(data)) + data + b"\0" * pad
+    out = struct.pack("<IH", 0x223E9F78, 0x0001)
+    out += attr(1, 0x00089006, struct.pack("<I", 0x00010000))  # attTnefVersion
+    out += attr(1, 0x00018004, subject.encode() + b"\0")  # attSubject
+    out += attr(1, 0x00069003, mapi)  # attMAPIProps
+    return out
+RTF_BODY = (b"{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\fswiss Calibri;}}\r\n"
+            b"\\pard\\f0\\fs22 SECRET\\par\r\nOperation briefing notes.\\par\r\nNga mihi\\par\r\n}")
+mixed("tnef-rtf-body", "application/ms-tnef", "winmail.dat", tnef_props("Operation briefing", [(0x0102, 0x1009, lzfu(RTF_BODY))]))
+mixed("tnef-html-body", "application/ms-tnef", "winmail.dat", tnef_props("Operation briefing", [
+    (0x0102, 0x1013, b"<html><body><p>Kia ora,</p><p>Operation briefing notes.</p><p><b>SECRET</b></p></body></html>")]))
+# A Word 97-2003 document (OLE2) with SECRET in its header: pmark does not read the binary formats,
+# so it must not be allowed unread (element-not-inspected).
+d = docx.Document(); d.sections[0].header.paragraphs[0].text = "SECRET"; d.add_paragraph("Budget text."); d.save(os.path.join(WORK, "legacy.docx"))
+mixed("legacy-doc-header", "application/msword", "budget.doc", read(soffice(os.path.join(WORK, "legacy.docx"), "doc")))
+
 # --- attachments by type: Windows runs these by extension (libmagic calls them text) -------------
 mixed("script-ps1", "text/plain", "update.ps1", b"Write-Host 'hello'\r\n", subject="[IN-CONFIDENCE] Script")
 mixed("script-vbs", "text/plain", "update.vbs", b"MsgBox \"hello\"\r\n", subject="[IN-CONFIDENCE] Script")
