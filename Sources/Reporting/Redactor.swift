@@ -53,7 +53,11 @@ public struct Redactor: Sendable {
     public func scrub(_ text: String) -> String {
         guard !secrets.isEmpty else { return text }
         var out = text
-        for secret in secrets where out.range(of: secret, options: .caseInsensitive) != nil {
+        // ASCII text and an ASCII secret: Foundation's case-insensitive search is ASCII case
+        // folding, so a secret the byte scan does not find is not there (most are not); only a
+        // found one, or non-ASCII text, goes through Foundation.
+        for secret in secrets where TextSearch.asciiCaseInsensitiveContains(out, secret) != false
+            && out.range(of: secret, options: .caseInsensitive) != nil {
             out = out.replacingOccurrences(of: secret, with: Self.mark, options: .caseInsensitive)
         }
         return out
