@@ -139,6 +139,11 @@ let package = Package(
             name: "MilterTests",
             dependencies: ["Milter", "MilterCodec", "DecisionEngine", "PolicyLanguage", "OfficeDocuments", "PostfixTestBed",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+        // The milter with the audit store: SIGKILL crash test, release/notices through a real Postfix.
+        .testTarget(
+            name: "GatewayAuditTests",
+            dependencies: ["AuditStore", "Milter", "MilterCodec", "PostfixTestBed",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "DecisionEngine", "PolicyLanguage", "MailParsing", "OfficeDocuments"]),
     ]
 )

@@ -253,6 +253,72 @@ mixed("7z-encrypted-entries", "application/x-7z-compressed", "notes.7z", read(os
 run("7z", "a", "-bd", os.path.join(WORK, "plain.7z"), "notes.txt", cwd=d)
 mixed("7z-entry-content", "application/x-7z-compressed", "notes.7z", read(os.path.join(WORK, "plain.7z")))
 
+# --- RAR5 with an encrypted entry (headers not encrypted), built from the documented format -----
+# (RAR 5.0 technote, rarlab.com: vint sizes, CRC32 over each header, a file header whose extra area
+# holds an encryption record, type 1). `rar` is non-free and not in Debian main, so no RAR tool.
+def vint(n):
+    out = b""
+    while True:
+        b, n = n & 0x7F, n >> 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+def rar5(name, data, encrypted):
+    def header(body):
+        d = vint(len(body)) + body
+        return struct.pack("<I", binascii.crc32(d) & 0xFFFFFFFF) + d
+    extra = b""
+    if encrypted:  # version 0, flags 1 (password check), KDF count 15, salt, IV, check value
+        rec = vint(1) + vint(0) + vint(1) + bytes([15]) + os.urandom(16) + os.urandom(16) + os.urandom(12)
+        extra = vint(len(rec)) + rec
+    flags = 0x02 | (0x01 if extra else 0)
+    body = vint(2) + vint(flags) + (vint(len(extra)) if extra else b"") + vint(len(data))
+    body += vint(0x04) + vint(len(data)) + vint(0o100644) + struct.pack("<I", binascii.crc32(data) & 0xFFFFFFFF)
+    body += vint(0) + vint(1) + vint(len(name)) + name.encode() + extra
+    return b"Rar!\x1a\x07\x01\x00" + header(vint(1) + vint(0) + vint(0)) + header(body) + data + header(vint(5) + vint(0) + vint(0))
+mixed("rar5-encrypted-entry", "application/vnd.rar", "notes.rar", rar5("notes.txt", os.urandom(32), True))
+mixed("rar5-entry-content", "application/vnd.rar", "notes.rar", rar5("notes.txt", b"SECRET\nNotes from the meeting.\n", False))
+
+# --- TNEF bodies Outlook shows instead of attBody: compressed RTF (MS-OXRTFCP) and PR_HTML ----------
+def lzfu(raw):
+    """MS-OXRTFCP compression by literal runs only (a valid stream every reader must decode: control
+    bytes of zero, then the end marker, a reference to the current write position)."""
+    out, pos = b"", 207
+    for i in range(0, len(raw), 8):
+        chunk = raw[i:i + 8]
+        out += b"\x00" + chunk
+        pos = (pos + len(chunk)) % 4096
+    if len(raw) % 8 == 0:
+        out += b"\x01" + struct.pack(">H", pos << 4)
+    else:  # the end marker takes the next control bit of the last run
+        k = len(raw) % 8
+        last = len(out) - k - 1
+        out = out[:last] + bytes([1 << k]) + out[last + 1:] + struct.pack(">H", pos << 4)
+    return struct.pack("<III", len(out) + 12, len(raw), 0x75465A4C) + struct.pack("<I", binascii.crc32(out) & 0xFFFFFFFF) + out
+
+def tnef_props(subject, props):
+    def attr(level, ident, data):
+        return struct.pack("<BII", level, ident, len(data)) + data + struct.pack("<H", sum(data) & 0xFFFF)
+    mapi = struct.pack("<I", len(props))
+    for ptype, pid, data in props:
+        pad = (4 - len(data) % 4) % 4
+        mapi += struct.pack("<HHII", ptype, pid, 1, len(data)) + data + b"\0" * pad
+    out = struct.pack("<IH", 0x223E9F78, 0x0001)
+    out += attr(1, 0x00089006, struct.pack("<I", 0x00010000))  # attTnefVersion
+    out += attr(1, 0x00018004, subject.encode() + b"\0")  # attSubject
+    out += attr(1, 0x00069003, mapi)  # attMAPIProps
+    return out
+RTF_BODY = (b"{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\fswiss Calibri;}}\r\n"
+            b"\\pard\\f0\\fs22 SECRET\\par\r\nOperation briefing notes.\\par\r\nNga mihi\\par\r\n}")
+mixed("tnef-rtf-body", "application/ms-tnef", "winmail.dat", tnef_props("Operation briefing", [(0x0102, 0x1009, lzfu(RTF_BODY))]))
+mixed("tnef-html-body", "application/ms-tnef", "winmail.dat", tnef_props("Operation briefing", [
+    (0x0102, 0x1013, b"<html><body><p>Kia ora,</p><p>Operation briefing notes.</p><p><b>SECRET</b></p></body></html>")]))
+# A Word 97-2003 document (OLE2) with SECRET in its header: pmark does not read the binary formats,
+# so it must not be allowed unread (element-not-inspected).
+d = docx.Document(); d.sections[0].header.paragraphs[0].text = "SECRET"; d.add_paragraph("Budget text."); d.save(os.path.join(WORK, "legacy.docx"))
+mixed("legacy-doc-header", "application/msword", "budget.doc", read(soffice(os.path.join(WORK, "legacy.docx"), "doc")))
+
 # --- attachments by type: Windows runs these by extension (libmagic calls them text) -------------
 mixed("script-ps1", "text/plain", "update.ps1", b"Write-Host 'hello'\r\n", subject="[IN-CONFIDENCE] Script")
 mixed("script-vbs", "text/plain", "update.vbs", b"MsgBox \"hello\"\r\n", subject="[IN-CONFIDENCE] Script")

@@ -45,11 +45,14 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         /// Seconds a writer waits for another process's write lock before failing (the caller
         /// then fails closed: the milter answers tempfail).
         public var busyTimeout: Double
+        /// `synchronous = FULL` (the default: a commit is on disk when `record` returns). Off
+        /// (NORMAL) only for benchmarks that attribute the cost of the fsync.
+        public var synchronousFull: Bool
 
         public init(privacy: Privacy = .closed, pmarkVersion: String = PmarkVersion.current, keepMessageBytes: Bool = true,
-                    maxBatch: Int = 64, notices: NoticeSettings? = nil, busyTimeout: Double = 10) {
+                    maxBatch: Int = 64, notices: NoticeSettings? = nil, busyTimeout: Double = 10, synchronousFull: Bool = true) {
             self.privacy = privacy; self.pmarkVersion = pmarkVersion; self.keepMessageBytes = keepMessageBytes
-            self.maxBatch = max(1, maxBatch); self.notices = notices; self.busyTimeout = busyTimeout
+            self.maxBatch = max(1, maxBatch); self.notices = notices; self.busyTimeout = busyTimeout; self.synchronousFull = synchronousFull
         }
     }
 
@@ -84,7 +87,8 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         pool = try DatabasePool(path: path, configuration: config)
         // GRDB sets NORMAL on the writer when it enables WAL; FULL makes every commit durable
         // (the WAL is fsynced before COMMIT returns), not just crash-safe.
-        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        let sync = options.synchronousFull ? "FULL" : "NORMAL"
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = \(sync)") }
         let migrator = Schema.migrator
         let unknown = try pool.read { db -> [String] in
             guard try db.tableExists("grdb_migrations") else { return [] }

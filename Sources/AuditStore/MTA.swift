@@ -33,10 +33,13 @@ public struct MTA: Sendable, Hashable {
         return false
     }
 
-    /// `postsuper -H QUEUEID`: the held message goes on to delivery.
+    /// `postsuper -H QUEUEID` (the held message moves to the deferred queue), then
+    /// `postqueue -i QUEUEID` so it is delivered now rather than at the next queue run (a
+    /// failure of the second step only delays delivery).
     public func releaseHeld(queueID: String) throws {
         let r = try Subprocess.run(postsuper, postfixConfigArgs + ["-H", queueID])
         guard r.status == 0 else { throw AuditError.handOff("postsuper -H \(queueID) exited \(r.status): \(r.stderrText)") }
+        _ = try? Subprocess.run(postqueue, postfixConfigArgs + ["-i", queueID])
     }
 
     /// `postsuper -d QUEUEID hold`.

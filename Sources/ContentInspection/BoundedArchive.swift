@@ -103,7 +103,8 @@ public enum BoundedArchive {
                 let name = namePtr.map { String(cString: $0) } ?? ""
                 let declared = archive_entry_size_is_set(e) != 0 ? Int(clamping: archive_entry_size(e)) : 0
                 let encrypted = archive_entry_is_encrypted(e) != 0
-                let isFile = archive_entry_filetype(e) == 0o100000  // AE_IFREG
+                let filetype = archive_entry_filetype(e)
+                let isFile = filetype == 0o100000 || filetype == 0  // AE_IFREG, or no type recorded (read rather than skip)
                 var reading = ArchiveEntryReading(name: name, data: nil, encrypted: encrypted, declaredSize: declared)
                 if declared > limits.maxEntryBytes { listing.entries.append(reading); listing.limitHit = "entry size of \(name) (limit \(limits.maxEntryBytes))"; break }
                 if encrypted || !isFile || !wantData(name) { listing.entries.append(reading); continue }
@@ -131,7 +132,69 @@ public enum BoundedArchive {
                 if listing.damaged != nil { break }
             }
             if archive_read_has_encrypted_entries(a) > 0, !listing.entries.contains(where: \.encrypted) { listing.headersEncrypted = listing.headersEncrypted || listing.entries.isEmpty }
+            // libarchive 3.6 hands back RAR5 ciphertext as data: pmark reads the encryption records itself.
+            if RAR5Encryption.isEncrypted(bytes) == true {
+                if listing.entries.isEmpty { listing.headersEncrypted = true }
+                for i in listing.entries.indices { listing.entries[i].encrypted = true; listing.entries[i].data = nil }
+            }
             return listing
         }
+    }
+}
+
+/// RAR5 encryption, read from the headers by pmark itself: libarchive 3.6's RAR5 reader neither
+/// reports encrypted entries nor refuses them (it hands back the ciphertext as the entry's
+/// data; upstream libarchive PR #2096 is unmerged). Format: RAR 5.0 technote (rarlab.com):
+/// after the signature, headers of `CRC32, size (vint), type (vint), flags (vint), [extra area
+/// size], [data size], …, extra area`; a file (2) or service (3) header whose extra area holds a
+/// record of type 1 is encrypted; an archive encryption header (type 4) encrypts all headers.
+/// One pass, every length checked against the bytes left.
+public enum RAR5Encryption {
+    public static let signature: [UInt8] = [0x52, 0x61, 0x72, 0x21, 0x1A, 0x07, 0x01, 0x00]
+    /// Headers walked at most (default 100,000): bounds a file of empty headers.
+    static let maxHeaders = 100_000
+
+    /// Reads a RAR5 variable-length integer at `p`; nil when it runs past the end or over 64 bits.
+    static func vint(_ b: [UInt8], _ p: inout Int) -> Int? {
+        var v = 0, shift = 0
+        while p < b.count, shift <= 56 {
+            let x = b[p]; p += 1
+            v |= Int(x & 0x7F) << shift
+            if x & 0x80 == 0 { return v }
+            shift += 7
+        }
+        return nil
+    }
+
+    /// Whether a RAR5 archive has encrypted entries or encrypted headers (nil: not RAR5).
+    public static func isEncrypted(_ b: [UInt8]) -> Bool? {
+        guard b.starts(with: signature) else { return nil }
+        var p = signature.count
+        var n = 0
+        while p + 4 < b.count, n < maxHeaders {
+            n += 1
+            var q = p + 4  // CRC32
+            guard let size = vint(b, &q), size > 0, size <= b.count - q else { return false }
+            let start = q, end = q + size
+            guard let type = vint(b, &q), let flags = vint(b, &q) else { return false }
+            if type == 4 { return true }  // archive encryption header: everything is encrypted
+            var extraSize = 0, dataSize = 0
+            if flags & 0x01 != 0 { guard let e = vint(b, &q) else { return false }; extraSize = e }
+            if flags & 0x02 != 0 { guard let d = vint(b, &q) else { return false }; dataSize = d }
+            if (type == 2 || type == 3), extraSize > 0, extraSize <= end - start {
+                var r = end - extraSize
+                while r < end {
+                    guard let recSize = vint(b, &r), recSize > 0, recSize <= end - r else { break }
+                    let recEnd = r + recSize
+                    var t = r
+                    if let recType = vint(b, &t), recType == 1 { return true }
+                    r = recEnd
+                }
+            }
+            if type == 5 { return false }  // end of archive
+            guard dataSize >= 0, dataSize <= b.count - end else { return false }
+            p = end + dataSize
+        }
+        return false
     }
 }

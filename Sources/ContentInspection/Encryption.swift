@@ -61,6 +61,7 @@ enum Encryption {
         // Per-entry encryption, through libarchive's headers (nothing is decompressed): a 7z whose
         // header is LZMA-compressed hides the AES coder id from the byte search above, and RAR
         // entry encryption is a per-file flag.
+        if RAR5Encryption.isEncrypted(b) == true { return .rar }
         let sevenZ = b.starts(with: [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]), rar = b.starts(with: Array("Rar!\u{1A}\u{07}".utf8))
         if sevenZ || rar, let listing = BoundedArchive.read(b, limits: .default, wantData: { _ in false }), listing.anyEncrypted {
             return sevenZ ? .sevenZip : .rar

@@ -378,6 +378,10 @@ public struct MarkingReader: Sendable {
         for b in c.bodies {
             readFirstAndLast(Self.firstAndLastLines(b), prefix: elPrefix, name: "description", own: false, acc: &acc)
         }
+        for h in c.htmlBodies {
+            let lines = readHTML(h, prefix: elPrefix, name: "html-body", own: false, acc: &acc)
+            readFirstAndLast(lines, prefix: elPrefix, name: "html-body", own: false, acc: &acc)
+        }
         for (j, e) in c.entries.enumerated() {
             let name = e.name.isEmpty ? "entry[\(j + 1)]" : e.name
             readEntry(name: e.name, bytes: e.bytes, notReadable: e.notReadable, at: elPrefix + "/" + name, depth: depth + 1, acc: &acc)

@@ -25,6 +25,8 @@ public struct DocumentText: Sendable {
     public var subjects: [String]
     /// Text read like a body: first and last non-blank line (a calendar `DESCRIPTION`, a TNEF body).
     public var bodies: [String]
+    /// HTML read like an HTML body, as displayed (a TNEF message's `PR_HTML` body).
+    public var htmlBodies: [String] = []
     /// Elements inside this one (archive entries, calendar attachments, TNEF attachments).
     public var entries: [DocumentEntry]
     /// Set when (part of) the document could not be inspected: the reader fails closed.
@@ -95,12 +97,17 @@ public enum ElementSniffer {
         return b.count >= o + u.count && b[o..<(o + u.count)].elementsEqual(u)
     }
 
+    /// OLE2 / Compound File Binary (MS-CFB): Word, Excel and PowerPoint 97–2003, Outlook `.msg`,
+    /// encrypted OOXML. A document: the reader must account for it (spec §10.2).
+    public static let compoundFileSignature: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
+
     public static func kind(_ b: [UInt8]) -> Kind {
         if b.isEmpty { return .other }
         // binary containers and documents
         if has(b, "PK\u{03}\u{04}") || has(b, "PK\u{05}\u{06}") || has(b, "%PDF") || has(b, "{\\rtf") || b.starts(with: [0x78, 0x9F, 0x3E, 0x22])
             || b.starts(with: [0x1F, 0x8B]) || b.starts(with: [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]) || has(b, "Rar!\u{1A}\u{07}") || has(b, "MSCF")
-            || has(b, "BZh") || b.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) || (b.count > 262 && has(b, "ustar", at: 257)) {
+            || has(b, "BZh") || b.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) || (b.count > 262 && has(b, "ustar", at: 257))
+            || b.starts(with: compoundFileSignature) {
             return .document
         }
         // %PDF may follow a little junk (readers accept it within the first KiB)

@@ -21,9 +21,18 @@ public struct DocumentReader: DocumentMarkingSource {
         let b = bytes
         if b.starts(with: [0x78, 0x9F, 0x3E, 0x22]) { return TNEF.read(b) }
         if b.starts(with: Array("{\\rtf".utf8)) { return RTF.read(b) }
+        if b.starts(with: ElementSniffer.compoundFileSignature) {
+            // Word, Excel and PowerPoint 97–2003 and Outlook .msg are OLE2 compound files whose
+            // headers, footers and properties pmark does not read yet: never a silent allow.
+            var out = DocumentText(kind: "ole2")
+            out.fail("legacy binary Office document or Outlook item (OLE2 compound file) is not read")
+            return out
+        }
+        // Archive signatures sit at offset 0; PDF's may follow up to a KiB of junk, so a ZIP
+        // holding a stored PDF (its `%PDF-` 30 bytes in) must be taken as the ZIP it is.
+        if BoundedArchive.looksLikeArchive(b) { return readPackageOrArchive(b) }
         if PDFText.isPDF(b) { return PDFText.read(b, limits: pdf) }
         if Calendar.isCalendar(b) { return Calendar.read(b) }
-        if BoundedArchive.looksLikeArchive(b) { return readPackageOrArchive(b) }
         return DocumentText(kind: nil)
     }
 

@@ -31,6 +31,10 @@ public enum DocumentFuzzEntryPoints {
         // the signature is forced so every input reaches the attribute reader
         _ = TNEF.read([0x78, 0x9F, 0x3E, 0x22, 0x01, 0x00] + bytes.dropFirst(min(bytes.count, 6)))
         _ = TNEF.read(bytes)
+        // the compressed-RTF decoder on its own, with a real header forced and as given
+        _ = try? CompressedRTF.decompress(bytes, limit: 1 << 20)
+        _ = try? CompressedRTF.decompress([UInt8(truncatingIfNeeded: bytes.count + 12), UInt8(truncatingIfNeeded: (bytes.count + 12) >> 8), 0, 0, 0, 0, 1, 0]
+                                          + Array("LZFu".utf8) + [0, 0, 0, 0] + bytes, limit: 1 << 20)
     }
 
     public static func calendar(_ bytes: [UInt8]) {
@@ -40,6 +44,7 @@ public enum DocumentFuzzEntryPoints {
 
     public static func rtf(_ bytes: [UInt8]) {
         _ = RTF.read(bytes)
+        _ = RTF.read(bytes, body: true)
         let text = String(decoding: bytes, as: UTF8.self)
         _ = TextDecoding.unflow(text, delsp: true)
         _ = TextDecoding.enriched(text)

@@ -15,30 +15,63 @@ enum RTF {
 
     struct Group { var skip: Bool; var headerFooter: Bool; var uc: Int }
 
-    static func read(_ b: [UInt8]) -> DocumentText {
+    /// Most body text kept when the body is read (default 1 MiB of scalars): only its first and
+    /// last non-blank lines are read for markings, so beyond this the middle of the body is
+    /// dropped while the latest non-blank line is always kept.
+    static let maxBodyScalars = 1 << 20
+
+    /// Reads header and footer groups; with `body`, also the body text (outside header/footer
+    /// groups and non-text destinations) as one string of lines in `bodies`, for RTF that is a
+    /// message body (TNEF `PR_RTF_COMPRESSED`), read like a body: first and last non-blank line.
+    static func read(_ b: [UInt8], body: Bool = false) -> DocumentText {
         var out = DocumentText(kind: "rtf")
         var stack: [Group] = [Group(skip: false, headerFooter: false, uc: 1)]
         var scalars = String.UnicodeScalarView()
+        var bodyLines: [String] = []  // (appending to one growing scalar view re-reserves exactly: quadratic)
+        var bodyLine = String.UnicodeScalarView()
+        var bodyCount = 0, lineCount = 0  // scalars in bodyLines and bodyLine (a view's count is O(n))
+        var lastBodyLine: String.UnicodeScalarView? = nil
         var pendingSkip = 0
         var newGroup = false
+        func endBodyLine() {
+            guard body else { return }
+            if bodyCount + lineCount < maxBodyScalars {
+                bodyLines.append(String(bodyLine))
+                bodyCount += lineCount + 1
+            } else if !bodyLine.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\u{A0}" }) {
+                lastBodyLine = bodyLine
+            }
+            bodyLine = String.UnicodeScalarView()
+            lineCount = 0
+        }
         func flush() {
             if stack.last?.headerFooter == true {
                 let text = String(scalars)
                 for seg in text.split(separator: "\t") where !seg.allSatisfy({ $0 == " " }) { out.headerFooterLines.append(String(seg)) }
+            } else {
+                endBodyLine()
             }
             scalars = String.UnicodeScalarView()
         }
         func emit(_ s: Unicode.Scalar) {
             if pendingSkip > 0 { pendingSkip -= 1; return }
-            guard let g = stack.last, g.headerFooter, !g.skip else { return }
-            scalars.append(s)
+            guard let g = stack.last, !g.skip else { return }
+            if g.headerFooter { scalars.append(s) } else if body, lineCount < maxBodyScalars { bodyLine.append(s); lineCount += 1 }
+        }
+        func finish() -> DocumentText {
+            if body {
+                endBodyLine()
+                if let l = lastBodyLine { bodyLines.append(String(l)) }
+                out.bodies.append(bodyLines.joined(separator: "\n"))
+            }
+            return out
         }
         var i = 0
         while i < b.count {
             let c = b[i]
             switch c {
             case 0x7B:  // {
-                guard stack.count < maxDepth else { out.fail("RTF nests deeper than \(maxDepth) groups"); return out }
+                guard stack.count < maxDepth else { out.fail("RTF nests deeper than \(maxDepth) groups"); return finish() }
                 stack.append(stack.last ?? Group(skip: false, headerFooter: false, uc: 1))
                 newGroup = true
                 i += 1
@@ -69,7 +102,7 @@ enum RTF {
                     if newGroup, headerFooterWords.contains(word) { stack[stack.count - 1].headerFooter = true; stack[stack.count - 1].skip = false }
                     else if newGroup, skipDestinations.contains(word) { stack[stack.count - 1].skip = true }
                     switch word {
-                    case "par", "line", "row", "sect", "page": if stack.last?.headerFooter == true { flush() }
+                    case "par", "line", "row", "sect", "page": flush()
                     case "tab", "cell": emit("\t")
                     case "uc": stack[stack.count - 1].uc = max(0, min(n ?? 1, 10))
                     case "u":
@@ -94,7 +127,7 @@ enum RTF {
                     case 0x5C, 0x7B, 0x7D: emit(Unicode.Scalar(d))
                     case 0x7E: emit("\u{A0}")
                     case 0x5F: emit("-")
-                    case 0x0A, 0x0D: if stack.last?.headerFooter == true { flush() }
+                    case 0x0A, 0x0D: flush()
                     default: break
                     }
                     i += 1
@@ -107,7 +140,7 @@ enum RTF {
             }
             newGroup = false
         }
-        return out
+        return finish()
     }
 
     static func isLetter(_ c: UInt8) -> Bool { (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) }

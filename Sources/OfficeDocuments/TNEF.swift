@@ -5,8 +5,8 @@ import Markings
 /// left, no recursion — reading what Outlook shows: the subject (`attSubject`, `PR_SUBJECT`),
 /// the plain body (`attBody`, `PR_BODY`), and each attachment's file name (`attAttachTitle`,
 /// `PR_ATTACH_LONG_FILENAME`) and bytes (`attAttachData`), which are elements.
-/// The RTF-compressed body (`PR_RTF_COMPRESSED`) is not decompressed; an Outlook message
-/// carries `PR_BODY` beside it.
+/// The bodies Outlook may show instead of `PR_BODY` are read too: the RTF body
+/// (`PR_RTF_COMPRESSED`, decompressed by ``CompressedRTF``) and the HTML body (`PR_HTML`).
 enum TNEF {
     static let signature: UInt32 = 0x223E_9F78
     static let attSubject: UInt32 = 0x0001_8004, attBody: UInt32 = 0x0002_800C, attAttachTitle: UInt32 = 0x0001_8010
@@ -14,6 +14,9 @@ enum TNEF {
     static let attMAPIProps: UInt32 = 0x0006_9003, attAttachment: UInt32 = 0x0006_9005
     /// Most attributes read (default 10,000): each has a 15-byte overhead, so this only bounds absurd files.
     static let maxAttributes = 10_000
+    /// Most RTF bodies decompressed (default 16): a message has one; each may expand up to
+    /// ``CompressedRTF/maxOutputBytes``, so this bounds memory for a stream of many.
+    static let maxBodies = 16
 
     @inline(__always) static func u16(_ b: [UInt8], _ o: Int) -> UInt32 { UInt32(b[o]) | UInt32(b[o + 1]) << 8 }
     @inline(__always) static func u32(_ b: [UInt8], _ o: Int) -> UInt32 { u16(b, o) | u16(b, o + 2) << 16 }
@@ -64,7 +67,8 @@ enum TNEF {
     }
 
     /// MAPI property list: count, then (type u16, id u16, [named-property GUID + kind], value).
-    /// Only string properties are kept: PR_SUBJECT 0x0037, PR_BODY 0x1000, PR_ATTACH_LONG_FILENAME 0x3707, PR_ATTACH_FILENAME 0x3704.
+    /// Kept: PR_SUBJECT 0x0037, PR_BODY 0x1000, PR_RTF_COMPRESSED 0x1009, PR_HTML 0x1013,
+    /// PR_ATTACH_LONG_FILENAME 0x3707, PR_ATTACH_FILENAME 0x3704.
     static func readMAPI(_ d: [UInt8], into out: inout DocumentText, attachmentName: inout String?) {
         guard d.count >= 4 else { return }
         let count = Int(u32(d, 0))
@@ -110,7 +114,14 @@ enum TNEF {
                             switch id {
                             case 0x0037: out.subjects.append(s)
                             case 0x1000: out.bodies.append(s)
+                            case 0x1013: out.htmlBodies.append(s)
                             case 0x3707, 0x3704: attachmentName = s
+                            default: break
+                            }
+                        } else if base == 0x0102 {
+                            switch id {
+                            case 0x1009: rtfBody(v, into: &out)
+                            case 0x1013: out.htmlBodies.append(String(decoding: v.prefix { $0 != 0 }, as: UTF8.self))
                             default: break
                             }
                         }
@@ -119,6 +130,21 @@ enum TNEF {
                 }
                 guard p <= d.count else { return }
             }
+        }
+    }
+
+    /// `PR_RTF_COMPRESSED`: the body Outlook shows (often the only body of a rich-text
+    /// message). Decompressed and read like a body; one that cannot be decompressed fails closed.
+    static func rtfBody(_ v: [UInt8], into out: inout DocumentText) {
+        guard out.bodies.count < maxBodies else { out.fail("TNEF has more than \(maxBodies) bodies"); return }
+        do throws(CompressedRTF.Failure) {
+            let rtf = try CompressedRTF.decompress(v)
+            let text = RTF.read(rtf, body: true)
+            out.bodies += text.bodies
+            out.headerFooterLines += text.headerFooterLines
+            if let why = text.notInspected { out.fail("RTF body: " + why) }
+        } catch {
+            out.fail(error.description)
         }
     }
 

@@ -72,7 +72,7 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "The audit store: list, verify, report and export recorded decisions.",
-        subcommands: [List.self, Show.self, Verify.self, Report.self, Export.self, BenchAudit.self])
+        subcommands: [List.self, Show.self, Verify.self, Report.self, Export.self, BenchAudit.self, AuditMilterBench.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List recorded decisions (oldest first; the last --limit).")

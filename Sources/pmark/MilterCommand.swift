@@ -53,6 +53,21 @@ struct MilterServe: ParsableCommand {
     @Flag(help: "fsync the decision log after every decision.")
     var syncDecisionLog = false
 
+    @Option(help: "Record every decision in this audit store before answering (SQLite, WAL, created 0600); held and blocked messages are kept for `pmark quarantine`.")
+    var audit: String?
+
+    @Flag(help: "Send the policy's recipient and sender notices through sendmail when a verdict asks for them (needs --audit, where they are recorded).")
+    var notices = false
+
+    @Option(help: "sendmail for notices (default /usr/sbin/sendmail).")
+    var sendmail: String = "/usr/sbin/sendmail"
+
+    @Option(help: "A Postfix configuration directory for sendmail -C (notices).")
+    var postfixConfig: String?
+
+    @Option(help: "The notices' From address (default: postmaster@ the policy's first organisation domain).")
+    var noticeFrom: String?
+
     @Option(name: .customLong("header"), help: "Also read this marking header (repeatable), e.g. X-Classification.")
     var extraHeaders: [String] = []
 
@@ -96,6 +111,7 @@ struct MilterServe: ParsableCommand {
             throw ValidationError("limits must be positive")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        if notices && audit == nil { throw ValidationError("--notices needs --audit (every notice is recorded there)") }
     }
 
     func run() throws {
@@ -140,8 +156,21 @@ struct MilterServe: ParsableCommand {
                 throw ExitCode(74)
             }
         }
+        // The audit store is awaited first: a decision it cannot record is answered tempfail.
+        var gatewayAudit: GatewayAudit? = nil
+        if let audit {
+            do {
+                let g = try GatewayAudit(path: audit, policy: engine.policy, notices: notices, sendmail: sendmail, postfixConfig: postfixConfig, from: noticeFrom)
+                sink = decisionLog == nil ? g.store : FanOutSink([g.store, sink])
+                gatewayAudit = g
+            } catch {
+                FileHandle.standardError.write(Data("pmark: \(audit): \(error)\n".utf8))
+                throw ExitCode(74)
+            }
+        }
+        let auditForReload = gatewayAudit
         let server = MilterServer(configuration: config, engine: engine, sink: sink, logger: logger, reload: {
-            let e = try makeEngine(); holder.engine = e; return e
+            let e = try makeEngine(); holder.engine = e; auditForReload?.reload(e.policy); return e
         })
         do { try server.start() } catch {
             FileHandle.standardError.write(Data("pmark: cannot listen: \(error)\n".utf8))

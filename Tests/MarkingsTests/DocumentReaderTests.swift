@@ -122,6 +122,113 @@ struct DocumentReaderTests {
         #expect(reader.read(Array(b.dropLast(5))).notInspected != nil)
     }
 
+    /// A TNEF stream whose attMAPIProps holds the given (type, id, value) properties.
+    static func tnefWithProps(_ props: [(UInt16, UInt16, [UInt8])]) -> [UInt8] {
+        func le32(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24 & 0xFF)] }
+        var mapi = le32(props.count)
+        for (type, id, v) in props {
+            mapi += [UInt8(type & 0xFF), UInt8(type >> 8), UInt8(id & 0xFF), UInt8(id >> 8)] + le32(1) + le32(v.count) + v
+            mapi += [UInt8](repeating: 0, count: (4 - v.count % 4) % 4)
+        }
+        let sum = mapi.reduce(0) { ($0 + Int($1)) & 0xFFFF }
+        return [0x78, 0x9F, 0x3E, 0x22, 1, 0] + [1] + le32(0x0006_9003) + le32(mapi.count) + mapi + [UInt8(sum & 0xFF), UInt8(sum >> 8)]
+    }
+
+    /// MS-OXRTFCP compression by literal runs only (control bytes of zero, then the end marker):
+    /// a valid stream, and a builder for tests of any size.
+    static func lzfuLiterals(_ raw: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var pos = 207
+        var i = 0
+        while i < raw.count {
+            let chunk = raw[i..<min(i + 8, raw.count)]
+            out.append(0)
+            out += chunk
+            pos = (pos + chunk.count) & 0xFFF
+            i += 8
+        }
+        let marker: [UInt8] = [UInt8(pos >> 4), UInt8((pos & 0xF) << 4)]
+        if raw.count % 8 == 0 {
+            out += [1] + marker
+        } else {
+            let k = raw.count % 8
+            out[out.count - k - 1] = UInt8(1 << k)
+            out += marker
+        }
+        func le32(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24 & 0xFF)] }
+        return le32(out.count + 12) + le32(raw.count) + Array("LZFu".utf8) + [0, 0, 0, 0] + out
+    }
+
+    @Test("compressed RTF (MS-OXRTFCP): the specification's example with dictionary references decodes exactly")
+    func compressedRTFSpecExample() throws {
+        // MS-OXRTFCP section 3.1.1 (compressing "{\rtf1\ansi\ansicpg1252\pard hello world}\r\n")
+        let example: [UInt8] = [0x2D, 0x00, 0x00, 0x00, 0x2B, 0x00, 0x00, 0x00, 0x4C, 0x5A, 0x46, 0x75, 0xF1, 0xC5, 0xC7, 0xA7,
+                                0x03, 0x00, 0x0A, 0x00, 0x72, 0x63, 0x70, 0x67, 0x31, 0x32, 0x35, 0x42, 0x32, 0x0A, 0xF3, 0x20,
+                                0x68, 0x65, 0x6C, 0x09, 0x00, 0x20, 0x62, 0x77, 0x05, 0xB0, 0x6C, 0x64, 0x7D, 0x0A, 0x80, 0x0F, 0xA0]
+        let out = try CompressedRTF.decompress(example)
+        #expect(String(decoding: out, as: UTF8.self) == "{\\rtf1\\ansi\\ansicpg1252\\pard hello world}\r\n")
+        let raw = Array("{\\rtf1 SECRET\\par body}".utf8)
+        #expect(try CompressedRTF.decompress(Self.lzfuLiterals(raw)) == raw)
+        // stored ("MELA")
+        #expect(try CompressedRTF.decompress([20, 0, 0, 0, 4, 0, 0, 0] + Array("MELA".utf8) + [0, 0, 0, 0] + Array("{\\rt".utf8)) == Array("{\\rt".utf8))
+    }
+
+    @Test("compressed RTF that is truncated, of an unknown type, without its end marker or too large is refused, never half-read",
+          arguments: ["truncated header", "unknown type", "no end marker", "too large", "stored overrun"])
+    func compressedRTFRefused(_ kind: String) {
+        let good = Self.lzfuLiterals(Array("{\\rtf1 SECRET\\par}".utf8))
+        var bad: [UInt8]
+        var limit = CompressedRTF.maxOutputBytes
+        switch kind {
+        case "truncated header": bad = Array(good.prefix(10))
+        case "unknown type": bad = good; bad[8] = 0x41
+        case "no end marker": bad = Array(good.dropLast(2))
+        case "too large": bad = good; limit = 8
+        default: bad = [20, 0, 0, 0, 200, 0, 0, 0] + Array("MELA".utf8) + [0, 0, 0, 0] + Array("{\\rt".utf8)
+        }
+        #expect(throws: CompressedRTF.Failure.self) { try CompressedRTF.decompress(bad, limit: limit) }
+    }
+
+    @Test("TNEF: the RTF and HTML bodies Outlook shows are read like a body; an RTF body that cannot be decompressed fails closed")
+    func tnefBodies() {
+        let rtf = Array("{\\rtf1\\ansi{\\fonttbl{\\f0 Calibri;}}{\\header Page}\\pard SECRET\\par Operation notes\\par Nga mihi\\par}".utf8)
+        let t = reader.read(Self.tnefWithProps([(0x0102, 0x1009, Self.lzfuLiterals(rtf))]))
+        #expect(t.notInspected == nil)
+        #expect(t.bodies.count == 1)
+        #expect(MarkingReader.firstAndLastLines(t.bodies.first ?? "") == ["SECRET", "Nga mihi"])
+        #expect(!(t.bodies.first ?? "").contains("Calibri"), "the font table is not text")
+        let h = reader.read(Self.tnefWithProps([(0x0102, 0x1013, Array("<p>Kia ora</p><p><b>SECRET</b></p>".utf8))]))
+        #expect(h.htmlBodies == ["<p>Kia ora</p><p><b>SECRET</b></p>"])
+        var broken = Self.lzfuLiterals(rtf)
+        broken.removeLast(3)
+        #expect(reader.read(Self.tnefWithProps([(0x0102, 0x1009, broken)])).notInspected?.contains("compressed RTF") == true)
+    }
+
+    @Test("a legacy binary Office document (OLE2) is identified as a document and not inspected, never silently allowed")
+    func legacyOfficeNotInspected() {
+        let ole: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] + [UInt8](repeating: 0, count: 504)
+        #expect(ElementSniffer.kind(ole) == .document)
+        let t = reader.read(ole)
+        #expect(t.kind == "ole2")
+        #expect(t.notInspected != nil)
+    }
+
+    @Test("a ZIP holding a stored PDF is read as the ZIP it is, not as a PDF (found by FuzzOfficeXML)")
+    func zipHoldingPDF() {
+        let t = reader.read(StoredZip.make([("a.pdf", Array("%PDF-1.4\n".utf8) + [UInt8](repeating: 0x78, count: 100))]))
+        #expect(t.kind == "archive")
+        #expect(t.entries.map(\.name) == ["a.pdf"])
+    }
+
+    @Test("the PDF child process: a crash is a signal, a hang is killed at the deadline, an exit code is kept")
+    func childProcess() {
+        let err = FileManager.default.temporaryDirectory.appendingPathComponent("pmark-child-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: err) }
+        #expect(ChildProcess.run(["/bin/sh", "-c", "kill -SEGV $$"], stderrPath: err, seconds: 5) == .signalled(11))
+        #expect(ChildProcess.run(["/bin/sh", "-c", "sleep 10"], stderrPath: err, seconds: 0.2) == .timedOut)
+        #expect(ChildProcess.run(["/bin/sh", "-c", "exit 3"], stderrPath: err, seconds: 5) == .exited(3))
+    }
+
     @Test("a PDF that cannot be read is not inspected, never silently allowed")
     func brokenPDF() {
         let t = reader.read(Array("%PDF-1.7\n garbage that is not a PDF".utf8))
@@ -155,6 +262,15 @@ struct DocumentReaderTests {
         p.arguments = ["-n", f.path]
         try? p.run(); p.waitUntilExit()
         return FileManager.default.contents(atPath: f.path + ".gz").map(Array.init)
+    }
+
+    @Test("RAR5 encryption records are found by pmark's own header walk (libarchive 3.6 returns the ciphertext)")
+    func rar5() {
+        #expect(RAR5Encryption.isEncrypted(Array("PK\u{03}\u{04}".utf8)) == nil)
+        // signature, then a header claiming more bytes than there are: not encrypted, no trap
+        #expect(RAR5Encryption.isEncrypted(RAR5Encryption.signature + [0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x7F]) == false)
+        // an archive encryption header (type 4): everything is encrypted
+        #expect(RAR5Encryption.isEncrypted(RAR5Encryption.signature + [0, 0, 0, 0, 3, 4, 0, 0]) == true)
     }
 
     @Test("text as displayed: flowed with delsp, enriched, uuencode, clear-signed PGP, UTF-16 both ways")
@@ -197,7 +313,7 @@ struct DocumentReaderTests {
         #expect(tb <= 8 * ta + 0.005, "\(name): \(a.count) bytes took \(ta) s, \(b.count) bytes took \(tb) s")
     }
 
-    static let linearCases: [String] = ["word-tabs", "word-paragraphs", "word-header-parts", "slides", "rtf", "calendar", "tnef", "flowed", "enriched", "uuencode", "pdf-front-end", "archive-entries"]
+    static let linearCases: [String] = ["word-tabs", "word-paragraphs", "word-header-parts", "slides", "rtf", "calendar", "tnef", "flowed", "enriched", "uuencode", "pdf-front-end", "archive-entries", "compressed-rtf"]
 
     @Test("every reader does work linear in its input", arguments: linearCases)
     func linear(_ kind: String) {
@@ -220,6 +336,10 @@ struct DocumentReaderTests {
                 var b: [UInt8] = [0x78, 0x9F, 0x3E, 0x22, 1, 0]
                 for _ in 0..<n { b += [2, 0x10, 0x80, 0x01, 0x00, 4, 0, 0, 0] + Array("a.b\0".utf8) + [0, 0] }
                 return b
+            }, n: 20_000) { _ = r.read($0) }
+        case "compressed-rtf":
+            Self.expectLinear(kind, { n in
+                Self.tnefWithProps([(0x0102, 0x1009, Self.lzfuLiterals(Array(("{\\rtf1 " + String(repeating: "SECRET line\\par ", count: n) + "}").utf8)))])
             }, n: 20_000) { _ = r.read($0) }
         case "flowed":
             Self.expectLinear(kind, { n in Array(String(repeating: "soft \r\n", count: n).utf8) }, n: 20_000) { _ = TextDecoding.unflow(String(decoding: $0, as: UTF8.self), delsp: true) }

@@ -1,0 +1,103 @@
+import ArgumentParser
+import AuditStore
+import Benchmarking
+import DecisionEngine
+import Foundation
+import Logging
+import Milter
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import OfficeDocuments
+import PolicyLanguage
+
+/// `pmark milter --audit DB [--notices]`: the store the milter awaits before every reply, its
+/// notices, and what a policy reload changes.
+struct GatewayAudit {
+    let store: AuditStore
+    let notices: Bool
+    let mta: MTA
+    let from: String?
+
+    init(path: String, policy: Policy, notices: Bool, sendmail: String, postfixConfig: String?, from: String?) throws {
+        self.notices = notices
+        mta = MTA(sendmail: sendmail, configDirectory: postfixConfig)
+        self.from = from
+        store = try AuditStore(path: path, options: .init(privacy: policy.privacy, notices: nil))
+        reload(policy)
+    }
+
+    func settings(_ policy: Policy) -> NoticeSettings? { notices ? NoticeSettings(policy: policy, mta: mta, from: from) : nil }
+
+    func reload(_ policy: Policy) { store.reconfigure(privacy: policy.privacy, notices: settings(policy)) }
+}
+
+/// `pmark audit bench-milter`: the milter's messages/s with the audit store on and off, in the
+/// same run (in-process milter on a unix socket, the load generator playing Postfix).
+struct AuditMilterBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-milter",
+        abstract: "The milter's messages/s with the audit store on vs off, same messages, same run (build with -c release).",
+        discussion: "Rounds alternate off, on, off, on, …; the best of each mode is compared (target: on/off ≥ 0.8).")
+    @Option(help: "Messages per round.") var messages: Int = 2000
+    @Option(help: "Concurrent milter connections.") var connections: Int = 8
+    @Option(help: "Rounds per mode.") var rounds: Int = 2
+    @Option(help: "Size in MB of the generated archive the messages come from.") var sizeMB: Int = 24
+    @Flag(help: "Attribution: do not keep held/blocked bytes.") var noBytes = false
+    @Flag(help: "Attribution: synchronous=NORMAL (not durable at commit).") var noFsync = false
+    @Flag(help: "Attribution: privacy open (no keyed hashes, no redaction).") var openPrivacy = false
+
+    func run() throws {
+        let dir = NSTemporaryDirectory() + "pmark-audit-milter-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let archive = dir + "/archive.mbox"
+        try ArchiveGenerator(targetBytes: sizeMB << 20).write(to: archive)
+        let msgs = try MilterLoadGenerator.messages(archive: archive, count: messages)
+        let policy = try PolicyLoader.embeddedDefault()
+        let engine = try Engine(policy: policy, documents: OOXMLReader())
+        var logger = Logger(label: "bench"); logger.logLevel = .error
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        print("\(msgs.count) messages (\(msgs.map(\.bytes.count).reduce(0, +) >> 10) KiB), \(connections) connections, \(System.coreCount) cores")
+        var best: [Bool: Double] = [:]
+        for round in 0..<(2 * rounds) {
+            let on = round % 2 == 1
+            let address = ListenAddress(kind: .unix(dir + "/m\(round).sock"))
+            var config = MilterServerConfiguration(listeners: [address])
+            config.spoolDirectory = dir
+            let db = dir + "/audit\(round).db"
+            let options = AuditStore.Options(privacy: openPrivacy ? .open : policy.privacy, keepMessageBytes: !noBytes, synchronousFull: !noFsync)
+            let sink: any DecisionSink = on ? try AuditStore(path: db, options: options) : DiscardingSink()
+            let server = MilterServer(configuration: config, engine: engine, sink: sink, logger: logger, reload: { engine })
+            try server.start()
+            let r = try blocking { try await MilterLoadGenerator.run(address, messages: msgs, connections: connections, group: group) }
+            server.shutdown()
+            var recorded = ""
+            if on, let s = sink as? AuditStore {
+                let n = try s.records(AuditFilter()).count
+                recorded = ", \(n) decisions recorded, chain \(try s.verify().isIntact ? "intact" : "BROKEN")"
+            }
+            print(String(format: "round %d store %@: %6.0f msgs/s  p50 %.2f ms  p99 %.2f ms", round + 1, on ? "on " : "off", r.messagesPerSecond,
+                         r.percentile(0.5) * 1000, r.percentile(0.99) * 1000) + recorded)
+            best[on] = max(best[on] ?? 0, r.messagesPerSecond)
+        }
+        if let off = best[false], let on = best[true] {
+            print(String(format: "best: store off %.0f msgs/s, store on %.0f msgs/s, ratio on/off %.2f (target >= 0.8)", off, on, on / off))
+        }
+    }
+}
+
+extension AuditMilterBench {
+    /// Runs async work from this synchronous command.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let box = NIOLockedValueBox<Result<T, Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do { let v = try await body(); box.withLockedValue { $0 = .success(v) } } catch { box.withLockedValue { $0 = .failure(error) } }
+            done.signal()
+        }
+        done.wait()
+        return try box.withLockedValue { $0! }.get()
+    }
+}
