@@ -145,10 +145,15 @@ public struct ArchiveScanner<Record: Encodable & Sendable>: Sendable {
                 switch opts.format {
                 case .text: line = text(record)
                 case .jsonl:
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                    let json = (try? encoder.encode(MessageLine(identity: identity, facts: facts, record: record))) ?? Data("{}".utf8)
-                    line = String(decoding: json, as: UTF8.self) + "\n"
+                    let message = MessageLine(identity: identity, facts: facts, record: record)
+                    if let direct = message.directJSON {
+                        line = String(decoding: direct, as: UTF8.self) + "\n"
+                    } else {
+                        let encoder = JSONEncoder()
+                        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                        let json = (try? encoder.encode(message)) ?? Data("{}".utf8)
+                        line = String(decoding: json, as: UTF8.self) + "\n"
+                    }
                 case .csv: line = CSV.row(identity, facts)
                 }
             }

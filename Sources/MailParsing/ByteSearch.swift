@@ -51,7 +51,9 @@ extension Collection where Element == UInt8 {
 /// extended grapheme clusters under canonical equivalence, which is slow over long bodies, while
 /// almost every body does not contain the needle at all.
 public enum TextSearch {
-    /// Exactly `text.contains(needle)`, fast when the answer is no.
+    /// Exactly `text.contains(needle)` as the standard library (`_StringProcessing`, not
+    /// Foundation's overload) answers it, i.e. `text.firstRange(of: needle) != nil` over
+    /// Characters; fast when the answer is no.
     ///
     /// For an ASCII needle none of whose characters has a canonically equivalent non-ASCII form
     /// (U+212A KELVIN SIGN ≡ `K`, U+037E ≡ `;`, U+1FEF ≡ `` ` ``), every match of the grapheme
@@ -60,9 +62,9 @@ public enum TextSearch {
     /// still make the grapheme search say no). Any other needle goes to `String.contains`.
     public static func contains(_ text: String, _ needle: String) -> Bool {
         guard needle.utf8.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "K") && $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: "`") }),
-              !needle.isEmpty else { return text.contains(needle) }
+              !needle.isEmpty else { return text.firstRange(of: needle) != nil }
         guard bytesContain(text, needle) else { return false }
-        return text.contains(needle)
+        return text.firstRange(of: needle) != nil
     }
 
     /// Whether the UTF-8 of `text` contains the UTF-8 of `needle` (memmem).
@@ -100,6 +102,31 @@ public enum TextSearch {
                     i += 1
                 }
                 return false
+            }
+        }
+    }
+
+    /// `text` with every occurrence of `needle` (ASCII case ignored) replaced by `replacement`,
+    /// left to right, not overlapping; nil when `text` or `needle` is not ASCII (the caller then
+    /// needs a Unicode-aware search) or `needle` is empty.
+    public static func asciiCaseInsensitiveReplacing(_ text: String, _ needle: String, with replacement: String) -> String? {
+        var t = text, n = needle
+        return t.withUTF8 { tb -> String? in
+            n.withUTF8 { nb -> String? in
+                guard !nb.isEmpty, tb.allSatisfy({ $0 < 0x80 }), nb.allSatisfy({ $0 < 0x80 }) else { return nil }
+                var out: [UInt8] = []
+                out.reserveCapacity(tb.count)
+                var i = 0
+                while i < tb.count {
+                    if i + nb.count <= tb.count {
+                        var k = 0
+                        while k < nb.count && asciiLower(tb[i + k]) == asciiLower(nb[k]) { k += 1 }
+                        if k == nb.count { out.append(contentsOf: replacement.utf8); i += nb.count; continue }
+                    }
+                    out.append(tb[i])
+                    i += 1
+                }
+                return String(decoding: out, as: UTF8.self)
             }
         }
     }

@@ -53,12 +53,6 @@ extension DecisionRecord {
         return s
     }
 
-    /// One JSON object on one line, keys sorted (`--format json`/`jsonl`).
-    public var jsonLine: String {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? enc.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
-    }
 }
 
 /// Totals over a run of records (`pmark scan`'s closing summary).

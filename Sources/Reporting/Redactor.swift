@@ -54,11 +54,17 @@ public struct Redactor: Sendable {
         guard !secrets.isEmpty else { return text }
         var out = text
         // ASCII text and an ASCII secret: Foundation's case-insensitive search is ASCII case
-        // folding, so a secret the byte scan does not find is not there (most are not); only a
-        // found one, or non-ASCII text, goes through Foundation.
-        for secret in secrets where TextSearch.asciiCaseInsensitiveContains(out, secret) != false
-            && out.range(of: secret, options: .caseInsensitive) != nil {
-            out = out.replacingOccurrences(of: secret, with: Self.mark, options: .caseInsensitive)
+        // folding, so the byte scan finds and replaces exactly what it would; non-ASCII text or
+        // secrets go through Foundation.
+        for secret in secrets {
+            switch TextSearch.asciiCaseInsensitiveContains(out, secret) {
+            case .some(false): continue
+            case .some(true): out = TextSearch.asciiCaseInsensitiveReplacing(out, secret, with: Self.mark) ?? out
+            case .none:
+                if out.range(of: secret, options: .caseInsensitive) != nil {
+                    out = out.replacingOccurrences(of: secret, with: Self.mark, options: .caseInsensitive)
+                }
+            }
         }
         return out
     }
