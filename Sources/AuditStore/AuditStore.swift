@@ -179,7 +179,8 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
     }
 
     struct QuarantineInsert: Sendable {
-        var kind: String, queueID: String?, envelopeFrom: String, releaseRecipients: [String], size: Int, sha256: String, data: [UInt8]
+        /// `releaseRecipients` is the JSON array as stored (encoded off the writer).
+        var kind: String, queueID: String?, envelopeFrom: String, releaseRecipients: String, size: Int, sha256: String, data: [UInt8]
     }
 
     /// Everything but the chain link, computed on the caller's thread (hashing, compression and
@@ -240,7 +241,8 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         if options.keepMessageBytes, v.messageAction == .quarantine || !blocked.isEmpty {
             let held = v.messageAction == .quarantine
             q = QuarantineInsert(kind: held ? "held" : "blocked", queueID: queueID, envelopeFrom: e.envelope.mailFrom ?? "",
-                                 releaseRecipients: held ? e.envelope.recipients : blocked, size: e.messageBytes.count, sha256: sha,
+                                 releaseRecipients: String(decoding: try JSONEncoder().encode(held ? e.envelope.recipients : blocked), as: UTF8.self),
+                                 size: e.messageBytes.count, sha256: sha,
                                  data: try Zlib.compress(e.messageBytes))
         }
         return PreparedDecision(content: content, json: try Chain.canonical(content), quarantine: q)
@@ -291,11 +293,10 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
                 .execute(arguments: [id, a.ordinal, a.location, a.filename, a.declaredType, a.detectedType, a.family, a.size])
         }
         if let q = p.quarantine {
-            let rcpts = String(decoding: try JSONEncoder().encode(q.releaseRecipients), as: UTF8.self)
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO quarantine (decision_id, kind, status, created_us, updated_us, queue_id, envelope_from, release_recipients, size, sha256, compression, data)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'zlib', ?)
-                """, arguments: [id, q.kind, q.kind, p.content.header.timeUS, p.content.header.timeUS, q.queueID, q.envelopeFrom, rcpts, q.size, q.sha256, Data(q.data)])
+                """).execute(arguments: [id, q.kind, q.kind, p.content.header.timeUS, p.content.header.timeUS, q.queueID, q.envelopeFrom, q.releaseRecipients, q.size, q.sha256, Data(q.data)])
         }
         return id
     }

@@ -100,13 +100,15 @@ public enum Chain {
     /// Appends one entry: reads the head, links, updates the head (inside the caller's write
     /// transaction, so two writers — the milter and a `pmark quarantine` command — serialise).
     static func next(_ db: Database, kind: String, content: [UInt8]) throws -> (seq: Int64, prev: String, hash: String) {
-        guard let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM chain_head WHERE id = 1") else {
+        // Cached statements: this runs once per decision on the single writer, inside the
+        // transaction the MTA waits for (compiling SQL each time was measurable there).
+        guard let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM chain_head WHERE id = 1")) else {
             throw AuditError.corrupt("the chain head is missing")
         }
         let seq: Int64 = head["seq"] + 1
         let prev: String = head["hash"]
         let hash = link(seq: seq, kind: kind, prev: prev, content: content)
-        try db.execute(sql: "UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", arguments: [seq, hash])
+        try db.cachedStatement(sql: "UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1").execute(arguments: [seq, hash])
         return (seq, prev, hash)
     }
 }

@@ -69,3 +69,14 @@ enum Encryption {
         return nil
     }
 }
+
+extension EncryptionKind {
+    /// The kind reported for an encrypted entry of an archive of this canonical type.
+    init(archive canonicalType: String) {
+        switch canonicalType {
+        case "application/x-7z-compressed": self = .sevenZip
+        case "application/x-rar": self = .rar
+        default: self = .zip
+        }
+    }
+}

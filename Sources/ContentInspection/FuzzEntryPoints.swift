@@ -4,15 +4,16 @@
 @_spi(Fuzzing) public enum ContentFuzzEntryPoints {
     static let limits = ArchiveLimits()
 
-    /// The input as an attachment's bytes (ZIP/tar/gzip readers, encryption checks, libmagic)
-    /// and as a whole message. Must never crash or hang.
+    /// The input as an attachment's bytes (identification, encryption checks, libmagic, and the
+    /// bounded archive reader in each of its modes) and as a whole message. Must never crash or hang.
     public static func inspect(_ bytes: [UInt8]) {
         var items: [InspectedItem] = []
         ContentInspector(limits: limits).identify(bytes, element: ElementLocation([.attachment(1)]), filename: "f.zip", declared: "application/zip", depth: 0,
                                                  budget: ArchiveBudget(), into: &items)
-        _ = ZipReader.entries(bytes)
-        _ = TarReader.entries(bytes)
-        _ = Inflate.inflate(bytes, windowBits: 47, limit: 1 << 20)
+        for formats in [BoundedArchive.Formats.zip, .tar, .compressedStream] {
+            _ = BoundedArchive.list(bytes, formats: formats, limits: limits)
+            _ = BoundedArchive.read(bytes, formats: formats, limits: limits)
+        }
         _ = Encryption.pkcs7ContentType(bytes)
         if let m = try? Message(parsing: bytes, limits: FuzzEntryPoints.limits) { _ = ContentInspector(limits: limits).inspect(m) }
     }

@@ -58,12 +58,11 @@ public struct ContentReport: Sendable, Codable {
 
 /// Identifies every element of a message once, by content (libmagic on a bounded prefix, after
 /// cheaper signature checks), with its name and declared type; finds encrypted and
-/// unidentifiable content; and looks inside ZIP, gzip and tar archives through the one bounded
-/// archive reader (``ArchiveOpener``). Text bodies are never given to libmagic.
+/// unidentifiable content; and looks inside ZIP, gzip, tar, 7z and RAR archives through the one
+/// bounded archive reader (``BoundedArchive``). Text bodies are never given to libmagic.
 public struct ContentInspector: Sendable {
     public var limits: ArchiveLimits
-    public var opener: ArchiveOpener
-    public init(limits: ArchiveLimits = .default, opener: ArchiveOpener = ArchiveOpener()) { self.limits = limits; self.opener = opener }
+    public init(limits: ArchiveLimits = .default) { self.limits = limits }
 
     public func inspect(_ m: Message) -> ContentReport {
         var report = ContentReport(items: [])
@@ -196,12 +195,24 @@ public struct ContentInspector: Sendable {
 
     /// Office Open XML by its parts (whatever order the ZIP lists them in, which libmagic's
     /// first-entry check depends on).
-    static func ooxmlType(_ entries: [ArchiveEntry]) -> String? {
-        guard entries.contains(where: { $0.path == "[Content_Types].xml" }) else { return nil }
-        if entries.contains(where: { $0.path == "word/document.xml" }) { return "application/vnd.openxmlformats-officedocument.wordprocessingml.document" }
-        if entries.contains(where: { $0.path == "xl/workbook.xml" }) { return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" }
-        if entries.contains(where: { $0.path == "ppt/presentation.xml" }) { return "application/vnd.openxmlformats-officedocument.presentationml.presentation" }
+    static func ooxmlType(_ entries: [ArchiveEntryReading]) -> String? {
+        guard entries.contains(where: { $0.name == "[Content_Types].xml" }) else { return nil }
+        if entries.contains(where: { $0.name == "word/document.xml" }) { return "application/vnd.openxmlformats-officedocument.wordprocessingml.document" }
+        if entries.contains(where: { $0.name == "xl/workbook.xml" }) { return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" }
+        if entries.contains(where: { $0.name == "ppt/presentation.xml" }) { return "application/vnd.openxmlformats-officedocument.presentationml.presentation" }
         return nil
+    }
+
+    /// Archives looked into besides ZIP, gzip and tar (spec §10.1: their entries are elements),
+    /// and the reader each archive type is opened with.
+    static let alsoRecursed: Set<String> = ["application/x-7z-compressed", "application/x-rar", "application/x-bzip2", "application/x-xz"]
+    static func formats(of canonical: String) -> BoundedArchive.Formats {
+        switch canonical {
+        case "application/zip": return .zip
+        case "application/x-tar": return .tar
+        case "application/gzip", "application/x-bzip2", "application/x-xz": return .compressedStream
+        default: return .any
+        }
     }
 
     /// Whether a canonical type is an Office Open XML document (macro-enabled included).
@@ -213,8 +224,10 @@ public struct ContentInspector: Sendable {
     /// its entries through the bounded reader.
     func identify(_ bytes: [UInt8], element: ElementLocation, filename: String?, declared: String?, depth: Int, budget: ArchiveBudget,
                   into items: inout [InspectedItem]) {
-        var zip: OpenedArchive? = nil
-        if bytes.starts(with: [0x50, 0x4B]) { zip = opener.open(bytes, format: ZipFormat(), budget: budget, limits: limits) }
+        // A ZIP is listed first (names, declared sizes, encryption; nothing is decompressed): an
+        // OOXML document is known by its parts.
+        var zip: ArchiveListing? = nil
+        if bytes.starts(with: [0x50, 0x4B]) { zip = BoundedArchive.list(bytes, formats: .zip, limits: limits) }
         let raw: String
         if let t = Self.signatureType(bytes) ?? zip.flatMap({ Self.ooxmlType($0.entries) }) {
             raw = t
@@ -228,10 +241,10 @@ public struct ContentInspector: Sendable {
         }
         var findings: [ContentFinding] = []
         if zip == nil, canonical == "application/zip" || canonical.hasPrefix("application/vnd.openxmlformats") {
-            zip = opener.open(bytes, format: ZipFormat(), budget: budget, limits: limits)
+            zip = BoundedArchive.list(bytes, formats: .zip, limits: limits)
         }
         // Macro-enabled OOXML: libmagic reports it as the plain type; the VBA project gives it away.
-        if canonical.hasPrefix("application/vnd.openxmlformats"), zip?.entries.contains(where: { $0.path.hasSuffix("vbaProject.bin") }) == true {
+        if canonical.hasPrefix("application/vnd.openxmlformats"), zip?.entries.contains(where: { $0.name.hasSuffix("vbaProject.bin") }) == true {
             canonical = canonical.contains("spreadsheet") ? "application/vnd.ms-excel.sheet.macroEnabled.12"
                 : canonical.contains("presentation") ? "application/vnd.ms-powerpoint.presentation.macroEnabled.12" : "application/vnd.ms-word.document.macroEnabled.12"
         }
@@ -239,22 +252,17 @@ public struct ContentInspector: Sendable {
         if !bytes.isEmpty && canonical == "application/octet-stream" {
             findings.append(ContentFinding(kind: .unidentifiable, detail: "content is not a recognised type"))
         }
-        if let z = zip, z.entries.contains(where: \.isEncrypted) {
+        if let z = zip, z.anyEncrypted {
             findings.append(ContentFinding(kind: .encrypted, detail: EncryptionKind.zip.rawValue))
         } else if let e = Encryption.kind(of: bytes, canonicalType: canonical) {
             findings.append(ContentFinding(kind: .encrypted, detail: e.rawValue))
         } else if canonical == "application/pgp-encrypted" {
             findings.append(ContentFinding(kind: .encrypted, detail: EncryptionKind.pgp.rawValue))
         }
-        // A document container (OOXML, ODF) is a ZIP: its parts' declared sizes are held to the
-        // archive limits too (a bomb inside a DOCX is an archive-limit finding).
-        if let z = zip, canonical != "application/zip", family == .document || family == .macroOffice {
-            for entry in z.entries where !entry.isDirectory {
-                do throws(ArchiveLimitError) { try z.check(entry) } catch {
-                    findings.append(ContentFinding(kind: .archiveLimit, detail: error.detail))
-                    break
-                }
-            }
+        // A document container (OOXML, ODF) is a ZIP: its listing holds its parts' declared sizes
+        // and count to the archive limits too (a bomb inside a DOCX is an archive-limit finding).
+        if let z = zip, canonical != "application/zip", family == .document || family == .macroOffice, let hit = z.limitHit {
+            findings.append(ContentFinding(kind: .archiveLimit, detail: hit))
         }
         // A mismatch that matters: the content is a risky kind its name or declared type hides.
         let ext = filename.flatMap { f in f.lastIndex(of: ".").map { String(f[f.index(after: $0)...]) } }
@@ -269,37 +277,44 @@ public struct ContentInspector: Sendable {
         items.append(InspectedItem(element: element, filename: filename, declaredType: declared, detectedType: canonical, libmagicType: raw,
                                    family: family, size: bytes.count, findings: findings))
         guard !findings.contains(where: { $0.kind == .encrypted }) else { return }
-        // Archives: recurse into ZIP (not OOXML documents), gzip and tar.
+        // Archives: recurse into ZIP (not OOXML documents), gzip, tar, 7z and RAR, each entry
+        // identified as soon as the bounded reader has read it.
         let isArchive = canonical == "application/zip" || canonical == "application/gzip" || canonical == "application/x-tar"
+            || Self.alsoRecursed.contains(canonical)
         guard isArchive else { return }
         let me = items.count - 1
         func limitHit(_ what: String) { items[me].findings.append(ContentFinding(kind: .archiveLimit, detail: what)) }
+        func unreadable(_ what: String) { items[me].findings.append(ContentFinding(kind: .unidentifiable, detail: what)) }
         if depth + 1 > limits.maxDepth { limitHit("depth (limit \(limits.maxDepth))"); return }
-        if canonical == "application/gzip" {
-            let cap = min(limits.maxEntryBytes, bytes.count * limits.maxRatio)
-            guard let data = Inflate.inflate(bytes, windowBits: 47, limit: cap) else {
+        let formats = Self.formats(of: canonical)
+        if formats == .compressedStream {
+            // One compressed stream: its content is one element, named after the file.
+            var inner: [UInt8]? = nil
+            let listing = BoundedArchive.visit(bytes, formats: .compressedStream, limits: limits, budget: budget) { inner = $0.data }
+            if let hit = listing?.limitHit { limitHit(hit); return }
+            guard let data = inner else {
                 items[me].findings.append(ContentFinding(kind: .unidentifiable, detail: "gzip stream cannot be decompressed")); return
             }
-            if data.count > cap { limitHit(cap == limits.maxEntryBytes ? "entry size (limit \(limits.maxEntryBytes))" : "compression ratio (limit \(limits.maxRatio))"); return }
-            budget.entries += 1
-            budget.bytes += data.count
-            if budget.bytes > limits.maxTotalBytes { limitHit("total uncompressed bytes (limit \(limits.maxTotalBytes))"); return }
-            let inner = filename.map { $0.hasSuffix(".gz") ? String($0.dropLast(3)) : ($0.hasSuffix(".tgz") ? String($0.dropLast(4)) + ".tar" : $0 + ".out") } ?? "content"
-            identify(data, element: element.appending(.entry(inner)), filename: inner, declared: nil, depth: depth + 1, budget: budget, into: &items)
+            let name = filename.map { $0.hasSuffix(".gz") ? String($0.dropLast(3)) : ($0.hasSuffix(".tgz") ? String($0.dropLast(4)) + ".tar" : $0 + ".out") } ?? "content"
+            identify(data, element: element.appending(.entry(name)), filename: name, declared: nil, depth: depth + 1, budget: budget, into: &items)
             return
         }
-        let archive = canonical == "application/zip" ? zip : opener.open(bytes, format: TarFormat(), budget: budget, limits: limits)
-        guard let archive else { return }
-        for entry in archive.entries where !entry.isDirectory {
-            let data: [UInt8]?
-            do throws(ArchiveLimitError) { data = try archive.read(entry) } catch { limitHit(error.detail); return }
-            guard let data else {
-                items.append(InspectedItem(element: element.appending(.entry(entry.path)), filename: entry.path, declaredType: nil, detectedType: "application/octet-stream",
-                                           libmagicType: "", family: .unknown, size: entry.uncompressedSize,
-                                           findings: [ContentFinding(kind: .unidentifiable, detail: "entry cannot be extracted")]))
-                continue
+        var unextractable = false
+        let listing = BoundedArchive.visit(bytes, formats: formats, limits: limits, budget: budget) { entry in
+            guard !entry.isDirectory else { return }
+            guard let data = entry.data else {
+                unextractable = true
+                let why = entry.encrypted ? ContentFinding(kind: .encrypted, detail: EncryptionKind(archive: canonical).rawValue)
+                    : ContentFinding(kind: .unidentifiable, detail: "entry cannot be extracted")
+                items.append(InspectedItem(element: element.appending(.entry(entry.name)), filename: entry.name, declaredType: nil, detectedType: "application/octet-stream",
+                                           libmagicType: "", family: .unknown, size: entry.declaredSize, findings: [why]))
+                return
             }
-            identify(data, element: element.appending(.entry(entry.path)), filename: entry.path, declared: nil, depth: depth + 1, budget: budget, into: &items)
+            identify(data, element: element.appending(.entry(entry.name)), filename: entry.name, declared: nil, depth: depth + 1, budget: budget, into: &items)
         }
+        guard let listing else { unreadable("archive cannot be read"); return }
+        if let hit = listing.limitHit { limitHit(hit) }
+        if listing.headersEncrypted { items[me].findings.append(ContentFinding(kind: .encrypted, detail: EncryptionKind(archive: canonical).rawValue)) }
+        else if listing.damaged != nil, !unextractable { unreadable("archive is damaged") }
     }
 }

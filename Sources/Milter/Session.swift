@@ -29,9 +29,14 @@ public struct MilterSession: Sendable {
     public static let wantedActions: ActionFlags = [.addHeaders, .deleteRecipients, .quarantine]
     /// Steps pmark does not need (HELO, DATA, unknown commands) and replies it can skip, when the
     /// MTA offers to leave them out; header values with their leading space kept as sent, so the
-    /// message is rebuilt byte for byte.
-    public static let wantedProtocol: ProtocolFlags = [.noHelo, .noUnknown, .noData, .noReplyHeader, .noReplyEndOfHeaders,
-                                                       .noReplyBody, .noReplyData, .noReplyUnknown, .noReplyHelo, .headerLeadingSpace]
+    /// message is rebuilt byte for byte. pmark decides at end of message only, so it answers no
+    /// step before it (SMFIP_NR_CONN/HELO/MAIL/RCPT/DATA/HDR/EOH/BODY/UNKN): each reply it skips is
+    /// a round trip the MTA's smtpd does not wait for (three per message for connect, MAIL and
+    /// RCPT). End of message has no no-reply flag, so reject, tempfail, quarantine and recipient
+    /// removal are unaffected. Only flags the MTA offers are taken (Sendmail 8.13 offers none).
+    public static let wantedProtocol: ProtocolFlags = [.noHelo, .noUnknown, .noData, .noReplyConnect, .noReplyMail, .noReplyRecipient,
+                                                       .noReplyHeader, .noReplyEndOfHeaders, .noReplyBody, .noReplyData, .noReplyUnknown,
+                                                       .noReplyHelo, .headerLeadingSpace]
 
     public private(set) var negotiated: OptionNegotiation?
     /// Macros by name without braces (`i`, `auth_authen`, `daemon_name`); the latest value wins.

@@ -60,7 +60,7 @@ struct AuditMilterBench: ParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         print("\(msgs.count) messages (\(msgs.map(\.bytes.count).reduce(0, +) >> 10) KiB), \(connections) connections, \(System.coreCount) cores")
-        var best: [Bool: Double] = [:]
+        var best: [Bool: Double] = [:], bestCPU: [Bool: Double] = [:]
         for round in 0..<(2 * rounds) {
             let on = round % 2 == 1
             let address = ListenAddress(kind: .unix(dir + "/m\(round).sock"))
@@ -71,24 +71,38 @@ struct AuditMilterBench: ParsableCommand {
             let sink: any DecisionSink = on ? try AuditStore(path: db, options: options) : DiscardingSink()
             let server = MilterServer(configuration: config, engine: engine, sink: sink, logger: logger, reload: { engine })
             try server.start()
+            let load = loadAverage()
+            let cpu0 = Self.cpuSeconds()
             let r = try blocking { try await MilterLoadGenerator.run(address, messages: msgs, connections: connections, group: group) }
+            let cpu = Self.cpuSeconds() - cpu0
             server.shutdown()
             var recorded = ""
             if on, let s = sink as? AuditStore {
                 let n = try s.records(AuditFilter()).count
                 recorded = ", \(n) decisions recorded, chain \(try s.verify().isIntact ? "intact" : "BROKEN")"
             }
-            print(String(format: "round %d store %@: %6.0f msgs/s  p50 %.2f ms  p99 %.2f ms", round + 1, on ? "on " : "off", r.messagesPerSecond,
-                         r.percentile(0.5) * 1000, r.percentile(0.99) * 1000) + recorded)
+            let cpuPerMessage = cpu / Double(max(1, msgs.count)) * 1000
+            print(String(format: "round %d store %@: %6.0f msgs/s  p50 %.2f ms  p99 %.2f ms  CPU %.2f ms/msg", round + 1, on ? "on " : "off", r.messagesPerSecond,
+                         r.percentile(0.5) * 1000, r.percentile(0.99) * 1000, cpuPerMessage) + recorded + "  (load \(load))")
             best[on] = max(best[on] ?? 0, r.messagesPerSecond)
+            bestCPU[on] = min(bestCPU[on] ?? .infinity, cpuPerMessage)
         }
-        if let off = best[false], let on = best[true] {
-            print(String(format: "best: store off %.0f msgs/s, store on %.0f msgs/s, ratio on/off %.2f (target >= 0.8)", off, on, on / off))
+        if let off = best[false], let on = best[true], let cOff = bestCPU[false], let cOn = bestCPU[true] {
+            print(String(format: "best: store off %.0f msgs/s, store on %.0f msgs/s, ratio on/off %.2f (target >= 0.8); CPU (this process, load generator included) %.2f vs %.2f ms/msg, off/on %.2f",
+                         off, on, on / off, cOff, cOn, cOff / cOn))
         }
     }
 }
 
 extension AuditMilterBench {
+    /// User + system CPU seconds of this process so far (getrusage): on a shared machine, CPU per
+    /// message is steadier than wall-clock throughput, and it shows what the store costs.
+    static func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+    }
+
     /// Runs async work from this synchronous command.
     func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
         let box = NIOLockedValueBox<Result<T, Error>?>(nil)
@@ -100,4 +114,11 @@ extension AuditMilterBench {
         done.wait()
         return try box.withLockedValue { $0! }.get()
     }
+}
+
+/// The 1-, 5- and 15-minute load averages (/proc/loadavg), printed beside every benchmark figure:
+/// on a shared machine a figure means little without the load it was measured under.
+func loadAverage() -> String {
+    guard let s = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
+    return s.split(separator: " ").prefix(3).joined(separator: " ")
 }

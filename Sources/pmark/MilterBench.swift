@@ -43,6 +43,9 @@ struct MilterBench: ParsableCommand {
     @Option(help: "Parallel SMTP sessions of smtp-source.")
     var sessions: Int = 8
 
+    @Option(help: "Part 2 rounds: without and with pmark alternate this many times in the run (a shared machine's load drifts; each pair is compared, and the best of each mode).")
+    var rounds: Int = 3
+
     func run() throws {
         let levels = connections.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
         if !FileManager.default.fileExists(atPath: archive) {
@@ -78,16 +81,26 @@ struct MilterBench: ParsableCommand {
         let binary = CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0] : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
         let policy = dir + "/policy.yaml"
         try (PolicyLoader.embeddedDefaultYAML + "\n").write(toFile: policy, atomically: true, encoding: .utf8)
-        print("part 2: smtp-source → Postfix → smtp-sink, \(postfixMessages) messages, \(sessions) sessions")
-        let without = try PostfixThroughput.run(pmarkBinary: binary, policy: policy, withMilter: false, messages: postfixMessages, sessions: sessions,
-                                                unmarked: 100, secret: 100) { print($0) }
-        print(without)
-        let with = try PostfixThroughput.run(pmarkBinary: binary, policy: policy, withMilter: true, messages: postfixMessages, sessions: sessions,
-                                             unmarked: 100, secret: 100) { print($0) }
-        print(with)
-        let ratio = with.messagesPerSecond / without.messagesPerSecond
-        print(String(format: "throughput with pmark / without: %.2f (target ≥ 0.80)", ratio) + (ratio >= 0.8 ? "" : "  BELOW TARGET"))
-        if !with.accounted || !without.accounted { throw ExitCode(1) }
+        print("part 2: smtp-source → Postfix → smtp-sink, \(postfixMessages) messages, \(sessions) sessions, \(rounds) rounds of without, with")
+        var pairs: [Double] = [], best: [Bool: Double] = [:], accounted = true
+        for round in 1...max(1, rounds) {
+            var r: [Bool: PostfixThroughput.Result] = [:]
+            for withMilter in [false, true] {
+                let load = loadAverage()
+                let x = try PostfixThroughput.run(pmarkBinary: binary, policy: policy, withMilter: withMilter, messages: postfixMessages, sessions: sessions,
+                                                  unmarked: 100, secret: 100) { print($0) }
+                print("round \(round) (load \(load)) \(x)")
+                r[withMilter] = x
+                best[withMilter] = max(best[withMilter] ?? 0, x.messagesPerSecond)
+                accounted = accounted && x.accounted
+            }
+            if let a = r[false], let b = r[true] { pairs.append(b.messagesPerSecond / a.messagesPerSecond) }
+        }
+        let sorted = pairs.sorted(), median = sorted[sorted.count / 2]
+        let bestRatio = (best[true] ?? 0) / (best[false] ?? 1)
+        print("throughput with pmark / without, per round: " + pairs.map { String(format: "%.2f", $0) }.joined(separator: " "))
+        print(String(format: "median of the rounds %.2f, best with / best without %.2f (target ≥ 0.80)", median, bestRatio) + (median >= 0.8 ? "" : "  BELOW TARGET"))
+        if !accounted { throw ExitCode(1) }
     }
 
     /// Runs async work from this synchronous command.

@@ -27,6 +27,25 @@ struct QuarantineTests {
         #expect(try store.quarantinedBytes(id) == bytes)
     }
 
+    @Test("Held bytes deflate to a standard zlib stream that inflates byte-exact: empty, text, base64, random, runs", arguments: [0, 1, 2, 3, 4])
+    func zlibRoundTrip(_ variant: Int) throws {
+        var g = SystemRandomNumberGenerator()
+        let random = (0..<300_000).map { _ in UInt8.random(in: 0...255, using: &g) }
+        let bytes: [UInt8] = switch variant {
+        case 0: []
+        case 1: Array(String(repeating: "Kia ora koutou, the quarterly figures are attached.\r\n", count: 2000).utf8)
+        case 2: Array(Data(random).base64EncodedString(options: .lineLength76Characters).utf8)
+        case 3: random
+        default: [UInt8](repeating: 0, count: 100_000) + [UInt8](repeating: 0x41, count: 100_000)
+        }
+        let packed = try Zlib.compress(bytes)
+        #expect(try Zlib.decompress(packed, expectedSize: bytes.count) == bytes)
+        // zlib framing (RFC 1950: CMF 0x78 = deflate, 32 KiB window), so any zlib reader inflates it.
+        #expect(packed.first == 0x78)
+        // A size that is not the message's is refused, never a partial message.
+        #expect(throws: Zlib.Failure.self) { try Zlib.decompress(packed, expectedSize: bytes.count + 1) }
+    }
+
     @Test("Blocked messages are kept too (for review), with the blocked recipients to release to; allowed ones are not")
     func blockedKept() async throws {
         let dir = TempDir()

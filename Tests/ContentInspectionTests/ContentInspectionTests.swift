@@ -16,20 +16,8 @@ enum CI {
                 i.findings.map { " | \($0.kind.rawValue): \($0.detail)" }.joined()
         }.joined(separator: "\n") + "\n"
     }
-    static func zip(_ entries: [(String, [UInt8])]) -> [UInt8] {
-        // A stored (method 0) ZIP built by hand, for limit tests.
-        var out: [UInt8] = [], central: [UInt8] = []
-        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
-        func le32(_ v: Int) -> [UInt8] { le16(v & 0xFFFF) + le16(v >> 16 & 0xFFFF) }
-        for (name, data) in entries {
-            let off = out.count, n = Array(name.utf8)
-            out += [0x50, 0x4B, 0x03, 0x04] + le16(10) + le16(0) + le16(0) + le16(0) + le16(0) + le32(0) + le32(data.count) + le32(data.count) + le16(n.count) + le16(0) + n + data
-            central += [0x50, 0x4B, 0x01, 0x02] + le16(20) + le16(10) + le16(0) + le16(0) + le16(0) + le16(0) + le32(0) + le32(data.count) + le32(data.count)
-                + le16(n.count) + le16(0) + le16(0) + le16(0) + le16(0) + le32(0) + le32(off) + n
-        }
-        let cdOff = out.count
-        return out + central + [0x50, 0x4B, 0x05, 0x06] + le16(0) + le16(0) + le16(entries.count) + le16(entries.count) + le32(central.count) + le32(cdOff) + le16(0)
-    }
+    /// A stored (method 0) ZIP, for limit tests (valid CRCs: the reader checks them).
+    static func zip(_ entries: [(String, [UInt8])]) -> [UInt8] { ZipWriter.zip(entries, method: .stored) }
 }
 
 @Suite("Attachment corpus goldens (Corpus/attachments, made with real tools)")
@@ -232,5 +220,119 @@ struct ContentFuzzReplayTests {
     @Test(arguments: inputs)
     func replays(_ name: String) throws {
         ContentFuzzEntryPoints.inspect(Array(try Data(contentsOf: URL(fileURLWithPath: CI.root + "/Corpus/fuzz-regressions/" + name))))
+    }
+}
+
+@Suite("One bounded archive reader")
+struct OneArchiveReaderTests {
+    func identify(_ bytes: [UInt8], name: String, limits: ArchiveLimits = .default) -> [InspectedItem] {
+        var items: [InspectedItem] = []
+        ContentInspector(limits: limits).identify(bytes, element: ElementLocation([.attachment(1)]), filename: name, declared: nil, depth: 0,
+                                                  budget: ArchiveBudget(), into: &items)
+        return items
+    }
+
+    /// `7z a` of `notes.txt` (a shell script) and `readme.txt` (text), made with 7-Zip 26.02.
+    static let sevenZip = Array(Data(base64Encoded: "N3q8ryccAARtcaL5ggAAAAAAAAAgAAAAAAAAAGME2DgBABcjIS9iaW4vc2gKZWNobyBoaQpoZWxsbwoAAACBMweuD8/Hr2gP6+qcvzY9/nXb5jZNUxgs8QLS/+MkChQGZ0F7YID3NS1bwH5b2JpXQyT2y9IGzhNiF2oxcqQUeMjbHQYyj9I2jEz0m4HxVZWerN2kp6/I1bEDzcFLTRAAAAAAFwYcAQlmAAcLAQABIwMBAQVdABAAAAx+CgHvp9KMAAA=")!)
+
+    @Test("a 7z archive's entries are identified like a ZIP's: a script named .txt inside is a mismatch")
+    func sevenZipEntries() {
+        let items = identify(Self.sevenZip, name: "bundle.7z")
+        #expect(items.map(\.location) == ["attachment[1]", "attachment[1]/notes.txt", "attachment[1]/readme.txt"])
+        #expect(items.first?.detectedType == "application/x-7z-compressed")
+        #expect(items[1].findings.map(\.kind) == [.typeMismatch])
+        #expect(items[2].findings.isEmpty)
+    }
+
+    @Test("a ZIP entry whose bytes do not match its CRC is not extracted and is a finding, never skipped")
+    func badCRC() {
+        var z = ZipWriter.zip([("a.txt", Array("hello world\n".utf8))], method: .stored)
+        let at = z.firstRange(of: Array("hello".utf8))!.lowerBound
+        z[at] = UInt8(ascii: "j")
+        let items = identify(z, name: "a.zip")
+        #expect(items.map(\.location) == ["attachment[1]", "attachment[1]/a.txt"])
+        #expect(items[1].findings.map(\.detail) == ["entry cannot be extracted"])
+    }
+
+    @Test("a ZIP cut short inside an entry, or that cannot be opened at all, is a finding, never a clean archive")
+    func unreadableArchive() {
+        var rng = SystemRandomNumberGenerator.Seeded(seed: 3)
+        let z = ZipWriter.zip([("a.bin", (0..<4000).map { _ in UInt8.random(in: 0...255, using: &rng) })], method: .stored)
+        let cut = identify(Array(z.prefix(z.count / 2)), name: "a.zip")
+        #expect(cut.first?.detectedType == "application/zip")
+        #expect(cut.flatMap(\.findings).map(\.kind) == [.unidentifiable])
+        // Local header signature, then nothing a ZIP reader can use.
+        let junk = identify([0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0xEE, count: 200), name: "a.zip")
+        #expect(junk.flatMap(\.findings).contains { $0.kind == .unidentifiable })
+    }
+
+    @Test("a ZIP entry's ratio is measured on the bytes it really consumed, whatever its header declares")
+    func ratioOfConsumedBytes() {
+        // The archive as a whole stays under the ratio (200 KiB of stored noise), so only the
+        // entry's own ratio (1 MiB of zeros deflated to about 1 KiB) can catch it.
+        var rng = SystemRandomNumberGenerator.Seeded(seed: 7)
+        let noise = (0..<(200 << 10)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let z = ZipWriter.zip(mixed: [("noise.bin", noise, .stored), ("zeros.bin", [UInt8](repeating: 0, count: 1 << 20), .deflated)])
+        let listing = BoundedArchive.read(z, formats: .zip)
+        #expect(listing?.limitHit == "compression ratio of zeros.bin (limit 100)")
+        #expect(identify(z, name: "a.zip").first?.findings.map(\.detail) == ["compression ratio of zeros.bin (limit 100)"])
+    }
+
+    @Test("declared sizes are held to the limits before anything is decompressed: a listing of a bomb is a limit hit")
+    func declaredSizesInListing() {
+        let z = ZipWriter.zip([("zeros.bin", [UInt8](repeating: 0, count: 4 << 20))])
+        #expect(BoundedArchive.list(z, formats: .zip)?.limitHit == "compression ratio of zeros.bin (limit 100)")
+        var l = ArchiveLimits(); l.maxEntryBytes = 1 << 20; l.maxRatio = 100_000
+        #expect(BoundedArchive.list(z, formats: .zip, limits: l)?.limitHit == "entry size of zeros.bin (limit 1048576)")
+    }
+
+    @Test("a gzip stream is one entry named after the file; a .tgz is read as its .tar")
+    func gzipStream() throws {
+        let r = ContentInspector().inspect(try CI.message("tar-gz-with-script.eml"))
+        #expect(r.items.map(\.location) == ["attachment[1]", "attachment[1]/bundle.tar", "attachment[1]/bundle.tar/notes.txt", "attachment[1]/bundle.tar/install.sh"])
+    }
+
+    @Test("a gzip stream is checked against its trailer (libarchive does not): a CRC that does not match is a finding; concatenated members are read")
+    func gzipTrailer() {
+        let text = Array("hello world, a log line\n".utf8)
+        let good = ZipWriter.gzip(text)
+        #expect(identify(good, name: "a.log.gz").flatMap(\.findings).isEmpty)
+        var bad = good
+        bad[bad.count - 6] ^= 0x01  // one bit of the CRC
+        #expect(identify(bad, name: "a.log.gz").first?.findings.map(\.detail) == ["gzip stream cannot be decompressed"])
+        let two = identify(ZipWriter.gzip(text) + ZipWriter.gzip(text), name: "a.log.gz")
+        #expect(two.map(\.location) == ["attachment[1]", "attachment[1]/a.log"])
+        #expect(two.last?.size == 2 * text.count && two.flatMap(\.findings).isEmpty)
+    }
+
+    @Test("there is one archive reader: libarchive is opened and ZIP structures are parsed only in BoundedArchive.swift")
+    func oneReader() throws {
+        let sources = CI.root + "/Sources"
+        let files = (FileManager.default.enumerator(atPath: sources)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".swift") }
+        #expect(files.count > 50)
+        var offenders: [String] = []
+        for f in files where f != "ContentInspection/BoundedArchive.swift" {
+            let s = try String(contentsOfFile: sources + "/" + f, encoding: .utf8)
+            // libarchive's reader, a ZIP central-directory or end-of-central-directory signature,
+            // or raw deflate (the ZIP entry codec) anywhere else is a second ZIP reader.
+            for needle in ["archive_read_new", "0x50, 0x4B, 0x01, 0x02", "0x50, 0x4B, 0x05, 0x06", "windowBits: -15", "-MAX_WBITS", "inflateInit2_(&z, -", "import ZIPFoundation"]
+            where s.contains(needle) { offenders.append("\(f): \(needle)") }
+        }
+        #expect(offenders.isEmpty, "\(offenders)")
+    }
+}
+
+extension SystemRandomNumberGenerator {
+    /// A seeded generator (SplitMix64): random-looking bytes that are the same on every run.
+    struct Seeded: RandomNumberGenerator {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
     }
 }

@@ -49,6 +49,10 @@ struct CorporaTableTests {
         // which reports CloseBoundaryNotFoundDefect): the "epilogue" is inside the base64
         // attachment, which then decodes to junk. The message is ambiguous-structure (spec §10.9).
         "enmime/testdata/mail/epilogue-sample.raw#1 attachment[1] unidentifiable:content is not a recognised type",
+        // `Attachment.zip` (declared application/x-zip-compressed) is a 3,750-byte 7z whose headers
+        // neither libarchive nor 7-Zip 26.02 can open ("Cannot open the file as archive"): a damaged
+        // archive cannot be inspected, so it is a finding (fail closed).
+        "mimekit/mbox/issue1189.mbox.txt#2 attachment[1] unidentifiable:archive is damaged",
         // Test fixtures whose bytes are not what they claim (checked: a 66-byte 'zip', 3-byte 'PNG', 227-byte 'JPEG', 399-byte 'PDF'/'mp3', random data.bin, 13-byte binary '.txt' files, a 53-byte 'audio/basic'): unidentifiable is right.
         "enmime/testdata/low-quality/bad-header-wrap.raw#1 attachment[1] unidentifiable:content is not a recognised type",
         "enmime/testdata/mail/attachment-octet.raw#1 attachment[1] unidentifiable:content is not a recognised type",

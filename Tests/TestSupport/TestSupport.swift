@@ -18,10 +18,15 @@ public enum ZipWriter {
 
     /// A ZIP of `entries` in order.
     public static func zip(_ entries: [(String, [UInt8])], method: Method = .deflated) -> [UInt8] {
+        zip(mixed: entries.map { ($0.0, $0.1, method) })
+    }
+
+    /// A ZIP of `entries` in order, each stored or deflated as given.
+    public static func zip(mixed entries: [(String, [UInt8], Method)]) -> [UInt8] {
         var out: [UInt8] = [], central: [UInt8] = []
         func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
         func le32(_ v: Int) -> [UInt8] { le16(v & 0xFFFF) + le16(v >> 16 & 0xFFFF) }
-        for (name, data) in entries {
+        for (name, data, method) in entries {
             let off = out.count, n = Array(name.utf8)
             let crc = data.withUnsafeBufferPointer { Int(crc32(0, $0.baseAddress, UInt32($0.count))) }
             let body = method == .deflated ? deflateRaw(data) : data
@@ -38,6 +43,13 @@ public enum ZipWriter {
         let cdOff = out.count
         return out + central + [0x50, 0x4B, 0x05, 0x06] + le16(0) + le16(0) + le16(entries.count) + le16(entries.count)
             + le32(central.count) + le32(cdOff) + le16(0)
+    }
+
+    /// One gzip member (RFC 1952): header, raw deflate, CRC-32 and length.
+    public static func gzip(_ data: [UInt8]) -> [UInt8] {
+        let crc = data.withUnsafeBufferPointer { UInt32(truncatingIfNeeded: crc32(0, $0.baseAddress, UInt32($0.count))) }
+        func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)] }
+        return [0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0x02, 0xFF] + deflateRaw(data) + le32(crc) + le32(UInt32(truncatingIfNeeded: data.count))
     }
 
     /// Raw deflate (no zlib header), best compression.
