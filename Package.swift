@@ -79,7 +79,7 @@ let package = Package(
         .target(name: "DecisionEngine", dependencies: ["MailParsing", "Markings", "ContentInspection", "PolicyLanguage"]),
         .target(
             name: "PolicyHarness",
-            dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "MailParsing", "OfficeDocuments", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["DecisionEngine", "AuditStore", "PolicyLanguage", "Markings", "MailParsing", "OfficeDocuments", .product(name: "Yams", package: "Yams")]),
         // The audit log, quarantine and notices (GRDB over the system SQLite, WAL).
         .target(
             name: "AuditStore",
@@ -130,7 +130,7 @@ let package = Package(
             dependencies: ["Markings", "MailParsing", "OfficeDocuments", "ContentInspection", "TestSupport"]),
         .testTarget(name: "PolicyLanguageTests", dependencies: ["PolicyLanguage", "Markings", "TestSupport"]),
         .testTarget(name: "DecisionEngineTests", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing", "ContentInspection", "TestSupport"]),
-        .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage", "TestSupport"]),
+        .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage", "AuditStore", "TestSupport"]),
         .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing", "TestSupport"]),
         .testTarget(name: "ArchiveScanTests", dependencies: ["ArchiveScan", "MailParsing", "PmarkZlib"]),

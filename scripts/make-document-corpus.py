@@ -318,6 +318,15 @@ mixed("tnef-html-body", "application/ms-tnef", "winmail.dat", tnef_props("Operat
 # so it must not be allowed unread (element-not-inspected).
 d = docx.Document(); d.sections[0].header.paragraphs[0].text = "SECRET"; d.add_paragraph("Budget text."); d.save(os.path.join(WORK, "legacy.docx"))
 mixed("legacy-doc-header", "application/msword", "budget.doc", read(soffice(os.path.join(WORK, "legacy.docx"), "doc")))
+# A scanned page: the PDF page is an image showing SECRET (Pillow draws it, Pillow writes the PDF,
+# as a scanner would); pdftotext finds no text on it, so pmark must not allow it unread.
+from PIL import Image, ImageDraw, ImageFont
+page = Image.new("L", (850, 1100), 255)
+draw = ImageDraw.Draw(page)
+draw.text((330, 40), "SECRET", fill=0, font=ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 48))
+draw.text((80, 200), "Operation briefing: scanned copy", fill=0, font=ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 28))
+buf = io.BytesIO(); page.save(buf, "PDF", resolution=100)
+mixed("pdf-scanned-page", "application/pdf", "scan.pdf", buf.getvalue())
 
 # --- attachments by type: Windows runs these by extension (libmagic calls them text) -------------
 mixed("script-ps1", "text/plain", "update.ps1", b"Write-Host 'hello'\r\n", subject="[IN-CONFIDENCE] Script")

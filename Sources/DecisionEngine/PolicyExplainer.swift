@@ -70,7 +70,7 @@ public enum PolicyExplainer {
         out.append("  Content that cannot be identified → \(p.action(.unidentifiableAttachment).rawValue) \(cite(Rules.unidentifiableAttachment)); encrypted content that cannot be inspected (ZIP, 7z, RAR headers, PDF, Office, S/MIME, PGP) → \(p.action(.encryptedAttachment).rawValue) \(cite(Rules.encryptedAttachment)).")
         out.append("  An archive over a limit (depth, entries, sizes, compression ratio: a possible decompression bomb) is quarantined \(cite(Rules.archiveLimit)); content disguised by its name or declared type is quarantined \(cite(Rules.typeMismatch)).")
         out.append("A message or element that cannot be inspected is quarantined (temp-failed at a gateway), never allowed \(cite(Rules.notInspected)).")
-        out.append("Every block must be logged (\(Rules.blockLoggedControl)); pmark's audit log is a later component, so today the verdict is reported, not stored.")
+        out.append("Every block must be logged (\(Rules.blockLoggedControl)): with an audit store (`pmark milter --audit`, `check`/`scan --audit`) every decision is recorded before it is acted on; `pmark test` checks it with `logged: true`.")
         out.append("Notices: a sender is told of a blocked or held message only when verified — an authenticated internal submitter, or an inbound sender with a trusted SPF pass (\(Rules.senderNoticeControl)). Texts are generic: \"\(p.notice(.senderNotice))\"; SMTP reply \"\(p.notice(.smtpReject))\".")
         out.append("Privacy: subjects are \(p.privacy.logSubjects ? "" : "not ")logged; addresses are \(p.privacy.logAddresses ? "" : "not ")logged; attachment names are \(p.privacy.logAttachmentNames ? "" : "not ")logged. Every report (check, scan, JSON) applies this.")
         out.append("")

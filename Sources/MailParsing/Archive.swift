@@ -98,26 +98,48 @@ public struct ArchiveReader: Sendable {
         return out.sorted { $0.0 < $1.0 }
     }
 
+    /// A directory or file by device and inode: what the walk has already read.
+    struct FileID: Hashable { var dev: UInt64; var ino: UInt64 }
+
     func readDirectory(_ path: String, _ body: (RawMessage) throws -> Bool) throws -> Bool {
+        var visited = Set<FileID>()
+        return try readDirectory(path, visited: &visited, body)
+    }
+
+    /// Whether `path` is new to this walk (false when it cannot be stat'ed: listDirectory and
+    /// readWhole then report it).
+    static func firstVisit(_ path: String, _ visited: inout Set<FileID>) -> Bool {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return true }
+        return visited.insert(FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))).inserted
+    }
+
+    /// Walks a Maildir(++) or a tree of `.eml` files. Symbolic links are followed, but each
+    /// directory and each file is read once (by device and inode): a link back up the tree
+    /// (`loop -> ..`) cannot make the walk loop or read a message twice.
+    func readDirectory(_ path: String, visited: inout Set<FileID>, _ body: (RawMessage) throws -> Bool) throws -> Bool {
+        guard Self.firstVisit(path, &visited) else { return true }
         let entries = try Self.listDirectory(path)
         let isMaildir = entries.contains { $0.isDir && ($0.name == "cur" || $0.name == "new") }
         if isMaildir {
             for sub in ["new", "cur"] where entries.contains(where: { $0.isDir && $0.name == sub }) {
                 for f in try Self.listDirectory(path + "/" + sub) where !f.isDir && !f.name.hasPrefix(".") {
-                    if try !readWhole(path + "/" + sub + "/" + f.name, kind: .maildir, body) { return false }
+                    let full = path + "/" + sub + "/" + f.name
+                    guard Self.firstVisit(full, &visited) else { continue }
+                    if try !readWhole(full, kind: .maildir, body) { return false }
                 }
             }
             // Maildir++ subfolders (".Sent", ".Archive") are Maildirs too.
             for e in entries where e.isDir && e.name.hasPrefix(".") {
-                if try !readDirectory(path + "/" + e.name, body) { return false }
+                if try !readDirectory(path + "/" + e.name, visited: &visited, body) { return false }
             }
             return true
         }
         for e in entries {
             let full = path + "/" + e.name
             if e.isDir {
-                if try !readDirectory(full, body) { return false }
-            } else if e.name.lowercased().hasSuffix(".eml") {
+                if try !readDirectory(full, visited: &visited, body) { return false }
+            } else if e.name.lowercased().hasSuffix(".eml"), Self.firstVisit(full, &visited) {
                 if try !readWhole(full, kind: .file, body) { return false }
             }
         }

@@ -25,6 +25,7 @@ public enum DocumentFuzzEntryPoints {
         _ = PDFText.isPDF(bytes)
         _ = PDFText.split(bytes)
         _ = PDFText.pageCount(bytes)
+        _ = PDFText.imagePageNumbers(bytes)
     }
 
     public static func tnef(_ bytes: [UInt8]) {

@@ -2,7 +2,7 @@
 /// element (local name, any namespace prefix), not by its part name: a header named `hdr1.xml`,
 /// `Header1.XML` or anything else is still a header (spec §10.2). One pass, linear in the part.
 enum OfficeXML {
-    enum Kind: Equatable { case wordHeaderFooter, slide, slideMasterOrLayout, sheet, customProperties, odf, ignored }
+    enum Kind: Equatable { case wordHeaderFooter, slide, slideMasterOrLayout, sheet, customProperties, labelInfo, odf, ignored }
 
     struct Part {
         var kind: Kind = .ignored
@@ -30,6 +30,7 @@ enum OfficeXML {
         case "sldLayout", "sldMaster", "notesMaster", "handoutMaster", "notes": return .slideMasterOrLayout
         case "worksheet", "chartsheet", "dialogsheet", "macrosheet": return .sheet
         case "Properties": return .customProperties
+        case "labelList": return .labelInfo
         case "document-content", "document-styles", "document-meta": return .odf
         default: return .ignored
         }
@@ -84,6 +85,15 @@ enum OfficeXML {
                 switch part.kind {
                 case .customProperties:
                     if name == "property", let n = attribute("name") { property = (n, ""); propertyDepth = depth }
+                case .labelInfo:
+                    // `docMetadata/LabelInfo.xml` (Office's sensitivity-label metadata since 2021):
+                    // `<clbl:label id="{guid}" enabled="1" removed="0" …/>`, an id without a name.
+                    // Reported like the older custom property, `MSIP_Label_<id>_Name` = the id, so
+                    // the policy's `vocabulary.label-map` can map the id to a classification.
+                    if name == "label", let raw = attribute("id"), attribute("enabled") != "0", attribute("removed") != "1" {
+                        let id = raw.trimmingCharacters(in: "{} ").lowercased()
+                        if !id.isEmpty { part.properties.append(("MSIP_Label_\(id)_Name", id)) }
+                    }
                 case .sheet:
                     if sheetHeaderFooter.contains(name) { inSheetHF = name; sheetText = "" }
                 case .odf:

@@ -102,7 +102,63 @@ public enum PDFText {
         if pages.count >= limits.maxPages, pageCount(bytes) ?? Int.max > limits.maxPages {
             return .failure(Failure(reason: "PDF has more than \(limits.maxPages) pages"))
         }
+        // A page with no text may still show something: a scanned page is an image, and a SECRET
+        // stamp on it is seen by every reader but not by pdftotext. Such a page is not inspected.
+        let textless = pages.indices.filter { pages[$0].allSatisfy { $0.unicodeScalars.allSatisfy { $0.properties.isWhitespace } } }.map { $0 + 1 }
+        if !textless.isEmpty {
+            switch imagePages(input: input.path, dir: dir, limits: limits) {
+            case .success(let withImages):
+                if let page = textless.first(where: withImages.contains) {
+                    return .failure(Failure(reason: "PDF page \(page) shows images but no text (a scanned page?): what it shows cannot be read"))
+                }
+            case .failure(let e): return .failure(e)
+            }
+        }
         return .success(pages)
+    }
+
+    /// Where poppler's `pdfimages` is (it lists each page's images).
+    static let imagesTool: String? = {
+        let env = ProcessInfo.processInfo.environment["PMARK_PDFIMAGES"]
+        for p in [env, "/usr/bin/pdfimages", "/usr/local/bin/pdfimages", "/opt/homebrew/bin/pdfimages"].compactMap({ $0 })
+        where FileManager.default.isExecutableFile(atPath: p) { return p }
+        return nil
+    }()
+
+    /// The pages (1-based) that draw at least one image, from `pdfimages -list`, run like
+    /// pdftotext: a bounded child process with the same limits.
+    static func imagePages(input: String, dir: URL, limits: Limits) -> Result<Set<Int>, Failure> {
+        guard let tool = imagesTool else { return .failure(Failure(reason: "PDF has pages without text and pdfimages (poppler-utils) is not installed to tell blank from scanned")) }
+        let listing = dir.appendingPathComponent("images.txt"), errors = dir.appendingPathComponent("images-err.txt")
+        let kib = max(limits.maxMemoryBytes / 1024, 65_536), cpu = max(Int(limits.seconds.rounded(.up)), 1)
+        let outBlocks = max(limits.maxOutputBytes / 512, 1)
+        let argv = ["/bin/sh", "-c", "ulimit -v \"$1\" && ulimit -t \"$2\" && ulimit -f \"$3\" && exec \"$4\" -list -l \"$5\" \"$6\" > \"$7\"",
+                    "pmark-pdfimages", String(kib), String(cpu), String(outBlocks), tool, String(limits.maxPages), input, listing.path]
+        guard let outcome = ChildProcess.run(argv, stderrPath: errors.path, seconds: limits.seconds) else {
+            return .failure(Failure(reason: "cannot start pdfimages"))
+        }
+        switch outcome {
+        case .timedOut: return .failure(Failure(reason: "PDF image listing exceeded \(limits.seconds) s"))
+        case .signalled(let sig): return .failure(Failure(reason: "PDF image listing crashed or hit a limit (signal \(sig))"))
+        case .exited(let code) where code != 0: return .failure(Failure(reason: "PDF images cannot be listed (damaged or encrypted)"))
+        case .exited: break
+        }
+        guard let data = FileManager.default.contents(atPath: listing.path), data.count <= limits.maxOutputBytes else {
+            return .failure(Failure(reason: "PDF image listing missing or too large"))
+        }
+        return .success(imagePageNumbers(Array(data)))
+    }
+
+    /// Page numbers from `pdfimages -list` output: two header lines, then one row per image
+    /// whose first column is its page.
+    static func imagePageNumbers(_ listing: [UInt8]) -> Set<Int> {
+        var pages = Set<Int>()
+        for line in listing.split(separator: 0x0A).dropFirst(2) {
+            let digits = line.drop { $0 == 0x20 }.prefix { $0 >= 0x30 && $0 <= 0x39 }
+            guard !digits.isEmpty, digits.count <= 9 else { continue }
+            pages.insert(digits.reduce(0) { $0 * 10 + Int($1 - 0x30) })
+        }
+        return pages
     }
 
     /// pdftotext ends every page with a form feed.

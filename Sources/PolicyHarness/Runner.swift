@@ -113,8 +113,10 @@ public struct HarnessRunner {
         return HarnessReport(results: results, coverage: Coverage(entries: entries))
     }
 
-    /// Controls implemented by notices rather than rules; every policy can send both notices.
-    static let noticeControls = [Rules.recipientNoticeControl, Rules.senderNoticeControl].map(HarnessVocabulary.paragraph)
+    /// Controls implemented by notices and the audit log rather than rules; every policy can
+    /// send both notices, and every decision it makes is logged (15.2.40.C.02, asserted with
+    /// `logged: true` on a blocked message).
+    static let noticeControls = [Rules.recipientNoticeControl, Rules.senderNoticeControl, Rules.blockLoggedControl].map(HarnessVocabulary.paragraph)
 
     func matches(_ name: String) -> Bool {
         guard let only else { return true }
@@ -151,9 +153,15 @@ public struct HarnessRunner {
                               verdict: nil, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         // The envelope the case gives, its gaps filled from the headers by the engine (one parse).
-        let v = engine.evaluate(bytes: bytes, envelope: c.envelope, envelopeFromHeaders: true).verdict
+        let evaluation = engine.evaluate(bytes: bytes, envelope: c.envelope, envelopeFromHeaders: true)
+        let v = evaluation.verdict
         var r = CaseResult(testCase: c, policyName: "", failures: Self.compare(c.expect, v), verdict: v)
         (r.demonstratedRules, r.demonstratedControls) = Self.demonstrated(c.expect, v)
+        if c.expect.logged == true {
+            let logged = LoggedCheck.check(c, verdict: v, envelope: evaluation.envelope, bytes: bytes, policy: engine.policy)
+            r.failures += logged
+            if logged.isEmpty, v.decisions.contains(where: { $0.action == .block }) { r.demonstratedControls.insert(LoggedCheck.control) }
+        }
         r.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return r
     }

@@ -43,6 +43,9 @@ public struct PolicyTestCase: Sendable {
         public var notifyRecipients: Bool?
         /// Whether the sender may be told (15.2.42.C.01).
         public var notifySender: Bool?
+        /// `logged: true`: the decision is recorded in an audit store and reads back as decided
+        /// (see ``LoggedCheck``; on a block it demonstrates 15.2.40.C.02).
+        public var logged: Bool?
     }
     public var name: String
     public var file: String
@@ -69,7 +72,7 @@ public enum PolicyTestLoader {
     static let caseKeys = ["name", "controls", "message", "envelope", "expect", "each"]
     static let messageKeys = ["file", "subject", "from", "to", "headers", "body", "attachments"]
     static let envelopeKeys = ["direction", "mail-from", "rcpt", "authenticated"]
-    static let expectKeys = ["decision", "recipients", "paths", "rules", "not-rules", "findings", "not-findings", "classification", "notify"]
+    static let expectKeys = ["decision", "recipients", "paths", "rules", "not-rules", "findings", "not-findings", "classification", "notify", "logged"]
     static let notifyKeys = ["recipients", "sender"]
 
     /// - Parameter rules: the rule definitions whose ids a file may name (``Rules/all``).
@@ -262,6 +265,10 @@ struct TestWalker: YAMLDiagnosing {
             if n.mapping?.count == 0 { error(n, "expect.notify must state recipients: true|false and/or sender: true|false") }
             if let r = nm["recipients"] { x.notifyRecipients = bool(r, "notify.recipients") }
             if let r = nm["sender"] { x.notifySender = bool(r, "notify.sender") }
+        }
+        if let n = m["logged"], let b = bool(n, "expect.logged") {
+            // Every decision is recorded; `false` would claim a behaviour pmark does not have.
+            if b { x.logged = true } else { error(n, "expect.logged must be true (every decision is recorded; logged: false asserts nothing pmark does)") }
         }
     }
 

@@ -24,11 +24,12 @@ public enum HarnessVocabulary {
         citation.split(separator: " ").first { $0.contains(".C.") }.map(String.init) ?? citation
     }
 
-    /// Controls a case may be tagged with: those some rule cites, and the two notice controls
-    /// (asserted with `notify:`). Paragraph → full citation.
+    /// Controls a case may be tagged with: those some rule cites, the two notice controls
+    /// (asserted with `notify:`) and the logging control (asserted with `logged: true` on a
+    /// block). Paragraph → full citation.
     public static var citations: [String: String] {
         var out: [String: String] = [:]
-        for c in Rules.all.flatMap(\.controls) + [Rules.recipientNoticeControl, Rules.senderNoticeControl] { out[paragraph(c)] = c }
+        for c in Rules.all.flatMap(\.controls) + [Rules.recipientNoticeControl, Rules.senderNoticeControl, Rules.blockLoggedControl] { out[paragraph(c)] = c }
         return out
     }
     public static var controls: Set<String> { Set(citations.keys) }

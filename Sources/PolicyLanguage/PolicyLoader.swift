@@ -8,6 +8,17 @@ import Yams
 /// let policy = try PolicyLoader.load(contentsOf: "policies/default.yaml")
 /// ```
 public enum PolicyLoader {
+    /// A label-map key: a sensitivity label's name as written, or its id (a GUID, as Office
+    /// writes it in `docMetadata/LabelInfo.xml`) in one form — lower case without braces — so
+    /// `{F42AA342-…}` in a policy matches the id in a document.
+    public static func labelKey(_ label: String) -> String {
+        var t = Substring(label)
+        if t.first == "{", t.last == "}" { t = t.dropFirst().dropLast() }
+        let hex = t.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) || ("A"..."F").contains($0) || $0 == "-" }
+        let groups = t.split(separator: "-", omittingEmptySubsequences: false).map(\.count)
+        return hex && groups == [8, 4, 4, 4, 12] ? t.lowercased() : label
+    }
+
     /// Loads and validates the policy at `path`.
     public static func load(contentsOf path: String) throws -> Policy {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -133,7 +144,7 @@ struct Walker: YAMLDiagnosing {
             if let l = m["label-map"], let lm = l.value.mapping {
                 for (k, val) in lm {
                     guard let label = k.string else { continue }
-                    if let c = classification(val, "vocabulary.label-map['\(label)']", Vocabulary.nz) { vocabulary.labelMap[label] = c.name }
+                    if let c = classification(val, "vocabulary.label-map['\(label)']", Vocabulary.nz) { vocabulary.labelMap[PolicyLoader.labelKey(label)] = c.name }
                 }
             } else if let l = m["label-map"] { error(l.value, "vocabulary.label-map must be a mapping of label names to classifications") }
             if let a = m["australian"], let am = a.value.mapping {

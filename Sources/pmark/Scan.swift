@@ -13,7 +13,6 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, jsonl, json
 }
 
-typealias ScanTotals = ArchiveScan.ScanSummary
 
 extension ScanFormat: ExpressibleByArgument {}
 extension FailOn: ExpressibleByArgument {}
@@ -110,7 +109,7 @@ struct Scan: ParsableCommand {
         let recorder = try audit.map { try ScanAuditRecorder(path: $0, policy: policy) }
         let scanner = ArchiveScanner<DecisionRecord>(
             options: options,
-            summary: ScanTotals(pmarkVersion: PmarkVersion.current, policyName: policy.name, policySHA256: policy.contentHash, shard: nil),
+            summary: ScanSummary(pmarkVersion: PmarkVersion.current, policyName: policy.name, policySHA256: policy.contentHash, shard: nil),
             evaluate: { raw in
                 let evaluation = engine.evaluate(bytes: raw.bytes, envelope: envelope, envelopeFromHeaders: true, readError: raw.error)
                 recorder?.add(source: raw.source.description, evaluation: evaluation, bytes: raw.bytes)
@@ -120,7 +119,7 @@ struct Scan: ParsableCommand {
             text: { $0.text })
         let out = OutputBuffer(fd: 1)
         let err = OutputBuffer(fd: 2, unbuffered: true)
-        let summary: ScanTotals
+        let summary: ScanSummary
         do {
             summary = try scanner.run(out: { out.write($0) }, err: { err.write($0) })
         } catch let e as SafeOutput.Refused {

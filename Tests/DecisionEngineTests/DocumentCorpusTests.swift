@@ -20,7 +20,7 @@ struct DocumentCorpusTests {
     static let notSecret: [String: String] = [
         "7z-encrypted-entries": "PM-ATT-003", "script-ps1": "PM-ATT-001", "script-vbs": "PM-ATT-001", "script-js": "PM-ATT-001",
         "script-hta": "PM-ATT-001", "pdf-named-exe": "PM-ATT-005", "rar5-encrypted-entry": "PM-ATT-003", "zip-52-bytes-named-docx": "PM-ATT-005",
-        "legacy-doc-header": "PM-ERR-001",
+        "legacy-doc-header": "PM-ERR-001", "pdf-scanned-page": "PM-ERR-001",
     ]
 
     struct Golden: Codable, Equatable {
@@ -46,7 +46,7 @@ struct DocumentCorpusTests {
                      "eml-declared-octet-stream", "single-part-text-attachment", "single-part-html-attachment", "text-enriched", "uuencode-in-body",
                      "pgp-clearsigned", "flowed-delsp", "utf16-bom-unlabelled", "zip-entry-content", "gzip-entry-content", "tar-entry-name",
                      "7z-encrypted-entries", "rar5-encrypted-entry", "rar5-entry-content", "script-ps1", "script-vbs", "script-js", "script-hta", "zip-52-bytes-named-docx",
-                     "tnef-rtf-body", "tnef-html-body", "legacy-doc-header"] {
+                     "tnef-rtf-body", "tnef-html-body", "legacy-doc-header", "pdf-scanned-page"] {
             #expect(Self.inputs.contains(kind + ".eml"), "missing \(kind)")
         }
     }

@@ -111,6 +111,18 @@ struct ArchiveTests {
         #expect(msgs.map { $0.source.path.replacingOccurrences(of: d, with: "") } == ["/a.eml", "/sub/b.EML"])
     }
 
+    @Test("symbolic links in a tree are followed once: a link back up the tree does not loop, a linked file is read once", .timeLimit(.minutes(1)))
+    func symlinkLoops() throws {
+        let d = try tempDir()
+        try FileManager.default.createDirectory(atPath: d + "/a/b", withIntermediateDirectories: true)
+        try "Subject: one\n\nbody\n".write(toFile: d + "/a/b/one.eml", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: d + "/a/b/up", withDestinationPath: "..")
+        try FileManager.default.createSymbolicLink(atPath: d + "/a/b/self", withDestinationPath: ".")
+        try FileManager.default.createSymbolicLink(atPath: d + "/a/again.eml", withDestinationPath: "b/one.eml")
+        try FileManager.default.createSymbolicLink(atPath: d + "/elsewhere", withDestinationPath: d + "/a")
+        #expect(try read(d).map(\.source.path) == [d + "/a/again.eml"])
+    }
+
     @Test("a single file that is not an mbox is one message")
     func singleFile() throws {
         let d = try tempDir()

@@ -204,6 +204,55 @@ struct DocumentReaderTests {
         #expect(reader.read(Self.tnefWithProps([(0x0102, 0x1009, broken)])).notInspected?.contains("compressed RTF") == true)
     }
 
+    /// A PDF whose pages are given as content streams; `image` pages draw a 100×50 grey image.
+    static func pdf(_ pages: [(text: String?, image: Bool)]) -> [UInt8] {
+        var objects: [[UInt8]] = []
+        func add(_ o: [UInt8]) -> Int { objects.append(o); return objects.count }
+        func stream(_ dict: String, _ data: [UInt8]) -> [UInt8] { Array("<< \(dict) /Length \(data.count) >>\nstream\n".utf8) + data + Array("\nendstream".utf8) }
+        let image = add(stream("/Type /XObject /Subtype /Image /Width 100 /Height 50 /ColorSpace /DeviceGray /BitsPerComponent 8", [UInt8](repeating: 0x80, count: 5000)))
+        let font = add(Array("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".utf8))
+        let pagesID = 2 + 2 * pages.count + 1
+        var kids: [Int] = []
+        for p in pages {
+            var content = ""
+            if let t = p.text { content += "BT /F1 24 Tf 72 720 Td (\(t)) Tj ET\n" }
+            if p.image { content += "q 200 0 0 100 72 500 cm /Im1 Do Q\n" }
+            let c = add(stream("", Array(content.utf8)))
+            kids.append(add(Array("<< /Type /Page /Parent \(pagesID) 0 R /MediaBox [0 0 612 792] /Contents \(c) 0 R /Resources << /Font << /F1 \(font) 0 R >> /XObject << /Im1 \(image) 0 R >> >> >>".utf8)))
+        }
+        _ = add(Array("<< /Type /Pages /Kids [\(kids.map { "\($0) 0 R" }.joined(separator: " "))] /Count \(kids.count) >>".utf8))
+        let catalog = add(Array("<< /Type /Catalog /Pages \(pagesID) 0 R >>".utf8))
+        var out = Array("%PDF-1.4\n".utf8)
+        var offsets: [Int] = []
+        for (i, o) in objects.enumerated() { offsets.append(out.count); out += Array("\(i + 1) 0 obj\n".utf8) + o + Array("\nendobj\n".utf8) }
+        let xref = out.count
+        out += Array("xref\n0 \(objects.count + 1)\n0000000000 65535 f \n".utf8)
+        for o in offsets { out += Array((String(repeating: "0", count: 10 - String(o).count) + "\(o) 00000 n \n").utf8) }
+        out += Array("trailer\n<< /Size \(objects.count + 1) /Root \(catalog) 0 R >>\nstartxref\n\(xref)\n%%EOF\n".utf8)
+        return out
+    }
+
+    @Test("a PDF page with images but no text (a scan) is not inspected; blank pages and pages with text and images are read",
+          arguments: [("text, image-only", [(Optional("Hello"), false), (nil, true)], false),
+                      ("text, blank", [(Optional("Hello"), false), (nil, false)], true),
+                      ("text with an image", [(Optional("SECRET"), true)], true)])
+    func scannedPDFPage(_ name: String, _ pages: [(String?, Bool)], _ readable: Bool) throws {
+        try #require(PDFText.tool != nil, "poppler-utils is installed by scripts/setup")
+        let t = reader.read(Self.pdf(pages.map { (text: $0.0, image: $0.1) }))
+        #expect(t.kind == "pdf")
+        #expect((t.notInspected == nil) == readable, "\(name): \(t.notInspected ?? "read")")
+        if !readable { #expect(t.notInspected?.contains("page 2 shows images but no text") == true) }
+    }
+
+    @Test("pdfimages -list rows give the pages that draw images")
+    func imagePageNumbers() {
+        let listing = "page   num  type   width height color comp bpc  enc interp  object ID x-ppi y-ppi size ratio\n" + String(repeating: "-", count: 92) + "\n"
+            + "   2     0 image     100    50  gray    1   8  image  no         1  0    36    36 5000B 100%\n"
+            + "  17     1 smask     100    50  gray    1   8  image  no         9  0    36    36 5000B 100%\n"
+        #expect(PDFText.imagePageNumbers(Array(listing.utf8)) == [2, 17])
+        #expect(PDFText.imagePageNumbers(Array("junk".utf8)).isEmpty)
+    }
+
     @Test("a legacy binary Office document (OLE2) is identified as a document and not inspected, never silently allowed")
     func legacyOfficeNotInspected() {
         let ole: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] + [UInt8](repeating: 0, count: 504)

@@ -194,6 +194,21 @@ struct ElementMarkingTests {
         #expect(r.readings.map(\.location).contains("attachment[1]:property:MSIP_Label_0f1e2d3c_Name"))
     }
 
+    @Test("a sensitivity label in docMetadata/LabelInfo.xml (an id without a name) is read through the label map; removed or disabled labels are not",
+          arguments: [("enabled=\"1\" removed=\"0\"", true), ("enabled=\"0\"", false), ("enabled=\"1\" removed=\"1\"", false)])
+    func labelInfo(_ attrs: String, isRead: Bool) throws {
+        var v = Vocabulary.nz
+        v.labelMap = ["f42aa342-8706-4288-bd11-ebb85995028c": "SECRET"]
+        let reader = try MarkingReader(options: .standard(vocabulary: v))
+        let labelInfo = "<?xml version=\"1.0\"?><clbl:labelList xmlns:clbl=\"http://schemas.microsoft.com/office/2020/mipLabelMetadata\">"
+            + "<clbl:label id=\"{F42AA342-8706-4288-BD11-EBB85995028C}\" \(attrs) method=\"Privileged\" siteId=\"{72f988bf-86f1-41af-91ab-2d7cd011db47}\"/></clbl:labelList>"
+        let doc = StoredZip.make([("[Content_Types].xml", Array("<Types/>".utf8)), ("word/document.xml", Array("<w:document/>".utf8)),
+                                  ("docMetadata/LabelInfo.xml", Array(labelInfo.utf8))])
+        let r = try read(withAttachment(subject: "[IN-CONFIDENCE] x", type: "application/octet-stream", filename: "a.docx", content: doc), reader: reader)
+        let location = "attachment[1]:property:MSIP_Label_f42aa342-8706-4288-bd11-ebb85995028c_Name"
+        #expect(r.readings.contains { $0.location == location && $0.marking?.classification?.name == "SECRET" } == isRead, "\(r.readings.map(\.location))")
+    }
+
     @Test("without a document reader an Office document is not inspected (fail closed), never skipped")
     func noDocumentReader() throws {
         let doc = try makeDocx(customProperties: [("Classification", "SECRET")])

@@ -29,6 +29,8 @@ struct ClaimTests {
         .init(id: "notify with a non-boolean", expect: "{notify: {recipients: yes please}}", expected: ":4:35: notify.recipients must be true or false"),
         .init(id: "notify with an unknown key", expect: "{notify: {recipient: true}}", expected: ":4:23: unknown key 'recipient' in expect.notify"),
         .init(id: "an empty notify", expect: "{notify: {}}", expected: ":4:22: expect.notify must state recipients: true|false and/or sender: true|false"),
+        .init(id: "logged: false (every decision is logged: it would assert nothing)", expect: "{logged: false}", expected: ":4:22: expect.logged must be true (every decision is recorded"),
+        .init(id: "logged with a non-boolean", expect: "{logged: always}", expected: ":4:22: expect.logged must be true or false"),
     ]
 
     @Test("every expectation is validated against the vocabulary, reported at the item's file:line:column", arguments: invalidExpectations)

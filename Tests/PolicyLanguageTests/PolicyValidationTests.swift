@@ -63,6 +63,15 @@ struct PolicyValidationTests {
         }
     }
 
+    @Test("label-map keys that are label ids (GUIDs, braced or not, any case) take one form; label names are kept as written")
+    func labelMapKeys() throws {
+        let yaml = "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nvocabulary:\n  label-map:\n    '{F42AA342-8706-4288-BD11-EBB85995028C}': SECRET\n    Agency Secret: SECRET\n    '{not-a-guid}': RESTRICTED\n"
+        let p = try PolicyLoader.load(yaml: yaml, file: "policy.yaml")
+        #expect(p.vocabulary.labelMap["f42aa342-8706-4288-bd11-ebb85995028c"] == "SECRET")
+        #expect(p.vocabulary.labelMap["Agency Secret"] == "SECRET")
+        #expect(p.vocabulary.labelMap["{not-a-guid}"] == "RESTRICTED")
+    }
+
     @Test("there are at least twenty broken policies")
     func enough() { #expect(Self.cases.count >= 20) }
 
