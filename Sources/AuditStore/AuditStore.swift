@@ -245,7 +245,7 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
                                  size: e.messageBytes.count, sha256: sha,
                                  data: try Zlib.compress(e.messageBytes))
         }
-        return PreparedDecision(content: content, json: try Chain.canonical(content), quarantine: q)
+        return PreparedDecision(content: content, json: content.canonicalJSON, quarantine: q)
     }
 
     /// `NZISM 15.2.40.C.01 [CID:1760]` → ("15.2.40.C.01", 1760).

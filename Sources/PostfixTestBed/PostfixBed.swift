@@ -174,6 +174,16 @@ public final class PostfixBed: @unchecked Sendable {
         throw BedError("pmark milter did not become healthy on \(socket)")
     }
 
+    /// CPU seconds (user + system) pmark has used so far, from /proc; nil without a running pmark.
+    public func pmarkCPUSeconds() -> Double? {
+        guard let p = pmark, let stat = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // Fields after "(comm)": state is field 3, utime 14 and stime 15 (proc(5)).
+        let f = stat[stat.index(after: close)...].split(separator: " ")
+        guard f.count > 12, let u = Double(f[11]), let s = Double(f[12]) else { return nil }
+        return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// Kills pmark with SIGKILL (no drain) and waits for it to be gone.
     public func killPmark() {
         guard let p = pmark else { return }

@@ -14,12 +14,15 @@ public enum PostfixThroughput {
         public var delivered: Int
         public var held: Int
         public var rejected: Int
+        /// CPU seconds pmark used for the timed messages (nil without pmark).
+        public var pmarkCPU: Double?
         public var messagesPerSecond: Double { Double(timedMessages) / seconds }
         public var accounted: Bool { sent == delivered + held + rejected }
         public var description: String {
             (withMilter ? "with pmark:    " : "without pmark: ")
                 + String(format: "%d messages in %.2f s = %.1f msg/s; sent %d = delivered %d + held %d + rejected %d",
                          timedMessages, seconds, messagesPerSecond, sent, delivered, held, rejected)
+                + (pmarkCPU.map { String(format: "; pmark CPU %.2f ms/msg", $0 / Double(timedMessages) * 1000) } ?? "")
                 + (accounted ? "" : "  (NOT ACCOUNTED)")
         }
     }
@@ -45,6 +48,7 @@ public enum PostfixThroughput {
             throw BedError("only \(bed.sunkCount()) of \(messages) messages reached the sink; see \(bed.dir)/maillog")
         }
         let seconds = now() - start
+        let cpu = bed.pmarkCPUSeconds()
         if unmarked > 0 {
             _ = try PostfixBed.run(smtpSource, ["-A", "-s", "2", "-m", "\(unmarked)", "-l", "512", "-f", "aroha@agency.govt.nz",
                                                 "-t", "someone@example.com", "-S", "bench unmarked", "127.0.0.1:\(bed.submissionPort)"])
@@ -54,7 +58,7 @@ public enum PostfixThroughput {
                                                 "-t", "bob@agency.govt.nz", "-S", "[SECRET] bench", "127.0.0.1:\(bed.mxPort)"])
         }
         let sent = messages + unmarked + secret
-        var r = Result(withMilter: withMilter, timedMessages: messages, seconds: seconds, sent: sent, delivered: 0, held: 0, rejected: 0)
+        var r = Result(withMilter: withMilter, timedMessages: messages, seconds: seconds, sent: sent, delivered: 0, held: 0, rejected: 0, pmarkCPU: cpu)
         func count() {
             r.delivered = bed.sunkCount() + bed.maildirCount("bob")
             r.held = ((try? bed.queue()) ?? []).filter { ($0["queue_name"] as? String) == "hold" }.count

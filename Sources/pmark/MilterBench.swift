@@ -96,7 +96,8 @@ struct MilterBench: ParsableCommand {
             }
             if let a = r[false], let b = r[true] { pairs.append(b.messagesPerSecond / a.messagesPerSecond) }
         }
-        let sorted = pairs.sorted(), median = sorted[sorted.count / 2]
+        let sorted = pairs.sorted(), mid = sorted.count / 2
+        let median = sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
         let bestRatio = (best[true] ?? 0) / (best[false] ?? 1)
         print("throughput with pmark / without, per round: " + pairs.map { String(format: "%.2f", $0) }.joined(separator: " "))
         print(String(format: "median of the rounds %.2f, best with / best without %.2f (target ≥ 0.80)", median, bestRatio) + (median >= 0.8 ? "" : "  BELOW TARGET"))
