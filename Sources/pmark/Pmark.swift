@@ -1,5 +1,6 @@
 import ArchiveScan
 import ArgumentParser
+import ContentInspection
 
 /// The `pmark` command line: thin commands over the library modules.
 @main
@@ -23,4 +24,9 @@ struct Pmark: ParsableCommand {
         version: ToolVersions.text,
         subcommands: [Scan.self, Check.self, ReportCommand.self, TestCommand.self, PolicyCommand.self, AuditCommand.self, QuarantineCommand.self, Bench.self, MilterGroup.self]
     )
+
+    static func main() {
+        BoundedArchive.nameTimeZoneOnce()  // before any thread: see its documentation
+        main(nil)
+    }
 }
