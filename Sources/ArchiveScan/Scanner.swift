@@ -52,6 +52,9 @@ public struct ScannedMessage<Record: Encodable & Sendable>: Sendable {
     public var identity: MessageIdentity
     public var facts: MessageFacts
     public var record: Record
+    /// The message's output in the scan's format, made by the worker (formatting is a large
+    /// share of the work, and the in-order writer is one thread); nil when a filter drops it.
+    public var line: String?
 }
 
 /// A message's JSONL line: the record's own keys, the identity keys and the facts, one object.
@@ -133,13 +136,29 @@ public struct ArchiveScanner<Record: Encodable & Sendable>: Sendable {
                 if stop { break inputLoop }
             }
         }
+        let text = self.text
         let work: @Sendable (Item) -> ScannedMessage<Record> = { item in
             let identity = MessageIdentity(ordinal: item.ordinal, raw: item.raw).redacted(addresses: !opts.logAddresses)
             let (record, facts) = evaluate(item.raw)
-            return ScannedMessage(identity: identity, facts: facts, record: record)
+            var line: String? = nil
+            if Self.passes(facts, opts) {
+                switch opts.format {
+                case .text: line = text(record)
+                case .jsonl:
+                    let message = MessageLine(identity: identity, facts: facts, record: record)
+                    if let direct = message.directJSON {
+                        line = String(decoding: direct, as: UTF8.self) + "\n"
+                    } else {
+                        let encoder = JSONEncoder()
+                        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                        let json = (try? encoder.encode(message)) ?? Data("{}".utf8)
+                        line = String(decoding: json, as: UTF8.self) + "\n"
+                    }
+                case .csv: line = CSV.row(identity, facts)
+                }
+            }
+            return ScannedMessage(identity: identity, facts: facts, record: record, line: line)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         if options.format == .csv { out(CSV.header) }
         let progress = options.progress ? ProgressMeter(totalBytes: totalBytes, write: err) : nil
         var failOnSummary = summary
@@ -150,14 +169,7 @@ public struct ArchiveScanner<Record: Encodable & Sendable>: Sendable {
                 let b = state.withLock { state.bytesDone + state.currentOffset }
                 p.update(messages: failOnSummary.messages, bytes: b)
             }
-            guard Self.passes(m.facts, opts) else { return true }
-            switch opts.format {
-            case .text: out(self.text(m.record))
-            case .jsonl:
-                let line = (try? encoder.encode(MessageLine(identity: m.identity, facts: m.facts, record: m.record))) ?? Data("{}".utf8)
-                out(String(decoding: line, as: UTF8.self) + "\n")
-            case .csv: out(CSV.row(m.identity, m.facts))
-            }
+            if let line = m.line { out(line) }
             return true
         }
         progress?.finish(messages: failOnSummary.messages, bytes: totalBytes)

@@ -102,7 +102,7 @@ public struct ContentInspector: Sendable {
                                        findings: [ContentFinding(kind: .encrypted, detail: EncryptionKind.pgp.rawValue)]))
         }
         for idx in m.bodyAndElements().body {
-            if let t = try? m.text(of: m.parts[idx]).text, t.contains("-----BEGIN PGP MESSAGE-----") {
+            if let t = try? m.text(of: m.parts[idx]).text, TextSearch.contains(t, "-----BEGIN PGP MESSAGE-----") {
                 items.append(InspectedItem(element: loc, filename: nil, declaredType: m.parts[idx].mimeType,
                                            detectedType: "text/plain", libmagicType: "text/plain", family: .text, size: m.parts[idx].bodyRange.count,
                                            findings: [ContentFinding(kind: .encrypted, detail: EncryptionKind.pgpInline.rawValue)]))

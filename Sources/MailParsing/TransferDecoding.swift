@@ -16,6 +16,10 @@ public enum TransferDecoding {
         return t
     }()
 
+    /// 1 for the 64 characters of the standard alphabet (what ``base64DecodedSize(_:)``
+    /// counts), 0 for everything else (`=`, `-`, `_`, white space, junk).
+    private static let b64Counted: [UInt8] = (0..<256).map { c in b64[c] < 64 && c != 0x2D && c != 0x5F ? 1 : 0 }
+
     /// Base64: white space is ignored; other junk is skipped and reported; decoding stops at
     /// the first `=` padding of a complete quantum (anything after is reported as junk).
     public static func base64<C: Collection>(_ input: C, limit: Int = .max) -> Output where C.Element == UInt8 {
@@ -117,10 +121,11 @@ public enum TransferDecoding {
     /// white space and trailing padding (counted without decoding; other bytes are not counted).
     public static func base64DecodedSize(_ p: UnsafeBufferPointer<UInt8>) -> Int {
         var n = 0, pad = 0
-        b64.withUnsafeBufferPointer { t in
+        // Branch-free: every attachment's size is counted over its whole body.
+        b64Counted.withUnsafeBufferPointer { t in
             for c in p {
-                if c == 0x3D { pad += 1; continue }
-                if t[Int(c)] < 64 && c != 0x2D && c != 0x5F { n += 1 }
+                n &+= Int(t[Int(c)])
+                pad &+= c == 0x3D ? 1 : 0
             }
         }
         return n * 3 / 4 - (n % 4 == 0 ? min(pad, 2) : 0)

@@ -88,7 +88,46 @@ enum HTMLText {
         return html.withUTF8 { render(bytes: $0) }
     }
 
-    struct Open { var name: [UInt8]; var hidden: Bool; var override: Bool }
+    struct Open { var name: [UInt8]; var hidden: Bool; var override: Bool; var block: Bool }
+
+    /// What the sets above say about a tag name, looked up once per tag without hashing.
+    struct TagKind: OptionSet {
+        let rawValue: UInt8
+        static let block = TagKind(rawValue: 1), rawText = TagKind(rawValue: 2), void = TagKind(rawValue: 4), closesP = TagKind(rawValue: 8)
+    }
+
+    /// A name of at most 16 bytes packed into two words (nil when longer: no known name is).
+    @inline(__always) static func pack(_ name: [UInt8]) -> (UInt64, UInt64)? {
+        guard name.count <= 16 else { return nil }
+        var a: UInt64 = 0, b: UInt64 = 0
+        for (i, c) in name.enumerated() {
+            if i < 8 { a |= UInt64(c) << (8 * UInt64(i)) } else { b |= UInt64(c) << (8 * UInt64(i - 8)) }
+        }
+        return (a, b)
+    }
+
+    /// Every name in `blocks`, `rawText`, `void` and `closesP`, packed and sorted, with its kinds.
+    static let tagKinds: [(key: (UInt64, UInt64), kind: TagKind)] = {
+        var d: [String: TagKind] = [:]
+        for n in blocks { d[n, default: []].insert(.block) }
+        for n in rawText { d[n, default: []].insert(.rawText) }
+        for n in void { d[n, default: []].insert(.void) }
+        for n in closesP { d[n, default: []].insert(.closesP) }
+        return d.compactMap { n, k in pack(Array(n.utf8)).map { (key: $0, kind: k) } }.sorted { $0.key < $1.key }
+    }()
+
+    /// The kinds of a (lower-cased) tag name: membership in the sets above, by bytes.
+    static func kind(of name: [UInt8]) -> TagKind {
+        guard let key = pack(name) else { return [] }
+        var lo = 0, hi = tagKinds.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let k = tagKinds[mid].key
+            if k == key { return tagKinds[mid].kind }
+            if k < key { lo = mid + 1 } else { hi = mid }
+        }
+        return []
+    }
 
     @inline(__always) static func lower(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b }
     @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0C || b == 0x0D }
@@ -117,7 +156,7 @@ enum HTMLText {
                 if e.name == [0x70] { openP -= 1 } else if e.name == [0x6C, 0x69] { openLi -= 1 }
                 if e.override { emitString("\u{202C}") }
                 if e.hidden { hiddenDepth -= 1 }
-                if blockNames.contains(e.name) { emit(0x0A) }
+                if e.block { emit(0x0A) }
             }
         }
 
@@ -149,12 +188,13 @@ enum HTMLText {
                 i = t.end
                 let name = t.name
                 let nameStr = String(decoding: name, as: UTF8.self)
-                if openP > 0, closesP.contains(nameStr), let k = stack.lastIndex(where: { $0.name == [0x70] }) { pop(to: k) }
+                let kind = Self.kind(of: name)
+                if openP > 0, kind.contains(.closesP), let k = stack.lastIndex(where: { $0.name == [0x70] }) { pop(to: k) }
                 if openLi > 0, nameStr == "li", let k = stack.lastIndex(where: { $0.name == [0x6C, 0x69] }) { pop(to: k) }
-                if blocks.contains(nameStr) { emit(0x0A) }
+                if kind.contains(.block) { emit(0x0A) }
                 let style = t.style.map { normaliseCSS($0) } ?? ""
                 if !style.isEmpty { r.generated += cssContent(style) }
-                if rawText.contains(nameStr) {
+                if kind.contains(.rawText) {
                     // Content up to the matching end tag; dropped or displayed as text.
                     let end = findRawEnd(u, from: i, name: name)
                     if nameStr == "style" {
@@ -164,14 +204,14 @@ enum HTMLText {
                         emit(UnsafeBufferPointer(rebasing: u[i..<end.contentEnd]))
                     }
                     i = end.next
-                    if blocks.contains(nameStr) { emit(0x0A) }
+                    if kind.contains(.block) { emit(0x0A) }
                     continue
                 }
-                if void.contains(nameStr) { continue }
+                if kind.contains(.void) { continue }
                 let hidden = t.hiddenAttr || isHidden(style) || nameStr == "template"
-                let override = (nameStr == "bdo" && t.dirRTL) || (style.contains("unicode-bidi:bidi-override") && style.contains("direction:rtl"))
+                let override = (nameStr == "bdo" && t.dirRTL) || (!style.isEmpty && style.contains("unicode-bidi:bidi-override") && style.contains("direction:rtl"))
                 if stack.count < maxDepth {
-                    stack.append(Open(name: name, hidden: hidden, override: override))
+                    stack.append(Open(name: name, hidden: hidden, override: override, block: kind.contains(.block)))
                     if name == [0x70] { openP += 1 } else if name == [0x6C, 0x69] { openLi += 1 }
                     if hidden { hiddenDepth += 1 }
                     if override { emitString("\u{202E}") }
@@ -193,7 +233,6 @@ enum HTMLText {
         return r
     }
 
-    static let blockNames: Set<[UInt8]> = Set(blocks.map { Array($0.utf8) })
 
     /// After `<!--`: the index after the comment (WHATWG comment states).
     static func skipComment(_ u: UnsafeBufferPointer<UInt8>, from s: Int) -> Int {

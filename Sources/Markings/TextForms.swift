@@ -116,7 +116,7 @@ public enum TextDecoding {
     /// Files uuencoded inline in a text body (`begin 644 name` … `end`), as a client that shows
     /// them as attachments (Outlook, Thunderbird) does. Bounded by the text's own length.
     public static func uuencodedFiles(_ text: String) -> [(name: String, bytes: [UInt8])] {
-        guard text.contains("begin ") else { return [] }
+        guard TextSearch.contains(text, "begin ") else { return [] }
         var out: [(String, [UInt8])] = []
         var current: (String, [UInt8])? = nil
         for line in MarkingReader.lines(text) {
@@ -148,7 +148,7 @@ public enum TextDecoding {
     /// The signed text of an inline PGP clear-signed message (RFC 4880 §7), dash-escaping undone;
     /// nil when the text holds none.
     public static func clearSignedText(_ text: String) -> String? {
-        guard text.contains("-----BEGIN PGP SIGNED MESSAGE-----") else { return nil }
+        guard TextSearch.contains(text, "-----BEGIN PGP SIGNED MESSAGE-----") else { return nil }
         var out: [String] = []
         var state = 0  // 0 before, 1 armour headers, 2 signed text
         for line in MarkingReader.lines(text) {

@@ -53,10 +53,4 @@ extension DecisionRecord {
         return s
     }
 
-    /// One JSON object on one line, keys sorted (`--format json`/`jsonl`).
-    public var jsonLine: String {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? enc.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
-    }
 }

@@ -53,8 +53,18 @@ public struct Redactor: Sendable {
     public func scrub(_ text: String) -> String {
         guard !secrets.isEmpty else { return text }
         var out = text
-        for secret in secrets where out.range(of: secret, options: .caseInsensitive) != nil {
-            out = out.replacingOccurrences(of: secret, with: Self.mark, options: .caseInsensitive)
+        // ASCII text and an ASCII secret: Foundation's case-insensitive search is ASCII case
+        // folding, so the byte scan finds and replaces exactly what it would; non-ASCII text or
+        // secrets go through Foundation.
+        for secret in secrets {
+            switch TextSearch.asciiCaseInsensitiveContains(out, secret) {
+            case .some(false): continue
+            case .some(true): out = TextSearch.asciiCaseInsensitiveReplacing(out, secret, with: Self.mark) ?? out
+            case .none:
+                if out.range(of: secret, options: .caseInsensitive) != nil {
+                    out = out.replacingOccurrences(of: secret, with: Self.mark, options: .caseInsensitive)
+                }
+            }
         }
         return out
     }
