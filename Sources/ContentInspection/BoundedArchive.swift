@@ -161,11 +161,21 @@ public enum BoundedArchive {
         switch formats {
         case .any:
             archive_read_support_filter_all(a)
-            archive_read_support_format_all(a)
+            // libarchive's formats but two: ZIP only through its central directory (the
+            // streaming ZIP reader decompresses an entry to skip it, unbounded by pmark's limits),
+            // and no mtree (a description of files on disk, never mail).
+            for support in [archive_read_support_format_7zip, archive_read_support_format_ar, archive_read_support_format_cab,
+                            archive_read_support_format_cpio, archive_read_support_format_iso9660, archive_read_support_format_lha,
+                            archive_read_support_format_rar, archive_read_support_format_rar5, archive_read_support_format_tar,
+                            archive_read_support_format_warc, archive_read_support_format_xar, archive_read_support_format_zip_seekable] {
+                _ = support(a)
+            }
             // A bare gzip/bzip2/xz stream (not a tar inside) is one entry; libarchive bids `raw` last.
             archive_read_support_format_raw(a)
         case .zip:
-            archive_read_support_format_zip(a)
+            // Through the central directory only: skipping an entry is then a seek, never a
+            // decompression (a ZIP without one cannot be read: a finding, never an allow).
+            archive_read_support_format_zip_seekable(a)
         case .tar:
             archive_read_support_format_tar(a)
         case .compressedStream:
@@ -196,6 +206,8 @@ public enum BoundedArchive {
             while true {
                 let r = archive_read_next_header(a, &entry)
                 if listing.format.isEmpty, let f = archive_format_name(a) { listing.format = String(cString: f) }
+                // `raw` is for a bare compressed stream: bytes no filter decompressed are not an archive.
+                if listing.entries.isEmpty, archive_format(a) == ARCHIVE_FORMAT_RAW, archive_filter_count(a) <= 1 { return nil }
                 if r == ARCHIVE_EOF { break }
                 if r == ARCHIVE_FATAL || r == ARCHIVE_FAILED || r == ARCHIVE_RETRY {
                     let msg = archive_error_string(a).map { String(cString: $0) } ?? "unreadable archive"
@@ -229,13 +241,20 @@ public enum BoundedArchive {
                     limit("compression ratio of \(name) (limit \(limits.maxRatio))")
                     break
                 }
-                if reading.encrypted || !isFile || !wantData(name) {
+                let wanted = !reading.encrypted && isFile && wantData(name)
+                // Skipping an entry is a seek in a ZIP (central directory) and in an uncompressed
+                // tar or ISO image; anywhere else (7z and RAR blocks, a compressed tar) libarchive
+                // decompresses to skip, so the entry is read and dropped under the same limits.
+                let base = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK
+                let skipIsSeek = isZip || (archive_filter_count(a) <= 1 && (base == ARCHIVE_FORMAT_TAR || base == ARCHIVE_FORMAT_ISO9660))
+                if !wanted && (reading.encrypted || !isFile || skipIsSeek) {
                     listing.entries.append(reading)
                     body(reading)
                     continue
                 }
                 var data: [UInt8] = []
                 var stop: String? = nil
+                var dropped = 0
                 let consumedBefore = archive_filter_bytes(a, -1)
                 while true {
                     let n = chunk.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, $0.count) }
@@ -248,10 +267,10 @@ public enum BoundedArchive {
                     let count = Int(n)
                     produced += count
                     budget.bytes += count
-                    if data.count + count > limits.maxEntryBytes { stop = "entry size of \(name) (limit \(limits.maxEntryBytes))"; break }
+                    if data.count + dropped + count > limits.maxEntryBytes { stop = "entry size of \(name) (limit \(limits.maxEntryBytes))"; break }
                     if budget.bytes > limits.maxTotalBytes { stop = "total uncompressed bytes (limit \(limits.maxTotalBytes))"; break }
                     if produced > totalRatioCap { stop = "compression ratio of \(name) (limit \(limits.maxRatio))"; break }
-                    data.append(contentsOf: chunk[0..<count])
+                    if wanted { data.append(contentsOf: chunk[0..<count]) } else { dropped += count }
                 }
                 // A ZIP entry is its own compressed stream: its ratio is the bytes it expanded to
                 // over the bytes it consumed (whatever its header declared).
@@ -266,12 +285,12 @@ public enum BoundedArchive {
                 }
                 // libarchive does not check a gzip stream's trailer: a bare gzip stream is checked
                 // here (CRC-32 and length of its last member), so corrupt data is never read as good.
-                if listing.damaged == nil, !reading.encrypted, archive_format(a) == ARCHIVE_FORMAT_RAW,
+                if wanted, listing.damaged == nil, !reading.encrypted, archive_format(a) == ARCHIVE_FORMAT_RAW,
                    archive_filter_count(a) > 1, archive_filter_code(a, 0) == ARCHIVE_FILTER_GZIP,
                    !Self.gzipTrailerMatches(bytes, data) {
                     listing.damaged = "\(name): gzip CRC or length does not match the data"
                 }
-                if !reading.encrypted && listing.damaged == nil { reading.data = data }
+                if wanted && !reading.encrypted && listing.damaged == nil { reading.data = data }
                 body(reading)
                 if !keepData { reading.data = nil }
                 listing.entries.append(reading)

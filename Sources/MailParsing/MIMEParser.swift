@@ -458,14 +458,18 @@ struct TreeBuilder {
         return nil
     }
 
-    mutating func parseMultipart(index: Int, bodyStart: Int, end: Int, boundary: String, depth: Int, path: [Int], digest: Bool) throws {
+    /// - Parameter guessed: `boundary` is already a guess: a multipart is re-read with a guessed
+    ///   boundary at most once (two guesses could otherwise point at each other forever).
+    mutating func parseMultipart(index: Int, bodyStart: Int, end: Int, boundary: String, depth: Int, path: [Int], digest: Bool,
+                                 guessed: Bool = false) throws {
         let delim = Array(("--" + boundary).utf8)
         var reported = (junk: false, cased: false)
         try delim.withUnsafeBufferPointer { dp in
             guard let first = nextDelimiter(dp, from: bodyStart, bodyStart: bodyStart, end: end, path: path, reported: &reported) else {
                 defect(.startBoundaryNotFound, bodyStart, path)
-                if parser.interpretation.guessBoundary, let guess = guessBoundary(from: bodyStart, to: end, excluding: boundary) {
-                    try parseMultipart(index: index, bodyStart: bodyStart, end: end, boundary: guess, depth: depth, path: path, digest: digest)
+                if !guessed, parser.interpretation.guessBoundary, let guess = guessBoundary(from: bodyStart, to: end, excluding: boundary) {
+                    try parseMultipart(index: index, bodyStart: bodyStart, end: end, boundary: guess, depth: depth, path: path, digest: digest,
+                                       guessed: true)
                     return
                 }
                 parts[index].preamble = bodyStart..<end

@@ -307,6 +307,24 @@ struct OneArchiveReaderTests {
         #expect(two.last?.size == 2 * text.count && two.flatMap(\.findings).isEmpty)
     }
 
+    @Test("a ZIP without its central directory is not read (libarchive would decompress an entry to skip it, unbounded): a finding")
+    func noCentralDirectory() {
+        let z = ZipWriter.zip([("zeros.bin", [UInt8](repeating: 0, count: 64 << 10))])
+        let cut = Array(z[..<z.firstRange(of: [0x50, 0x4B, 0x01, 0x02])!.lowerBound])
+        #expect(BoundedArchive.list(cut, formats: .zip) == nil)
+        #expect(BoundedArchive.read(cut, formats: .any) == nil)
+        #expect(BoundedArchive.read(z, formats: .any)?.entries.map(\.name) == ["zeros.bin"])
+        #expect(identify(cut, name: "a.zip").first?.findings.map(\.detail) == ["archive cannot be read"])
+    }
+
+    @Test("an entry not wanted is still held to the limits where skipping it means decompressing it (7z)")
+    func skippedEntriesCount() throws {
+        var l = ArchiveLimits(); l.maxTotalBytes = 10
+        let listing = try #require(BoundedArchive.list(Self.sevenZip, formats: .any, limits: l))
+        #expect(listing.limitHit == "total uncompressed bytes (limit 10)")
+        #expect(BoundedArchive.list(Self.sevenZip, formats: .any)?.entries.map(\.name) == ["notes.txt", "readme.txt"])
+    }
+
     @Test("there is one archive reader: libarchive is opened and ZIP structures are parsed only in BoundedArchive.swift")
     func oneReader() throws {
         let sources = CI.root + "/Sources"
