@@ -78,6 +78,22 @@ public struct MessageIdentity: Sendable, Hashable, Codable {
 struct HeaderScan {
     var messageID: String?, date: String?, from: String?, to: String?, cc: String?
 
+    static let identityFields = ["message-id", "date", "from", "to", "cc"]
+
+    /// The identity field a header name is, or nil: what `lowercased()` and trimming spaces and
+    /// tabs of the decoded name would match, compared as bytes (every header line is checked,
+    /// and most are not these). Unicode lower-casing maps no non-ASCII character onto these
+    /// names' letters (only U+212A onto `k`, which none contains).
+    static func identityField(_ raw: ArraySlice<UInt8>) -> String? {
+        var s = raw.startIndex, e = raw.endIndex
+        while s < e, raw[s] == 0x20 || raw[s] == 0x09 { s += 1 }
+        while e > s, raw[e - 1] == 0x20 || raw[e - 1] == 0x09 { e -= 1 }
+        let name = raw[s..<e]
+        for f in identityFields where name.count == f.utf8.count
+            && zip(name, f.utf8).allSatisfy({ (($0 >= 0x41 && $0 <= 0x5A) ? $0 | 0x20 : $0) == $1 }) { return f }
+        return nil
+    }
+
     init(_ b: [UInt8]) {
         var fields: [(String, String)] = []
         var i = 0
@@ -98,9 +114,8 @@ struct HeaderScan {
                 current?.value.append(contentsOf: b[i..<le].drop { $0 == 0x20 || $0 == 0x09 })
             } else {
                 flush()
-                if let colon = b[i..<le].firstIndex(of: 0x3A) {
-                    let name = String(decoding: b[i..<colon], as: UTF8.self).lowercased().trimmingCharacters(in: " \t")
-                    if ["message-id", "date", "from", "to", "cc"].contains(name) { current = (name, Array(b[(colon + 1)..<le])) }
+                if let colon = b[i..<le].firstIndex(of: 0x3A), let name = Self.identityField(b[i..<colon]) {
+                    current = (name, Array(b[(colon + 1)..<le]))
                 }
             }
             i = e + 1

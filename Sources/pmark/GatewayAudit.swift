@@ -38,10 +38,10 @@ struct AuditMilterBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-milter",
         abstract: "The milter's messages/s with the audit store on vs off, same messages, same run (build with -c release).",
-        discussion: "Rounds alternate off, on, off, on, …; the best of each mode is compared (target: on/off ≥ 0.8).")
+        discussion: "Rounds alternate off, on, off, on, …; each pair's ratio, their median (the figure for the target on/off ≥ 0.8), the best of each mode, and CPU per message.")
     @Option(help: "Messages per round.") var messages: Int = 2000
     @Option(help: "Concurrent milter connections.") var connections: Int = 8
-    @Option(help: "Rounds per mode.") var rounds: Int = 2
+    @Option(help: "Rounds per mode (off and on alternate; each on round is compared with the off round before it).") var rounds: Int = 3
     @Option(help: "Size in MB of the generated archive the messages come from.") var sizeMB: Int = 24
     @Flag(help: "Attribution: do not keep held/blocked bytes.") var noBytes = false
     @Flag(help: "Attribution: synchronous=NORMAL (not durable at commit).") var noFsync = false
@@ -60,7 +60,7 @@ struct AuditMilterBench: ParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         print("\(msgs.count) messages (\(msgs.map(\.bytes.count).reduce(0, +) >> 10) KiB), \(connections) connections, \(System.coreCount) cores")
-        var best: [Bool: Double] = [:], bestCPU: [Bool: Double] = [:]
+        var best: [Bool: Double] = [:], bestCPU: [Bool: Double] = [:], pairs: [Double] = [], lastOff: Double? = nil
         for round in 0..<(2 * rounds) {
             let on = round % 2 == 1
             let address = ListenAddress(kind: .unix(dir + "/m\(round).sock"))
@@ -85,10 +85,16 @@ struct AuditMilterBench: ParsableCommand {
             print(String(format: "round %d store %@: %6.0f msgs/s  p50 %.2f ms  p99 %.2f ms  CPU %.2f ms/msg", round + 1, on ? "on " : "off", r.messagesPerSecond,
                          r.percentile(0.5) * 1000, r.percentile(0.99) * 1000, cpuPerMessage) + recorded + "  (load \(load))")
             best[on] = max(best[on] ?? 0, r.messagesPerSecond)
+            if on, let off = lastOff { pairs.append(r.messagesPerSecond / off) } else if !on { lastOff = r.messagesPerSecond }
             bestCPU[on] = min(bestCPU[on] ?? .infinity, cpuPerMessage)
         }
+        if !pairs.isEmpty {
+            let sorted = pairs.sorted(), mid = sorted.count / 2
+            let median = sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+            print("ratio on/off per pair: " + pairs.map { String(format: "%.2f", $0) }.joined(separator: " ") + String(format: ", median %.2f (target >= 0.8)", median))
+        }
         if let off = best[false], let on = best[true], let cOff = bestCPU[false], let cOn = bestCPU[true] {
-            print(String(format: "best: store off %.0f msgs/s, store on %.0f msgs/s, ratio on/off %.2f (target >= 0.8); CPU (this process, load generator included) %.2f vs %.2f ms/msg, off/on %.2f",
+            print(String(format: "best: store off %.0f msgs/s, store on %.0f msgs/s, ratio %.2f; CPU (this process, load generator included) %.2f vs %.2f ms/msg, off/on %.2f",
                          off, on, on / off, cOff, cOn, cOff / cOn))
         }
     }

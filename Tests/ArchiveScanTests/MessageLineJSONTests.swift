@@ -40,4 +40,13 @@ struct MessageLineJSONTests {
             }
         }
     }
+
+    @Test("identity header names are matched by bytes exactly as the lower-cased, trimmed decoded name was",
+          arguments: ["Date", "DATE", " date\t", "Message-ID", "message-id ", "Message-Id", "FROM", "To", "cC", "c c", "Dat", "Dates", "Received",
+                      "d\u{0430}te", "Date\u{301}", "\u{130}", "message-\u{130}d", "\u{212A}", "Fr\u{2060}om", "", " ", "t\u{FF4F}"])
+    func identityFieldNames(_ name: String) {
+        let reference = name.lowercased().trimmingCharacters(in: " \t")
+        let expected = HeaderScan.identityFields.contains(reference) ? reference : nil
+        #expect(HeaderScan.identityField(ArraySlice(Array(name.utf8))) == expected)
+    }
 }

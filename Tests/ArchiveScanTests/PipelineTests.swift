@@ -17,4 +17,26 @@ struct PipelineTests {
             #expect(got == Array(0..<500), "jobs \(jobs)")
         }
     }
+
+    @Test("a writer that stops early stops the reader and every worker, and the run returns")
+    func stopsEarly() {
+        for jobs in [2, 4] {
+            var got: [Int] = []
+            OrderedPipeline<Int, Int>(jobs: jobs, window: 3).run(produce: { emit in
+                for i in 0..<100_000 { if !emit(i) { return } }
+            }, work: { $0 }, consume: { got.append($0); return got.count < 10 })
+            #expect(got == Array(0..<10), "jobs \(jobs)")
+        }
+    }
+
+    @Test("an empty input and an input of one item end the run, in order", arguments: [0, 1, 2, 7])
+    func smallInputs(_ n: Int) {
+        for jobs in [2, 3] {
+            var got: [Int] = []
+            OrderedPipeline<Int, Int>(jobs: jobs, window: 2).run(produce: { emit in
+                for i in 0..<n { if !emit(i) { return } }
+            }, work: { $0 * 2 }, consume: { got.append($0); return true })
+            #expect(got == (0..<n).map { $0 * 2 }, "jobs \(jobs)")
+        }
+    }
 }

@@ -56,14 +56,14 @@ struct OperationsTests {
         try "policy:\n  name: broken\nsystem:\n  accreditation: NOPE\n".write(toFile: policy, atomically: true, encoding: .utf8)
         kill(m.process.processIdentifier, SIGHUP)
         var refused = false
-        for _ in 0..<100 where !refused { usleep(50_000); refused = m.log.contains("policy reload refused") }
+        for _ in 0..<600 where !refused { usleep(50_000); refused = m.log.contains("policy reload refused") }
         #expect(refused)
         #expect(m.log.contains(policy + ":"), "diagnostics carry file:line:column")
         #expect(try m.health().0 == 0, "the old policy still serves")
         try good.replacingOccurrences(of: "name: NZ agency default", with: "name: reloaded by SIGHUP").write(toFile: policy, atomically: true, encoding: .utf8)
         kill(m.process.processIdentifier, SIGHUP)
         var reloaded = false
-        for _ in 0..<100 where !reloaded { usleep(50_000); reloaded = m.log.contains("policy reloaded") && m.log.contains("reloaded by SIGHUP") }
+        for _ in 0..<600 where !reloaded { usleep(50_000); reloaded = m.log.contains("policy reloaded") && m.log.contains("reloaded by SIGHUP") }
         #expect(reloaded)
     }
 
