@@ -1,3 +1,5 @@
+import MailParsing
+
 /// The chain's canonical JSON, written directly: the same bytes as `JSONEncoder` with
 /// `[.sortedKeys, .withoutEscapingSlashes]` over the synthesized `Encodable` of each row (keys
 /// sorted, nil optionals left out, `"`, `\` and control characters escaped, everything else as
@@ -31,26 +33,7 @@ struct CanonicalWriter {
     /// An array element's separator (objects inside arrays).
     mutating func element() { separator() }
 
-    mutating func value(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
-            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
-            case 0x08: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "b"))
-            case 0x0C: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "f"))
-            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: Array("\\u00".utf8))
-                bytes.append(hex[Int(b >> 4)]); bytes.append(hex[Int(b & 15)])
-            default: bytes.append(b)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
+    mutating func value(_ s: String) { JSONObjectWriter.appendString(s, to: &bytes) }
     mutating func value(_ i: Int64) { bytes.append(contentsOf: Array(String(i).utf8)) }
     mutating func value(_ i: Int) { value(Int64(i)) }
     mutating func value(_ b: Bool) { bytes.append(contentsOf: b ? Array("true".utf8) : Array("false".utf8)) }

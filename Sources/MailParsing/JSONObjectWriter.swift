@@ -66,8 +66,10 @@ public struct JSONObjectWriter {
     static let hex = Array("0123456789abcdef".utf8)
 
     /// A JSON string: `"` and `\` escaped, control characters as `\b \f \n \r \t` or `\u00xx`,
-    /// `/` and everything else (non-ASCII included) as is.
-    static func appendString(_ s: String, to out: inout [UInt8]) {
+    /// `/` and everything else (non-ASCII included) as is — `JSONEncoder`'s escapes with
+    /// `.withoutEscapingSlashes`. The one string escaper of every JSON pmark writes directly
+    /// (scan records, decision records, the audit chain's canonical JSON).
+    public static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {
