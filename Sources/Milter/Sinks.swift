@@ -1,4 +1,5 @@
 import DecisionEngine
+import MailParsing
 import Foundation
 import NIOConcurrencyHelpers
 
@@ -42,21 +43,8 @@ public final class JSONLinesSink: DecisionSink, @unchecked Sendable {
         }
     }
 
-    static func esc(_ s: String) -> String {
-        var o = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\r": o += "\\r"
-            case "\t": o += "\\t"
-            default:
-                if u.value < 0x20 { o += String(format: "\\u%04x", u.value) } else { o.unicodeScalars.append(u) }
-            }
-        }
-        return o + "\""
-    }
+    /// A JSON string, through pmark's one string escaper (``JSONObjectWriter/appendString(_:to:)``).
+    static func esc(_ s: String) -> String { String(decoding: JSONObjectWriter.string(s), as: UTF8.self) }
 
     /// The record for one decision (stable keys; what an operator greps and a store imports).
     public static func json(_ e: DecisionEvent, addresses: Bool) -> String {
