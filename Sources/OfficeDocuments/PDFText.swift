@@ -40,12 +40,42 @@ public enum PDFText {
     }
 
     /// Where poppler's `pdftotext` is (nil: not installed, so PDFs are not inspected).
-    public static let tool: String? = {
-        let env = ProcessInfo.processInfo.environment["PMARK_PDFTOTEXT"]
-        for p in [env, "/usr/bin/pdftotext", "/usr/local/bin/pdftotext", "/opt/homebrew/bin/pdftotext"].compactMap({ $0 })
+    public static let tool: String? = locate("pdftotext", environment: "PMARK_PDFTOTEXT")
+
+    /// Where poppler's `pdfimages` is (it lists each page's images).
+    static let imagesTool: String? = locate("pdfimages", environment: "PMARK_PDFIMAGES")
+
+    /// A poppler tool: the path in the environment variable, else the usual install places.
+    static func locate(_ name: String, environment: String) -> String? {
+        let env = ProcessInfo.processInfo.environment[environment]
+        for p in [env, "/usr/bin/" + name, "/usr/local/bin/" + name, "/opt/homebrew/bin/" + name].compactMap({ $0 })
         where FileManager.default.isExecutableFile(atPath: p) { return p }
         return nil
-    }()
+    }
+
+    /// Runs a poppler tool as a bounded child: `ulimit` on address space, CPU time and output
+    /// size, and a wall-clock deadline after which it is killed. Data never reaches the shell:
+    /// the tool, its arguments and every path are positional parameters. Standard output goes to
+    /// `stdoutPath` when given (else /dev/null). posix_spawn, not Foundation's Process: on Linux
+    /// every Process object leaks (~1.6 KB, found by FuzzOfficeXML under LeakSanitizer), which a
+    /// gateway reading PDFs for months cannot afford. A timeout or a signal is a `Failure` naming
+    /// `what`; an exit code is returned for the caller to judge.
+    static func runBounded(_ tool: String, _ arguments: [String], stdoutPath: String?, stderrPath: String, limits: Limits,
+                           what: String) -> Result<Int32, Failure> {
+        let kib = max(limits.maxMemoryBytes / 1024, 65_536), cpu = max(Int(limits.seconds.rounded(.up)), 1)
+        let outBlocks = max(limits.maxOutputBytes / 512, 1)
+        let script = "ulimit -v \"$1\" && ulimit -t \"$2\" && ulimit -f \"$3\" && out=\"$4\" && shift 4 && "
+            + "if [ -n \"$out\" ]; then exec \"$@\" > \"$out\"; else exec \"$@\"; fi"
+        let argv = ["/bin/sh", "-c", script, "pmark-poppler", String(kib), String(cpu), String(outBlocks), stdoutPath ?? "", tool] + arguments
+        guard let outcome = ChildProcess.run(argv, stderrPath: stderrPath, seconds: limits.seconds) else {
+            return .failure(Failure(reason: "cannot start \(what)"))
+        }
+        switch outcome {
+        case .timedOut: return .failure(Failure(reason: "PDF \(what) exceeded \(limits.seconds) s"))
+        case .signalled(let sig): return .failure(Failure(reason: "PDF \(what) crashed or hit a limit (signal \(sig))"))
+        case .exited(let code): return .success(code)
+        }
+    }
 
     static func read(_ bytes: [UInt8], limits: Limits) -> DocumentText {
         var out = DocumentText(kind: "pdf")
@@ -70,29 +100,22 @@ public enum PDFText {
         defer { try? fm.removeItem(at: dir) }
         let input = dir.appendingPathComponent("in.pdf"), output = dir.appendingPathComponent("out.txt")
         guard fm.createFile(atPath: input.path, contents: Data(bytes)) else { return .failure(Failure(reason: "cannot write the PDF for text extraction")) }
-        // Data never reaches the shell: paths and numbers are positional parameters.
-        let kib = max(limits.maxMemoryBytes / 1024, 65_536), cpu = max(Int(limits.seconds.rounded(.up)), 1)
-        let outBlocks = max(limits.maxOutputBytes / 512, 1)
         let errors = dir.appendingPathComponent("err.txt")
-        let argv = ["/bin/sh", "-c", "ulimit -v \"$1\" && ulimit -t \"$2\" && ulimit -f \"$3\" && exec \"$4\" -enc UTF-8 -eol unix -l \"$5\" \"$6\" \"$7\"",
-                    "pmark-pdftotext", String(kib), String(cpu), String(outBlocks), tool, String(limits.maxPages), input.path, output.path]
-        // posix_spawn, not Foundation's Process: on Linux every Process object leaks (~1.6 KB,
-        // found by FuzzOfficeXML under LeakSanitizer), which a gateway reading PDFs for months
-        // cannot afford.
-        guard let outcome = ChildProcess.run(argv, stderrPath: errors.path, seconds: limits.seconds) else {
-            return .failure(Failure(reason: "cannot start pdftotext"))
+        let code: Int32
+        switch runBounded(tool, ["-enc", "UTF-8", "-eol", "unix", "-l", String(limits.maxPages), input.path, output.path], stdoutPath: nil,
+                          stderrPath: errors.path, limits: limits, what: "text extraction") {
+        case .failure(let f): return .failure(f)
+        case .success(let c): code = c
         }
-        switch outcome {
-        case .timedOut: return .failure(Failure(reason: "PDF text extraction exceeded \(limits.seconds) s"))
-        case .signalled(let sig): return .failure(Failure(reason: "PDF text extraction crashed or hit a limit (signal \(sig))"))
-        case .exited(let code) where code == 99:
+        switch code {
+        case 99:
             // A PDF with no pages (`qpdf --empty`) shows nothing: poppler refuses the page range.
             if let err = fm.contents(atPath: errors.path), err.count < 4096, String(decoding: err, as: UTF8.self).contains("Invalid page count 0") {
                 return .success([])
             }
             return .failure(Failure(reason: "PDF cannot be read (damaged or encrypted)"))
-        case .exited(let code) where code != 0: return .failure(Failure(reason: "PDF cannot be read (damaged or encrypted)"))
-        case .exited: break
+        case 0: break
+        default: return .failure(Failure(reason: "PDF cannot be read (damaged or encrypted)"))
         }
         guard let attrs = try? fm.attributesOfItem(atPath: output.path), let size = (attrs[.size] as? NSNumber)?.intValue, size <= limits.maxOutputBytes,
               let data = fm.contents(atPath: output.path) else {
@@ -117,31 +140,16 @@ public enum PDFText {
         return .success(pages)
     }
 
-    /// Where poppler's `pdfimages` is (it lists each page's images).
-    static let imagesTool: String? = {
-        let env = ProcessInfo.processInfo.environment["PMARK_PDFIMAGES"]
-        for p in [env, "/usr/bin/pdfimages", "/usr/local/bin/pdfimages", "/opt/homebrew/bin/pdfimages"].compactMap({ $0 })
-        where FileManager.default.isExecutableFile(atPath: p) { return p }
-        return nil
-    }()
-
     /// The pages (1-based) that draw at least one image, from `pdfimages -list`, run like
     /// pdftotext: a bounded child process with the same limits.
     static func imagePages(input: String, dir: URL, limits: Limits) -> Result<Set<Int>, Failure> {
         guard let tool = imagesTool else { return .failure(Failure(reason: "PDF has pages without text and pdfimages (poppler-utils) is not installed to tell blank from scanned")) }
         let listing = dir.appendingPathComponent("images.txt"), errors = dir.appendingPathComponent("images-err.txt")
-        let kib = max(limits.maxMemoryBytes / 1024, 65_536), cpu = max(Int(limits.seconds.rounded(.up)), 1)
-        let outBlocks = max(limits.maxOutputBytes / 512, 1)
-        let argv = ["/bin/sh", "-c", "ulimit -v \"$1\" && ulimit -t \"$2\" && ulimit -f \"$3\" && exec \"$4\" -list -l \"$5\" \"$6\" > \"$7\"",
-                    "pmark-pdfimages", String(kib), String(cpu), String(outBlocks), tool, String(limits.maxPages), input, listing.path]
-        guard let outcome = ChildProcess.run(argv, stderrPath: errors.path, seconds: limits.seconds) else {
-            return .failure(Failure(reason: "cannot start pdfimages"))
-        }
-        switch outcome {
-        case .timedOut: return .failure(Failure(reason: "PDF image listing exceeded \(limits.seconds) s"))
-        case .signalled(let sig): return .failure(Failure(reason: "PDF image listing crashed or hit a limit (signal \(sig))"))
-        case .exited(let code) where code != 0: return .failure(Failure(reason: "PDF images cannot be listed (damaged or encrypted)"))
-        case .exited: break
+        switch runBounded(tool, ["-list", "-l", String(limits.maxPages), input], stdoutPath: listing.path, stderrPath: errors.path, limits: limits,
+                          what: "image listing") {
+        case .failure(let f): return .failure(f)
+        case .success(0): break
+        case .success: return .failure(Failure(reason: "PDF images cannot be listed (damaged or encrypted)"))
         }
         guard let data = FileManager.default.contents(atPath: listing.path), data.count <= limits.maxOutputBytes else {
             return .failure(Failure(reason: "PDF image listing missing or too large"))

@@ -244,6 +244,20 @@ struct DocumentReaderTests {
         if !readable { #expect(t.notInspected?.contains("page 2 shows images but no text") == true) }
     }
 
+    @Test("poppler runs under pmark's limits: past the deadline or the output limit a PDF is not inspected, never read as empty")
+    func popplerLimits() throws {
+        try #require(PDFText.tool != nil, "poppler-utils is installed by scripts/setup")
+        let pdf = Self.pdf([(text: "SECRET", image: false)])
+        #expect(PDFText.read(pdf, limits: .default).pageLines == [["SECRET"]])
+        var late = PDFText.Limits()
+        late.seconds = 0.000_1
+        #expect(PDFText.read(pdf, limits: late).notInspected?.contains("exceeded") == true)
+        var small = PDFText.Limits()
+        small.maxOutputBytes = 3
+        let t = PDFText.read(pdf, limits: small)
+        #expect(t.notInspected?.contains("over 3 bytes") == true && t.pageLines.isEmpty, "\(t.notInspected ?? "read")")
+    }
+
     @Test("pdfimages -list rows give the pages that draw images")
     func imagePageNumbers() {
         let listing = "page   num  type   width height color comp bpc  enc interp  object ID x-ppi y-ppi size ratio\n" + String(repeating: "-", count: 92) + "\n"
