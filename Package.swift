@@ -76,42 +76,63 @@ let package = Package(
             name: "OfficeDocuments",
             dependencies: ["Markings", "ContentInspection", "CLibXML2"]),
         .target(name: "PolicyLanguage", dependencies: ["Markings", .product(name: "Yams", package: "Yams")]),
-        .target(name: "DecisionEngine", dependencies: ["MailParsing", "Markings", "ContentInspection", "PolicyLanguage"]),
+        .target(
+            name: "DecisionEngine", dependencies: ["MailParsing", "Markings", "ContentInspection", "PolicyLanguage"]),
         .target(
             name: "PolicyHarness",
-            dependencies: ["DecisionEngine", "AuditStore", "PolicyLanguage", "Markings", "MailParsing", "OfficeDocuments", .product(name: "Yams", package: "Yams")]),
+            dependencies: [
+                "DecisionEngine", "AuditStore", "PolicyLanguage", "Markings", "MailParsing", "OfficeDocuments",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         // The audit log, quarantine and notices (GRDB over the system SQLite, WAL).
         .target(
             name: "AuditStore",
-            dependencies: ["DecisionEngine", "Reporting", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing", "PmarkZlib", "CCrypto",
-                           .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "DecisionEngine", "Reporting", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing",
+                "PmarkZlib", "CCrypto",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         // The milter protocol: a pure codec (bytes <-> typed commands and responses, NIOCore's
         // ByteBuffer only, no I/O) and the gateway server around it (SwiftNIO, swift-log).
         .target(name: "MilterCodec", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "Milter",
-            dependencies: ["MilterCodec", "DecisionEngine", "PolicyLanguage", "MailParsing",
-                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "MilterCodec", "DecisionEngine", "PolicyLanguage", "MailParsing",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // The report of one decision (DecisionRecord), its text and JSON formatters, and the
         // policy's privacy settings applied to every output.
-        .target(name: "Reporting", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing"]),
+        .target(
+            name: "Reporting",
+            dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing"]),
         // Archive scanning: input discovery (mbox folders, Maildir, .eml trees, gzip, PST via
         // libpff), one reader -> N workers -> output in input order, progress, shards, and the
         // JSONL/CSV/HTML outputs and summaries; generic over the per-message evaluation.
         .target(
             name: "ArchiveScan",
-            dependencies: ["MailParsing", "Markings", "DecisionEngine", "PolicyLanguage", "ContentInspection", "Reporting", "CPff", "CCrypto", "PmarkZlib", "CMagic", "CPCRE2", .product(name: "GRDBSQLite", package: "GRDB.swift")]),
+            dependencies: [
+                "MailParsing", "Markings", "DecisionEngine", "PolicyLanguage", "ContentInspection", "Reporting", "CPff",
+                "CCrypto", "PmarkZlib", "CMagic", "CPCRE2", .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         // A private Postfix on loopback (own config, queue, Maildirs, smtp-sink) for the gateway's
         // integration tests and `pmark milter bench`; Foundation only.
         .target(name: "PostfixTestBed"),
-        .target(name: "Benchmarking", dependencies: ["ArchiveScan", "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine"]),
+        .target(
+            name: "Benchmarking",
+            dependencies: [
+                "ArchiveScan", "MailParsing", "Markings", "OfficeDocuments", "PolicyLanguage", "DecisionEngine",
+            ]),
         .executableTarget(
             name: "pmark",
             dependencies: [
-                "MailParsing", "Markings", "ContentInspection", "OfficeDocuments", "PolicyLanguage", "DecisionEngine", "PolicyHarness", "Benchmarking", "Reporting", "ArchiveScan", "AuditStore",
+                "MailParsing", "Markings", "ContentInspection", "OfficeDocuments", "PolicyLanguage", "DecisionEngine",
+                "PolicyHarness", "Benchmarking", "Reporting", "ArchiveScan", "AuditStore",
                 "Milter", "MilterCodec", "PostfixTestBed", .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Shared by the test targets: the repository root, and a ZIP writer (stored or deflated
@@ -123,27 +144,43 @@ let package = Package(
         .testTarget(name: "SystemLibraryTests", dependencies: ["CPCRE2", "CMagic"]),
         .testTarget(
             name: "AuditStoreTests",
-            dependencies: ["AuditStore", "DecisionEngine", "PolicyLanguage", "OfficeDocuments", "MailParsing",
-                           .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "AuditStore", "DecisionEngine", "PolicyLanguage", "OfficeDocuments", "MailParsing",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(
             name: "MarkingsTests",
             dependencies: ["Markings", "MailParsing", "OfficeDocuments", "ContentInspection", "TestSupport"]),
         .testTarget(name: "PolicyLanguageTests", dependencies: ["PolicyLanguage", "Markings", "TestSupport"]),
-        .testTarget(name: "DecisionEngineTests", dependencies: ["DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing", "ContentInspection", "TestSupport"]),
-        .testTarget(name: "PolicyHarnessTests", dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage", "AuditStore", "TestSupport"]),
+        .testTarget(
+            name: "DecisionEngineTests",
+            dependencies: [
+                "DecisionEngine", "PolicyLanguage", "Markings", "OfficeDocuments", "MailParsing", "ContentInspection",
+                "TestSupport",
+            ]),
+        .testTarget(
+            name: "PolicyHarnessTests",
+            dependencies: ["PolicyHarness", "DecisionEngine", "PolicyLanguage", "AuditStore", "TestSupport"]),
         .testTarget(name: "ContentInspectionTests", dependencies: ["ContentInspection", "MailParsing", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MailParsing", "TestSupport"]),
         .testTarget(name: "ArchiveScanTests", dependencies: ["ArchiveScan", "MailParsing", "PmarkZlib"]),
-        .testTarget(name: "MilterCodecTests", dependencies: ["MilterCodec", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(
+            name: "MilterCodecTests", dependencies: ["MilterCodec", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "MilterTests",
-            dependencies: ["Milter", "MilterCodec", "DecisionEngine", "PolicyLanguage", "OfficeDocuments", "PostfixTestBed",
-                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+            dependencies: [
+                "Milter", "MilterCodec", "DecisionEngine", "PolicyLanguage", "OfficeDocuments", "PostfixTestBed",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         // The milter with the audit store: SIGKILL crash test, release/notices through a real Postfix.
         .testTarget(
             name: "GatewayAuditTests",
-            dependencies: ["AuditStore", "Milter", "MilterCodec", "PostfixTestBed",
-                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "DecisionEngine", "PolicyLanguage", "MailParsing", "OfficeDocuments"]),
+            dependencies: [
+                "AuditStore", "Milter", "MilterCodec", "PostfixTestBed",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "ReportingTests",
+            dependencies: ["Reporting", "DecisionEngine", "PolicyLanguage", "MailParsing", "OfficeDocuments"]),
     ]
 )

@@ -24,10 +24,14 @@ public final class GzipStream: ByteStream {
     public private(set) var produced = 0
 
     public init(source: ByteStream, path: String) throws {
-        self.source = source; self.path = path
+        self.source = source
+        self.path = path
         input = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.inputChunk)
         let rc = inflateInit2_(&z, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-        guard rc == Z_OK else { input.deallocate(); throw InputReadError(path: path, message: "zlib initialisation failed (\(rc))") }
+        guard rc == Z_OK else {
+            input.deallocate()
+            throw InputReadError(path: path, message: "zlib initialisation failed (\(rc))")
+        }
         initialised = true
     }
 
@@ -43,7 +47,12 @@ public final class GzipStream: ByteStream {
         while z.avail_out > 0 {
             if z.avail_in == 0 && !inputEOF {
                 let n = try source.read(into: input, count: Self.inputChunk)
-                if n == 0 { inputEOF = true } else { z.next_in = input; z.avail_in = UInt32(n) }
+                if n == 0 {
+                    inputEOF = true
+                } else {
+                    z.next_in = input
+                    z.avail_in = UInt32(n)
+                }
             }
             if z.avail_in == 0 && inputEOF {
                 let got = count - Int(z.avail_out)
@@ -57,14 +66,21 @@ public final class GzipStream: ByteStream {
             if rc == Z_STREAM_END {
                 atMemberEnd = true
                 // Another member may follow (cat a.gz b.gz); trailing zero padding is allowed.
-                if z.avail_in == 0 && inputEOF { let got = count - Int(z.avail_out); produced += got; if got == 0 { finished = true }; return got }
+                if z.avail_in == 0 && inputEOF {
+                    let got = count - Int(z.avail_out)
+                    produced += got
+                    if got == 0 { finished = true }
+                    return got
+                }
                 inflateReset(&z)
                 continue
             }
             if rc == Z_BUF_ERROR { continue }
             if rc != Z_OK {
                 let msg = z.msg.map { String(cString: $0) } ?? "error \(rc)"
-                throw InputReadError(path: path, message: "corrupt gzip data at decompressed offset \(produced + count - Int(z.avail_out)): \(msg)")
+                throw InputReadError(
+                    path: path,
+                    message: "corrupt gzip data at decompressed offset \(produced + count - Int(z.avail_out)): \(msg)")
             }
         }
         let got = count - Int(z.avail_out)

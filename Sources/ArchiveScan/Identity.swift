@@ -60,9 +60,13 @@ public struct MessageIdentity: Sendable, Hashable, Codable {
 
     /// `2025-01` from `Mon, 6 Jan 2025 09:10:00 +1300` (RFC 5322 and its obsolete forms).
     static func month(ofDate d: String) -> String? {
-        let tokens = d.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" || $0 == "-" }).map { $0.lowercased() }
+        let tokens = d.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" || $0 == "-" }).map {
+            $0.lowercased()
+        }
         for (i, t) in tokens.enumerated() {
-            guard let m = months.firstIndex(of: String(t.prefix(3))), t.count >= 3, i + 1 < tokens.count else { continue }
+            guard let m = months.firstIndex(of: String(t.prefix(3))), t.count >= 3, i + 1 < tokens.count else {
+                continue
+            }
             guard var y = Int(tokens[i + 1]) else { continue }
             if tokens[i + 1].count == 2 { y += y < 50 ? 2000 : 1900 }
             guard y >= 1970 && y <= 9999 else { return nil }
@@ -89,8 +93,10 @@ struct HeaderScan {
         while s < e, raw[s] == 0x20 || raw[s] == 0x09 { s += 1 }
         while e > s, raw[e - 1] == 0x20 || raw[e - 1] == 0x09 { e -= 1 }
         let name = raw[s..<e]
-        for f in identityFields where name.count == f.utf8.count
-            && zip(name, f.utf8).allSatisfy({ (($0 >= 0x41 && $0 <= 0x5A) ? $0 | 0x20 : $0) == $1 }) { return f }
+        for f in identityFields
+        where name.count == f.utf8.count
+            && zip(name, f.utf8).allSatisfy({ (($0 >= 0x41 && $0 <= 0x5A) ? $0 | 0x20 : $0) == $1 })
+        { return f }
         return nil
     }
 
@@ -100,7 +106,9 @@ struct HeaderScan {
         let n = b.count
         var current: (name: String, value: [UInt8])? = nil
         func flush() {
-            if let c = current { fields.append((c.name, String(decoding: c.value, as: UTF8.self).trimmingCharacters(in: " \t"))) }
+            if let c = current {
+                fields.append((c.name, String(decoding: c.value, as: UTF8.self).trimmingCharacters(in: " \t")))
+            }
             current = nil
         }
         while i < n {
@@ -152,8 +160,12 @@ public enum SHA256Digest {
         let ok = data.withUnsafeBytes { p in EVP_Digest(p.baseAddress, p.count, &md, &len, EVP_sha256(), nil) }
         precondition(ok == 1, "EVP_Digest(SHA-256) failed")  // not input-driven: only on a broken libcrypto
         let hexd = Array("0123456789abcdef".utf8)
-        var out = [UInt8](); out.reserveCapacity(64)
-        for b in md { out.append(hexd[Int(b >> 4)]); out.append(hexd[Int(b & 15)]) }
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for b in md {
+            out.append(hexd[Int(b >> 4)])
+            out.append(hexd[Int(b & 15)])
+        }
         return String(decoding: out, as: UTF8.self)
     }
 }

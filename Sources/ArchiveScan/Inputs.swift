@@ -30,7 +30,10 @@ public struct ScanInput: Sendable, Hashable {
 public struct SkippedFile: Sendable, Hashable, Codable {
     public var path: String
     public var reason: String
-    public init(path: String, reason: String) { self.path = path; self.reason = reason }
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 }
 
 /// An input that could not be read (a path, a file, or a message in it). Read errors never
@@ -38,7 +41,10 @@ public struct SkippedFile: Sendable, Hashable, Codable {
 public struct InputError: Sendable, Hashable, Codable {
     public var path: String
     public var message: String
-    public init(path: String, message: String) { self.path = path; self.message = message }
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
 }
 
 /// The files under the scan's paths, in a deterministic order (arguments in order; directory
@@ -67,7 +73,10 @@ public struct InputPlanner {
     var visited = Set<FileID>()
     var plan = InputPlan()
 
-    struct FileID: Hashable { var dev: UInt64; var ino: UInt64 }
+    struct FileID: Hashable {
+        var dev: UInt64
+        var ino: UInt64
+    }
 
     public init() {}
 
@@ -91,7 +100,8 @@ public struct InputPlanner {
         let type = st.st_mode & S_IFMT
         if type == S_IFDIR {
             guard visited.insert(id).inserted else {
-                plan.skipped.append(SkippedFile(path: path, reason: "directory already scanned (a symbolic link back into the scan)"))
+                plan.skipped.append(
+                    SkippedFile(path: path, reason: "directory already scanned (a symbolic link back into the scan)"))
                 return
             }
             walk(path)
@@ -103,7 +113,9 @@ public struct InputPlanner {
         }
         if type == S_IFREG {
             guard visited.insert(id).inserted else {
-                plan.skipped.append(SkippedFile(path: path, reason: "already scanned (the same file through another path or a symbolic link)"))
+                plan.skipped.append(
+                    SkippedFile(
+                        path: path, reason: "already scanned (the same file through another path or a symbolic link)"))
                 return
             }
         }
@@ -127,8 +139,14 @@ public struct InputPlanner {
     static func classify(name: String, head: [UInt8], explicit: Bool) -> Decision {
         if head.starts(with: [0x21, 0x42, 0x44, 0x4E]) { return .read(.pst) }  // "!BDN"
         if head.starts(with: [0x1F, 0x8B]) { return .read(.gzip) }
-        if name.hasSuffix(".pst") || name.hasSuffix(".ost") { return explicit ? .unreadable("not a PST/OST file (no !BDN signature)") : .skip("named .pst/.ost but has no PST signature") }
-        if name.hasSuffix(".gz") { return explicit ? .unreadable("not gzip data (no gzip signature)") : .skip("named .gz but is not gzip data") }
+        if name.hasSuffix(".pst") || name.hasSuffix(".ost") {
+            return explicit
+                ? .unreadable("not a PST/OST file (no !BDN signature)")
+                : .skip("named .pst/.ost but has no PST signature")
+        }
+        if name.hasSuffix(".gz") {
+            return explicit ? .unreadable("not gzip data (no gzip signature)") : .skip("named .gz but is not gzip data")
+        }
         if explicit { return .read(.stream) }
         if name.hasSuffix(".msf") { return .skip("Thunderbird summary file (.msf), not mail") }
         if name.hasSuffix(".eml") || name.hasSuffix(".mbox") || name.hasSuffix(".mbx") { return .read(.stream) }
@@ -147,7 +165,9 @@ public struct InputPlanner {
     /// The file starts with header fields, one of them a field every message has
     /// (`From`, `Date`, `Received`, `Return-Path`, `Message-ID`, `Delivered-To`, `MIME-Version`).
     static func startsWithMailHeaders(_ b: [UInt8]) -> Bool {
-        let known: Set<String> = ["from", "date", "received", "return-path", "message-id", "delivered-to", "mime-version", "x-mozilla-status"]
+        let known: Set<String> = [
+            "from", "date", "received", "return-path", "message-id", "delivered-to", "mime-version", "x-mozilla-status",
+        ]
         var i = 0, sawKnown = false, lines = 0
         while i < b.count, lines < 40 {
             let lineEnd = b[i...].firstIndex(of: 0x0A) ?? b.count
@@ -158,8 +178,11 @@ public struct InputPlanner {
                 if lines == 0 { return false }
             } else {
                 guard let colon = line.firstIndex(of: 0x3A), colon > line.startIndex,
-                      line[line.startIndex..<colon].allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return false }
-                if known.contains(String(decoding: line[line.startIndex..<colon], as: UTF8.self).lowercased()) { sawKnown = true }
+                    line[line.startIndex..<colon].allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+                else { return false }
+                if known.contains(String(decoding: line[line.startIndex..<colon], as: UTF8.self).lowercased()) {
+                    sawKnown = true
+                }
             }
             lines += 1
             i = lineEnd + 1
@@ -185,7 +208,9 @@ public struct InputPlanner {
         defer { closedir(d) }
         var out: [String] = []
         while let e = readdir(d) {
-            let name = withUnsafePointer(to: e.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+            let name = withUnsafePointer(to: e.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
             if name == "." || name == ".." { continue }
             out.append(name)
         }
@@ -200,7 +225,8 @@ public struct InputPlanner {
 
     mutating func walk(_ path: String) {
         guard let names = Self.list(path) else {
-            plan.errors.append(InputError(path: path, message: "cannot list directory: \(String(cString: strerror(errno)))"))
+            plan.errors.append(
+                InputError(path: path, message: "cannot list directory: \(String(cString: strerror(errno)))"))
             return
         }
         let dir = path.hasSuffix("/") ? path : path + "/"
@@ -208,19 +234,27 @@ public struct InputPlanner {
         if isMaildir {
             for sub in ["new", "cur"] where names.contains(sub) {
                 guard let files = Self.list(dir + sub) else {
-                    plan.errors.append(InputError(path: dir + sub, message: "cannot list directory: \(String(cString: strerror(errno)))"))
+                    plan.errors.append(
+                        InputError(
+                            path: dir + sub, message: "cannot list directory: \(String(cString: strerror(errno)))"))
                     continue
                 }
                 for f in files {
                     let full = dir + sub + "/" + f
-                    if f.hasPrefix(".") { plan.skipped.append(SkippedFile(path: full, reason: "hidden file in a Maildir")); continue }
+                    if f.hasPrefix(".") {
+                        plan.skipped.append(SkippedFile(path: full, reason: "hidden file in a Maildir"))
+                        continue
+                    }
                     addMaildirMessage(full)
                 }
             }
             for n in names where n != "cur" && n != "new" {
                 let full = dir + n
                 if n == "tmp" {
-                    for f in Self.list(full) ?? [] { plan.skipped.append(SkippedFile(path: full + "/" + f, reason: "Maildir tmp/ (a delivery in progress)")) }
+                    for f in Self.list(full) ?? [] {
+                        plan.skipped.append(
+                            SkippedFile(path: full + "/" + f, reason: "Maildir tmp/ (a delivery in progress)"))
+                    }
                 } else if n.hasPrefix(".") && Self.isDirectory(full) {
                     add(full, explicit: false)  // Maildir++ folder
                 } else if Self.isDirectory(full) {
@@ -240,14 +274,25 @@ public struct InputPlanner {
             plan.errors.append(InputError(path: path, message: "cannot read: \(String(cString: strerror(errno)))"))
             return
         }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { plan.skipped.append(SkippedFile(path: path, reason: "not a regular file")); return }
-        guard visited.insert(FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))).inserted else {
-            plan.skipped.append(SkippedFile(path: path, reason: "already scanned (the same file through another path or a symbolic link)"))
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            plan.skipped.append(SkippedFile(path: path, reason: "not a regular file"))
             return
         }
-        if st.st_size == 0 { plan.skipped.append(SkippedFile(path: path, reason: "empty file")); return }
+        guard visited.insert(FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))).inserted else {
+            plan.skipped.append(
+                SkippedFile(
+                    path: path, reason: "already scanned (the same file through another path or a symbolic link)"))
+            return
+        }
+        if st.st_size == 0 {
+            plan.skipped.append(SkippedFile(path: path, reason: "empty file"))
+            return
+        }
         let head = Self.head(path)
-        if head.starts(with: [0x1F, 0x8B]) { plan.inputs.append(ScanInput(path: path, container: .gzip, size: Int(st.st_size))); return }
+        if head.starts(with: [0x1F, 0x8B]) {
+            plan.inputs.append(ScanInput(path: path, container: .gzip, size: Int(st.st_size)))
+            return
+        }
         plan.inputs.append(ScanInput(path: path, container: .maildirMessage, size: Int(st.st_size)))
     }
 }

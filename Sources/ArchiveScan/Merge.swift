@@ -31,8 +31,11 @@ public struct ReportMerger {
         let path: String
         var lineNumber = 0
         init(_ path: String) throws {
-            guard let f = fopen(path, "r") else { throw MergeError(description: "\(path): cannot read: \(String(cString: strerror(errno)))") }
-            file = f; self.path = path
+            guard let f = fopen(path, "r") else {
+                throw MergeError(description: "\(path): cannot read: \(String(cString: strerror(errno)))")
+            }
+            file = f
+            self.path = path
         }
         deinit { fclose(file) }
         func next() -> String? {
@@ -60,26 +63,44 @@ public struct ReportMerger {
             let r = try LineReader(p)
             var last: String? = nil
             while let l = r.next() { if !l.isEmpty { last = l } }
-            guard let l = last, let s = try? decoder.decode(ScanSummary.self, from: Data(l.utf8)), s.record == "summary" else {
-                throw MergeError(description: "\(p): no summary record at the end (is it the complete JSONL output of pmark scan --format jsonl?)")
+            guard let l = last, let s = try? decoder.decode(ScanSummary.self, from: Data(l.utf8)), s.record == "summary"
+            else {
+                throw MergeError(
+                    description:
+                        "\(p): no summary record at the end (is it the complete JSONL output of pmark scan --format jsonl?)"
+                )
             }
             summaries.append(s)
         }
         let shards = summaries.map(\.shard)
         let sharded = shards.contains { $0 != nil }
         if sharded {
-            guard !shards.contains(where: { $0 == nil }) else { throw MergeError(description: "cannot merge shard outputs with unsharded ones") }
+            guard !shards.contains(where: { $0 == nil }) else {
+                throw MergeError(description: "cannot merge shard outputs with unsharded ones")
+            }
             let parsed = shards.compactMap { $0.flatMap(Shard.init) }
             guard parsed.count == shards.count, let n = parsed.first?.n, parsed.allSatisfy({ $0.n == n }) else {
-                throw MergeError(description: "the shards do not have the same N: \(shards.compactMap { $0 }.joined(separator: ", "))")
+                throw MergeError(
+                    description:
+                        "the shards do not have the same N: \(shards.compactMap { $0 }.joined(separator: ", "))")
             }
             let ks = parsed.map(\.k)
             let dup = Dictionary(grouping: ks, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
-            guard dup.isEmpty else { throw MergeError(description: "shard(s) given more than once: \(dup.map { "\($0)/\(n)" }.joined(separator: ", "))") }
+            guard dup.isEmpty else {
+                throw MergeError(
+                    description: "shard(s) given more than once: \(dup.map { "\($0)/\(n)" }.joined(separator: ", "))")
+            }
             let missing = (1...n).filter { !ks.contains($0) }
-            guard missing.isEmpty else { throw MergeError(description: "missing shard(s): \(missing.map { "\($0)/\(n)" }.joined(separator: ", "))") }
-            guard Set(summaries.map(\.policySHA256)).count == 1 else { throw MergeError(description: "the shards were scanned with different policies") }
-            guard Set(summaries.map(\.pmarkVersion)).count == 1 else { throw MergeError(description: "the shards were scanned by different pmark versions") }
+            guard missing.isEmpty else {
+                throw MergeError(
+                    description: "missing shard(s): \(missing.map { "\($0)/\(n)" }.joined(separator: ", "))")
+            }
+            guard Set(summaries.map(\.policySHA256)).count == 1 else {
+                throw MergeError(description: "the shards were scanned with different policies")
+            }
+            guard Set(summaries.map(\.pmarkVersion)).count == 1 else {
+                throw MergeError(description: "the shards were scanned by different pmark versions")
+            }
         }
         var merged = summaries[0]
         merged.shard = nil
@@ -101,13 +122,22 @@ public struct ReportMerger {
                 }
                 if probe.record == "summary" { return nil }
                 guard probe.record == "message", let o = probe.ordinal else {
-                    throw MergeError(description: "\(readers[i].path):\(readers[i].lineNumber): not a pmark scan message record")
+                    throw MergeError(
+                        description: "\(readers[i].path):\(readers[i].lineNumber): not a pmark scan message record")
                 }
-                if report != nil, probe.inspected == false || ["block", "quarantine"].contains(probe.action ?? "") || !(probe.finding_ids ?? []).isEmpty {
-                    report?.add(row: HTMLReportBuilder.Row(ordinal: o, source: probe.source_path ?? "", offset: probe.offset, index: probe.index, date: probe.date,
-                                                           classification: probe.inspected == false ? "NOT INSPECTED" : (probe.classification_name ?? "UNMARKED"),
-                                                           action: probe.action ?? "", rules: probe.rules_fired ?? [], findings: probe.finding_ids ?? [],
-                                                           subject: probe.subject == "(redacted)" ? nil : probe.subject))
+                if report != nil,
+                    probe.inspected == false || ["block", "quarantine"].contains(probe.action ?? "")
+                        || !(probe.finding_ids ?? []).isEmpty
+                {
+                    report?.add(
+                        row: HTMLReportBuilder.Row(
+                            ordinal: o, source: probe.source_path ?? "", offset: probe.offset, index: probe.index,
+                            date: probe.date,
+                            classification: probe.inspected == false
+                                ? "NOT INSPECTED" : (probe.classification_name ?? "UNMARKED"),
+                            action: probe.action ?? "", rules: probe.rules_fired ?? [],
+                            findings: probe.finding_ids ?? [],
+                            subject: probe.subject == "(redacted)" ? nil : probe.subject))
                 }
                 return (o, l)
             }
@@ -117,7 +147,9 @@ public struct ReportMerger {
             for i in readers.indices { heads.append(try advance(i)) }
             while true {
                 var best: Int? = nil
-                for (i, h) in heads.enumerated() { if let h, best == nil || h.ordinal < heads[best!]!.ordinal { best = i } }
+                for (i, h) in heads.enumerated() {
+                    if let h, best == nil || h.ordinal < heads[best!]!.ordinal { best = i }
+                }
                 guard let b = best, let h = heads[b] else { break }
                 out(h.line + "\n")
                 heads[b] = try advance(b)

@@ -19,7 +19,10 @@ public struct PSTReader {
     public static let maxEmbeddingDepth = 8
     public var limits: ParserLimits
 
-    public init(path: String, limits: ParserLimits = .default) { self.path = path; self.limits = limits }
+    public init(path: String, limits: ParserLimits = .default) {
+        self.path = path
+        self.limits = limits
+    }
 
     public struct Item {
         public var raw: RawMessage?
@@ -40,18 +43,31 @@ public struct PSTReader {
     public func forEach(_ body: (Item) throws -> Bool) throws {
         var file: UnsafeMutablePointer<libpff_file_t>? = nil
         var error: UnsafeMutablePointer<libpff_error_t>? = nil
-        guard libpff_file_initialize(&file, &error) == 1 else { throw InputReadError(path: path, message: Self.errorText(error)) }
-        defer { var e: UnsafeMutablePointer<libpff_error_t>? = nil; libpff_file_free(&file, &e); if e != nil { libpff_error_free(&e) } }
+        guard libpff_file_initialize(&file, &error) == 1 else {
+            throw InputReadError(path: path, message: Self.errorText(error))
+        }
+        defer {
+            var e: UnsafeMutablePointer<libpff_error_t>? = nil
+            libpff_file_free(&file, &e)
+            if e != nil { libpff_error_free(&e) }
+        }
         guard libpff_file_open(file, path, Int32(LIBPFF_ACCESS_FLAG_READ.rawValue), &error) == 1 else {
             throw InputReadError(path: path, message: "cannot open as PST/OST: " + Self.errorText(error))
         }
-        defer { var e: UnsafeMutablePointer<libpff_error_t>? = nil; libpff_file_close(file, &e); if e != nil { libpff_error_free(&e) } }
+        defer {
+            var e: UnsafeMutablePointer<libpff_error_t>? = nil
+            libpff_file_close(file, &e)
+            if e != nil { libpff_error_free(&e) }
+        }
         var root: UnsafeMutablePointer<libpff_item_t>? = nil
         let rc = libpff_file_get_root_folder(file, &root, &error)
         guard rc == 1, root != nil else {
             throw InputReadError(path: path, message: rc == 0 ? "no root folder" : Self.errorText(error))
         }
-        defer { var e: UnsafeMutablePointer<libpff_error_t>? = nil; libpff_item_free(&root, &e) }
+        defer {
+            var e: UnsafeMutablePointer<libpff_error_t>? = nil
+            libpff_item_free(&root, &e)
+        }
         var index = 0
         _ = try walk(root!, folderPath: "", index: &index, depth: 0, body)
     }
@@ -59,63 +75,123 @@ public struct PSTReader {
     func folderName(_ f: UnsafeMutablePointer<libpff_item_t>) -> String {
         var size = 0
         var e: UnsafeMutablePointer<libpff_error_t>? = nil
-        guard libpff_folder_get_utf8_name_size(f, &size, &e) == 1, size > 0 else { if e != nil { libpff_error_free(&e) }; return "" }
+        guard libpff_folder_get_utf8_name_size(f, &size, &e) == 1, size > 0 else {
+            if e != nil { libpff_error_free(&e) }
+            return ""
+        }
         var buf = [UInt8](repeating: 0, count: size)
-        guard libpff_folder_get_utf8_name(f, &buf, size, &e) == 1 else { if e != nil { libpff_error_free(&e) }; return "" }
+        guard libpff_folder_get_utf8_name(f, &buf, size, &e) == 1 else {
+            if e != nil { libpff_error_free(&e) }
+            return ""
+        }
         return String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self)
     }
 
-    func walk(_ folder: UnsafeMutablePointer<libpff_item_t>, folderPath: String, index: inout Int, depth: Int, _ body: (Item) throws -> Bool) throws -> Bool {
+    func walk(
+        _ folder: UnsafeMutablePointer<libpff_item_t>, folderPath: String, index: inout Int, depth: Int,
+        _ body: (Item) throws -> Bool
+    ) throws -> Bool {
         var error: UnsafeMutablePointer<libpff_error_t>? = nil
         var messages: Int32 = 0
         if libpff_folder_get_number_of_sub_messages(folder, &messages, &error) != 1 {
-            if try !body(Item(error: InputError(path: path + ":" + folderPath, message: "cannot list messages: " + Self.errorText(error)))) { return false }
+            if try !body(
+                Item(
+                    error: InputError(
+                        path: path + ":" + folderPath, message: "cannot list messages: " + Self.errorText(error))))
+            {
+                return false
+            }
             error = nil
             messages = 0
         }
         for i in 0..<messages {
             var item: UnsafeMutablePointer<libpff_item_t>? = nil
             guard libpff_folder_get_sub_message(folder, i, &item, &error) == 1, let item else {
-                if try !body(Item(error: InputError(path: "\(path):\(folderPath)#\(i + 1)", message: "cannot read item: " + Self.errorText(error)))) { return false }
+                if try !body(
+                    Item(
+                        error: InputError(
+                            path: "\(path):\(folderPath)#\(i + 1)",
+                            message: "cannot read item: " + Self.errorText(error))))
+                {
+                    return false
+                }
                 error = nil
                 continue
             }
-            defer { var it: UnsafeMutablePointer<libpff_item_t>? = item; var e: UnsafeMutablePointer<libpff_error_t>? = nil; libpff_item_free(&it, &e) }
+            defer {
+                var it: UnsafeMutablePointer<libpff_item_t>? = item
+                var e: UnsafeMutablePointer<libpff_error_t>? = nil
+                libpff_item_free(&it, &e)
+            }
             var id: UInt32 = 0
             _ = libpff_item_get_identifier(item, &id, nil)
             let cls = string(item, LIBPFF_ENTRY_TYPE_MESSAGE_CLASS.rawValue) ?? ""
             let lower = cls.lowercased()
-            let isMail = lower.hasPrefix("ipm.note") || lower.hasPrefix("report.ipm.note") || lower.hasPrefix("ipm.schedule.meeting") || lower == "ipm" || lower.hasPrefix("ipm.post") && !lower.hasPrefix("ipm.post.rss")
+            let isMail =
+                lower.hasPrefix("ipm.note") || lower.hasPrefix("report.ipm.note")
+                || lower.hasPrefix("ipm.schedule.meeting") || lower == "ipm"
+                || lower.hasPrefix("ipm.post") && !lower.hasPrefix("ipm.post.rss")
             if !isMail {
                 let where_ = "\(path):\(folderPath)#\(i + 1)"
-                if try !body(Item(skipped: SkippedFile(path: where_, reason: "PST item of class \(cls.isEmpty ? "(none)" : cls), not mail"))) { return false }
+                if try !body(
+                    Item(
+                        skipped: SkippedFile(
+                            path: where_, reason: "PST item of class \(cls.isEmpty ? "(none)" : cls), not mail")))
+                {
+                    return false
+                }
                 continue
             }
             index += 1
             let bytes = message(item, depth: 0)
-            var raw = RawMessage(source: MessageSource(kind: .pst, path: path + (folderPath.isEmpty ? "" : ":" + folderPath), offset: Int(id), index: index), bytes: bytes, defects: [])
+            var raw = RawMessage(
+                source: MessageSource(
+                    kind: .pst, path: path + (folderPath.isEmpty ? "" : ":" + folderPath), offset: Int(id), index: index
+                ), bytes: bytes, defects: [])
             if bytes.count > limits.maxMessageBytes {
                 raw.bytes = []
-                raw.error = MailParseError(.limitExceeded(.messageBytes, limit: limits.maxMessageBytes), byteOffset: limits.maxMessageBytes)
+                raw.error = MailParseError(
+                    .limitExceeded(.messageBytes, limit: limits.maxMessageBytes), byteOffset: limits.maxMessageBytes)
             }
             if try !body(Item(raw: raw)) { return false }
         }
         var folders: Int32 = 0
         if libpff_folder_get_number_of_sub_folders(folder, &folders, &error) != 1 {
-            if try !body(Item(error: InputError(path: path + ":" + folderPath, message: "cannot list folders: " + Self.errorText(error)))) { return false }
+            if try !body(
+                Item(
+                    error: InputError(
+                        path: path + ":" + folderPath, message: "cannot list folders: " + Self.errorText(error))))
+            {
+                return false
+            }
             return true
         }
         for i in 0..<folders {
             var sub: UnsafeMutablePointer<libpff_item_t>? = nil
             guard libpff_folder_get_sub_folder(folder, i, &sub, &error) == 1, let sub else {
-                if try !body(Item(error: InputError(path: path + ":" + folderPath, message: "cannot read folder: " + Self.errorText(error)))) { return false }
+                if try !body(
+                    Item(
+                        error: InputError(
+                            path: path + ":" + folderPath, message: "cannot read folder: " + Self.errorText(error))))
+                {
+                    return false
+                }
                 error = nil
                 continue
             }
-            defer { var it: UnsafeMutablePointer<libpff_item_t>? = sub; var e: UnsafeMutablePointer<libpff_error_t>? = nil; libpff_item_free(&it, &e) }
+            defer {
+                var it: UnsafeMutablePointer<libpff_item_t>? = sub
+                var e: UnsafeMutablePointer<libpff_error_t>? = nil
+                libpff_item_free(&it, &e)
+            }
             let name = folderName(sub)
             if depth > 64 { continue }
-            if try !walk(sub, folderPath: folderPath.isEmpty ? name : folderPath + "/" + name, index: &index, depth: depth + 1, body) { return false }
+            if try !walk(
+                sub, folderPath: folderPath.isEmpty ? name : folderPath + "/" + name, index: &index, depth: depth + 1,
+                body)
+            {
+                return false
+            }
         }
         return true
     }
@@ -123,45 +199,77 @@ public struct PSTReader {
     func string(_ item: UnsafeMutablePointer<libpff_item_t>, _ entry: UInt32) -> String? {
         var size = 0
         var e: UnsafeMutablePointer<libpff_error_t>? = nil
-        guard libpff_message_get_entry_value_utf8_string_size(item, entry, &size, &e) == 1, size > 0 else { if e != nil { libpff_error_free(&e) }; return nil }
+        guard libpff_message_get_entry_value_utf8_string_size(item, entry, &size, &e) == 1, size > 0 else {
+            if e != nil { libpff_error_free(&e) }
+            return nil
+        }
         var buf = [UInt8](repeating: 0, count: size)
-        guard libpff_message_get_entry_value_utf8_string(item, entry, &buf, size, &e) == 1 else { if e != nil { libpff_error_free(&e) }; return nil }
+        guard libpff_message_get_entry_value_utf8_string(item, entry, &buf, size, &e) == 1 else {
+            if e != nil { libpff_error_free(&e) }
+            return nil
+        }
         return String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self)
     }
 
     func itemString(_ item: UnsafeMutablePointer<libpff_item_t>, set: Int32, _ entry: UInt32) -> String? {
         var size = 0
         var e: UnsafeMutablePointer<libpff_error_t>? = nil
-        guard libpff_item_get_entry_value_utf8_string_size(item, set, entry, &size, 0, &e) == 1, size > 0 else { if e != nil { libpff_error_free(&e) }; return nil }
+        guard libpff_item_get_entry_value_utf8_string_size(item, set, entry, &size, 0, &e) == 1, size > 0 else {
+            if e != nil { libpff_error_free(&e) }
+            return nil
+        }
         var buf = [UInt8](repeating: 0, count: size)
-        guard libpff_item_get_entry_value_utf8_string(item, set, entry, &buf, size, 0, &e) == 1 else { if e != nil { libpff_error_free(&e) }; return nil }
+        guard libpff_item_get_entry_value_utf8_string(item, set, entry, &buf, size, 0, &e) == 1 else {
+            if e != nil { libpff_error_free(&e) }
+            return nil
+        }
         return String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self)
     }
 
     func body(_ item: UnsafeMutablePointer<libpff_item_t>, html: Bool) -> [UInt8]? {
         var size = 0
         var e: UnsafeMutablePointer<libpff_error_t>? = nil
-        let ok = html ? libpff_message_get_html_body_size(item, &size, &e) : libpff_message_get_plain_text_body_size(item, &size, &e)
-        guard ok == 1, size > 0 else { if e != nil { libpff_error_free(&e) }; return nil }
+        let ok =
+            html
+            ? libpff_message_get_html_body_size(item, &size, &e)
+            : libpff_message_get_plain_text_body_size(item, &size, &e)
+        guard ok == 1, size > 0 else {
+            if e != nil { libpff_error_free(&e) }
+            return nil
+        }
         var buf = [UInt8](repeating: 0, count: size)
-        let ok2 = html ? libpff_message_get_html_body(item, &buf, size, &e) : libpff_message_get_plain_text_body(item, &buf, size, &e)
-        guard ok2 == 1 else { if e != nil { libpff_error_free(&e) }; return nil }
+        let ok2 =
+            html
+            ? libpff_message_get_html_body(item, &buf, size, &e)
+            : libpff_message_get_plain_text_body(item, &buf, size, &e)
+        guard ok2 == 1 else {
+            if e != nil { libpff_error_free(&e) }
+            return nil
+        }
         while buf.last == 0 { buf.removeLast() }
         return buf
     }
 
     /// Header names dropped from transport headers because the body is rebuilt.
-    static let rebuiltHeaders: Set<String> = ["content-type", "content-transfer-encoding", "mime-version", "content-length"]
+    static let rebuiltHeaders: Set<String> = [
+        "content-type", "content-transfer-encoding", "mime-version", "content-length",
+    ]
 
     func message(_ item: UnsafeMutablePointer<libpff_item_t>, depth: Int) -> [UInt8] {
         var out: [UInt8] = []
-        func line(_ s: String) { out.append(contentsOf: s.utf8); out.append(contentsOf: [0x0D, 0x0A]) }
+        func line(_ s: String) {
+            out.append(contentsOf: s.utf8)
+            out.append(contentsOf: [0x0D, 0x0A])
+        }
         if let th = string(item, LIBPFF_ENTRY_TYPE_MESSAGE_TRANSPORT_HEADERS.rawValue), !th.isEmpty {
             var skipping = false
             for l in th.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
                 let s = l.hasSuffix("\r") ? String(l.dropLast()) : String(l)
                 if s.isEmpty { continue }
-                if s.first == " " || s.first == "\t" { if !skipping { line(s) }; continue }
+                if s.first == " " || s.first == "\t" {
+                    if !skipping { line(s) }
+                    continue
+                }
                 let name = s.split(separator: ":", maxSplits: 1).first.map { $0.lowercased() } ?? ""
                 skipping = Self.rebuiltHeaders.contains(name)
                 if !skipping { line(s) }
@@ -169,7 +277,11 @@ public struct PSTReader {
         } else {
             let senderName = string(item, LIBPFF_ENTRY_TYPE_MESSAGE_SENDER_NAME.rawValue)
             let sender = string(item, LIBPFF_ENTRY_TYPE_MESSAGE_SENDER_EMAIL_ADDRESS.rawValue)
-            if let sender { line("From: " + (senderName.map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\" " } ?? "") + "<\(sender)>") }
+            if let sender {
+                line(
+                    "From: " + (senderName.map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\" " } ?? "")
+                        + "<\(sender)>")
+            }
             var to: [String] = [], cc: [String] = []
             var recipients: UnsafeMutablePointer<libpff_item_t>? = nil
             var e: UnsafeMutablePointer<libpff_error_t>? = nil
@@ -178,8 +290,11 @@ public struct PSTReader {
                 if libpff_item_get_number_of_record_sets(r, &n, &e) == 1 {
                     for k in 0..<n {
                         var type: UInt32 = 1
-                        _ = libpff_item_get_entry_value_32bit(r, k, LIBPFF_ENTRY_TYPE_RECIPIENT_TYPE.rawValue, &type, 0, nil)
-                        guard let addr = itemString(r, set: k, LIBPFF_ENTRY_TYPE_EMAIL_ADDRESS.rawValue) else { continue }
+                        _ = libpff_item_get_entry_value_32bit(
+                            r, k, LIBPFF_ENTRY_TYPE_RECIPIENT_TYPE.rawValue, &type, 0, nil)
+                        guard let addr = itemString(r, set: k, LIBPFF_ENTRY_TYPE_EMAIL_ADDRESS.rawValue) else {
+                            continue
+                        }
                         if type == 2 { cc.append(addr) } else if type == 1 { to.append(addr) }
                     }
                 }
@@ -204,7 +319,12 @@ public struct PSTReader {
             for h in headers { line(h) }
             if base64 { line("Content-Transfer-Encoding: base64") }
             line("")
-            if base64 { out.append(contentsOf: Self.base64Lines(data)) } else { out.append(contentsOf: data); line("") }
+            if base64 {
+                out.append(contentsOf: Self.base64Lines(data))
+            } else {
+                out.append(contentsOf: data)
+                line("")
+            }
         }
         if let text = body(item, html: false) { part(["Content-Type: text/plain; charset=utf-8"], text, base64: true) }
         if let html = body(item, html: true) { part(["Content-Type: text/html; charset=utf-8"], html, base64: true) }
@@ -217,9 +337,13 @@ public struct PSTReader {
                 defer { libpff_item_free(&att, nil) }
                 var type: Int32 = 0
                 _ = libpff_attachment_get_type(a, &type, nil)
-                let name = itemString(a, set: 0, LIBPFF_ENTRY_TYPE_ATTACHMENT_FILENAME_LONG.rawValue)
+                let name =
+                    itemString(a, set: 0, LIBPFF_ENTRY_TYPE_ATTACHMENT_FILENAME_LONG.rawValue)
                     ?? itemString(a, set: 0, LIBPFF_ENTRY_TYPE_ATTACHMENT_FILENAME_SHORT.rawValue)
-                let disposition = "Content-Disposition: attachment" + (name.map { "; filename=\"\(Self.encodedWord($0).replacingOccurrences(of: "\"", with: ""))\"" } ?? "")
+                let disposition =
+                    "Content-Disposition: attachment"
+                    + (name.map { "; filename=\"\(Self.encodedWord($0).replacingOccurrences(of: "\"", with: ""))\"" }
+                        ?? "")
                 if type == Int32(LIBPFF_ATTACHMENT_TYPE_ITEM.rawValue) && depth < Self.maxEmbeddingDepth {
                     var sub: UnsafeMutablePointer<libpff_item_t>? = nil
                     if libpff_attachment_get_item(a, &sub, nil) == 1, let s = sub {
@@ -260,7 +384,10 @@ public struct PSTReader {
         var i = 0
         while i + 3 <= d.count {
             let v = UInt32(d[i]) << 16 | UInt32(d[i + 1]) << 8 | UInt32(d[i + 2])
-            out += [alphabet[Int(v >> 18 & 63)], alphabet[Int(v >> 12 & 63)], alphabet[Int(v >> 6 & 63)], alphabet[Int(v & 63)]]
+            out += [
+                alphabet[Int(v >> 18 & 63)], alphabet[Int(v >> 12 & 63)], alphabet[Int(v >> 6 & 63)],
+                alphabet[Int(v & 63)],
+            ]
             i += 3
         }
         let rest = d.count - i
@@ -281,7 +408,8 @@ public struct PSTReader {
         var i = 0
         while i < b.count {
             let j = min(i + 76, b.count)
-            out.append(contentsOf: b[i..<j]); out.append(contentsOf: [0x0D, 0x0A])
+            out.append(contentsOf: b[i..<j])
+            out.append(contentsOf: [0x0D, 0x0A])
             i = j
         }
         return out

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,18 +40,21 @@ public struct OrderedPipeline<Input: Sendable, Output: Sendable> {
         var queue: [(Int, Input)] = []
         var queueHead = 0
         var results: [Int: Output] = [:]
-        var produced = 0        // items handed out by the reader
-        var consumed = 0        // items given to `consume`
+        var produced = 0  // items handed out by the reader
+        var consumed = 0  // items given to `consume`
         var readerDone = false
         var cancelled = false
-        var running = 0         // worker threads not yet finished
+        var running = 0  // worker threads not yet finished
 
         init() {
             pthread_mutex_init(mutex, nil)
             for c in [notFull, notEmpty, resultReady, finished] { pthread_cond_init(c, nil) }
         }
         deinit {
-            for c in [notFull, notEmpty, resultReady, finished] { pthread_cond_destroy(c); c.deallocate() }
+            for c in [notFull, notEmpty, resultReady, finished] {
+                pthread_cond_destroy(c)
+                c.deallocate()
+            }
             pthread_mutex_destroy(mutex)
             mutex.deallocate()
         }
@@ -61,9 +65,11 @@ public struct OrderedPipeline<Input: Sendable, Output: Sendable> {
 
     /// Runs the pipeline. `produce` calls `emit` for every item in order and returns when the
     /// input ends; `emit` returns false when the scan was stopped (stop producing then).
-    public func run(produce: @escaping @Sendable (_ emit: @escaping (Input) -> Bool) -> Void,
-                    work: @escaping @Sendable (Input) -> Output,
-                    consume: (Output) -> Bool) {
+    public func run(
+        produce: @escaping @Sendable (_ emit: @escaping (Input) -> Bool) -> Void,
+        work: @escaping @Sendable (Input) -> Output,
+        consume: (Output) -> Bool
+    ) {
         if jobs == 1 {
             // One core: read, work and consume on this thread.
             var stop = false
@@ -71,7 +77,10 @@ public struct OrderedPipeline<Input: Sendable, Output: Sendable> {
                 let box = UncheckedBox(consume)
                 produce { item in
                     if stop { return false }
-                    if !box.value(work(item)) { stop = true; return false }
+                    if !box.value(work(item)) {
+                        stop = true
+                        return false
+                    }
                     return true
                 }
             }
@@ -92,8 +101,8 @@ public struct OrderedPipeline<Input: Sendable, Output: Sendable> {
             }
             s.lock()
             s.readerDone = true
-            pthread_cond_broadcast(s.notEmpty)     // idle workers end
-            pthread_cond_signal(s.resultReady)     // the writer may be waiting for the end
+            pthread_cond_broadcast(s.notEmpty)  // idle workers end
+            pthread_cond_signal(s.resultReady)  // the writer may be waiting for the end
             pthread_cond_broadcast(s.finished)
             s.unlock()
         }
@@ -112,7 +121,8 @@ public struct OrderedPipeline<Input: Sendable, Output: Sendable> {
                     let (seq, item) = s.queue[s.queueHead]
                     s.queueHead += 1
                     if s.queueHead > 1024 && s.queueHead * 2 > s.queue.count {
-                        s.queue.removeFirst(s.queueHead); s.queueHead = 0
+                        s.queue.removeFirst(s.queueHead)
+                        s.queueHead = 0
                     }
                     s.unlock()
                     let out = work(item)
@@ -121,7 +131,10 @@ public struct OrderedPipeline<Input: Sendable, Output: Sendable> {
                     if seq == s.consumed { pthread_cond_signal(s.resultReady) }
                     s.unlock()
                 }
-                s.lock(); s.running -= 1; pthread_cond_broadcast(s.finished); s.unlock()
+                s.lock()
+                s.running -= 1
+                pthread_cond_broadcast(s.finished)
+                s.unlock()
             }
             t.stackSize = 8 << 20
             t.start()
@@ -130,7 +143,10 @@ public struct OrderedPipeline<Input: Sendable, Output: Sendable> {
         while true {
             s.lock()
             while s.results[s.consumed] == nil && !(s.readerDone && s.consumed == s.produced) { s.wait(s.resultReady) }
-            guard let out = s.results.removeValue(forKey: s.consumed) else { s.unlock(); break }
+            guard let out = s.results.removeValue(forKey: s.consumed) else {
+                s.unlock()
+                break
+            }
             s.unlock()
             let keepGoing = consume(out)
             s.lock()

@@ -8,7 +8,10 @@ public final class ProgressMeter {
     let start = Date()
     var last = Date.distantPast
 
-    public init(totalBytes: Int, write: @escaping (String) -> Void) { self.totalBytes = totalBytes; self.write = write }
+    public init(totalBytes: Int, write: @escaping (String) -> Void) {
+        self.totalBytes = totalBytes
+        self.write = write
+    }
 
     public func update(messages: Int, bytes: Int) {
         let now = Date()
@@ -42,6 +45,8 @@ public final class ProgressMeter {
     static func clock(_ t: Double) -> String {
         let s = Int(t.rounded())
         let m = s / 60, sec = s % 60
-        return m >= 60 ? "\(m / 60):\(String(format: "%02d", m % 60)):\(String(format: "%02d", sec))" : "\(m):\(String(format: "%02d", sec))"
+        return m >= 60
+            ? "\(m / 60):\(String(format: "%02d", m % 60)):\(String(format: "%02d", sec))"
+            : "\(m):\(String(format: "%02d", sec))"
     }
 }

@@ -18,10 +18,13 @@ public enum SafeOutput {
     public struct Refused: Error, CustomStringConvertible, Sendable {
         public var path: String
         public init(path: String) { self.path = path }
-        public var description: String { "\(path): refusing to overwrite an existing file that pmark did not create (remove it or choose another name)" }
+        public var description: String {
+            "\(path): refusing to overwrite an existing file that pmark did not create (remove it or choose another name)"
+        }
     }
     public struct WriteFailed: Error, CustomStringConvertible, Sendable {
-        public var path: String; public var message: String
+        public var path: String
+        public var message: String
         public var description: String { "\(path): cannot write: \(message)" }
     }
 
@@ -46,7 +49,8 @@ public enum SafeOutput {
     /// Writes `text` (which must itself start with `signature`) to `path`, through a temporary
     /// file renamed into place.
     public static func write(_ text: String, to path: String, signature: String) throws {
-        precondition(text.hasPrefix(signature), "pmark output must carry its signature")  // programming error, not input
+        // programming error, not input
+        precondition(text.hasPrefix(signature), "pmark output must carry its signature")
         try checkCreatable(path, signature: signature)
         let tmp = path + ".pmark-tmp-\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
@@ -55,12 +59,25 @@ public enum SafeOutput {
         var off = 0
         while off < bytes.count {
             let n = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + off, bytes.count - off) }
-            if n < 0 { if errno == EINTR { continue }; let m = String(cString: strerror(errno)); close(fd); unlink(tmp); throw WriteFailed(path: path, message: m) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let m = String(cString: strerror(errno))
+                close(fd)
+                unlink(tmp)
+                throw WriteFailed(path: path, message: m)
+            }
             off += n
         }
         close(fd)
         // Re-check just before replacing: the file may have appeared meanwhile.
-        guard mayWrite(path, signature: signature) else { unlink(tmp); throw Refused(path: path) }
-        guard rename(tmp, path) == 0 else { let m = String(cString: strerror(errno)); unlink(tmp); throw WriteFailed(path: path, message: m) }
+        guard mayWrite(path, signature: signature) else {
+            unlink(tmp)
+            throw Refused(path: path)
+        }
+        guard rename(tmp, path) == 0 else {
+            let m = String(cString: strerror(errno))
+            unlink(tmp)
+            throw WriteFailed(path: path, message: m)
+        }
     }
 }

@@ -15,7 +15,8 @@ public struct Shard: Sendable, Hashable, CustomStringConvertible {
     public init?(_ s: String) {
         let p = s.split(separator: "/")
         guard p.count == 2, let k = Int(p[0]), let n = Int(p[1]), n >= 1, k >= 1, k <= n else { return nil }
-        self.k = k; self.n = n
+        self.k = k
+        self.n = n
     }
     public var description: String { "\(k)/\(n)" }
     public func owns(ordinal: Int) -> Bool { (ordinal - 1) % n == k - 1 }
@@ -44,7 +45,10 @@ public struct ScanOptions: Sendable {
     public var logAddresses: Bool = false
     public var limits: ParserLimits = .default
 
-    public init(paths: [String], jobs: Int) { self.paths = paths; self.jobs = jobs }
+    public init(paths: [String], jobs: Int) {
+        self.paths = paths
+        self.jobs = jobs
+    }
 }
 
 /// One evaluated message on its way to the outputs.
@@ -80,10 +84,15 @@ public struct ArchiveScanner<Record: Encodable & Sendable>: Sendable {
     public let evaluate: @Sendable (RawMessage) -> (Record, MessageFacts)
     public let text: @Sendable (Record) -> String
 
-    public init(options: ScanOptions, summary: ScanSummary,
-                evaluate: @escaping @Sendable (RawMessage) -> (Record, MessageFacts),
-                text: @escaping @Sendable (Record) -> String) {
-        self.options = options; self.summaryTemplate = summary; self.evaluate = evaluate; self.text = text
+    public init(
+        options: ScanOptions, summary: ScanSummary,
+        evaluate: @escaping @Sendable (RawMessage) -> (Record, MessageFacts),
+        text: @escaping @Sendable (Record) -> String
+    ) {
+        self.options = options
+        self.summaryTemplate = summary
+        self.evaluate = evaluate
+        self.text = text
     }
 
     final class ReaderState: @unchecked Sendable {
@@ -93,10 +102,17 @@ public struct ArchiveScanner<Record: Encodable & Sendable>: Sendable {
         var bytesDone = 0
         var filesRead = 0
         var currentOffset = 0
-        func withLock<T>(_ f: () -> T) -> T { lock.lock(); defer { lock.unlock() }; return f() }
+        func withLock<T>(_ f: () -> T) -> T {
+            lock.lock()
+            defer { lock.unlock() }
+            return f()
+        }
     }
 
-    struct Item: Sendable { var ordinal: Int; var raw: RawMessage }
+    struct Item: Sendable {
+        var ordinal: Int
+        var raw: RawMessage
+    }
 
     /// - Parameters:
     ///   - out: standard output (buffered by the caller).
@@ -124,15 +140,26 @@ public struct ArchiveScanner<Record: Encodable & Sendable>: Sendable {
             inputLoop: for input in inputs {
                 var stop = false
                 let owner = shard?.owns(path: input.path) ?? true
-                InputReading.forEach(input, reader: reader, limits: opts.limits, message: { raw in
-                    ordinal += 1
-                    if let o = raw.source.offset, raw.source.kind == .mbox { state.withLock { state.currentOffset = min(o, input.size) } }
-                    if let shard, !shard.owns(ordinal: ordinal) { return true }
-                    if !emit(Item(ordinal: ordinal, raw: raw)) { stop = true; return false }
-                    return true
-                }, skipped: { s in if owner { state.withLock { state.skipped.append(s) } } },
-                   error: { e in if owner { state.withLock { state.errors.append(e) } } })
-                state.withLock { state.bytesDone += input.size; state.currentOffset = 0; state.filesRead += 1 }
+                InputReading.forEach(
+                    input, reader: reader, limits: opts.limits,
+                    message: { raw in
+                        ordinal += 1
+                        if let o = raw.source.offset, raw.source.kind == .mbox {
+                            state.withLock { state.currentOffset = min(o, input.size) }
+                        }
+                        if let shard, !shard.owns(ordinal: ordinal) { return true }
+                        if !emit(Item(ordinal: ordinal, raw: raw)) {
+                            stop = true
+                            return false
+                        }
+                        return true
+                    }, skipped: { s in if owner { state.withLock { state.skipped.append(s) } } },
+                    error: { e in if owner { state.withLock { state.errors.append(e) } } })
+                state.withLock {
+                    state.bytesDone += input.size
+                    state.currentOffset = 0
+                    state.filesRead += 1
+                }
                 if stop { break inputLoop }
             }
         }
@@ -203,23 +230,35 @@ public struct ArchiveScanner<Record: Encodable & Sendable>: Sendable {
 /// standard input). Errors are reported through `error` and end this input only: the scan
 /// goes on with the next one.
 public enum InputReading {
-    public static func forEach(_ input: ScanInput, reader: ArchiveReader, limits: ParserLimits,
-                               message: (RawMessage) throws -> Bool, skipped: (SkippedFile) -> Void, error: (InputError) -> Void) {
+    public static func forEach(
+        _ input: ScanInput, reader: ArchiveReader, limits: ParserLimits,
+        message: (RawMessage) throws -> Bool, skipped: (SkippedFile) -> Void, error: (InputError) -> Void
+    ) {
         do {
             switch input.container {
             case .stdin:
-                _ = try reader.forEachMessage(in: FileDescriptorStream(fd: 0, path: "-"), path: "-", kind: .stdin, message)
+                _ = try reader.forEachMessage(
+                    in: FileDescriptorStream(fd: 0, path: "-"), path: "-", kind: .stdin, message)
             case .stream, .maildirMessage, .gzip:
                 let fd = open(input.path, O_RDONLY)
-                guard fd >= 0 else { throw InputReadError(path: input.path, message: "cannot open: \(String(cString: strerror(errno)))") }
+                guard fd >= 0 else {
+                    throw InputReadError(path: input.path, message: "cannot open: \(String(cString: strerror(errno)))")
+                }
                 defer { close(fd) }
                 var stream: ByteStream = FileDescriptorStream(fd: fd, path: input.path)
                 if input.container == .gzip { stream = try GzipStream(source: stream, path: input.path) }
-                _ = try reader.forEachMessage(in: stream, path: input.path, kind: input.container == .maildirMessage ? .maildir : .file, message)
+                _ = try reader.forEachMessage(
+                    in: stream, path: input.path, kind: input.container == .maildirMessage ? .maildir : .file, message)
             case .pst:
                 try PSTReader(path: input.path, limits: limits).forEach { item in
-                    if let s = item.skipped { skipped(s); return true }
-                    if let e = item.error { error(e); return true }
+                    if let s = item.skipped {
+                        skipped(s)
+                        return true
+                    }
+                    if let e = item.error {
+                        error(e)
+                        return true
+                    }
                     guard let raw = item.raw else { return true }
                     return try message(raw)
                 }
@@ -259,9 +298,12 @@ public enum MboxCount {
     static func isPostmark(_ line: ArraySlice<UInt8>) -> Bool {
         guard line.starts(with: "From ".utf8) else { return false }
         let words = line.split(separator: 0x20)
-        guard words.count >= 3, let last = words.last, last.count == 4, last.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+        guard words.count >= 3, let last = words.last, last.count == 4, last.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+        else {
             // asctime dates end in the year; some writers append a zone: "... 2025 +1300"
-            guard words.count >= 4, words[words.count - 2].count == 4, words[words.count - 2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
+            guard words.count >= 4, words[words.count - 2].count == 4,
+                words[words.count - 2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+            else { return false }
             return true
         }
         return true

@@ -54,9 +54,18 @@ public struct MessageFacts: Sendable, Hashable, Codable {
     /// The subject when the policy (and options) allow it to be shown; nil otherwise.
     public var subject: String?
 
-    public init(inspected: Bool, classification: String?, classificationRank: Int?, action: ScanAction?, rules: [String], findings: [String], defects: Int, subject: String?) {
-        self.inspected = inspected; self.classification = classification; self.classificationRank = classificationRank
-        self.action = action; self.rules = rules; self.findings = findings; self.defects = defects; self.subject = subject
+    public init(
+        inspected: Bool, classification: String?, classificationRank: Int?, action: ScanAction?, rules: [String],
+        findings: [String], defects: Int, subject: String?
+    ) {
+        self.inspected = inspected
+        self.classification = classification
+        self.classificationRank = classificationRank
+        self.action = action
+        self.rules = rules
+        self.findings = findings
+        self.defects = defects
+        self.subject = subject
     }
 
     /// Blocked, quarantined, not inspected, or with a finding: listed in the HTML report.
@@ -102,12 +111,17 @@ public struct ScanSummary: Sendable, Codable, Equatable {
         case record, shard, messages, defects, flagged, skipped, errors
         case pmarkVersion = "pmark_version", policyName = "policy_name", policySHA256 = "policy_sha256"
         case messageBytes = "message_bytes", notInspected = "not_inspected", failOnMatches = "fail_on_matches"
-        case byClassification = "by_classification", byAction = "by_action", byRule = "by_rule", byFinding = "by_finding"
-        case byMonth = "by_month", flaggedByMonth = "flagged_by_month", filesRead = "files_read", inputBytes = "input_bytes"
+        case byClassification = "by_classification", byAction = "by_action", byRule = "by_rule", byFinding =
+            "by_finding"
+        case byMonth = "by_month", flaggedByMonth = "flagged_by_month", filesRead = "files_read", inputBytes =
+            "input_bytes"
     }
 
     public init(pmarkVersion: String, policyName: String, policySHA256: String, shard: String?) {
-        self.pmarkVersion = pmarkVersion; self.policyName = policyName; self.policySHA256 = policySHA256; self.shard = shard
+        self.pmarkVersion = pmarkVersion
+        self.policyName = policyName
+        self.policySHA256 = policySHA256
+        self.shard = shard
     }
 
     public mutating func add(_ id: MessageIdentity, _ f: MessageFacts, failOn: FailOn) {
@@ -120,7 +134,10 @@ public struct ScanSummary: Sendable, Codable, Equatable {
         for x in f.findings { byFinding[x, default: 0] += 1 }
         let month = id.month ?? "unknown"
         byMonth[month, default: 0] += 1
-        if f.flagged { flagged += 1; flaggedByMonth[month, default: 0] += 1 }
+        if f.flagged {
+            flagged += 1
+            flaggedByMonth[month, default: 0] += 1
+        }
         if failOn.matches(f) { failOnMatches += 1 }
     }
 
@@ -132,16 +149,22 @@ public struct ScanSummary: Sendable, Codable, Equatable {
 
     /// Adds another shard's totals.
     public mutating func merge(_ o: ScanSummary) {
-        messages += o.messages; messageBytes += o.messageBytes; notInspected += o.notInspected
-        defects += o.defects; flagged += o.flagged; failOnMatches += o.failOnMatches
+        messages += o.messages
+        messageBytes += o.messageBytes
+        notInspected += o.notInspected
+        defects += o.defects
+        flagged += o.flagged
+        failOnMatches += o.failOnMatches
         for (k, v) in o.byClassification { byClassification[k, default: 0] += v }
         for (k, v) in o.byAction { byAction[k, default: 0] += v }
         for (k, v) in o.byRule { byRule[k, default: 0] += v }
         for (k, v) in o.byFinding { byFinding[k, default: 0] += v }
         for (k, v) in o.byMonth { byMonth[k, default: 0] += v }
         for (k, v) in o.flaggedByMonth { flaggedByMonth[k, default: 0] += v }
-        filesRead = max(filesRead, o.filesRead); inputBytes = max(inputBytes, o.inputBytes)
-        skipped += o.skipped; errors += o.errors
+        filesRead = max(filesRead, o.filesRead)
+        inputBytes = max(inputBytes, o.inputBytes)
+        skipped += o.skipped
+        errors += o.errors
         normalise()
     }
 
@@ -161,10 +184,18 @@ public struct ScanSummary: Sendable, Codable, Equatable {
 
     /// The human-readable summary that ends a text scan (and goes to stderr with CSV).
     public var text: String {
-        var out = "\n\(messages) message(s), \(notInspected) not inspected, \(defects) defect(s); \(filesRead) file(s) read, \(skipped.count) skipped, \(errors.count) could not be read\n"
+        var out =
+            "\n\(messages) message(s), \(notInspected) not inspected, \(defects) defect(s); \(filesRead) file(s) read, \(skipped.count) skipped, \(errors.count) could not be read\n"
         if let shard { out += "shard \(shard)\n" }
-        if !byClassification.isEmpty { out += "by classification: " + byClassification.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n" }
-        out += "decisions (policy '\(policyName)' \(policySHA256.prefix(12))): " + ScanAction.allCases.map { "\($0.rawValue) \(byAction[$0.rawValue] ?? 0)" }.joined(separator: ", ") + "\n"
+        if !byClassification.isEmpty {
+            out +=
+                "by classification: "
+                + byClassification.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                + "\n"
+        }
+        out +=
+            "decisions (policy '\(policyName)' \(policySHA256.prefix(12))): "
+            + ScanAction.allCases.map { "\($0.rawValue) \(byAction[$0.rawValue] ?? 0)" }.joined(separator: ", ") + "\n"
         if !byRule.isEmpty {
             let titles = Dictionary(uniqueKeysWithValues: Rules.all.map { ($0.id, $0.title) })
             out += "rules fired (messages):\n"
@@ -172,7 +203,11 @@ public struct ScanSummary: Sendable, Codable, Equatable {
                 out += "  " + rule.padded(13) + String(n).leftPadded(5) + "  \(titles[rule] ?? "")\n"
             }
         }
-        if !byFinding.isEmpty { out += "messages with findings: " + byFinding.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n" }
+        if !byFinding.isEmpty {
+            out +=
+                "messages with findings: "
+                + byFinding.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+        }
         for s in skipped { out += "skipped: \(s.path): \(s.reason)\n" }
         for e in errors { out += "could not read: \(e.path): \(e.message)\n" }
         return out

@@ -12,7 +12,10 @@ public enum ToolVersions {
     /// pmark's own version (semantic; the wave-2 development line).
     public static var pmark: String { PmarkVersion.current }
 
-    public static var libmagic: String { let v = magic_version(); return "\(v / 100).\(v % 100)" }
+    public static var libmagic: String {
+        let v = magic_version()
+        return "\(v / 100).\(v % 100)"
+    }
     public static var pcre2: String {
         var buf = [UInt8](repeating: 0, count: 64)
         let n = pcre2_config_8(UInt32(PCRE2_CONFIG_VERSION), &buf)

@@ -1,15 +1,16 @@
+import ContentInspection
+import DecisionEngine
+import Foundation
+import GRDB
+import MailParsing
+import PolicyLanguage
+import Reporting
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import ContentInspection
-import DecisionEngine
-import GRDB
-import MailParsing
-import PolicyLanguage
-import Reporting
 
 /// The audit log: every decision recorded in SQLite (WAL) before the front-end acts on it, with
 /// per-recipient verdicts, reasons (rule, control, CID), findings and attachment identities; the
@@ -49,10 +50,17 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         /// (NORMAL) only for benchmarks that attribute the cost of the fsync.
         public var synchronousFull: Bool
 
-        public init(privacy: Privacy = .closed, pmarkVersion: String = PmarkVersion.current, keepMessageBytes: Bool = true,
-                    maxBatch: Int = 64, notices: NoticeSettings? = nil, busyTimeout: Double = 10, synchronousFull: Bool = true) {
-            self.privacy = privacy; self.pmarkVersion = pmarkVersion; self.keepMessageBytes = keepMessageBytes
-            self.maxBatch = max(1, maxBatch); self.notices = notices; self.busyTimeout = busyTimeout; self.synchronousFull = synchronousFull
+        public init(
+            privacy: Privacy = .closed, pmarkVersion: String = PmarkVersion.current, keepMessageBytes: Bool = true,
+            maxBatch: Int = 64, notices: NoticeSettings? = nil, busyTimeout: Double = 10, synchronousFull: Bool = true
+        ) {
+            self.privacy = privacy
+            self.pmarkVersion = pmarkVersion
+            self.keepMessageBytes = keepMessageBytes
+            self.maxBatch = max(1, maxBatch)
+            self.notices = notices
+            self.busyTimeout = busyTimeout
+            self.synchronousFull = synchronousFull
         }
     }
 
@@ -79,8 +87,13 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         self._options = options
         if access(path, F_OK) != 0 {
             let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-            if fd < 0 && errno != EEXIST { throw AuditError.invalid("cannot create \(path): \(String(cString: strerror(errno)))") }
-            if fd >= 0 { fchmod(fd, 0o600); close(fd) }
+            if fd < 0 && errno != EEXIST {
+                throw AuditError.invalid("cannot create \(path): \(String(cString: strerror(errno)))")
+            }
+            if fd >= 0 {
+                fchmod(fd, 0o600)
+                close(fd)
+            }
         }
         var config = Configuration()
         config.busyMode = .timeout(options.busyTimeout)
@@ -97,7 +110,9 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         }
         if !unknown.isEmpty { throw AuditError.newerSchema(path: path, unknown: unknown) }
         try migrator.migrate(pool)
-        guard let key = try pool.read({ try Data.fetchOne($0, sql: "SELECT hmac_key FROM store_meta WHERE id = 1") }), key.count == 32 else {
+        guard let key = try pool.read({ try Data.fetchOne($0, sql: "SELECT hmac_key FROM store_meta WHERE id = 1") }),
+            key.count == 32
+        else {
             throw AuditError.corrupt("store key missing in \(path)")
         }
         hmacKey = Array(key)
@@ -111,7 +126,10 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
     /// Applies a reloaded policy's privacy settings and notice texts to decisions recorded
     /// from now on (rows already written keep what they were written with).
     public func reconfigure(privacy: Privacy, notices: NoticeSettings?) {
-        lock.withLock { _options.privacy = privacy; _options.notices = notices }
+        lock.withLock {
+            _options.privacy = privacy
+            _options.notices = notices
+        }
     }
 
     // MARK: addresses
@@ -157,7 +175,10 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
     private func drain() {
         while true {
             let batch: [(PreparedDecision, CheckedContinuation<Int64, Error>)] = lock.withLock {
-                if pending.isEmpty { draining = false; return [] }
+                if pending.isEmpty {
+                    draining = false
+                    return []
+                }
                 let b = Array(pending.prefix(_options.maxBatch))
                 pending.removeFirst(b.count)
                 return b
@@ -180,7 +201,8 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
 
     struct QuarantineInsert: Sendable {
         /// `releaseRecipients` is the JSON array as stored (encoded off the writer).
-        var kind: String, queueID: String?, envelopeFrom: String, releaseRecipients: String, size: Int, sha256: String, data: [UInt8]
+        var kind: String, queueID: String?, envelopeFrom: String, releaseRecipients: String, size: Int, sha256: String,
+            data: [UInt8]
     }
 
     /// Everything but the chain link, computed on the caller's thread (hashing, compression and
@@ -194,15 +216,21 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         // Free text (evidence, locations, details) is scrubbed of addresses and file names the
         // policy withholds, by the same redactor every other report uses (it needs the parsed
         // message to know every address and file name).
-        let redactor: Redactor? = privacy.logAddresses && privacy.logAttachmentNames ? nil
-            : Redactor(privacy: privacy, evaluation: Evaluation(message: try? Message(parsing: e.messageBytes), error: nil, envelope: e.envelope, verdict: v))
+        let redactor: Redactor? =
+            privacy.logAddresses && privacy.logAttachmentNames
+            ? nil
+            : Redactor(
+                privacy: privacy,
+                evaluation: Evaluation(
+                    message: try? Message(parsing: e.messageBytes), error: nil, envelope: e.envelope, verdict: v))
         let scrub = { (s: String) in redactor?.scrub(s) ?? s }
         let sha = Digest.sha256Hex(e.messageBytes)
-        let (origin, source, queueID): (String, String?, String?) = switch e.origin {
-        case .gateway(let q, let d): ("gateway", d, q)
-        case .scan(let s): ("scan", s, nil)
-        case .check(let s): ("check", s, nil)
-        }
+        let (origin, source, queueID): (String, String?, String?) =
+            switch e.origin {
+            case .gateway(let q, let d): ("gateway", d, q)
+            case .scan(let s): ("scan", s, nil)
+            case .check(let s): ("check", s, nil)
+            }
         let header = DecisionHeader(
             timeUS: Int64((e.unixTime * 1_000_000).rounded()), origin: origin, source: source, queueID: queueID,
             messageID: peek.messageID, sha256: sha, size: e.messageBytes.count, direction: v.direction.rawValue,
@@ -211,39 +239,57 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
             policyName: v.policyName, policyHash: v.policyHash, pmarkVersion: options.pmarkVersion,
             messageAction: v.messageAction.rawValue, classification: v.markings?.classification?.name,
             endorsements: (v.markings?.endorsements ?? []).map(\.name).joined(separator: "/"),
-            autoForward: v.autoForwardSignals.joined(separator: ","), notifyRecipients: v.notifyRecipients, notifySender: v.notifySender)
+            autoForward: v.autoForwardSignals.joined(separator: ","), notifyRecipients: v.notifyRecipients,
+            notifySender: v.notifySender)
         var verdicts: [VerdictRow] = [], reasons: [ReasonRow] = []
         for (g, d) in v.decisions.enumerated() {
             for (i, r) in d.recipients.enumerated() {
-                verdicts.append(VerdictRow(groupIndex: g, ordinal: i, recipient: stored(r), path: d.path, action: d.action.rawValue))
+                verdicts.append(
+                    VerdictRow(groupIndex: g, ordinal: i, recipient: stored(r), path: d.path, action: d.action.rawValue)
+                )
             }
             for (i, r) in d.reasons.enumerated() {
                 let (control, cid) = Self.control(r.rule.controls.first ?? "")
-                reasons.append(ReasonRow(groupIndex: g, ordinal: i, ruleID: r.rule.id, action: r.action.rawValue, control: control, cid: cid, evidence: scrub(r.evidence)))
+                reasons.append(
+                    ReasonRow(
+                        groupIndex: g, ordinal: i, ruleID: r.rule.id, action: r.action.rawValue, control: control,
+                        cid: cid, evidence: scrub(r.evidence)))
             }
         }
         var findings: [FindingRow] = []
         for f in v.markings?.findings ?? [] {
-            findings.append(FindingRow(ordinal: findings.count, origin: "marking", findingID: f.id.rawValue, location: scrub(f.location), detail: scrub(f.detail)))
+            findings.append(
+                FindingRow(
+                    ordinal: findings.count, origin: "marking", findingID: f.id.rawValue, location: scrub(f.location),
+                    detail: scrub(f.detail)))
         }
         for (loc, f) in v.content?.findings ?? [] {
-            findings.append(FindingRow(ordinal: findings.count, origin: "content", findingID: f.kind.rawValue, location: scrub(loc), detail: scrub(f.detail)))
+            findings.append(
+                FindingRow(
+                    ordinal: findings.count, origin: "content", findingID: f.kind.rawValue, location: scrub(loc),
+                    detail: scrub(f.detail)))
         }
         var attachments: [AttachmentRow] = []
         for item in v.content?.items ?? [] where item.location != "message" {
-            attachments.append(AttachmentRow(ordinal: attachments.count, location: scrub(item.location),
-                                             filename: privacy.logAttachmentNames ? item.filename : nil,
-                                             declaredType: item.declaredType, detectedType: item.detectedType, family: item.family.rawValue, size: item.size))
+            attachments.append(
+                AttachmentRow(
+                    ordinal: attachments.count, location: scrub(item.location),
+                    filename: privacy.logAttachmentNames ? item.filename : nil,
+                    declaredType: item.declaredType, detectedType: item.detectedType, family: item.family.rawValue,
+                    size: item.size))
         }
-        let content = DecisionContent(header: header, verdicts: verdicts, reasons: reasons, findings: findings, attachments: attachments)
+        let content = DecisionContent(
+            header: header, verdicts: verdicts, reasons: reasons, findings: findings, attachments: attachments)
         var q: QuarantineInsert? = nil
         let blocked = v.decisions.filter { $0.action == .block }.flatMap(\.recipients)
         if options.keepMessageBytes, v.messageAction == .quarantine || !blocked.isEmpty {
             let held = v.messageAction == .quarantine
-            q = QuarantineInsert(kind: held ? "held" : "blocked", queueID: queueID, envelopeFrom: e.envelope.mailFrom ?? "",
-                                 releaseRecipients: String(decoding: try JSONEncoder().encode(held ? e.envelope.recipients : blocked), as: UTF8.self),
-                                 size: e.messageBytes.count, sha256: sha,
-                                 data: try Zlib.compress(e.messageBytes))
+            q = QuarantineInsert(
+                kind: held ? "held" : "blocked", queueID: queueID, envelopeFrom: e.envelope.mailFrom ?? "",
+                releaseRecipients: String(
+                    decoding: try JSONEncoder().encode(held ? e.envelope.recipients : blocked), as: UTF8.self),
+                size: e.messageBytes.count, sha256: sha,
+                data: try Zlib.compress(e.messageBytes))
         }
         return PreparedDecision(content: content, json: content.canonicalJSON, quarantine: q)
     }
@@ -253,7 +299,7 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         var s = Substring(citation)
         if s.hasPrefix("NZISM ") { s = s.dropFirst(6) }
         var cid: Int? = nil
-        if let open = s.range(of: " [CID:"), let close = s.lastIndex(of: "]") , open.upperBound <= close {
+        if let open = s.range(of: " [CID:"), let close = s.lastIndex(of: "]"), open.upperBound <= close {
             cid = Int(s[open.upperBound..<close])
             s = s[..<open.lowerBound]
         }
@@ -277,26 +323,45 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         try DecisionInsert(header: p.content.header, seq: link.seq, prev: link.prev, hash: link.hash).insert(db)
         let id = db.lastInsertedRowID
         for r in p.content.verdicts {
-            try db.cachedStatement(sql: "INSERT INTO recipient_verdicts (decision_id, group_index, ordinal, recipient, path, action) VALUES (?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [id, r.groupIndex, r.ordinal, r.recipient, r.path, r.action])
+            try db.cachedStatement(
+                sql:
+                    "INSERT INTO recipient_verdicts (decision_id, group_index, ordinal, recipient, path, action) VALUES (?, ?, ?, ?, ?, ?)"
+            )
+            .execute(arguments: [id, r.groupIndex, r.ordinal, r.recipient, r.path, r.action])
         }
         for r in p.content.reasons {
-            try db.cachedStatement(sql: "INSERT INTO reasons (decision_id, group_index, ordinal, rule_id, action, control, cid, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [id, r.groupIndex, r.ordinal, r.ruleID, r.action, r.control, r.cid, r.evidence])
+            try db.cachedStatement(
+                sql:
+                    "INSERT INTO reasons (decision_id, group_index, ordinal, rule_id, action, control, cid, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            )
+            .execute(arguments: [id, r.groupIndex, r.ordinal, r.ruleID, r.action, r.control, r.cid, r.evidence])
         }
         for f in p.content.findings {
-            try db.cachedStatement(sql: "INSERT INTO findings (decision_id, ordinal, origin, finding_id, location, detail) VALUES (?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [id, f.ordinal, f.origin, f.findingID, f.location, f.detail])
+            try db.cachedStatement(
+                sql:
+                    "INSERT INTO findings (decision_id, ordinal, origin, finding_id, location, detail) VALUES (?, ?, ?, ?, ?, ?)"
+            )
+            .execute(arguments: [id, f.ordinal, f.origin, f.findingID, f.location, f.detail])
         }
         for a in p.content.attachments {
-            try db.cachedStatement(sql: "INSERT INTO attachments (decision_id, ordinal, location, filename, declared_type, detected_type, family, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [id, a.ordinal, a.location, a.filename, a.declaredType, a.detectedType, a.family, a.size])
+            try db.cachedStatement(
+                sql:
+                    "INSERT INTO attachments (decision_id, ordinal, location, filename, declared_type, detected_type, family, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            )
+            .execute(arguments: [
+                id, a.ordinal, a.location, a.filename, a.declaredType, a.detectedType, a.family, a.size,
+            ])
         }
         if let q = p.quarantine {
-            try db.cachedStatement(sql: """
-                INSERT INTO quarantine (decision_id, kind, status, created_us, updated_us, queue_id, envelope_from, release_recipients, size, sha256, compression, data)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'zlib', ?)
-                """).execute(arguments: [id, q.kind, q.kind, p.content.header.timeUS, p.content.header.timeUS, q.queueID, q.envelopeFrom, q.releaseRecipients, q.size, q.sha256, Data(q.data)])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO quarantine (decision_id, kind, status, created_us, updated_us, queue_id, envelope_from, release_recipients, size, sha256, compression, data)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'zlib', ?)
+                    """
+            ).execute(arguments: [
+                id, q.kind, q.kind, p.content.header.timeUS, p.content.header.timeUS, q.queueID, q.envelopeFrom,
+                q.releaseRecipients, q.size, q.sha256, Data(q.data),
+            ])
         }
         return id
     }
@@ -315,7 +380,9 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
     public func verify() throws -> Chain.Report { try pool.read { try Chain.verify($0) } }
 
     /// `PRAGMA integrity_check` (SQLite's own page-level check): "ok" when sound.
-    public func integrityCheck() throws -> [String] { try pool.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") } }
+    public func integrityCheck() throws -> [String] {
+        try pool.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }
+    }
 
     /// Runs `body` against a read-only snapshot (reports, tests).
     public func read<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
@@ -326,7 +393,9 @@ struct DecisionInsert: PersistableRecord {
     var header: DecisionHeader, seq: Int64, prev: String, hash: String
     func encode(to container: inout PersistenceContainer) throws {
         try header.encode(to: &container)
-        container["seq"] = seq; container["prev_hash"] = prev; container["hash"] = hash
+        container["seq"] = seq
+        container["prev_hash"] = prev
+        container["hash"] = hash
     }
 }
 
@@ -335,6 +404,8 @@ struct EventInsert: PersistableRecord {
     var content: EventContent, seq: Int64, prev: String, hash: String
     func encode(to container: inout PersistenceContainer) throws {
         try content.encode(to: &container)
-        container["seq"] = seq; container["prev_hash"] = prev; container["hash"] = hash
+        container["seq"] = seq
+        container["prev_hash"] = prev
+        container["hash"] = hash
     }
 }

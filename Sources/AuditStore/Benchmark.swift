@@ -1,10 +1,11 @@
+import DecisionEngine
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import DecisionEngine
 
 /// Decisions recorded per second with the store's durability (WAL, synchronous=FULL, every
 /// caller awaiting its own commit), at several numbers of decisions in flight. Run by `pmark
@@ -20,8 +21,10 @@ public enum AuditBenchmark {
         public var transactions: Int
         public var perSecond: Double { Double(decisions) / seconds }
         public var line: String {
-            String(format: "audit store, %3d in flight: %8.0f decisions/s  (%d decisions in %.2f s, %d transactions; latency p50 %.2f ms, p99 %.2f ms)",
-                   inFlight, perSecond, decisions, seconds, transactions, p50 * 1000, p99 * 1000)
+            String(
+                format:
+                    "audit store, %3d in flight: %8.0f decisions/s  (%d decisions in %.2f s, %d transactions; latency p50 %.2f ms, p99 %.2f ms)",
+                inFlight, perSecond, decisions, seconds, transactions, p50 * 1000, p99 * 1000)
         }
     }
 
@@ -34,8 +37,10 @@ public enum AuditBenchmark {
     /// - Parameters:
     ///   - samples: decision events to replay (cycled).
     ///   - directory: where each run's store file is created (fresh per run).
-    public static func run(samples: [DecisionEvent], decisions: Int, inFlight: [Int], directory: String,
-                           options: AuditStore.Options) async throws -> [Result] {
+    public static func run(
+        samples: [DecisionEvent], decisions: Int, inFlight: [Int], directory: String,
+        options: AuditStore.Options
+    ) async throws -> [Result] {
         var results: [Result] = []
         for c in inFlight {
             let path = "\(directory)/bench-\(c)-\(getpid()).db"
@@ -55,7 +60,11 @@ public enum AuditBenchmark {
                 func add() {
                     let e = events[next]
                     next += 1
-                    g.addTask { let t = now(); try await store.record(e); return now() - t }
+                    g.addTask {
+                        let t = now()
+                        try await store.record(e)
+                        return now() - t
+                    }
                 }
                 while next < min(c, events.count) { add() }
                 while let l = try await g.next() {
@@ -66,9 +75,11 @@ public enum AuditBenchmark {
             }
             let seconds = now() - start
             let sorted = latencies.sorted()
-            results.append(Result(inFlight: c, decisions: decisions, seconds: seconds,
-                                  p50: sorted[sorted.count / 2], p99: sorted[min(sorted.count - 1, sorted.count * 99 / 100)],
-                                  transactions: store.transactionCount))
+            results.append(
+                Result(
+                    inFlight: c, decisions: decisions, seconds: seconds,
+                    p50: sorted[sorted.count / 2], p99: sorted[min(sorted.count - 1, sorted.count * 99 / 100)],
+                    transactions: store.transactionCount))
             guard try store.verify().isIntact else { throw AuditError.corrupt("benchmark store failed verification") }
         }
         return results

@@ -12,10 +12,22 @@ struct CanonicalWriter {
 
     init() { bytes.reserveCapacity(1024) }
 
-    mutating func beginObject() { bytes.append(UInt8(ascii: "{")); first.append(true) }
-    mutating func endObject() { bytes.append(UInt8(ascii: "}")); first.removeLast() }
-    mutating func beginArray() { bytes.append(UInt8(ascii: "[")); first.append(true) }
-    mutating func endArray() { bytes.append(UInt8(ascii: "]")); first.removeLast() }
+    mutating func beginObject() {
+        bytes.append(UInt8(ascii: "{"))
+        first.append(true)
+    }
+    mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        first.removeLast()
+    }
+    mutating func beginArray() {
+        bytes.append(UInt8(ascii: "["))
+        first.append(true)
+    }
+    mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        first.removeLast()
+    }
 
     /// A comma before every element but the first of the innermost object or array.
     private mutating func separator() {
@@ -38,13 +50,40 @@ struct CanonicalWriter {
     mutating func value(_ i: Int) { value(Int64(i)) }
     mutating func value(_ b: Bool) { bytes.append(contentsOf: b ? Array("true".utf8) : Array("false".utf8)) }
 
-    mutating func field(_ k: StaticString, _ s: String) { key(k); value(s) }
-    mutating func field(_ k: StaticString, _ s: String?) { if let s { key(k); value(s) } }
-    mutating func field(_ k: StaticString, _ i: Int) { key(k); value(i) }
-    mutating func field(_ k: StaticString, _ i: Int?) { if let i { key(k); value(i) } }
-    mutating func field(_ k: StaticString, _ i: Int64) { key(k); value(i) }
-    mutating func field(_ k: StaticString, _ i: Int64?) { if let i { key(k); value(i) } }
-    mutating func field(_ k: StaticString, _ b: Bool) { key(k); value(b) }
+    mutating func field(_ k: StaticString, _ s: String) {
+        key(k)
+        value(s)
+    }
+    mutating func field(_ k: StaticString, _ s: String?) {
+        if let s {
+            key(k)
+            value(s)
+        }
+    }
+    mutating func field(_ k: StaticString, _ i: Int) {
+        key(k)
+        value(i)
+    }
+    mutating func field(_ k: StaticString, _ i: Int?) {
+        if let i {
+            key(k)
+            value(i)
+        }
+    }
+    mutating func field(_ k: StaticString, _ i: Int64) {
+        key(k)
+        value(i)
+    }
+    mutating func field(_ k: StaticString, _ i: Int64?) {
+        if let i {
+            key(k)
+            value(i)
+        }
+    }
+    mutating func field(_ k: StaticString, _ b: Bool) {
+        key(k)
+        value(b)
+    }
 }
 
 // Each row writes its keys in sorted order (byte order; no key here differs from another only
@@ -80,7 +119,11 @@ extension DecisionHeader {
 extension VerdictRow {
     func canonical(into w: inout CanonicalWriter) {
         w.beginObject()
-        w.field("action", action); w.field("group_index", groupIndex); w.field("ordinal", ordinal); w.field("path", path); w.field("recipient", recipient)
+        w.field("action", action)
+        w.field("group_index", groupIndex)
+        w.field("ordinal", ordinal)
+        w.field("path", path)
+        w.field("recipient", recipient)
         w.endObject()
     }
 }
@@ -88,8 +131,13 @@ extension VerdictRow {
 extension ReasonRow {
     func canonical(into w: inout CanonicalWriter) {
         w.beginObject()
-        w.field("action", action); w.field("cid", cid); w.field("control", control); w.field("evidence", evidence)
-        w.field("group_index", groupIndex); w.field("ordinal", ordinal); w.field("rule_id", ruleID)
+        w.field("action", action)
+        w.field("cid", cid)
+        w.field("control", control)
+        w.field("evidence", evidence)
+        w.field("group_index", groupIndex)
+        w.field("ordinal", ordinal)
+        w.field("rule_id", ruleID)
         w.endObject()
     }
 }
@@ -97,7 +145,11 @@ extension ReasonRow {
 extension FindingRow {
     func canonical(into w: inout CanonicalWriter) {
         w.beginObject()
-        w.field("detail", detail); w.field("finding_id", findingID); w.field("location", location); w.field("ordinal", ordinal); w.field("origin", origin)
+        w.field("detail", detail)
+        w.field("finding_id", findingID)
+        w.field("location", location)
+        w.field("ordinal", ordinal)
+        w.field("origin", origin)
         w.endObject()
     }
 }
@@ -105,8 +157,13 @@ extension FindingRow {
 extension AttachmentRow {
     func canonical(into w: inout CanonicalWriter) {
         w.beginObject()
-        w.field("declared_type", declaredType); w.field("detected_type", detectedType); w.field("family", family); w.field("filename", filename)
-        w.field("location", location); w.field("ordinal", ordinal); w.field("size", size)
+        w.field("declared_type", declaredType)
+        w.field("detected_type", detectedType)
+        w.field("family", family)
+        w.field("filename", filename)
+        w.field("location", location)
+        w.field("ordinal", ordinal)
+        w.field("size", size)
         w.endObject()
     }
 }
@@ -116,11 +173,36 @@ extension DecisionContent {
     var canonicalJSON: [UInt8] {
         var w = CanonicalWriter()
         w.beginObject()
-        w.key("attachments"); w.beginArray(); for a in attachments { w.element(); a.canonical(into: &w) }; w.endArray()
-        w.key("findings"); w.beginArray(); for f in findings { w.element(); f.canonical(into: &w) }; w.endArray()
-        w.key("header"); header.canonical(into: &w)
-        w.key("reasons"); w.beginArray(); for r in reasons { w.element(); r.canonical(into: &w) }; w.endArray()
-        w.key("verdicts"); w.beginArray(); for v in verdicts { w.element(); v.canonical(into: &w) }; w.endArray()
+        w.key("attachments")
+        w.beginArray()
+        for a in attachments {
+            w.element()
+            a.canonical(into: &w)
+        }
+        w.endArray()
+        w.key("findings")
+        w.beginArray()
+        for f in findings {
+            w.element()
+            f.canonical(into: &w)
+        }
+        w.endArray()
+        w.key("header")
+        header.canonical(into: &w)
+        w.key("reasons")
+        w.beginArray()
+        for r in reasons {
+            w.element()
+            r.canonical(into: &w)
+        }
+        w.endArray()
+        w.key("verdicts")
+        w.beginArray()
+        for v in verdicts {
+            w.element()
+            v.canonical(into: &w)
+        }
+        w.endArray()
         w.endObject()
         return w.bytes
     }

@@ -42,10 +42,12 @@ public enum Chain {
     }
 
     static func verify(_ db: Database) throws -> Report {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT seq, 'decision' AS kind, id, prev_hash, hash FROM decisions
-            UNION ALL SELECT seq, 'event' AS kind, id, prev_hash, hash FROM events ORDER BY seq
-            """)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT seq, 'decision' AS kind, id, prev_hash, hash FROM decisions
+                UNION ALL SELECT seq, 'event' AS kind, id, prev_hash, hash FROM events ORDER BY seq
+                """)
         var prev = genesis
         var expectedSeq: Int64 = 1
         var n = 0
@@ -54,40 +56,66 @@ public enum Chain {
             let stored: String = r["hash"], storedPrev: String = r["prev_hash"]
             let name = "\(kind) \(id)"
             if seq != expectedSeq {
-                return Report(entries: n, headSeq: seq, headHash: stored,
-                              firstBreak: Break(seq: seq, row: name, problem: seq > expectedSeq ? "entries \(expectedSeq)…\(seq - 1) are missing (deleted)" : "sequence number out of order (expected \(expectedSeq))"))
+                return Report(
+                    entries: n, headSeq: seq, headHash: stored,
+                    firstBreak: Break(
+                        seq: seq, row: name,
+                        problem: seq > expectedSeq
+                            ? "entries \(expectedSeq)…\(seq - 1) are missing (deleted)"
+                            : "sequence number out of order (expected \(expectedSeq))"))
             }
             if storedPrev != prev {
-                return Report(entries: n, headSeq: seq, headHash: stored,
-                              firstBreak: Break(seq: seq, row: name, problem: "does not link to the previous entry (a row before it was deleted, inserted or edited)"))
+                return Report(
+                    entries: n, headSeq: seq, headHash: stored,
+                    firstBreak: Break(
+                        seq: seq, row: name,
+                        problem: "does not link to the previous entry (a row before it was deleted, inserted or edited)"
+                    ))
             }
-            let content = kind == "decision" ? try canonical(loadDecision(db, id: id)) : try canonical(loadEvent(db, id: id))
+            let content =
+                kind == "decision" ? try canonical(loadDecision(db, id: id)) : try canonical(loadEvent(db, id: id))
             let computed = link(seq: seq, kind: kind, prev: prev, content: content)
             if computed != stored {
-                return Report(entries: n, headSeq: seq, headHash: stored,
-                              firstBreak: Break(seq: seq, row: name, problem: "content does not match its hash (the row or one of its child rows was edited)"))
+                return Report(
+                    entries: n, headSeq: seq, headHash: stored,
+                    firstBreak: Break(
+                        seq: seq, row: name,
+                        problem: "content does not match its hash (the row or one of its child rows was edited)"))
             }
-            prev = stored; expectedSeq += 1; n += 1
+            prev = stored
+            expectedSeq += 1
+            n += 1
         }
         let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM chain_head WHERE id = 1")
         let headSeq: Int64 = head?["seq"] ?? -1, headHash: String = head?["hash"] ?? ""
         if headSeq != expectedSeq - 1 || headHash != prev {
-            return Report(entries: n, headSeq: headSeq, headHash: headHash,
-                          firstBreak: Break(seq: expectedSeq, row: "head", problem: "the chain head names seq \(headSeq) but the last entry is seq \(expectedSeq - 1) (entries at the end were deleted, or the head was edited)"))
+            return Report(
+                entries: n, headSeq: headSeq, headHash: headHash,
+                firstBreak: Break(
+                    seq: expectedSeq, row: "head",
+                    problem:
+                        "the chain head names seq \(headSeq) but the last entry is seq \(expectedSeq - 1) (entries at the end were deleted, or the head was edited)"
+                ))
         }
         return Report(entries: n, headSeq: headSeq, headHash: headHash, firstBreak: nil)
     }
 
     static func loadDecision(_ db: Database, id: Int64) throws -> DecisionContent {
-        guard let h = try DecisionHeader.fetchOne(db, sql: "SELECT * FROM decisions WHERE id = ?", arguments: [id]) else {
+        guard let h = try DecisionHeader.fetchOne(db, sql: "SELECT * FROM decisions WHERE id = ?", arguments: [id])
+        else {
             throw AuditError.notFound("decision \(id)")
         }
         return DecisionContent(
             header: h,
-            verdicts: try VerdictRow.fetchAll(db, sql: "SELECT * FROM recipient_verdicts WHERE decision_id = ? ORDER BY group_index, ordinal", arguments: [id]),
-            reasons: try ReasonRow.fetchAll(db, sql: "SELECT * FROM reasons WHERE decision_id = ? ORDER BY group_index, ordinal", arguments: [id]),
-            findings: try FindingRow.fetchAll(db, sql: "SELECT * FROM findings WHERE decision_id = ? ORDER BY ordinal", arguments: [id]),
-            attachments: try AttachmentRow.fetchAll(db, sql: "SELECT * FROM attachments WHERE decision_id = ? ORDER BY ordinal", arguments: [id]))
+            verdicts: try VerdictRow.fetchAll(
+                db, sql: "SELECT * FROM recipient_verdicts WHERE decision_id = ? ORDER BY group_index, ordinal",
+                arguments: [id]),
+            reasons: try ReasonRow.fetchAll(
+                db, sql: "SELECT * FROM reasons WHERE decision_id = ? ORDER BY group_index, ordinal", arguments: [id]),
+            findings: try FindingRow.fetchAll(
+                db, sql: "SELECT * FROM findings WHERE decision_id = ? ORDER BY ordinal", arguments: [id]),
+            attachments: try AttachmentRow.fetchAll(
+                db, sql: "SELECT * FROM attachments WHERE decision_id = ? ORDER BY ordinal", arguments: [id]))
     }
 
     static func loadEvent(_ db: Database, id: Int64) throws -> EventContent {
@@ -99,16 +127,20 @@ public enum Chain {
 
     /// Appends one entry: reads the head, links, updates the head (inside the caller's write
     /// transaction, so two writers — the milter and a `pmark quarantine` command — serialise).
-    static func next(_ db: Database, kind: String, content: [UInt8]) throws -> (seq: Int64, prev: String, hash: String) {
+    static func next(_ db: Database, kind: String, content: [UInt8]) throws -> (seq: Int64, prev: String, hash: String)
+    {
         // Cached statements: this runs once per decision on the single writer, inside the
         // transaction the MTA waits for (compiling SQL each time was measurable there).
-        guard let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM chain_head WHERE id = 1")) else {
+        guard let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM chain_head WHERE id = 1"))
+        else {
             throw AuditError.corrupt("the chain head is missing")
         }
         let seq: Int64 = head["seq"] + 1
         let prev: String = head["hash"]
         let hash = link(seq: seq, kind: kind, prev: prev, content: content)
-        try db.cachedStatement(sql: "UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1").execute(arguments: [seq, hash])
+        try db.cachedStatement(sql: "UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1").execute(arguments: [
+            seq, hash,
+        ])
         return (seq, prev, hash)
     }
 }
@@ -125,7 +157,8 @@ public enum AuditError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .notFound(let s): "not found: \(s)"
         case .corrupt(let s): "audit store is damaged: \(s)"
-        case .newerSchema(let p, let u): "\(p) was written by a newer pmark (unknown migrations: \(u.joined(separator: ", "))); refusing to write to it"
+        case .newerSchema(let p, let u):
+            "\(p) was written by a newer pmark (unknown migrations: \(u.joined(separator: ", "))); refusing to write to it"
         case .invalid(let s): s
         case .handOff(let s): "the MTA did not take the message: \(s)"
         }

@@ -1,12 +1,13 @@
+import DecisionEngine
+import Foundation
+import GRDB
+import PolicyLanguage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import DecisionEngine
-import GRDB
-import PolicyLanguage
 
 /// Recipient and sender notices (NZISM 15.2.41.C.02 [CID:1765], 15.2.42.C.01 [CID:1768]): the
 /// policy's generic texts — never the marking, the rule or the subject — as a plain-text MIME
@@ -28,21 +29,27 @@ public struct NoticeSettings: Sendable, Hashable {
         self.from = from ?? "postmaster@\(policy.domains.first ?? "localhost")"
         recipientText = policy.notice(.recipientNotice)
         senderText = policy.notice(.senderNotice)
-        self.maxPerAddress = maxPerAddress; self.window = window
+        self.maxPerAddress = maxPerAddress
+        self.window = window
     }
 }
 
 public enum NoticeKind: String, Sendable {
     case recipient, sender
-    var subject: String { self == .recipient ? "A message addressed to you was held" : "Your message was not delivered" }
+    var subject: String {
+        self == .recipient ? "A message addressed to you was held" : "Your message was not delivered"
+    }
 }
 
 /// Builds the notice message (RFC 5322 + MIME, CRLF line ends, quoted-printable UTF-8 body).
 public enum NoticeMessage {
-    public static func build(kind: NoticeKind, to: String, from: String, text: String, decisionID: Int64, decidedAt: Int64, now: Int64) -> [UInt8] {
+    public static func build(
+        kind: NoticeKind, to: String, from: String, text: String, decisionID: Int64, decidedAt: Int64, now: Int64
+    ) -> [UInt8] {
         let host = from.split(separator: "@").last.map(String.init) ?? "localhost"
         var body = text + "\n\n"
-        body += kind == .recipient
+        body +=
+            kind == .recipient
             ? "The message was received at \(isoTime(decidedAt)).\n"
             : "Your message was received at \(isoTime(decidedAt)).\n"
         body += "Reference: \(decisionID) (quote it to your email administrator).\n"
@@ -51,7 +58,8 @@ public enum NoticeMessage {
         h += "To: <\(to)>\r\n"
         h += "Subject: \(kind.subject)\r\n"
         h += "Date: \(rfc5322Date(now))\r\n"
-        h += "Message-ID: <pmark-notice.\(decisionID).\(kind.rawValue).\(UInt32.random(in: 0...UInt32.max))@\(host)>\r\n"
+        h +=
+            "Message-ID: <pmark-notice.\(decisionID).\(kind.rawValue).\(UInt32.random(in: 0...UInt32.max))@\(host)>\r\n"
         h += "Auto-Submitted: auto-generated\r\n"
         h += "MIME-Version: 1.0\r\n"
         h += "Content-Type: text/plain; charset=utf-8\r\n"
@@ -69,8 +77,12 @@ public enum NoticeMessage {
                 let last = i == bytes.count - 1
                 let plain = (b >= 33 && b <= 126 && b != 61) || ((b == 32 || b == 9) && !last)
                 let piece: [UInt8] = plain ? [b] : [61, hex[Int(b >> 4)], hex[Int(b & 15)]]
-                if col + piece.count > 75 { out += [61, 13, 10]; col = 0 }
-                out += piece; col += piece.count
+                if col + piece.count > 75 {
+                    out += [61, 13, 10]
+                    col = 0
+                }
+                out += piece
+                col += piece.count
             }
             out += [13, 10]
         }
@@ -81,9 +93,11 @@ public enum NoticeMessage {
         var t = time_t(us / 1_000_000)
         var tmv = tm()
         gmtime_r(&t, &tmv)
-        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"], months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+            months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func p(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(days[Int(tmv.tm_wday) % 7]), \(tmv.tm_mday) \(months[Int(tmv.tm_mon) % 12]) \(tmv.tm_year + 1900) \(p(tmv.tm_hour)):\(p(tmv.tm_min)):\(p(tmv.tm_sec)) +0000"
+        return
+            "\(days[Int(tmv.tm_wday) % 7]), \(tmv.tm_mday) \(months[Int(tmv.tm_mon) % 12]) \(tmv.tm_year + 1900) \(p(tmv.tm_hour)):\(p(tmv.tm_min)):\(p(tmv.tm_sec)) +0000"
     }
 }
 
@@ -98,7 +112,9 @@ extension AuditStore {
             let held = v.messageAction == .quarantine
             var seen = Set<String>()
             for d in v.decisions where held || d.action == .block || d.action == .quarantine {
-                for r in d.recipients where r != "(no recipients)" && seen.insert(r.lowercased()).inserted { out.append((.recipient, r)) }
+                for r in d.recipients where r != "(no recipients)" && seen.insert(r.lowercased()).inserted {
+                    out.append((.recipient, r))
+                }
             }
         }
         let sender = event.envelope.mailFrom?.trimmingCharacters(in: CharacterSet(charactersIn: "<> ")) ?? ""
@@ -114,7 +130,8 @@ extension AuditStore {
         let decidedAt = Int64((event.unixTime * 1_000_000).rounded())
         noticeQueue.async {
             for (kind, address) in targets {
-                _ = try? self.sendNotice(kind: kind, to: address, decisionID: decisionID, decidedAt: decidedAt, settings: settings)
+                _ = try? self.sendNotice(
+                    kind: kind, to: address, decisionID: decisionID, decidedAt: decidedAt, settings: settings)
             }
         }
     }
@@ -128,21 +145,29 @@ extension AuditStore {
     /// Sends one notice unless the address has had `maxPerAddress` within the window; records
     /// `notice`, `notice-suppressed` or `notice-failed`.
     @discardableResult
-    public func sendNotice(kind: NoticeKind, to address: String, decisionID: Int64, decidedAt: Int64, settings: NoticeSettings) throws -> NoticeOutcome {
+    public func sendNotice(
+        kind: NoticeKind, to address: String, decisionID: Int64, decidedAt: Int64, settings: NoticeSettings
+    ) throws -> NoticeOutcome {
         let key = addressKey(address)
         let now = nowMicroseconds()
         let since = now - Int64(settings.window * 1_000_000)
-        let base = EventContent(timeUS: now, kind: "notice", decisionID: decisionID, actor: "pmark", reason: "\(kind.rawValue) notice",
-                                detail: kind == .recipient ? Rules.recipientNoticeControl : Rules.senderNoticeControl,
-                                address: stored(address: address), addressKey: key)
+        let base = EventContent(
+            timeUS: now, kind: "notice", decisionID: decisionID, actor: "pmark", reason: "\(kind.rawValue) notice",
+            detail: kind == .recipient ? Rules.recipientNoticeControl : Rules.senderNoticeControl,
+            address: stored(address: address), addressKey: key)
         let allowed: Bool = try pool.write { db in
-            let n = try Int.fetchOne(db, sql: "SELECT count(*) FROM events WHERE kind = 'notice' AND address_key = ? AND time_us >= ?", arguments: [key, since]) ?? 0
+            let n =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM events WHERE kind = 'notice' AND address_key = ? AND time_us >= ?",
+                    arguments: [key, since]) ?? 0
             var e = base
             if n >= settings.maxPerAddress {
-                e.kind = "notice-suppressed"; e.detail = "rate limit: \(n) notices to this address in \(Int(settings.window)) s"
+                e.kind = "notice-suppressed"
+                e.detail = "rate limit: \(n) notices to this address in \(Int(settings.window)) s"
             }
             guard MTA.isSafeAddress(address) else {
-                e.kind = "notice-failed"; e.detail = "address unsuitable for submission"
+                e.kind = "notice-failed"
+                e.detail = "address unsuitable for submission"
                 try appendEvent(db, e)
                 return false
             }
@@ -150,15 +175,19 @@ extension AuditStore {
             return e.kind == "notice"
         }
         guard allowed else { return MTA.isSafeAddress(address) ? .suppressed : .failed }
-        let msg = NoticeMessage.build(kind: kind, to: address, from: settings.from, text: kind == .recipient ? settings.recipientText : settings.senderText,
-                                      decisionID: decisionID, decidedAt: decidedAt, now: now)
+        let msg = NoticeMessage.build(
+            kind: kind, to: address, from: settings.from,
+            text: kind == .recipient ? settings.recipientText : settings.senderText,
+            decisionID: decisionID, decidedAt: decidedAt, now: now)
         do {
             try settings.mta.submit(msg, sender: "", recipients: [address])
             return .sent
         } catch {
             try pool.write { db in
                 var e = base
-                e.timeUS = nowMicroseconds(); e.kind = "notice-failed"; e.detail = "\(error)"
+                e.timeUS = nowMicroseconds()
+                e.kind = "notice-failed"
+                e.detail = "\(error)"
                 try appendEvent(db, e)
             }
             return .failed

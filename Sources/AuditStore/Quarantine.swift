@@ -1,6 +1,6 @@
-import PolicyLanguage
 import Foundation
 import GRDB
+import PolicyLanguage
 
 /// A held or blocked message in the store.
 public struct QuarantineItem: Sendable, Codable, Hashable {
@@ -48,22 +48,31 @@ extension AuditStore {
         let rcpts = (try? JSONDecoder().decode([String].self, from: Data(rcptJSON.utf8))) ?? []
         let rules: String? = r["rules"]
         let data: Data? = r["data"]
-        return QuarantineItem(id: r["decision_id"], kind: r["kind"], status: r["status"], created: isoTime(r["created_us"]), updated: isoTime(r["updated_us"]),
-                              queueID: r["queue_id"], envelopeFrom: r["envelope_from"], releaseRecipients: rcpts, size: r["size"], sha256: r["sha256"],
-                              direction: r["direction"], rules: (rules ?? "").split(separator: ",").map(String.init).sorted(), hasBytes: data != nil)
+        return QuarantineItem(
+            id: r["decision_id"], kind: r["kind"], status: r["status"], created: isoTime(r["created_us"]),
+            updated: isoTime(r["updated_us"]),
+            queueID: r["queue_id"], envelopeFrom: r["envelope_from"], releaseRecipients: rcpts, size: r["size"],
+            sha256: r["sha256"],
+            direction: r["direction"], rules: (rules ?? "").split(separator: ",").map(String.init).sorted(),
+            hasBytes: data != nil)
     }
 
     /// Quarantined messages, newest first; `pendingOnly` hides released and deleted ones.
     public func quarantineItems(pendingOnly: Bool = true, limit: Int = 1000) throws -> [QuarantineItem] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: Self.quarantineSelect + (pendingOnly ? " WHERE q.status IN ('held', 'blocked')" : "") + " ORDER BY q.decision_id DESC LIMIT ?",
-                             arguments: [limit]).map(Self.item)
+            try Row.fetchAll(
+                db,
+                sql: Self.quarantineSelect + (pendingOnly ? " WHERE q.status IN ('held', 'blocked')" : "")
+                    + " ORDER BY q.decision_id DESC LIMIT ?",
+                arguments: [limit]
+            ).map(Self.item)
         }
     }
 
     public func quarantineItem(_ id: Int64) throws -> QuarantineItem {
         try pool.read { db in
-            guard let r = try Row.fetchOne(db, sql: Self.quarantineSelect + " WHERE q.decision_id = ?", arguments: [id]) else {
+            guard let r = try Row.fetchOne(db, sql: Self.quarantineSelect + " WHERE q.decision_id = ?", arguments: [id])
+            else {
                 throw AuditError.notFound("quarantined message \(id)")
             }
             return Self.item(r)
@@ -73,20 +82,31 @@ extension AuditStore {
     /// The message exactly as received, checked against the SHA-256 its decision recorded.
     public func quarantinedBytes(_ id: Int64) throws -> [UInt8] {
         let (data, size, sha) = try pool.read { db -> (Data?, Int, String) in
-            guard let r = try Row.fetchOne(db, sql: "SELECT q.data, q.size, d.sha256 FROM quarantine q JOIN decisions d ON d.id = q.decision_id WHERE q.decision_id = ?", arguments: [id]) else {
+            guard
+                let r = try Row.fetchOne(
+                    db,
+                    sql:
+                        "SELECT q.data, q.size, d.sha256 FROM quarantine q JOIN decisions d ON d.id = q.decision_id WHERE q.decision_id = ?",
+                    arguments: [id])
+            else {
                 throw AuditError.notFound("quarantined message \(id)")
             }
             return (r["data"], r["size"], r["sha256"])
         }
         guard let data else { throw AuditError.notFound("the bytes of message \(id) (deleted)") }
         let bytes = try Zlib.decompress(Array(data), expectedSize: size)
-        guard SHA256Hex(bytes) == sha else { throw AuditError.corrupt("quarantined message \(id) does not match its recorded SHA-256") }
+        guard SHA256Hex(bytes) == sha else {
+            throw AuditError.corrupt("quarantined message \(id) does not match its recorded SHA-256")
+        }
         return bytes
     }
 
     /// The events recorded about a decision (release, deletion, notices), oldest first.
     public func events(decisionID: Int64) throws -> [AuditEvent] {
-        try pool.read { db in try AuditEvent.fetchAll(db, sql: "SELECT * FROM events WHERE decision_id = ? ORDER BY seq", arguments: [decisionID]) }
+        try pool.read { db in
+            try AuditEvent.fetchAll(
+                db, sql: "SELECT * FROM events WHERE decision_id = ? ORDER BY seq", arguments: [decisionID])
+        }
     }
 
     /// Hands a held or blocked message back to the MTA. The release is recorded (who, why, how)
@@ -96,7 +116,9 @@ extension AuditStore {
     /// to the recipients that did not receive it.
     @discardableResult
     public func release(_ id: Int64, actor: String, reason: String, mta: MTA) throws -> ReleaseMethod {
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw AuditError.invalid("a release needs a reason (--reason)") }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw AuditError.invalid("a release needs a reason (--reason)")
+        }
         let item = try quarantineItem(id)
         guard item.isPending else { throw AuditError.invalid("message \(id) is already \(item.status)") }
         let method: ReleaseMethod
@@ -108,8 +130,14 @@ extension AuditStore {
             method = .resubmitted(recipients: item.releaseRecipients.count)
         }
         try pool.write { db in
-            try appendEvent(db, EventContent(timeUS: nowMicroseconds(), kind: "release", decisionID: id, actor: actor, reason: reason, detail: method.description))
-            try db.execute(sql: "UPDATE quarantine SET status = 'released', updated_us = ? WHERE decision_id = ?", arguments: [nowMicroseconds(), id])
+            try appendEvent(
+                db,
+                EventContent(
+                    timeUS: nowMicroseconds(), kind: "release", decisionID: id, actor: actor, reason: reason,
+                    detail: method.description))
+            try db.execute(
+                sql: "UPDATE quarantine SET status = 'released', updated_us = ? WHERE decision_id = ?",
+                arguments: [nowMicroseconds(), id])
         }
         do {
             switch method {
@@ -118,8 +146,14 @@ extension AuditStore {
             }
         } catch {
             try pool.write { db in
-                try appendEvent(db, EventContent(timeUS: nowMicroseconds(), kind: "release-failed", decisionID: id, actor: actor, reason: reason, detail: "\(error)"))
-                try db.execute(sql: "UPDATE quarantine SET status = ?, updated_us = ? WHERE decision_id = ?", arguments: [item.status, nowMicroseconds(), id])
+                try appendEvent(
+                    db,
+                    EventContent(
+                        timeUS: nowMicroseconds(), kind: "release-failed", decisionID: id, actor: actor, reason: reason,
+                        detail: "\(error)"))
+                try db.execute(
+                    sql: "UPDATE quarantine SET status = ?, updated_us = ? WHERE decision_id = ?",
+                    arguments: [item.status, nowMicroseconds(), id])
             }
             throw error
         }
@@ -130,7 +164,9 @@ extension AuditStore {
     /// one). The deletion event is committed first, in the same transaction that removes the
     /// bytes: nothing is deleted without a record. Decision rows are never deleted.
     public func delete(_ id: Int64, actor: String, reason: String, mta: MTA?) throws {
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw AuditError.invalid("a deletion needs a reason (--reason)") }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw AuditError.invalid("a deletion needs a reason (--reason)")
+        }
         let item = try quarantineItem(id)
         guard item.status != "deleted" else { throw AuditError.invalid("message \(id) is already deleted") }
         try deleteItems([item], actor: actor, reason: reason, kind: "delete", mta: mta)
@@ -143,7 +179,11 @@ extension AuditStore {
         guard seconds >= 0 else { throw AuditError.invalid("--older-than must not be negative") }
         let cutoff = nowMicroseconds() - Int64(seconds * 1_000_000)
         let items = try pool.read { db in
-            try Row.fetchAll(db, sql: Self.quarantineSelect + " WHERE q.status != 'deleted' AND q.created_us < ? ORDER BY q.decision_id", arguments: [cutoff]).map(Self.item)
+            try Row.fetchAll(
+                db,
+                sql: Self.quarantineSelect + " WHERE q.status != 'deleted' AND q.created_us < ? ORDER BY q.decision_id",
+                arguments: [cutoff]
+            ).map(Self.item)
         }
         try deleteItems(items, actor: actor, reason: reason, kind: "purge", mta: mta)
         return items.count
@@ -152,12 +192,24 @@ extension AuditStore {
     private func deleteItems(_ items: [QuarantineItem], actor: String, reason: String, kind: String, mta: MTA?) throws {
         guard !items.isEmpty else { return }
         var inHold: [Int64: String] = [:]
-        if let mta { for i in items where i.isPending && i.kind == "held" { if let q = i.queueID, mta.isHeld(queueID: q) { inHold[i.id] = q } } }
+        if let mta {
+            for i in items where i.isPending && i.kind == "held" {
+                if let q = i.queueID, mta.isHeld(queueID: q) { inHold[i.id] = q }
+            }
+        }
         try pool.write { db in
             for i in items {
-                let detail = "bytes deleted (\(i.size) bytes, sha256 \(i.sha256))" + (inHold[i.id].map { "; hold queue entry \($0) deleted" } ?? "")
-                try appendEvent(db, EventContent(timeUS: nowMicroseconds(), kind: kind, decisionID: i.id, actor: actor, reason: reason, detail: detail))
-                try db.execute(sql: "UPDATE quarantine SET status = 'deleted', data = NULL, updated_us = ? WHERE decision_id = ?", arguments: [nowMicroseconds(), i.id])
+                let detail =
+                    "bytes deleted (\(i.size) bytes, sha256 \(i.sha256))"
+                    + (inHold[i.id].map { "; hold queue entry \($0) deleted" } ?? "")
+                try appendEvent(
+                    db,
+                    EventContent(
+                        timeUS: nowMicroseconds(), kind: kind, decisionID: i.id, actor: actor, reason: reason,
+                        detail: detail))
+                try db.execute(
+                    sql: "UPDATE quarantine SET status = 'deleted', data = NULL, updated_us = ? WHERE decision_id = ?",
+                    arguments: [nowMicroseconds(), i.id])
             }
         }
         var failures: [String] = []
@@ -165,7 +217,11 @@ extension AuditStore {
             do { try mta?.deleteHeld(queueID: q) } catch {
                 failures.append("\(id): \(error)")
                 _ = try? pool.write { db in
-                    _ = try appendEvent(db, EventContent(timeUS: nowMicroseconds(), kind: "\(kind)-incomplete", decisionID: id, actor: actor, reason: reason, detail: "hold queue entry \(q) remains: \(error)"))
+                    _ = try appendEvent(
+                        db,
+                        EventContent(
+                            timeUS: nowMicroseconds(), kind: "\(kind)-incomplete", decisionID: id, actor: actor,
+                            reason: reason, detail: "hold queue entry \(q) remains: \(error)"))
                 }
             }
         }

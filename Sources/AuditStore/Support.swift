@@ -1,12 +1,13 @@
+import CCrypto
+import MailParsing
+import PmarkZlib
+import PolicyLanguage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MailParsing
-import CCrypto
-import PmarkZlib
-import PolicyLanguage
 
 /// HMAC-SHA256 (RFC 2104) over the dependency-free SHA-256 the policy hash already uses.
 enum HMAC {
@@ -21,8 +22,12 @@ enum HMAC {
 extension Array where Element == UInt8 {
     var hex: String {
         let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](); out.reserveCapacity(count * 2)
-        for b in self { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        var out = [UInt8]()
+        out.reserveCapacity(count * 2)
+        for b in self {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
         return String(decoding: out, as: UTF8.self)
     }
 }
@@ -43,9 +48,13 @@ public enum Zlib {
 
     public static func compress(_ input: [UInt8]) throws -> [UInt8] {
         // One deflate call takes at most 4 GiB (zlib's counters); held messages are far smaller.
-        guard input.count < Int(UInt32.max) / 2 else { throw Failure(description: "\(input.count) bytes are too many to deflate in one call") }
+        guard input.count < Int(UInt32.max) / 2 else {
+            throw Failure(description: "\(input.count) bytes are too many to deflate in one call")
+        }
         var s = z_stream()
-        guard deflateInit2_(&s, 6, Z_DEFLATED, 15, 8, strategy, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard
+            deflateInit2_(&s, 6, Z_DEFLATED, 15, 8, strategy, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        else {
             throw Failure(description: "zlib deflateInit2 failed")
         }
         defer { deflateEnd(&s) }
@@ -54,8 +63,10 @@ public enum Zlib {
         let (rc, produced) = input.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst -> (Int32, Int) in
                 // zlib reads next_in only (its z_const is off in the system header).
-                s.next_in = UnsafeMutablePointer(mutating: src.baseAddress); s.avail_in = uInt(src.count)
-                s.next_out = dst.baseAddress; s.avail_out = uInt(dst.count)
+                s.next_in = UnsafeMutablePointer(mutating: src.baseAddress)
+                s.avail_in = uInt(src.count)
+                s.next_out = dst.baseAddress
+                s.avail_out = uInt(dst.count)
                 let rc = deflate(&s, Z_FINISH)
                 return (rc, dst.count - Int(s.avail_out))
             }
@@ -107,7 +118,9 @@ struct HeaderPeek {
             i = j + 1
             if line.isEmpty { break }
             if line.first == 0x20 || line.first == 0x09 {
-                if !fields.isEmpty { fields[fields.count - 1].1 += [0x20] + line.drop(while: { $0 == 0x20 || $0 == 0x09 }) }
+                if !fields.isEmpty {
+                    fields[fields.count - 1].1 += [0x20] + line.drop(while: { $0 == 0x20 || $0 == 0x09 })
+                }
                 continue
             }
             guard let colon = line.firstIndex(of: 0x3A) else { continue }
@@ -135,9 +148,13 @@ public func isoTime(_ us: Int64) -> String {
     var t = time_t(us / 1_000_000)
     var tmv = tm()
     gmtime_r(&t, &tmv)
-    func p(_ v: Int32, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
+    func p(_ v: Int32, _ w: Int) -> String {
+        let s = String(v)
+        return String(repeating: "0", count: max(0, w - s.count)) + s
+    }
     let frac = String(us % 1_000_000)
-    return "\(p(tmv.tm_year + 1900, 4))-\(p(tmv.tm_mon + 1, 2))-\(p(tmv.tm_mday, 2))T\(p(tmv.tm_hour, 2)):\(p(tmv.tm_min, 2)):\(p(tmv.tm_sec, 2)).\(String(repeating: "0", count: 6 - frac.count) + frac)Z"
+    return
+        "\(p(tmv.tm_year + 1900, 4))-\(p(tmv.tm_mon + 1, 2))-\(p(tmv.tm_mday, 2))T\(p(tmv.tm_hour, 2)):\(p(tmv.tm_min, 2)):\(p(tmv.tm_sec, 2)).\(String(repeating: "0", count: 6 - frac.count) + frac)Z"
 }
 
 /// SHA-256 through libcrypto (several times faster than the portable one on long messages);
@@ -146,7 +163,11 @@ enum Digest {
     static func sha256Hex(_ bytes: [UInt8]) -> String {
         var md = [UInt8](repeating: 0, count: 32)
         var len: UInt32 = 0
-        let ok = bytes.withUnsafeBytes { p in md.withUnsafeMutableBufferPointer { EVP_Digest(p.baseAddress, p.count, $0.baseAddress, &len, EVP_sha256(), nil) } }
+        let ok = bytes.withUnsafeBytes { p in
+            md.withUnsafeMutableBufferPointer {
+                EVP_Digest(p.baseAddress, p.count, $0.baseAddress, &len, EVP_sha256(), nil)
+            }
+        }
         return ok == 1 && len == 32 ? md.hex : SHA256.hex(bytes)
     }
 }

@@ -1,15 +1,16 @@
+import ArchiveScan
+import ContentInspection
+import DecisionEngine
+import MailParsing
+import Markings
+import OfficeDocuments
+import PolicyLanguage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import ArchiveScan
-import ContentInspection
-import MailParsing
-import Markings
-import DecisionEngine
-import PolicyLanguage
-import OfficeDocuments
 
 /// Runs the throughput benchmarks and prints each as a ratio to the raw read + memchr line
 /// split of the same file, measured in the same run (warm page cache, one core).
@@ -19,7 +20,9 @@ public struct BenchmarkRunner {
     public var repeats: Int
 
     public init(archive: String, sizeMB: Int, repeats: Int) {
-        self.archive = archive; self.sizeMB = sizeMB; self.repeats = repeats
+        self.archive = archive
+        self.sizeMB = sizeMB
+        self.repeats = repeats
     }
 
     static func now() -> Double {
@@ -59,8 +62,15 @@ public struct BenchmarkRunner {
             total += n
             var p = 0
             while p < n {
-                if atLineStart, n - p >= 5, buf[p] == 0x46, buf[p + 1] == 0x72, buf[p + 2] == 0x6F, buf[p + 3] == 0x6D, buf[p + 4] == 0x20 { froms += 1 }
-                guard let hit = memchr(buf + p, 0x0A, n - p) else { atLineStart = false; break }
+                if atLineStart, n - p >= 5, buf[p] == 0x46, buf[p + 1] == 0x72, buf[p + 2] == 0x6F, buf[p + 3] == 0x6D,
+                    buf[p + 4] == 0x20
+                {
+                    froms += 1
+                }
+                guard let hit = memchr(buf + p, 0x0A, n - p) else {
+                    atLineStart = false
+                    break
+                }
                 let off = buf.distance(to: hit.assumingMemoryBound(to: UInt8.self))
                 lines += 1
                 p = off + 1
@@ -89,7 +99,9 @@ public struct BenchmarkRunner {
         let parser = MIMEParser()
         try ArchiveReader().forEach(paths: [path]) { raw in
             messages += 1
-            if raw.error == nil, let m = try? parser.parse(raw.bytes), reader.read(m).classification != nil { marked += 1 }
+            if raw.error == nil, let m = try? parser.parse(raw.bytes), reader.read(m).classification != nil {
+                marked += 1
+            }
             return true
         }
         return (messages, marked)
@@ -103,7 +115,9 @@ public struct BenchmarkRunner {
         try ArchiveReader().forEach(paths: [path]) { raw in
             messages += 1
             guard raw.error == nil, let m = try? parser.parse(raw.bytes) else { return true }
-            if engine.evaluate(message: m, envelope: Envelope.inferred(from: m)).messageAction == .block { blocked += 1 }
+            if engine.evaluate(message: m, envelope: Envelope.inferred(from: m)).messageAction == .block {
+                blocked += 1
+            }
             return true
         }
         return (messages, blocked)
@@ -118,7 +132,10 @@ public struct BenchmarkRunner {
         try ArchiveReader().forEach(paths: [path]) { raw in
             messages += 1
             guard raw.error == nil, let m = try? parser.parse(raw.bytes) else { return true }
-            for i in inspector.inspect(m).items { attachments += 1; bytes += i.size }
+            for i in inspector.inspect(m).items {
+                attachments += 1
+                bytes += i.size
+            }
             return true
         }
         return (messages, attachments, bytes)
@@ -165,7 +182,8 @@ public struct BenchmarkRunner {
 
     static func line(_ m: Measurement, _ base: Measurement, baseName: String = "raw") -> String {
         let name = m.name.padding(32)
-        return "\(name) \(fixed(m.mbPerSecond, 1).leftPad(9)) MB/s \(fixed(m.messagesPerSecond, 0).leftPad(10)) msg/s  ratio to \(baseName) \(fixed(m.mbPerSecond / base.mbPerSecond, 3))"
+        return
+            "\(name) \(fixed(m.mbPerSecond, 1).leftPad(9)) MB/s \(fixed(m.messagesPerSecond, 0).leftPad(10)) msg/s  ratio to \(baseName) \(fixed(m.mbPerSecond / base.mbPerSecond, 3))"
     }
 
     /// Generates the archive when missing (or when it is a generated one that is too small);
@@ -192,7 +210,10 @@ public struct BenchmarkRunner {
         let size = try ensureArchive(log)
         log("archive: \(archive), \(size) bytes")
         _ = try Self.rawScan(archive)  // warm the page cache
-        let raw = try best("raw read+memchr") { let r = try Self.rawScan(archive); return (r.bytes, r.fromLines) }
+        let raw = try best("raw read+memchr") {
+            let r = try Self.rawScan(archive)
+            return (r.bytes, r.fromLines)
+        }
         var summary = (messages: 0, parts: 0, notInspected: 0)
         let parse = try best("parse (headers + MIME tree)") {
             let r = try Self.parseAll(archive)
@@ -223,14 +244,22 @@ public struct BenchmarkRunner {
             return (size, r.messages)
         }
         let extra = content.seconds - parse.seconds
-        log("attachments: \(att.attachments), \(Self.fixed(Double(att.bytes) / 1e6, 1)) MB decoded; inspection cost \(Self.fixed(extra / Double(max(att.attachments, 1)) * 1e6, 1)) µs per attachment, \(Self.fixed(extra / max(Double(att.bytes) / 1e6, 1e-9) * 1e3, 2)) ms per MB")
-        let evidence = try best("evidence (markings + content)") { (size, try Self.evidenceAll(archive, reader: reader)) }
+        log(
+            "attachments: \(att.attachments), \(Self.fixed(Double(att.bytes) / 1e6, 1)) MB decoded; inspection cost \(Self.fixed(extra / Double(max(att.attachments, 1)) * 1e6, 1)) µs per attachment, \(Self.fixed(extra / max(Double(att.bytes) / 1e6, 1e-9) * 1e3, 2)) ms per MB"
+        )
+        let evidence = try best("evidence (markings + content)") {
+            (size, try Self.evidenceAll(archive, reader: reader))
+        }
         for m in [raw, parse, markings, content, evidence, decisions] { log(Self.line(m, raw)) }
         log(Self.line(content, parse, baseName: "parse"))
         log(Self.line(decisions, evidence, baseName: "evidence"))
         // The policy step alone against markings alone (attachment inspection switched off).
-        let policyOnly = try Engine(policy: try PolicyLoader.embeddedDefault(), documents: OOXMLReader(), inspectsAttachments: false)
-        let decisionsNoContent = try best("decisions without attachments") { let r = try Self.decideAll(archive, engine: policyOnly); return (size, r.messages) }
+        let policyOnly = try Engine(
+            policy: try PolicyLoader.embeddedDefault(), documents: OOXMLReader(), inspectsAttachments: false)
+        let decisionsNoContent = try best("decisions without attachments") {
+            let r = try Self.decideAll(archive, engine: policyOnly)
+            return (size, r.messages)
+        }
         log(Self.line(decisionsNoContent, markings, baseName: "markings"))
         log(Self.line(markings, parse, baseName: "parse"))
         log("peak RSS \(Self.fixed(Self.peakRSSMiB(), 1)) MiB")

@@ -1,10 +1,11 @@
+import CArchive
+import PmarkZlib
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CArchive
-import PmarkZlib
 
 /// Limits on looking inside archives and document containers (an OOXML or ODF document is a
 /// ZIP). Each prevents a decompression bomb or an entry flood from costing the gateway
@@ -53,8 +54,13 @@ public struct ArchiveEntryReading: Sendable, Hashable {
     /// A directory (or another non-regular entry: link, device): it has no contents.
     public var isDirectory: Bool = false
 
-    public init(name: String, data: [UInt8]? = nil, encrypted: Bool = false, declaredSize: Int = 0, isDirectory: Bool = false) {
-        self.name = name; self.data = data; self.encrypted = encrypted; self.declaredSize = declaredSize
+    public init(
+        name: String, data: [UInt8]? = nil, encrypted: Bool = false, declaredSize: Int = 0, isDirectory: Bool = false
+    ) {
+        self.name = name
+        self.data = data
+        self.encrypted = encrypted
+        self.declaredSize = declaredSize
         self.isDirectory = isDirectory
     }
 }
@@ -118,7 +124,8 @@ public enum BoundedArchive {
         if b.starts(with: [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]) { return true }  // 7z
         if b.starts(with: Array("Rar!\u{1A}\u{07}".utf8)) { return true }  // RAR 4/5
         if b.starts(with: Array("MSCF".utf8)) { return true }  // cab
-        if b.starts(with: Array("BZh".utf8)) || b.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return true }  // bzip2, xz
+        // bzip2, xz
+        if b.starts(with: Array("BZh".utf8)) || b.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return true }
         if b.count > 262, b[257..<262].elementsEqual("ustar".utf8) { return true }  // tar
         if b.count > 32_774, b[32_769..<32_774].elementsEqual("CD001".utf8) { return true }  // ISO 9660
         return false
@@ -130,10 +137,14 @@ public enum BoundedArchive {
     static func gzipTrailerMatches(_ stream: [UInt8], _ data: [UInt8]) -> Bool {
         guard stream.count >= 18 else { return false }
         let t = stream.count - 8
-        func u32(_ o: Int) -> UInt32 { UInt32(stream[o]) | UInt32(stream[o + 1]) << 8 | UInt32(stream[o + 2]) << 16 | UInt32(stream[o + 3]) << 24 }
+        func u32(_ o: Int) -> UInt32 {
+            UInt32(stream[o]) | UInt32(stream[o + 1]) << 8 | UInt32(stream[o + 2]) << 16 | UInt32(stream[o + 3]) << 24
+        }
         let crc = u32(t), size = Int(u32(t + 4))
         func crc32Of(_ s: ArraySlice<UInt8>) -> UInt32 {
-            s.withUnsafeBufferPointer { UInt32(truncatingIfNeeded: PmarkZlib.crc32(0, $0.baseAddress, UInt32($0.count))) }
+            s.withUnsafeBufferPointer {
+                UInt32(truncatingIfNeeded: PmarkZlib.crc32(0, $0.baseAddress, UInt32($0.count)))
+            }
         }
         if UInt32(truncatingIfNeeded: data.count) == UInt32(size), crc32Of(data[...]) == crc { return true }
         return size > 0 && size < data.count && crc32Of(data.suffix(size)) == crc
@@ -143,15 +154,19 @@ public enum BoundedArchive {
     /// entry's name, whether its bytes are needed (an OOXML reader wants only XML parts);
     /// unwanted entries are listed without decompression. Returns nil when libarchive does not
     /// recognise the bytes as an archive of `formats`.
-    public static func read(_ bytes: [UInt8], formats: Formats = .any, limits: ArchiveLimits = .default,
-                            wantData: (String) -> Bool = { _ in true }) -> ArchiveListing? {
+    public static func read(
+        _ bytes: [UInt8], formats: Formats = .any, limits: ArchiveLimits = .default,
+        wantData: (String) -> Bool = { _ in true }
+    ) -> ArchiveListing? {
         read(bytes, formats: formats, limits: limits, budget: ArchiveBudget(), wantData: wantData)
     }
 
     /// As ``read(_:formats:limits:wantData:)``, charging what is read to `budget` (shared across
     /// the archives of one message).
-    public static func read(_ bytes: [UInt8], formats: Formats = .any, limits: ArchiveLimits, budget: ArchiveBudget,
-                            wantData: (String) -> Bool = { _ in true }) -> ArchiveListing? {
+    public static func read(
+        _ bytes: [UInt8], formats: Formats = .any, limits: ArchiveLimits, budget: ArchiveBudget,
+        wantData: (String) -> Bool = { _ in true }
+    ) -> ArchiveListing? {
         visit(bytes, formats: formats, limits: limits, budget: budget, wantData: wantData, keepData: true) { _ in }
     }
 
@@ -159,17 +174,23 @@ public enum BoundedArchive {
     /// anything. The declared sizes are still held to the limits (an entry declaring more than
     /// `maxEntryBytes`, or entries declaring more than `maxRatio` × the archive's size, are a
     /// `limitHit`), and the entry count to `maxEntries`; nothing is charged to a message budget.
-    public static func list(_ bytes: [UInt8], formats: Formats = .any, limits: ArchiveLimits = .default) -> ArchiveListing? {
-        visit(bytes, formats: formats, limits: limits, budget: ArchiveBudget(), wantData: { _ in false }, keepData: false) { _ in }
+    public static func list(_ bytes: [UInt8], formats: Formats = .any, limits: ArchiveLimits = .default)
+        -> ArchiveListing?
+    {
+        visit(
+            bytes, formats: formats, limits: limits, budget: ArchiveBudget(), wantData: { _ in false }, keepData: false
+        ) { _ in }
     }
 
     /// Reads an archive entry by entry, handing each (with its bytes, when wanted and readable)
     /// to `body` as soon as it is read, so a caller can look inside it (recursively, against the
     /// same `budget`) before the next is decompressed. The listing returned keeps the entries
     /// without their bytes unless `keepData`.
-    public static func visit(_ bytes: [UInt8], formats: Formats = .any, limits: ArchiveLimits, budget: ArchiveBudget,
-                             wantData: (String) -> Bool = { _ in true }, keepData: Bool = false,
-                             _ body: (ArchiveEntryReading) -> Void) -> ArchiveListing? {
+    public static func visit(
+        _ bytes: [UInt8], formats: Formats = .any, limits: ArchiveLimits, budget: ArchiveBudget,
+        wantData: (String) -> Bool = { _ in true }, keepData: Bool = false,
+        _ body: (ArchiveEntryReading) -> Void
+    ) -> ArchiveListing? {
         guard !bytes.isEmpty, let a = archive_read_new() else { return nil }
         defer { archive_read_free(a) }
         switch formats {
@@ -178,10 +199,13 @@ public enum BoundedArchive {
             // libarchive's formats but two: ZIP only through its central directory (the
             // streaming ZIP reader decompresses an entry to skip it, unbounded by pmark's limits),
             // and no mtree (a description of files on disk, never mail).
-            for support in [archive_read_support_format_7zip, archive_read_support_format_ar, archive_read_support_format_cab,
-                            archive_read_support_format_cpio, archive_read_support_format_iso9660, archive_read_support_format_lha,
-                            archive_read_support_format_rar, archive_read_support_format_rar5, archive_read_support_format_tar,
-                            archive_read_support_format_warc, archive_read_support_format_xar, archive_read_support_format_zip_seekable] {
+            for support in [
+                archive_read_support_format_7zip, archive_read_support_format_ar, archive_read_support_format_cab,
+                archive_read_support_format_cpio, archive_read_support_format_iso9660, archive_read_support_format_lha,
+                archive_read_support_format_rar, archive_read_support_format_rar5, archive_read_support_format_tar,
+                archive_read_support_format_warc, archive_read_support_format_xar,
+                archive_read_support_format_zip_seekable,
+            ] {
                 _ = support(a)
             }
             // A bare gzip/bzip2/xz stream (not a tar inside) is one entry; libarchive bids `raw` last.
@@ -221,7 +245,9 @@ public enum BoundedArchive {
                 let r = archive_read_next_header(a, &entry)
                 if listing.format.isEmpty, let f = archive_format_name(a) { listing.format = String(cString: f) }
                 // `raw` is for a bare compressed stream: bytes no filter decompressed are not an archive.
-                if listing.entries.isEmpty, archive_format(a) == ARCHIVE_FORMAT_RAW, archive_filter_count(a) <= 1 { return nil }
+                if listing.entries.isEmpty, archive_format(a) == ARCHIVE_FORMAT_RAW, archive_filter_count(a) <= 1 {
+                    return nil
+                }
                 if r == ARCHIVE_EOF { break }
                 if r == ARCHIVE_FATAL || r == ARCHIVE_FAILED || r == ARCHIVE_RETRY {
                     let msg = archive_error_string(a).map { String(cString: $0) } ?? "unreadable archive"
@@ -240,11 +266,14 @@ public enum BoundedArchive {
                 let declared = archive_entry_size_is_set(e) != 0 ? max(0, Int(clamping: archive_entry_size(e))) : 0
                 let encrypted = archive_entry_is_encrypted(e) != 0
                 let filetype = archive_entry_filetype(e)
-                let isFile = filetype == 0o100000 || filetype == 0  // AE_IFREG, or no type recorded (read rather than skip)
+                // AE_IFREG, or no type recorded (read rather than skip)
+                let isFile = filetype == 0o100000 || filetype == 0
                 let isZip = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK == ARCHIVE_FORMAT_ZIP
-                var reading = ArchiveEntryReading(name: name, encrypted: encrypted || rar5Encrypted, declaredSize: declared, isDirectory: !isFile)
+                var reading = ArchiveEntryReading(
+                    name: name, encrypted: encrypted || rar5Encrypted, declaredSize: declared, isDirectory: !isFile)
                 // Declared sizes are checked before anything is decompressed.
-                declaredTotal = declaredTotal.addingReportingOverflow(declared).overflow ? Int.max : declaredTotal + declared
+                declaredTotal =
+                    declaredTotal.addingReportingOverflow(declared).overflow ? Int.max : declaredTotal + declared
                 if declared > limits.maxEntryBytes {
                     listing.entries.append(reading)
                     limit("entry size of \(name) (limit \(limits.maxEntryBytes))")
@@ -260,7 +289,9 @@ public enum BoundedArchive {
                 // tar or ISO image; anywhere else (7z and RAR blocks, a compressed tar) libarchive
                 // decompresses to skip, so the entry is read and dropped under the same limits.
                 let base = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK
-                let skipIsSeek = isZip || (archive_filter_count(a) <= 1 && (base == ARCHIVE_FORMAT_TAR || base == ARCHIVE_FORMAT_ISO9660))
+                let skipIsSeek =
+                    isZip
+                    || (archive_filter_count(a) <= 1 && (base == ARCHIVE_FORMAT_TAR || base == ARCHIVE_FORMAT_ISO9660))
                 if !wanted && (reading.encrypted || !isFile || skipIsSeek) {
                     listing.entries.append(reading)
                     body(reading)
@@ -275,22 +306,37 @@ public enum BoundedArchive {
                     if n == 0 { break }
                     if n < 0 {
                         let msg = archive_error_string(a).map { String(cString: $0) } ?? "entry cannot be read"
-                        if isPassphraseError(msg) { reading.encrypted = true } else { listing.damaged = "\(name): \(msg)" }
+                        if isPassphraseError(msg) {
+                            reading.encrypted = true
+                        } else {
+                            listing.damaged = "\(name): \(msg)"
+                        }
                         break
                     }
                     let count = Int(n)
                     produced += count
                     budget.bytes += count
-                    if data.count + dropped + count > limits.maxEntryBytes { stop = "entry size of \(name) (limit \(limits.maxEntryBytes))"; break }
-                    if budget.bytes > limits.maxTotalBytes { stop = "total uncompressed bytes (limit \(limits.maxTotalBytes))"; break }
-                    if produced > totalRatioCap { stop = "compression ratio of \(name) (limit \(limits.maxRatio))"; break }
+                    if data.count + dropped + count > limits.maxEntryBytes {
+                        stop = "entry size of \(name) (limit \(limits.maxEntryBytes))"
+                        break
+                    }
+                    if budget.bytes > limits.maxTotalBytes {
+                        stop = "total uncompressed bytes (limit \(limits.maxTotalBytes))"
+                        break
+                    }
+                    if produced > totalRatioCap {
+                        stop = "compression ratio of \(name) (limit \(limits.maxRatio))"
+                        break
+                    }
                     if wanted { data.append(contentsOf: chunk[0..<count]) } else { dropped += count }
                 }
                 // A ZIP entry is its own compressed stream: its ratio is the bytes it expanded to
                 // over the bytes it consumed (whatever its header declared).
                 if stop == nil, isZip, listing.damaged == nil, !data.isEmpty {
                     let consumed = max(Int(clamping: archive_filter_bytes(a, -1) - consumedBefore), 1)
-                    if data.count / consumed > limits.maxRatio { stop = "compression ratio of \(name) (limit \(limits.maxRatio))" }
+                    if data.count / consumed > limits.maxRatio {
+                        stop = "compression ratio of \(name) (limit \(limits.maxRatio))"
+                    }
                 }
                 if let s = stop {
                     listing.entries.append(reading)
@@ -300,8 +346,9 @@ public enum BoundedArchive {
                 // libarchive does not check a gzip stream's trailer: a bare gzip stream is checked
                 // here (CRC-32 and length of its last member), so corrupt data is never read as good.
                 if wanted, listing.damaged == nil, !reading.encrypted, archive_format(a) == ARCHIVE_FORMAT_RAW,
-                   archive_filter_count(a) > 1, archive_filter_code(a, 0) == ARCHIVE_FILTER_GZIP,
-                   !Self.gzipTrailerMatches(bytes, data) {
+                    archive_filter_count(a) > 1, archive_filter_code(a, 0) == ARCHIVE_FILTER_GZIP,
+                    !Self.gzipTrailerMatches(bytes, data)
+                {
                     listing.damaged = "\(name): gzip CRC or length does not match the data"
                 }
                 if wanted && !reading.encrypted && listing.damaged == nil { reading.data = data }
@@ -335,7 +382,8 @@ public enum RAR5Encryption {
     static func vint(_ b: [UInt8], _ p: inout Int) -> Int? {
         var v = 0, shift = 0
         while p < b.count, shift <= 56 {
-            let x = b[p]; p += 1
+            let x = b[p]
+            p += 1
             v |= Int(x & 0x7F) << shift
             if x & 0x80 == 0 { return v }
             shift += 7
@@ -356,8 +404,14 @@ public enum RAR5Encryption {
             guard let type = vint(b, &q), let flags = vint(b, &q) else { return false }
             if type == 4 { return true }  // archive encryption header: everything is encrypted
             var extraSize = 0, dataSize = 0
-            if flags & 0x01 != 0 { guard let e = vint(b, &q) else { return false }; extraSize = e }
-            if flags & 0x02 != 0 { guard let d = vint(b, &q) else { return false }; dataSize = d }
+            if flags & 0x01 != 0 {
+                guard let e = vint(b, &q) else { return false }
+                extraSize = e
+            }
+            if flags & 0x02 != 0 {
+                guard let d = vint(b, &q) else { return false }
+                dataSize = d
+            }
             if (type == 2 || type == 3), extraSize > 0, extraSize <= end - start {
                 var r = end - extraSize
                 while r < end {

@@ -13,7 +13,9 @@ enum Encryption {
         guard der.count > 12 else { return nil }
         for i in 0..<(der.count - authEnv.count) where der[i] == 0x06 {
             if der[i..<(i + authEnv.count)].elementsEqual(authEnv) { return 23 }
-            if i + pkcs7.count < der.count, der[i..<(i + pkcs7.count)].elementsEqual(pkcs7) { return Int(der[i + pkcs7.count]) }
+            if i + pkcs7.count < der.count, der[i..<(i + pkcs7.count)].elementsEqual(pkcs7) {
+                return Int(der[i + pkcs7.count])
+            }
         }
         return nil
     }
@@ -34,7 +36,9 @@ enum Encryption {
         // PDF: an /Encrypt entry in a trailer (search the head and the tail, bounded).
         if b.starts(with: Array("%PDF".utf8)) {
             let n = Array("/Encrypt".utf8)
-            if contains(b, n, in: 0..<(256 << 10)) || contains(b, n, in: (b.count - (256 << 10))..<b.count) { return .pdf }
+            if contains(b, n, in: 0..<(256 << 10)) || contains(b, n, in: (b.count - (256 << 10))..<b.count) {
+                return .pdf
+            }
         }
         // Encrypted Office documents: a CDF (OLE) container holding an "EncryptedPackage" stream
         // (the stream name is UTF-16LE in the directory).
@@ -62,8 +66,11 @@ enum Encryption {
         // header is LZMA-compressed hides the AES coder id from the byte search above, and RAR
         // entry encryption is a per-file flag.
         if RAR5Encryption.isEncrypted(b) == true { return .rar }
-        let sevenZ = b.starts(with: [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]), rar = b.starts(with: Array("Rar!\u{1A}\u{07}".utf8))
-        if sevenZ || rar, let listing = BoundedArchive.read(b, limits: .default, wantData: { _ in false }), listing.anyEncrypted {
+        let sevenZ = b.starts(with: [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]),
+            rar = b.starts(with: Array("Rar!\u{1A}\u{07}".utf8))
+        if sevenZ || rar, let listing = BoundedArchive.read(b, limits: .default, wantData: { _ in false }),
+            listing.anyEncrypted
+        {
             return sevenZ ? .sevenZip : .rar
         }
         return nil

@@ -1,4 +1,5 @@
 import CMagic
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,7 +15,8 @@ public enum Magic {
     /// Flags: MIME type only; skip checks we do ourselves (compressed content, tar) or that cost
     /// without changing the MIME type (JSON, CSV). Never NO_CHECK_ENCODING (it breaks text
     /// classification) and never MAGIC_COMPRESS (it forks in 5.44).
-    static let flags: Int32 = MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_TAR | MAGIC_NO_CHECK_JSON | MAGIC_NO_CHECK_CSV
+    static let flags: Int32 =
+        MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_TAR | MAGIC_NO_CHECK_JSON | MAGIC_NO_CHECK_CSV
 
     final class Cookie {
         let handle: OpaquePointer?

@@ -43,20 +43,28 @@ public enum TypeNormalisation {
         "application/x-java-archive": .executable,
         "application/java-archive": .executable,
         "text/x-shellscript": .script, "text/x-python": .script, "text/x-perl": .script, "text/x-ruby": .script,
-        "text/javascript": .script, "text/x-msdos-batch": .script, "application/x-powershell": .script, "text/x-php": .script,
-        "application/x-iso9660-image": .diskImage, "application/x-apple-diskimage": .diskImage, "application/x-qemu-disk": .diskImage,
-        "application/x-msi": .installer, "application/vnd.debian.binary-package": .installer, "application/x-rpm": .installer,
-        "application/zip": .archive, "application/gzip": .archive, "application/x-tar": .archive, "application/x-7z-compressed": .archive,
+        "text/javascript": .script, "text/x-msdos-batch": .script, "application/x-powershell": .script,
+        "text/x-php": .script,
+        "application/x-iso9660-image": .diskImage, "application/x-apple-diskimage": .diskImage,
+        "application/x-qemu-disk": .diskImage,
+        "application/x-msi": .installer, "application/vnd.debian.binary-package": .installer,
+        "application/x-rpm": .installer,
+        "application/zip": .archive, "application/gzip": .archive, "application/x-tar": .archive,
+        "application/x-7z-compressed": .archive,
         "application/x-rar": .archive, "application/x-bzip2": .archive, "application/x-xz": .archive,
         "application/pdf": .document, "application/x-ole-storage": .document, "application/msword": .document,
-        "application/vnd.ms-excel": .document, "application/vnd.ms-powerpoint": .document, "application/rtf": .document, "text/rtf": .document,
+        "application/vnd.ms-excel": .document, "application/vnd.ms-powerpoint": .document, "application/rtf": .document,
+        "text/rtf": .document,
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document": .document,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": .document,
         "application/vnd.openxmlformats-officedocument.presentationml.presentation": .document,
-        "application/vnd.oasis.opendocument.text": .document, "application/vnd.oasis.opendocument.spreadsheet": .document,
-        "application/vnd.ms-word.document.macroEnabled.12": .macroOffice, "application/vnd.ms-excel.sheet.macroEnabled.12": .macroOffice,
+        "application/vnd.oasis.opendocument.text": .document,
+        "application/vnd.oasis.opendocument.spreadsheet": .document,
+        "application/vnd.ms-word.document.macroEnabled.12": .macroOffice,
+        "application/vnd.ms-excel.sheet.macroEnabled.12": .macroOffice,
         "application/vnd.ms-powerpoint.presentation.macroEnabled.12": .macroOffice,
-        "message/rfc822": .text, "text/plain": .text, "text/html": .text, "text/csv": .text, "text/xml": .text, "application/xml": .text,
+        "message/rfc822": .text, "text/plain": .text, "text/html": .text, "text/csv": .text, "text/xml": .text,
+        "application/xml": .text,
         "application/json": .text, "text/calendar": .text,
         "application/octet-stream": .unknown, "application/x-empty": .unknown,
     ]
@@ -77,7 +85,8 @@ public enum TypeNormalisation {
     /// The family a file-name extension claims (for mismatch checks).
     public static func familyOfExtension(_ ext: String) -> TypeFamily? {
         switch ext.lowercased() {
-        case "exe", "dll", "scr", "com", "msi", "sys", "elf", "so", "bin": return ext == "msi" ? .installer : .executable
+        case "exe", "dll", "scr", "com", "msi", "sys", "elf", "so", "bin":
+            return ext == "msi" ? .installer : .executable
         case "sh", "bat", "cmd", "ps1", "vbs", "js", "py", "pl": return .script
         case "zip", "gz", "tgz", "tar", "7z", "rar", "bz2", "xz": return .archive
         case "pdf", "doc", "xls", "ppt", "docx", "xlsx", "pptx", "odt", "ods", "rtf": return .document

@@ -21,14 +21,18 @@ public struct Engine: Sendable {
     ///   `OOXMLReader()` from `OfficeDocuments`; without one Office documents are not inspected).
     /// - Parameter extraHeaders: site marking headers to read (e.g. `X-Classification`); the
     ///   decision and every report use this one reader, so they always see the same markings.
-    public init(policy: Policy, documents: (any DocumentMarkingSource)? = nil, archiveLimits: ArchiveLimits = .default,
-                inspectsAttachments: Bool = true, extraHeaders: [String] = [], rules: [Rule] = Rules.all) throws {
+    public init(
+        policy: Policy, documents: (any DocumentMarkingSource)? = nil, archiveLimits: ArchiveLimits = .default,
+        inspectsAttachments: Bool = true, extraHeaders: [String] = [], rules: [Rule] = Rules.all
+    ) throws {
         self.policy = policy
         self.rules = rules
         self.inspectsAttachments = inspectsAttachments
         inspector = ContentInspector(limits: archiveLimits)
-        reader = try MarkingReader(options: MarkingOptions(vocabulary: policy.vocabulary, extraHeaders: extraHeaders,
-                                                           readMSIPLabels: !policy.vocabulary.labelMap.isEmpty, documents: documents))
+        reader = try MarkingReader(
+            options: MarkingOptions(
+                vocabulary: policy.vocabulary, extraHeaders: extraHeaders,
+                readMSIPLabels: !policy.vocabulary.labelMap.isEmpty, documents: documents))
     }
 
     /// Parses and evaluates; a limit or I/O problem yields a quarantine verdict, never an allow.
@@ -47,15 +51,21 @@ public struct Engine: Sendable {
     ///     the envelope does give (direction, recipients, sender) is always kept.
     ///   - readError: the reader already failed on these bytes (an archive message over a
     ///     limit): the message is not parsed and the verdict is the fail-closed quarantine.
-    public func evaluate(bytes: [UInt8], envelope: Envelope, envelopeFromHeaders: Bool, readError: MailParseError? = nil,
-                         limits: ParserLimits = .default) -> Evaluation {
+    public func evaluate(
+        bytes: [UInt8], envelope: Envelope, envelopeFromHeaders: Bool, readError: MailParseError? = nil,
+        limits: ParserLimits = .default
+    ) -> Evaluation {
         if let readError {
-            return Evaluation(message: nil, error: readError, envelope: envelope, verdict: notInspected(envelope: envelope, detail: readError.description))
+            return Evaluation(
+                message: nil, error: readError, envelope: envelope,
+                verdict: notInspected(envelope: envelope, detail: readError.description))
         }
         let m: Message
         do { m = try Message(parsing: bytes, limits: limits) } catch {
             let e = error as? MailParseError
-            return Evaluation(message: nil, error: e, envelope: envelope, verdict: notInspected(envelope: envelope, detail: "\(error)"))
+            return Evaluation(
+                message: nil, error: e, envelope: envelope,
+                verdict: notInspected(envelope: envelope, detail: "\(error)"))
         }
         return evaluate(message: m, envelope: envelope, envelopeFromHeaders: envelopeFromHeaders)
     }
@@ -73,17 +83,24 @@ public struct Engine: Sendable {
         let direction = envelope.direction ?? inferDirection(envelope: envelope, message: nil)
         let reason = reason(Rules.notInspected, detail)
         let rcpts = envelope.recipients.isEmpty ? ["(no recipients)"] : envelope.recipients
-        return Verdict(policyName: policy.name, policyHash: policy.contentHash, direction: direction,
-                       decisions: [RecipientDecision(path: direction == .outbound ? "(not resolved)" : "system", recipients: rcpts, action: .quarantine, reasons: [reason])],
-                       messageAction: .quarantine, markings: nil, content: nil, notifyRecipients: direction == .inbound,
-                       notifySender: envelope.authenticatedSubmission, autoForwardSignals: [])
+        return Verdict(
+            policyName: policy.name, policyHash: policy.contentHash, direction: direction,
+            decisions: [
+                RecipientDecision(
+                    path: direction == .outbound ? "(not resolved)" : "system", recipients: rcpts, action: .quarantine,
+                    reasons: [reason])
+            ],
+            messageAction: .quarantine, markings: nil, content: nil, notifyRecipients: direction == .inbound,
+            notifySender: envelope.authenticatedSubmission, autoForwardSignals: [])
     }
 
     // MARK: helpers
 
     static func domain(_ address: String?) -> String? {
         guard var a = address?.trimmingASCIIWhitespace() else { return nil }
-        if let lt = a.lastIndex(of: "<"), let gt = a.lastIndex(of: ">"), lt < gt { a = String(a[a.index(after: lt)..<gt]) }
+        if let lt = a.lastIndex(of: "<"), let gt = a.lastIndex(of: ">"), lt < gt {
+            a = String(a[a.index(after: lt)..<gt])
+        }
         guard let at = a.lastIndex(of: "@") else { return nil }
         let d = a[a.index(after: at)...].lowercased()
         return d.isEmpty ? nil : d
@@ -113,7 +130,9 @@ public struct Engine: Sendable {
     func trustedAuthResults(_ m: Message) -> AuthenticationResults? {
         for h in m.root.headers(named: "authentication-results") {
             let r = AuthenticationResults(parsing: h.value)
-            if !r.authservID.isEmpty, policy.trustedAuthservIDs.contains(where: { $0.lowercased() == r.authservID }) { return r }
+            if !r.authservID.isEmpty, policy.trustedAuthservIDs.contains(where: { $0.lowercased() == r.authservID }) {
+                return r
+            }
         }
         return nil
     }
@@ -130,7 +149,10 @@ public struct Engine: Sendable {
         return r.dkimPass(for: d)
     }
 
-    static let inappropriate: Set<FindingID> = [.unparseableMarking, .locationsDisagree, .underMarked, .invalidCombination, .multipleMarkingHeaders, .obfuscatedMarking, .ambiguousStructure]
+    static let inappropriate: Set<FindingID> = [
+        .unparseableMarking, .locationsDisagree, .underMarked, .invalidCombination, .multipleMarkingHeaders,
+        .obfuscatedMarking, .ambiguousStructure,
+    ]
 
     // MARK: evaluation
 
@@ -142,7 +164,10 @@ public struct Engine: Sendable {
         let direction = envelope.direction ?? inferDirection(envelope: envelope, message: m)
         let highSystem = policy.accreditation.rank >= 4  // CONFIDENTIAL and above
         var common: [Reason] = []
-        let markingText = mk.classification.map { c in mk.endorsements.isEmpty ? c.name : c.name + "//" + mk.endorsements.map(\.name).joined(separator: "/") } ?? "unmarked"
+        let markingText =
+            mk.classification.map { c in
+                mk.endorsements.isEmpty ? c.name : c.name + "//" + mk.endorsements.map(\.name).joined(separator: "/")
+            } ?? "unmarked"
 
         // Attachments by content (15.2.37.C.01).
         let content = inspectsAttachments ? inspected : ContentReport(items: [])
@@ -156,7 +181,10 @@ public struct Engine: Sendable {
                 common.append(reason(Rules.unmarkedHighSystem, "no classification in the message's own locations"))
             } else {
                 let key: ActionKey = direction == .inbound ? .unmarkedInbound : .unmarkedOutbound
-                common.append(Reason(rule: Rules.unmarked, action: action(policy.action(key)), evidence: "no classification in the message's own locations"))
+                common.append(
+                    Reason(
+                        rule: Rules.unmarked, action: action(policy.action(key)),
+                        evidence: "no classification in the message's own locations"))
             }
         }
         for f in mk.findings where Self.inappropriate.contains(f.id) {
@@ -170,24 +198,33 @@ public struct Engine: Sendable {
         var trustedCache: AuthenticationResults?? = nil
         func trusted() -> AuthenticationResults? {
             if let t = trustedCache { return t }
-            let t = trustedAuthResults(m); trustedCache = .some(t); return t
+            let t = trustedAuthResults(m)
+            trustedCache = .some(t)
+            return t
         }
         if direction == .inbound {
             // Spoofed organisation domain (header From or MAIL FROM), unless a trusted result passes it.
             for d in Set([senderDomain, fromDomain].compactMap { $0 }) where isInternal(d) {
                 if !(Self.dkimPass(trusted(), domain: d) || Self.spfPass(trusted(), domain: d)) {
-                    common.append(reason(Rules.spoofedDomain, "external mail uses organisation domain \(d) without a trusted SPF or DKIM pass"))
+                    common.append(
+                        reason(
+                            Rules.spoofedDomain,
+                            "external mail uses organisation domain \(d) without a trusted SPF or DKIM pass"))
                 }
             }
         }
         // Rules defined as values with their own evaluation (message level).
-        let input = RuleInput(message: m, envelope: envelope, direction: direction, policy: policy, markings: mk, content: content)
+        let input = RuleInput(
+            message: m, envelope: envelope, direction: direction, policy: policy, markings: mk, content: content)
         for rule in rules where rule.evaluation != nil && rule.applies(to: policy) { common += rule.evaluate(input) }
         let external = direction == .outbound
         var signals = mk.autoForwardSignals
-        if external { signals += envelopeForwardSignals(m, envelope: envelope, senderDomain: senderDomain, fromDomain: fromDomain) }
+        if external {
+            signals += envelopeForwardSignals(m, envelope: envelope, senderDomain: senderDomain, fromDomain: fromDomain)
+        }
         if external, !signals.isEmpty, (mk.classification?.rank ?? 0) > 0 {
-            common.append(reason(Rules.autoForward, "auto-forwarded (\(signals.joined(separator: ", "))) marked \(markingText)"))
+            common.append(
+                reason(Rules.autoForward, "auto-forwarded (\(signals.joined(separator: ", "))) marked \(markingText)"))
         }
 
         // Per recipient.
@@ -215,9 +252,14 @@ public struct Engine: Sendable {
             // (a Bcc-only message still leaves), never against the system.
             if direction == .outbound {
                 let path = policy.path(forDomain: "")
-                perRecipient.append(("(no recipients)", path.name, common + outboundReasons(mk, path: path, markingText: markingText)))
+                perRecipient.append(
+                    ("(no recipients)", path.name, common + outboundReasons(mk, path: path, markingText: markingText)))
             } else {
-                perRecipient.append(("(no recipients)", "system", common + systemReasons(mk, markingText: markingText, inbound: direction == .inbound)))
+                perRecipient.append(
+                    (
+                        "(no recipients)", "system",
+                        common + systemReasons(mk, markingText: markingText, inbound: direction == .inbound)
+                    ))
             }
         }
 
@@ -233,14 +275,22 @@ public struct Engine: Sendable {
             }
         }
         let actions = decisions.map(\.action)
-        let messageAction: Action = actions.contains(.quarantine) ? .quarantine
-            : actions.allSatisfy({ $0 == .block }) ? .block
-            : actions.contains(.allowAndTag) ? .allowAndTag : .allow
+        let messageAction: Action =
+            actions.contains(.quarantine)
+            ? .quarantine
+            : actions.allSatisfy({ $0 == .block })
+                ? .block
+                : actions.contains(.allowAndTag) ? .allowAndTag : .allow
         let held = actions.contains(.block) || actions.contains(.quarantine)
-        let notifySender = held && (direction == .inbound ? Self.spfPass(trusted(), domain: senderDomain) : envelope.authenticatedSubmission)
-        return Verdict(policyName: policy.name, policyHash: policy.contentHash, direction: direction, decisions: decisions,
-                       messageAction: messageAction, markings: mk, content: content, notifyRecipients: direction == .inbound && held,
-                       notifySender: notifySender, autoForwardSignals: signals)
+        let notifySender =
+            held
+            && (direction == .inbound
+                ? Self.spfPass(trusted(), domain: senderDomain) : envelope.authenticatedSubmission)
+        return Verdict(
+            policyName: policy.name, policyHash: policy.contentHash, direction: direction, decisions: decisions,
+            messageAction: messageAction, markings: mk, content: content,
+            notifyRecipients: direction == .inbound && held,
+            notifySender: notifySender, autoForwardSignals: signals)
     }
 
     /// Reasons from content inspection: deny-listed or unauthorised types, unidentifiable and
@@ -258,13 +308,24 @@ public struct Engine: Sendable {
                 (declared.map { TypeNormalisation.family($0).rawValue }, "declared \(declared ?? "")"),
             ]
             if policy.denyFamilies.contains(fam) || policy.denyTypes.contains(item.detectedType.lowercased()) {
-                out.append(reason(Rules.deniedAttachment, "\(item.location) is \(item.detectedType) (\(fam)), deny-listed"))
+                out.append(
+                    reason(Rules.deniedAttachment, "\(item.location) is \(item.detectedType) (\(fam)), deny-listed"))
             } else if let hit = byName.first(where: { $0.family.map(policy.denyFamilies.contains) ?? false }) {
-                out.append(reason(Rules.deniedAttachment, "\(item.location) is \(hit.why) (\(hit.family ?? "")), deny-listed; content is \(item.detectedType)"))
+                out.append(
+                    reason(
+                        Rules.deniedAttachment,
+                        "\(item.location) is \(hit.why) (\(hit.family ?? "")), deny-listed; content is \(item.detectedType)"
+                    ))
             } else if declared.map({ policy.denyTypes.contains($0) }) ?? false {
-                out.append(reason(Rules.deniedAttachment, "\(item.location) is declared \(declared ?? ""), deny-listed"))
-            } else if allowList, item.family != .unknown, !(policy.allowFamilies.contains(fam) || policy.allowTypes.contains(item.detectedType.lowercased())) {
-                out.append(reason(Rules.deniedAttachment, "\(item.location) is \(item.detectedType) (\(fam)), not on the allow list"))
+                out.append(
+                    reason(Rules.deniedAttachment, "\(item.location) is declared \(declared ?? ""), deny-listed"))
+            } else if allowList, item.family != .unknown,
+                !(policy.allowFamilies.contains(fam) || policy.allowTypes.contains(item.detectedType.lowercased()))
+            {
+                out.append(
+                    reason(
+                        Rules.deniedAttachment,
+                        "\(item.location) is \(item.detectedType) (\(fam)), not on the allow list"))
             }
         }
         for (loc, f) in r.findings {
@@ -285,9 +346,13 @@ public struct Engine: Sendable {
     /// Envelope auto-forward signals (spec §8), for mail leaving the organisation: an internal
     /// envelope sender with an external header From (a mailbox re-sending someone else's mail),
     /// and more than one distinct Delivered-To. A Bcc recipient is not a signal.
-    func envelopeForwardSignals(_ m: Message, envelope: Envelope, senderDomain: String?, fromDomain: String?) -> [String] {
+    func envelopeForwardSignals(_ m: Message, envelope: Envelope, senderDomain: String?, fromDomain: String?)
+        -> [String]
+    {
         var out: [String] = []
-        if isInternal(senderDomain), let f = fromDomain, !isInternal(f) { out.append("envelope-sender-internal-from-external") }
+        if isInternal(senderDomain), let f = fromDomain, !isInternal(f) {
+            out.append("envelope-sender-internal-from-external")
+        }
         let delivered = Set(m.root.headers(named: "delivered-to").map { $0.value.lowercased() })
         if delivered.count > 1 { out.append("multiple-delivered-to") }
         return out
@@ -296,7 +361,9 @@ public struct Engine: Sendable {
     func action(_ a: PolicyAction) -> Action { Action(a) }
 
     /// A reason for `rule` with the action its definition asks for under this policy.
-    func reason(_ rule: Rule, _ evidence: String) -> Reason { Reason(rule: rule, action: rule.action(under: policy), evidence: evidence) }
+    func reason(_ rule: Rule, _ evidence: String) -> Reason {
+        Reason(rule: rule, action: rule.action(under: policy), evidence: evidence)
+    }
 
     /// Outbound: the effective marking against the recipient's path (15.2.40.C.01).
     func outboundReasons(_ mk: MarkingResult, path: CommunicationPath, markingText: String) -> [Reason] {
@@ -308,7 +375,9 @@ public struct Engine: Sendable {
         for e in mk.endorsements {
             switch e {
             case .nzeo:
-                if !path.reach.isNZOnly { out.append(reason(Rules.outboundNZEO, ev("reaches countries other than NZL"))) }
+                if !path.reach.isNZOnly {
+                    out.append(reason(Rules.outboundNZEO, ev("reaches countries other than NZL")))
+                }
             case .austeo, .agao:
                 out.append(reason(Rules.outboundForeignEyes, ev("is outside the system; \(e.name) is not for release")))
             default:

@@ -38,10 +38,24 @@ extension Envelope {
         }
         while i < u.count {
             let c = u[i]
-            if inQuote { if c == 0x5C { i += 2; continue }; if c == 0x22 { inQuote = false }; i += 1; continue }
-            if depth > 0 { if c == 0x28 { depth += 1 } else if c == 0x29 { depth -= 1 }; i += 1; continue }
+            if inQuote {
+                if c == 0x5C {
+                    i += 2
+                    continue
+                }
+                if c == 0x22 { inQuote = false }
+                i += 1
+                continue
+            }
+            if depth > 0 {
+                if c == 0x28 { depth += 1 } else if c == 0x29 { depth -= 1 }
+                i += 1
+                continue
+            }
             switch c {
-            case 0x22: inQuote = true; token.removeAll(keepingCapacity: true)
+            case 0x22:
+                inQuote = true
+                token.removeAll(keepingCapacity: true)
             case 0x28: depth = 1
             case 0x3C:  // <addr>
                 token.removeAll(keepingCapacity: true)

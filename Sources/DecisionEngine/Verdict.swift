@@ -11,7 +11,14 @@ public enum Action: String, Sendable, Hashable, Comparable, Codable, CaseIterabl
     case allow, allowAndTag = "allow-and-tag", quarantine, block
     /// Whether the message (or the recipient) is delivered.
     public var delivers: Bool { self == .allow || self == .allowAndTag }
-    var strength: Int { switch self { case .allow: 0; case .allowAndTag: 1; case .quarantine: 2; case .block: 3 } }
+    var strength: Int {
+        switch self {
+        case .allow: 0
+        case .allowAndTag: 1
+        case .quarantine: 2
+        case .block: 3
+        }
+    }
     public static func < (a: Action, b: Action) -> Bool { a.strength < b.strength }
 }
 
@@ -26,9 +33,15 @@ public struct Envelope: Sendable, Hashable, Codable {
     public var authenticatedSubmission: Bool
     public var clientAddress: String?
 
-    public init(direction: Direction? = nil, mailFrom: String? = nil, recipients: [String], authenticatedSubmission: Bool = false, clientAddress: String? = nil) {
-        self.direction = direction; self.mailFrom = mailFrom; self.recipients = recipients
-        self.authenticatedSubmission = authenticatedSubmission; self.clientAddress = clientAddress
+    public init(
+        direction: Direction? = nil, mailFrom: String? = nil, recipients: [String],
+        authenticatedSubmission: Bool = false, clientAddress: String? = nil
+    ) {
+        self.direction = direction
+        self.mailFrom = mailFrom
+        self.recipients = recipients
+        self.authenticatedSubmission = authenticatedSubmission
+        self.clientAddress = clientAddress
     }
 }
 
@@ -38,7 +51,11 @@ public struct Reason: Sendable, Hashable, Codable {
     public var rule: Rule
     public var action: Action
     public var evidence: String
-    public init(rule: Rule, action: Action, evidence: String) { self.rule = rule; self.action = action; self.evidence = evidence }
+    public init(rule: Rule, action: Action, evidence: String) {
+        self.rule = rule
+        self.action = action
+        self.evidence = evidence
+    }
 }
 
 /// The decision for a group of recipients that share a path and a verdict.

@@ -23,7 +23,10 @@ public struct MessageSource: Sendable, Hashable, Codable, CustomStringConvertibl
     public var index: Int?
 
     public init(kind: Kind, path: String, offset: Int? = nil, index: Int? = nil) {
-        self.kind = kind; self.path = path; self.offset = offset; self.index = index
+        self.kind = kind
+        self.path = path
+        self.offset = offset
+        self.index = index
     }
 
     /// `archive.mbox@1234 (#3)`, `maildir/cur/123:2,S`, `-`.
@@ -44,7 +47,10 @@ public struct RawMessage: Sendable {
     public var error: MailParseError?
 
     public init(source: MessageSource, bytes: [UInt8], defects: [MailDefect], error: MailParseError? = nil) {
-        self.source = source; self.bytes = bytes; self.defects = defects; self.error = error
+        self.source = source
+        self.bytes = bytes
+        self.defects = defects
+        self.error = error
     }
 }
 
@@ -85,11 +91,15 @@ public struct ArchiveReader: Sendable {
     }
 
     static func listDirectory(_ path: String) throws -> [(name: String, isDir: Bool)] {
-        guard let d = opendir(path) else { throw MailParseError(.io(path: path, errno: errno, operation: "open directory")) }
+        guard let d = opendir(path) else {
+            throw MailParseError(.io(path: path, errno: errno, operation: "open directory"))
+        }
         defer { closedir(d) }
         var out: [(String, Bool)] = []
         while let e = readdir(d) {
-            let name = withUnsafePointer(to: e.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+            let name = withUnsafePointer(to: e.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
             if name == "." || name == ".." { continue }
             var st = stat()
             guard stat(path + "/" + name, &st) == 0 else { continue }
@@ -99,7 +109,10 @@ public struct ArchiveReader: Sendable {
     }
 
     /// A directory or file by device and inode: what the walk has already read.
-    struct FileID: Hashable { var dev: UInt64; var ino: UInt64 }
+    struct FileID: Hashable {
+        var dev: UInt64
+        var ino: UInt64
+    }
 
     func readDirectory(_ path: String, _ body: (RawMessage) throws -> Bool) throws -> Bool {
         var visited = Set<FileID>()
@@ -155,8 +168,12 @@ public struct ArchiveReader: Sendable {
         while !buf.eof {
             try buf.fill()
             if buf.count > limits.maxMessageBytes {
-                return try body(RawMessage(source: source, bytes: [], defects: [],
-                    error: MailParseError(.limitExceeded(.messageBytes, limit: limits.maxMessageBytes), byteOffset: limits.maxMessageBytes)))
+                return try body(
+                    RawMessage(
+                        source: source, bytes: [], defects: [],
+                        error: MailParseError(
+                            .limitExceeded(.messageBytes, limit: limits.maxMessageBytes),
+                            byteOffset: limits.maxMessageBytes)))
             }
         }
         return try body(RawMessage(source: source, bytes: buf.bytes(0..<buf.count), defects: []))
@@ -171,8 +188,10 @@ public struct ArchiveReader: Sendable {
         guard fd >= 0 else { throw MailParseError(.io(path: path, errno: errno, operation: "open")) }
         defer { if fd != 0 { close(fd) } }
         let source = MessageSource(kind: path == "-" ? .stdin : .file, path: path)
-        let tooBig = RawMessage(source: source, bytes: [], defects: [],
-            error: MailParseError(.limitExceeded(.messageBytes, limit: limits.maxMessageBytes), byteOffset: limits.maxMessageBytes))
+        let tooBig = RawMessage(
+            source: source, bytes: [], defects: [],
+            error: MailParseError(
+                .limitExceeded(.messageBytes, limit: limits.maxMessageBytes), byteOffset: limits.maxMessageBytes))
         var bytes: [UInt8] = []
         var st = stat()
         if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
@@ -185,7 +204,11 @@ public struct ArchiveReader: Sendable {
                 n = 0
                 while n < size {
                     let got = systemRead(fd, b.baseAddress! + n, size - n)
-                    if got < 0 { if errno == EINTR { continue }; failure = errno; return }
+                    if got < 0 {
+                        if errno == EINTR { continue }
+                        failure = errno
+                        return
+                    }
                     if got == 0 { break }
                     n += got
                 }
@@ -212,7 +235,9 @@ public struct ArchiveReader: Sendable {
         return RawMessage(source: source, bytes: bytes, defects: defects)
     }
 
-    func readStream(fd: Int32, path: String, kind: MessageSource.Kind, _ body: (RawMessage) throws -> Bool) throws -> Bool {
+    func readStream(fd: Int32, path: String, kind: MessageSource.Kind, _ body: (RawMessage) throws -> Bool) throws
+        -> Bool
+    {
         try forEachMessage(in: FileDescriptorStream(fd: fd, path: path), path: path, kind: kind, body)
     }
 
@@ -225,7 +250,9 @@ public struct ArchiveReader: Sendable {
     /// an optional UTF-8 BOM, blank lines or non-header junk within `junkSearchBytes`, which
     /// are skipped with a defect on the first message), otherwise one message. `kind` names
     /// the source of a single message (`.file`, `.maildir`, `.stdin`).
-    public func forEachMessage(in stream: ByteStream, path: String, kind: MessageSource.Kind, _ body: (RawMessage) throws -> Bool) throws -> Bool {
+    public func forEachMessage(
+        in stream: ByteStream, path: String, kind: MessageSource.Kind, _ body: (RawMessage) throws -> Bool
+    ) throws -> Bool {
         let buf = StreamBuffer(stream: stream, path: path)
         while buf.count < 5 + 3 && !buf.eof { try buf.fill() }
         var start = 0
@@ -247,11 +274,17 @@ public struct ArchiveReader: Sendable {
             while !buf.eof {
                 try buf.fill()
                 if buf.count > limits.maxMessageBytes {
-                    return try body(RawMessage(source: MessageSource(kind: kind, path: path), bytes: [], defects: [],
-                        error: MailParseError(.limitExceeded(.messageBytes, limit: limits.maxMessageBytes), byteOffset: limits.maxMessageBytes)))
+                    return try body(
+                        RawMessage(
+                            source: MessageSource(kind: kind, path: path), bytes: [], defects: [],
+                            error: MailParseError(
+                                .limitExceeded(.messageBytes, limit: limits.maxMessageBytes),
+                                byteOffset: limits.maxMessageBytes)))
                 }
             }
-            return try body(RawMessage(source: MessageSource(kind: kind, path: path), bytes: buf.bytes(start..<buf.count), defects: []))
+            return try body(
+                RawMessage(
+                    source: MessageSource(kind: kind, path: path), bytes: buf.bytes(start..<buf.count), defects: []))
         }
         var splitter = MboxSplitter(limits: limits)
         splitter.leadingDefects = leading
@@ -281,7 +314,9 @@ public struct ArchiveReader: Sendable {
                 while k < buf.count, buf[k] != 0x0A { k += 1 }
                 if k + 1 < buf.count, looksLikeHeaderLine(buf, at: k + 1) { return ls }
             }
-            guard let nl = buf.withBytes({ p in ByteSearch.find(0x0A, in: p.baseAddress!, from: ls, to: end) }) else { return nil }
+            guard let nl = buf.withBytes({ p in ByteSearch.find(0x0A, in: p.baseAddress!, from: ls, to: end) }) else {
+                return nil
+            }
             ls = nl + 1
         }
         return nil
@@ -302,7 +337,10 @@ public protocol ByteStream: AnyObject {
 public final class FileDescriptorStream: ByteStream {
     public let fd: Int32
     public let path: String
-    public init(fd: Int32, path: String) { self.fd = fd; self.path = path }
+    public init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
     public func read(into buffer: UnsafeMutablePointer<UInt8>, count: Int) throws -> Int {
         var got = 0
         repeat { got = systemRead(fd, buffer, count) } while got < 0 && errno == EINTR
@@ -322,10 +360,13 @@ final class StreamBuffer {
     private(set) var eof = false
     static let chunk = 1 << 20
 
-    convenience init(fd: Int32, path: String) { self.init(stream: FileDescriptorStream(fd: fd, path: path), path: path) }
+    convenience init(fd: Int32, path: String) {
+        self.init(stream: FileDescriptorStream(fd: fd, path: path), path: path)
+    }
 
     init(stream: ByteStream, path: String) {
-        self.stream = stream; self.path = path
+        self.stream = stream
+        self.path = path
         cap = 2 * Self.chunk
         mem = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
     }
@@ -346,7 +387,9 @@ final class StreamBuffer {
         return true
     }
 
-    func bytes(_ r: Range<Int>) -> [UInt8] { Array(UnsafeBufferPointer(start: mem + lo + r.lowerBound, count: r.count)) }
+    func bytes(_ r: Range<Int>) -> [UInt8] {
+        Array(UnsafeBufferPointer(start: mem + lo + r.lowerBound, count: r.count))
+    }
 
     /// Reads up to one more chunk. Sets `eof` when the stream ends.
     func fill() throws {
@@ -354,14 +397,16 @@ final class StreamBuffer {
         if cap - hi < Self.chunk {
             if lo > 0 {
                 memmove(mem, mem + lo, hi - lo)
-                hi -= lo; lo = 0
+                hi -= lo
+                lo = 0
             }
             if cap - hi < Self.chunk {
                 let newCap = max(cap * 2, hi + Self.chunk)
                 let n = UnsafeMutablePointer<UInt8>.allocate(capacity: newCap)
                 n.update(from: mem, count: hi)
                 mem.deallocate()
-                mem = n; cap = newCap
+                mem = n
+                cap = newCap
             }
         }
         let got = try stream.read(into: mem + hi, count: Self.chunk)
@@ -405,12 +450,20 @@ struct MboxSplitter {
                 let c = base[ls]
                 if c == 0x46 {  // F
                     if ls + 5 <= n {
-                        if base[ls + 1] == 0x72, base[ls + 2] == 0x6F, base[ls + 3] == 0x6D, base[ls + 4] == 0x20 { return ls }
-                    } else if !buf.eof { resume = ls; return nil }
+                        if base[ls + 1] == 0x72, base[ls + 2] == 0x6F, base[ls + 3] == 0x6D, base[ls + 4] == 0x20 {
+                            return ls
+                        }
+                    } else if !buf.eof {
+                        resume = ls
+                        return nil
+                    }
                 } else if c == 0x3E {  // >
                     escaped = true
                 }
-                guard let nl = ByteSearch.find(0x0A, in: base, from: ls, to: n) else { resume = ls; return nil }
+                guard let nl = ByteSearch.find(0x0A, in: base, from: ls, to: n) else {
+                    resume = ls
+                    return nil
+                }
                 ls = nl + 1
             }
             resume = ls
@@ -418,15 +471,23 @@ struct MboxSplitter {
         }
     }
 
-    mutating func run(_ buf: StreamBuffer, start: Int, path: String, _ body: (RawMessage) throws -> Bool) throws -> Bool {
-        var postmark = start   // relative offset of the current message's "From " line
+    mutating func run(_ buf: StreamBuffer, start: Int, path: String, _ body: (RawMessage) throws -> Bool) throws -> Bool
+    {
+        var postmark = start  // relative offset of the current message's "From " line
         var index = 0
         while true {
             // The postmark line.
             var lineEnd: Int
             while true {
-                if let e = buf.withBytes({ p in ByteSearch.find(0x0A, in: p.baseAddress!, from: postmark, to: p.count) }) { lineEnd = e; break }
-                if buf.eof { lineEnd = buf.count; break }
+                if let e = buf.withBytes({ p in ByteSearch.find(0x0A, in: p.baseAddress!, from: postmark, to: p.count) }
+                ) {
+                    lineEnd = e
+                    break
+                }
+                if buf.eof {
+                    lineEnd = buf.count
+                    break
+                }
                 try buf.fill()
             }
             index += 1
@@ -439,17 +500,19 @@ struct MboxSplitter {
             var next: Int? = nil
             var oversize = false
             var contentLengthEnd: Int? = nil
-            var clDecided = false   // Content-Length looked at (used, rejected or absent)
+            var clDecided = false  // Content-Length looked at (used, rejected or absent)
             while true {
                 if !clDecided {
                     if let cl = contentLength(buf, from: msgStart) {
                         let candidate = cl.bodyStart + cl.length
                         if candidate + 8 > buf.count && !buf.eof && candidate - msgStart <= limits.maxMessageBytes {
-                            try buf.fill()   // need the bytes at the candidate end before deciding
+                            try buf.fill()  // need the bytes at the candidate end before deciding
                             continue
                         }
                         clDecided = true
-                        if fitsPostmark(buf, at: candidate) { contentLengthEnd = candidate } else {
+                        if fitsPostmark(buf, at: candidate) {
+                            contentLengthEnd = candidate
+                        } else {
                             defects.append(MailDefect(.contentLengthMismatch, at: cl.headerOffset - msgStart))
                         }
                     } else if headerSectionComplete(buf, from: msgStart) || buf.eof {
@@ -461,7 +524,10 @@ struct MboxSplitter {
                     break
                 }
                 var resume = searchFrom
-                if let s = findSeparator(buf, from: searchFrom, resume: &resume, escaped: &escaped) { next = s; break }
+                if let s = findSeparator(buf, from: searchFrom, resume: &resume, escaped: &escaped) {
+                    next = s
+                    break
+                }
                 if buf.eof { break }
                 searchFrom = resume
                 if buf.count - msgStart > limits.maxMessageBytes {
@@ -471,15 +537,23 @@ struct MboxSplitter {
                 try buf.fill()
             }
             if oversize {
-                let err = MailParseError(.limitExceeded(.messageBytes, limit: limits.maxMessageBytes), byteOffset: limits.maxMessageBytes)
+                let err = MailParseError(
+                    .limitExceeded(.messageBytes, limit: limits.maxMessageBytes), byteOffset: limits.maxMessageBytes)
                 // Skip to the next separator without keeping the message.
                 var s = searchFrom
                 var ignored = false
                 while true {
                     var resume = s
-                    if let n = findSeparator(buf, from: s, resume: &resume, escaped: &ignored) { next = n; break }
-                    if buf.eof { next = nil; break }
-                    buf.discard(upTo: resume); s = 0
+                    if let n = findSeparator(buf, from: s, resume: &resume, escaped: &ignored) {
+                        next = n
+                        break
+                    }
+                    if buf.eof {
+                        next = nil
+                        break
+                    }
+                    buf.discard(upTo: resume)
+                    s = 0
                     try buf.fill()
                 }
                 if try !body(RawMessage(source: source, bytes: [], defects: [], error: err)) { return false }
@@ -488,14 +562,20 @@ struct MboxSplitter {
                 // postmark (or the end of the file), when there is one, belongs to the mbox.
                 var end = next ?? buf.count
                 if end - 2 >= msgStart, buf[end - 1] == 0x0A {
-                    if buf[end - 2] == 0x0A { end -= 1 }
-                    else if end - 3 >= msgStart, buf[end - 2] == 0x0D, buf[end - 3] == 0x0A { end -= 2 }
+                    if buf[end - 2] == 0x0A {
+                        end -= 1
+                    } else if end - 3 >= msgStart, buf[end - 2] == 0x0D, buf[end - 3] == 0x0A {
+                        end -= 2
+                    }
                 }
                 if next != nil {
                     if contentLengthEnd != nil { end = contentLengthEnd! }
-                } else if let cle = contentLengthEnd { end = cle }
+                } else if let cle = contentLengthEnd {
+                    end = cle
+                }
                 let range = msgStart..<max(msgStart, end)
-                let bytes = escaped || contentLengthEnd != nil ? buf.withBytes { unescape($0, range) } : buf.bytes(range)
+                let bytes =
+                    escaped || contentLengthEnd != nil ? buf.withBytes { unescape($0, range) } : buf.bytes(range)
                 if try !body(RawMessage(source: source, bytes: bytes, defects: defects)) { return false }
             }
             guard let n = next else { return true }
@@ -553,7 +633,13 @@ struct MboxSplitter {
                     var v = 0, any = false
                     for k in (pos + 15)..<le {
                         let c = base[k]
-                        if c >= 0x30 && c <= 0x39 { v = v &* 10 &+ Int(c - 0x30); any = true; if v > 1 << 40 { break } } else if any { break }
+                        if c >= 0x30 && c <= 0x39 {
+                            v = v &* 10 &+ Int(c - 0x30)
+                            any = true
+                            if v > 1 << 40 { break }
+                        } else if any {
+                            break
+                        }
                     }
                     if any { found = (v, pos) }
                 }
@@ -575,9 +661,13 @@ struct MboxSplitter {
             func escapedAt(_ k: Int) -> Bool {
                 var j = k
                 while j < r.upperBound, base[j] == 0x3E { j += 1 }
-                return j > k && j + 5 <= r.upperBound && UnsafeBufferPointer(start: base + j, count: 5).elementsEqual("From ".utf8)
+                return j > k && j + 5 <= r.upperBound
+                    && UnsafeBufferPointer(start: base + j, count: 5).elementsEqual("From ".utf8)
             }
-            if escapedAt(i) { out.reserveCapacity(r.count); copied = i + 1 }
+            if escapedAt(i) {
+                out.reserveCapacity(r.count)
+                copied = i + 1
+            }
             while let hit = gt.withUnsafeBufferPointer({ ByteSearch.find($0, in: base, from: i, to: r.upperBound) }) {
                 if escapedAt(hit + 1) {
                     if out.isEmpty { out.reserveCapacity(r.count) }

@@ -25,9 +25,13 @@ public struct AuthenticationResults: Sendable, Hashable {
 
         public static func == (a: Result, b: Result) -> Bool {
             a.method == b.method && a.result == b.result && a.reason == b.reason
-                && a.properties.map(\.key) == b.properties.map(\.key) && a.properties.map(\.value) == b.properties.map(\.value)
+                && a.properties.map(\.key) == b.properties.map(\.key)
+                && a.properties.map(\.value) == b.properties.map(\.value)
         }
-        public func hash(into h: inout Hasher) { h.combine(method); h.combine(result) }
+        public func hash(into h: inout Hasher) {
+            h.combine(method)
+            h.combine(result)
+        }
 
         /// The first value of `ptype.property` (case-insensitive key).
         public func property(_ key: String) -> String? {
@@ -52,11 +56,19 @@ public struct AuthenticationResults: Sendable, Hashable {
 
     /// Tokenises an unfolded field value.
     public init(parsing value: String) {
-        authservID = ""; results = []; malformed = false
+        authservID = ""
+        results = []
+        malformed = false
         let bytes = Array(value.utf8)
-        guard bytes.count <= Self.maxValueBytes else { malformed = true; return }
+        guard bytes.count <= Self.maxValueBytes else {
+            malformed = true
+            return
+        }
         var lx = Lexer(bytes: bytes)
-        guard let id = lx.value() else { malformed = true; return }
+        guard let id = lx.value() else {
+            malformed = true
+            return
+        }
         authservID = id.lowercased()
         // optional authres-version (digits)
         lx.skipCFWS()
@@ -66,41 +78,86 @@ public struct AuthenticationResults: Sendable, Hashable {
         // "none" with no resinfo: "mx.example; none"
         while !lx.atEnd {
             lx.skipCFWS()
-            guard lx.eat(0x3B) else { malformed = true; return }  // ";"
+            guard lx.eat(0x3B) else {
+                malformed = true
+                return
+            }  // ";"
             lx.skipCFWS()
             if lx.atEnd { break }
-            guard var method = lx.token()?.lowercased() else { malformed = true; lx.skipToSemicolon(); continue }
+            guard var method = lx.token()?.lowercased() else {
+                malformed = true
+                lx.skipToSemicolon()
+                continue
+            }
             lx.skipCFWS()
-            if lx.eat(0x2F) { lx.skipCFWS(); _ = lx.token(); lx.skipCFWS() }  // method "/" version
+            if lx.eat(0x2F) {
+                lx.skipCFWS()
+                _ = lx.token()
+                lx.skipCFWS()
+            }  // method "/" version
             if method == "none", lx.atEnd || lx.peek == 0x3B { continue }
-            guard lx.eat(0x3D) else { malformed = true; lx.skipToSemicolon(); continue }  // "="
+            guard lx.eat(0x3D) else {
+                malformed = true
+                lx.skipToSemicolon()
+                continue
+            }  // "="
             lx.skipCFWS()
-            guard let result = lx.token()?.lowercased() else { malformed = true; lx.skipToSemicolon(); continue }
+            guard let result = lx.token()?.lowercased() else {
+                malformed = true
+                lx.skipToSemicolon()
+                continue
+            }
             if let slash = method.firstIndex(of: "/") { method = String(method[..<slash]) }
             var r = Result(method: method, result: result, reason: nil, properties: [])
             var ok = true
             while true {
                 lx.skipCFWS()
                 if lx.atEnd || lx.peek == 0x3B { break }
-                guard let name = lx.token()?.lowercased() else { ok = false; break }
+                guard let name = lx.token()?.lowercased() else {
+                    ok = false
+                    break
+                }
                 lx.skipCFWS()
                 if name == "reason" {
-                    guard lx.eat(0x3D) else { ok = false; break }
+                    guard lx.eat(0x3D) else {
+                        ok = false
+                        break
+                    }
                     lx.skipCFWS()
-                    guard let v = lx.value() else { ok = false; break }
+                    guard let v = lx.value() else {
+                        ok = false
+                        break
+                    }
                     r.reason = v
                     continue
                 }
-                guard lx.eat(0x2E) else { ok = false; break }  // "."
+                guard lx.eat(0x2E) else {
+                    ok = false
+                    break
+                }  // "."
                 lx.skipCFWS()
-                guard let prop = lx.token()?.lowercased() else { ok = false; break }
+                guard let prop = lx.token()?.lowercased() else {
+                    ok = false
+                    break
+                }
                 lx.skipCFWS()
-                guard lx.eat(0x3D) else { ok = false; break }
+                guard lx.eat(0x3D) else {
+                    ok = false
+                    break
+                }
                 lx.skipCFWS()
-                guard let v = lx.pvalue() else { ok = false; break }
+                guard let v = lx.pvalue() else {
+                    ok = false
+                    break
+                }
                 r.properties.append((name + "." + prop, v))
             }
-            if ok { results.append(r) } else { malformed = true; lx.skipToSemicolon() }
+            if ok {
+                results.append(r)
+            } else {
+                malformed = true
+                lx.skipToSemicolon()
+            }
         }
     }
 
@@ -112,9 +169,11 @@ public struct AuthenticationResults: Sendable, Hashable {
         if let at = v.lastIndex(of: "@") { v = v[v.index(after: at)...] }
         while v.hasSuffix(".") { v = v.dropLast() }
         let d = v.lowercased()
-        guard !d.isEmpty, d.utf8.allSatisfy({ b in
-            (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2E || b == 0x5F || b >= 0x80
-        }) else { return nil }
+        guard !d.isEmpty,
+            d.utf8.allSatisfy({ b in
+                (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2E || b == 0x5F || b >= 0x80
+            })
+        else { return nil }
         return d
     }
 
@@ -150,7 +209,10 @@ private struct Lexer {
     var peek: UInt8? { i < bytes.count ? bytes[i] : nil }
 
     mutating func eat(_ b: UInt8) -> Bool {
-        if peek == b { i += 1; return true }
+        if peek == b {
+            i += 1
+            return true
+        }
         return false
     }
 
@@ -159,13 +221,27 @@ private struct Lexer {
     mutating func skipCFWS() {
         while i < bytes.count {
             let b = bytes[i]
-            if b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A { i += 1; continue }
+            if b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A {
+                i += 1
+                continue
+            }
             if b == 0x28 {
                 var depth = 0
                 while i < bytes.count {
                     let c = bytes[i]
-                    if c == 0x5C { i += 2; continue }
-                    if c == 0x28 { depth += 1 } else if c == 0x29 { depth -= 1; if depth == 0 { i += 1; break } }
+                    if c == 0x5C {
+                        i += 2
+                        continue
+                    }
+                    if c == 0x28 {
+                        depth += 1
+                    } else if c == 0x29 {
+                        depth -= 1
+                        if depth == 0 {
+                            i += 1
+                            break
+                        }
+                    }
                     i += 1
                 }
                 if i > bytes.count { i = bytes.count }
@@ -205,9 +281,17 @@ private struct Lexer {
         var out: [UInt8] = []
         while i < bytes.count {
             let b = bytes[i]
-            if b == 0x5C, i + 1 < bytes.count { out.append(bytes[i + 1]); i += 2; continue }
-            if b == 0x22 { i += 1; return String(decoding: out, as: UTF8.self) }
-            out.append(b); i += 1
+            if b == 0x5C, i + 1 < bytes.count {
+                out.append(bytes[i + 1])
+                i += 2
+                continue
+            }
+            if b == 0x22 {
+                i += 1
+                return String(decoding: out, as: UTF8.self)
+            }
+            out.append(b)
+            i += 1
         }
         return nil  // unterminated
     }
@@ -224,13 +308,21 @@ private struct Lexer {
         skipCFWS()
         if peek == 0x22 {
             guard let q = quoted() else { return nil }
-            if peek == 0x40 { i += 1; return q + "@" + (run(allowDot: true) ?? "") }  // "local"@domain
+            if peek == 0x40 {
+                i += 1
+                return q + "@" + (run(allowDot: true) ?? "")
+            }  // "local"@domain
             return q
         }
         let s = i
         while i < bytes.count {
             let b = bytes[i]
-            if b == 0x40 || b == 0x2E || b == 0x2F || b == 0x3A || b == 0x3D || b == 0x2B || b == 0x5B || b == 0x5D || Self.isTokenChar(b, allowDot: true) { i += 1; continue }
+            if b == 0x40 || b == 0x2E || b == 0x2F || b == 0x3A || b == 0x3D || b == 0x2B || b == 0x5B || b == 0x5D
+                || Self.isTokenChar(b, allowDot: true)
+            {
+                i += 1
+                continue
+            }
             break
         }
         return i > s ? String(decoding: bytes[s..<i], as: UTF8.self) : nil
@@ -238,8 +330,14 @@ private struct Lexer {
 
     mutating func skipToSemicolon() {
         while i < bytes.count, bytes[i] != 0x3B {
-            if bytes[i] == 0x22 { _ = quoted(); continue }
-            if bytes[i] == 0x28 { skipCFWS(); continue }
+            if bytes[i] == 0x22 {
+                _ = quoted()
+                continue
+            }
+            if bytes[i] == 0x28 {
+                skipCFWS()
+                continue
+            }
             i += 1
         }
     }

@@ -6,7 +6,8 @@ import Darwin
 
 /// glibc's memmem (a GNU extension the Swift Glibc module does not export).
 @_silgen_name("memmem")
-func c_memmem(_ haystack: UnsafeRawPointer, _ hlen: Int, _ needle: UnsafeRawPointer, _ nlen: Int) -> UnsafeMutableRawPointer?
+func c_memmem(_ haystack: UnsafeRawPointer, _ hlen: Int, _ needle: UnsafeRawPointer, _ nlen: Int)
+    -> UnsafeMutableRawPointer?
 
 /// Fast byte searches over raw buffers (memchr/memmem), returning absolute offsets.
 enum ByteSearch {
@@ -61,8 +62,12 @@ public enum TextSearch {
     /// byte match is confirmed by `String.contains` (a combining mark after the needle can
     /// still make the grapheme search say no). Any other needle goes to `String.contains`.
     public static func contains(_ text: String, _ needle: String) -> Bool {
-        guard needle.utf8.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "K") && $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: "`") }),
-              !needle.isEmpty else { return text.firstRange(of: needle) != nil }
+        guard
+            needle.utf8.allSatisfy({
+                $0 < 0x80 && $0 != UInt8(ascii: "K") && $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: "`")
+            }),
+            !needle.isEmpty
+        else { return text.firstRange(of: needle) != nil }
         guard bytesContain(text, needle) else { return false }
         return text.firstRange(of: needle) != nil
     }
@@ -109,7 +114,9 @@ public enum TextSearch {
     /// `text` with every occurrence of `needle` (ASCII case ignored) replaced by `replacement`,
     /// left to right, not overlapping; nil when `text` or `needle` is not ASCII (the caller then
     /// needs a Unicode-aware search) or `needle` is empty.
-    public static func asciiCaseInsensitiveReplacing(_ text: String, _ needle: String, with replacement: String) -> String? {
+    public static func asciiCaseInsensitiveReplacing(_ text: String, _ needle: String, with replacement: String)
+        -> String?
+    {
         var t = text, n = needle
         return t.withUTF8 { tb -> String? in
             n.withUTF8 { nb -> String? in
@@ -121,7 +128,11 @@ public enum TextSearch {
                     if i + nb.count <= tb.count {
                         var k = 0
                         while k < nb.count && asciiLower(tb[i + k]) == asciiLower(nb[k]) { k += 1 }
-                        if k == nb.count { out.append(contentsOf: replacement.utf8); i += nb.count; continue }
+                        if k == nb.count {
+                            out.append(contentsOf: replacement.utf8)
+                            i += nb.count
+                            continue
+                        }
                     }
                     out.append(tb[i])
                     i += 1

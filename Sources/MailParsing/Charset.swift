@@ -65,7 +65,8 @@ public enum Charset {
         return String(s)
     }
 
-    static func decodeUTF8OrLatin1<C: Collection>(_ bytes: C, unknown: Bool, asciiLabel: Bool) -> Decoded where C.Element == UInt8 {
+    static func decodeUTF8OrLatin1<C: Collection>(_ bytes: C, unknown: Bool, asciiLabel: Bool) -> Decoded
+    where C.Element == UInt8 {
         if let s = String(validating: bytes, as: UTF8.self) {
             return Decoded(text: s, unknownCharset: unknown, invalidData: false)
         }
@@ -96,11 +97,16 @@ public enum Charset {
                             ip = ip.map { $0 + 1 }
                             inLeft -= 1
                             if outLeft >= 3 {
-                                op![0] = CChar(bitPattern: 0xEF); op![1] = CChar(bitPattern: 0xBF); op![2] = CChar(bitPattern: 0xBD)
-                                op = op! + 3; outLeft -= 3
+                                op![0] = CChar(bitPattern: 0xEF)
+                                op![1] = CChar(bitPattern: 0xBF)
+                                op![2] = CChar(bitPattern: 0xBD)
+                                op = op! + 3
+                                outLeft -= 3
                             }
                             if e == EINVAL { break }
-                        } else { break }  // E2BIG cannot happen with 4x room (+ replacement room)
+                        } else {
+                            break
+                        }  // E2BIG cannot happen with 4x room (+ replacement room)
                     }
                 }
                 // Flush: stateful converters (Windows-1258, ISO-2022-JP) may hold the last character.
@@ -108,7 +114,8 @@ public enum Charset {
             }
         }
         let produced = out.count - outLeft
-        return Decoded(text: String(decoding: out[0..<produced], as: UTF8.self), unknownCharset: false, invalidData: invalid)
+        return Decoded(
+            text: String(decoding: out[0..<produced], as: UTF8.self), unknownCharset: false, invalidData: invalid)
     }
 }
 

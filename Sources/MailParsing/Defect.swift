@@ -88,9 +88,11 @@ extension MailDefect.Kind {
     /// Defects that make the message ambiguous (spec §10.9).
     public var isAmbiguity: Bool {
         switch self {
-        case .delimiterWithTrailingText, .delimiterCaseMismatch, .bareCarriageReturn, .duplicateParameter, .duplicateSubject, .duplicateFrom,
-             .headerSectionInterrupted, .nonStandardTransferEncoding, .boundaryTrailingSpace, .duplicateContentHeader, .missingBoundaryParameter,
-             .startBoundaryNotFound, .unknownTransferEncoding, .encodingOnCompositeType:
+        case .delimiterWithTrailingText, .delimiterCaseMismatch, .bareCarriageReturn, .duplicateParameter,
+            .duplicateSubject, .duplicateFrom,
+            .headerSectionInterrupted, .nonStandardTransferEncoding, .boundaryTrailingSpace, .duplicateContentHeader,
+            .missingBoundaryParameter,
+            .startBoundaryNotFound, .unknownTransferEncoding, .encodingOnCompositeType:
             return true
         default:
             return false

@@ -22,15 +22,20 @@ public enum EncodedWords {
     public static func decode(_ input: String) -> Result {
         let bytes = Array(input.utf8)
         // Fast path: no "=?" at all.
-        if !containsMarker(bytes) { return Result(text: input, invalidWords: 0, unknownCharsets: 0, encodedWordCount: 0) }
+        if !containsMarker(bytes) {
+            return Result(text: input, invalidWords: 0, unknownCharsets: 0, encodedWordCount: 0)
+        }
         var out = ""
         var invalid = 0, unknown = 0, count = 0
-        var literal: [UInt8] = []                         // plain text not yet appended
+        var literal: [UInt8] = []  // plain text not yet appended
         var word: (charset: String, bytes: [UInt8])? = nil  // decoded word(s) awaiting conversion
-        var gap: [UInt8] = []                             // white space after `word`
+        var gap: [UInt8] = []  // white space after `word`
 
         func flushLiteral() {
-            if !literal.isEmpty { out += String(decoding: literal, as: UTF8.self); literal.removeAll() }
+            if !literal.isEmpty {
+                out += String(decoding: literal, as: UTF8.self)
+                literal.removeAll()
+            }
         }
         func flushWord() {
             guard let w = word else { return }
@@ -47,7 +52,12 @@ public enum EncodedWords {
                 if let decoded = w.decoded {
                     if word != nil {
                         gap.removeAll()  // RFC 2047 §6.2: white space between adjacent words is dropped
-                        if word!.charset == w.charset { word!.bytes += decoded } else { flushWord(); word = (w.charset, decoded) }
+                        if word!.charset == w.charset {
+                            word!.bytes += decoded
+                        } else {
+                            flushWord()
+                            word = (w.charset, decoded)
+                        }
                     } else {
                         flushLiteral()
                         word = (w.charset, decoded)
@@ -55,16 +65,22 @@ public enum EncodedWords {
                 } else {
                     invalid += 1
                     flushWord()
-                    literal += gap; gap.removeAll()
+                    literal += gap
+                    gap.removeAll()
                     literal += bytes[i..<w.end]
                 }
                 i = w.end
                 continue
             }
             if word != nil {
-                if c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A { gap.append(c); i += 1; continue }
+                if c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A {
+                    gap.append(c)
+                    i += 1
+                    continue
+                }
                 flushWord()
-                literal += gap; gap.removeAll()
+                literal += gap
+                gap.removeAll()
             }
             literal.append(c)
             i += 1
@@ -81,7 +97,11 @@ public enum EncodedWords {
         return false
     }
 
-    struct Word { var charset: String; var decoded: [UInt8]?; var end: Int }
+    struct Word {
+        var charset: String
+        var decoded: [UInt8]?
+        var end: Int
+    }
 
     /// The longest encoded word accepted, in bytes.
     static let maxWordLength = 1_000
@@ -90,7 +110,10 @@ public enum EncodedWords {
     static func parseWord(_ b: [UInt8], at start: Int) -> Word? {
         var i = start + 2
         let csStart = i
-        while i < b.count, b[i] != 0x3F { if b[i] == 0x20 || b[i] == 0x09 { return nil }; i += 1 }
+        while i < b.count, b[i] != 0x3F {
+            if b[i] == 0x20 || b[i] == 0x09 { return nil }
+            i += 1
+        }
         guard i + 2 < b.count, b[i + 2] == 0x3F else { return nil }
         var charset = String(decoding: b[csStart..<i], as: UTF8.self)
         if let star = charset.firstIndex(of: "*") { charset = String(charset[..<star]) }  // RFC 2231 §5 language
@@ -118,11 +141,18 @@ public enum EncodedWords {
             var k = text.startIndex
             while k < text.endIndex {
                 let c = text[k]
-                if c == 0x5F { out.append(0x20); k += 1; continue }
-                if c == 0x3D, k + 2 < text.endIndex, let h = hexValue(text[k + 1]), let l = hexValue(text[k + 2]) {
-                    out.append(h << 4 | l); k += 3; continue
+                if c == 0x5F {
+                    out.append(0x20)
+                    k += 1
+                    continue
                 }
-                out.append(c); k += 1
+                if c == 0x3D, k + 2 < text.endIndex, let h = hexValue(text[k + 1]), let l = hexValue(text[k + 2]) {
+                    out.append(h << 4 | l)
+                    k += 3
+                    continue
+                }
+                out.append(c)
+                k += 1
             }
             return Word(charset: charset.lowercased(), decoded: out, end: end)
         default:

@@ -2,7 +2,8 @@
 /// tests go through exactly the same code.
 @_spi(Fuzzing) public enum FuzzEntryPoints {
     /// Limits small enough for fuzzing speed; the invariants do not depend on them.
-    public static let limits = ParserLimits(maxMessageBytes: 1 << 20, maxDepth: 16, maxParts: 500, maxDecodedBytes: 4 << 20)
+    public static let limits = ParserLimits(
+        maxMessageBytes: 1 << 20, maxDepth: 16, maxParts: 500, maxDecodedBytes: 4 << 20)
 
     /// Parses `bytes` and runs every lazy decoder on every part. Must never crash or hang.
     public static func parseMessage(_ bytes: [UInt8]) {

@@ -40,12 +40,26 @@ public struct HeaderParameters: Sendable, Hashable {
         var defects: [MailDefect.Kind] = []
         func skipCFWS() {
             while i < b.count {
-                if b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0D || b[i] == 0x0A { i += 1; continue }
+                if b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0D || b[i] == 0x0A {
+                    i += 1
+                    continue
+                }
                 if b[i] == 0x28 {  // comment, nested
                     var depth = 0
                     while i < b.count {
-                        if b[i] == 0x5C { i = min(i + 2, b.count); continue }  // quoted-pair may end the value
-                        if b[i] == 0x28 { depth += 1 } else if b[i] == 0x29 { depth -= 1; if depth == 0 { i += 1; break } }
+                        if b[i] == 0x5C {
+                            i = min(i + 2, b.count)
+                            continue
+                        }  // quoted-pair may end the value
+                        if b[i] == 0x28 {
+                            depth += 1
+                        } else if b[i] == 0x29 {
+                            depth -= 1
+                            if depth == 0 {
+                                i += 1
+                                break
+                            }
+                        }
                         i += 1
                     }
                     continue
@@ -61,7 +75,10 @@ public struct HeaderParameters: Sendable, Hashable {
         var raws: [(name: String, value: String, quoted: Bool)] = []
         while i < b.count {
             skipCFWS()
-            if i < b.count, b[i] == 0x3B { i += 1; continue }
+            if i < b.count, b[i] == 0x3B {
+                i += 1
+                continue
+            }
             guard i < b.count else { break }
             let nStart = i
             while i < b.count, b[i] != 0x3D, b[i] != 0x3B { i += 1 }
@@ -79,9 +96,18 @@ public struct HeaderParameters: Sendable, Hashable {
                 i += 1
                 var closed = false
                 while i < b.count {
-                    if b[i] == 0x5C, i + 1 < b.count { v.append(b[i + 1]); i += 2; continue }
-                    if b[i] == 0x22 { closed = true; i += 1; break }
-                    v.append(b[i]); i += 1
+                    if b[i] == 0x5C, i + 1 < b.count {
+                        v.append(b[i + 1])
+                        i += 2
+                        continue
+                    }
+                    if b[i] == 0x22 {
+                        closed = true
+                        i += 1
+                        break
+                    }
+                    v.append(b[i])
+                    i += 1
                 }
                 if !closed { defects.append(.unterminatedQuotedString) }
                 // skip junk up to the next ';'
@@ -93,7 +119,10 @@ public struct HeaderParameters: Sendable, Hashable {
                 while e > s, b[e - 1] == 0x20 || b[e - 1] == 0x09 || b[e - 1] == 0x0D || b[e - 1] == 0x0A { e -= 1 }
                 v = Array(b[s..<e])
             }
-            if name.isEmpty || name.contains(" ") { defects.append(.malformedParameter); continue }
+            if name.isEmpty || name.contains(" ") {
+                defects.append(.malformedParameter)
+                continue
+            }
             raws.append((name, String(decoding: v, as: UTF8.self), quoted))
         }
         let (params, d2, later) = assembleRFC2231(raws)
@@ -103,7 +132,9 @@ public struct HeaderParameters: Sendable, Hashable {
     }
 
     /// Reassembles RFC 2231 continuations and decodes extended values.
-    static func assembleRFC2231(_ raws: [(name: String, value: String, quoted: Bool)]) -> ([String: String], [MailDefect.Kind], [String: String]) {
+    static func assembleRFC2231(_ raws: [(name: String, value: String, quoted: Bool)]) -> (
+        [String: String], [MailDefect.Kind], [String: String]
+    ) {
         var plain: [String: String] = [:]
         var later: [String: String] = [:]
         var sections: [String: [(Int, String, Bool)]] = [:]
@@ -113,7 +144,10 @@ public struct HeaderParameters: Sendable, Hashable {
                 if let first = plain[r.name] {
                     // The first wins (as in Python's email); a different second value is an
                     // ambiguity (two boundaries, spec §10.9) kept for the other interpretation.
-                    if first != r.value { defects.append(.duplicateParameter); later[r.name] = r.value }
+                    if first != r.value {
+                        defects.append(.duplicateParameter)
+                        later[r.name] = r.value
+                    }
                 } else {
                     plain[r.name] = r.value
                 }
@@ -121,11 +155,20 @@ public struct HeaderParameters: Sendable, Hashable {
             }
             let base = String(r.name[..<star])
             let rest = r.name[r.name.index(after: star)...]
-            if rest.isEmpty { sections[base, default: []].append((0, r.value, true)); continue }  // name*=
+            if rest.isEmpty {
+                sections[base, default: []].append((0, r.value, true))
+                continue
+            }  // name*=
             var numPart = Substring(rest)
             var extended = false
-            if numPart.hasSuffix("*") { extended = true; numPart = numPart.dropLast() }
-            guard let n = Int(numPart) else { defects.append(.malformedParameter); continue }
+            if numPart.hasSuffix("*") {
+                extended = true
+                numPart = numPart.dropLast()
+            }
+            guard let n = Int(numPart) else {
+                defects.append(.malformedParameter)
+                continue
+            }
             sections[base, default: []].append((n, r.value, extended))
         }
         for (name, secs) in sections {
@@ -138,7 +181,12 @@ public struct HeaderParameters: Sendable, Hashable {
                     var value = Substring(v)
                     if idx == 0 {
                         let parts = v.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
-                        if parts.count == 3 { charset = parts[0].isEmpty ? nil : String(parts[0]); value = parts[2] } else { defects.append(.malformedParameter) }
+                        if parts.count == 3 {
+                            charset = parts[0].isEmpty ? nil : String(parts[0])
+                            value = parts[2]
+                        } else {
+                            defects.append(.malformedParameter)
+                        }
                     }
                     bytes += percentDecode(value)
                 } else {
@@ -157,11 +205,15 @@ public struct HeaderParameters: Sendable, Hashable {
         let u = Array(s.utf8)
         var i = 0
         while i < u.count {
-            if u[i] == 0x25, i + 2 < u.count, let h = hexValue(u[i + 1]), let l = hexValue(u[i + 2]) { out.append(h << 4 | l); i += 3; continue }
-            out.append(u[i]); i += 1
+            if u[i] == 0x25, i + 2 < u.count, let h = hexValue(u[i + 1]), let l = hexValue(u[i + 2]) {
+                out.append(h << 4 | l)
+                i += 3
+                continue
+            }
+            out.append(u[i])
+            i += 1
         }
         return out
     }
-
 
 }

@@ -12,7 +12,10 @@ public struct JSONObjectWriter {
 
     /// Sets `key` to an already-encoded JSON value (replacing an earlier value of the key).
     public mutating func setRaw(_ key: String, _ value: [UInt8]) {
-        if let i = keys.firstIndex(of: key) { values[i] = value; return }
+        if let i = keys.firstIndex(of: key) {
+            values[i] = value
+            return
+        }
         keys.append(key)
         values.append(value)
     }
@@ -26,7 +29,9 @@ public struct JSONObjectWriter {
     public mutating func set(_ key: String, _ v: [String]?) { if let v { set(key, v) } }
     public mutating func setNull(_ key: String) { setRaw(key, Array("null".utf8)) }
     public mutating func set(_ key: String, object: JSONObjectWriter) { setRaw(key, object.encoded()) }
-    public mutating func set(_ key: String, objects: [JSONObjectWriter]) { setRaw(key, Self.array(objects.map { $0.encoded() })) }
+    public mutating func set(_ key: String, objects: [JSONObjectWriter]) {
+        setRaw(key, Self.array(objects.map { $0.encoded() }))
+    }
 
     /// The object: `{` members sorted by key bytes `}`.
     public func encoded() -> [UInt8] {
@@ -73,15 +78,32 @@ public struct JSONObjectWriter {
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(b)
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(b)
-            case 0x08: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "b"))
-            case 0x0C: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "f"))
-            case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+            case UInt8(ascii: "\""):
+                out.append(UInt8(ascii: "\\"))
+                out.append(b)
+            case UInt8(ascii: "\\"):
+                out.append(UInt8(ascii: "\\"))
+                out.append(b)
+            case 0x08:
+                out.append(UInt8(ascii: "\\"))
+                out.append(UInt8(ascii: "b"))
+            case 0x0C:
+                out.append(UInt8(ascii: "\\"))
+                out.append(UInt8(ascii: "f"))
+            case 0x0A:
+                out.append(UInt8(ascii: "\\"))
+                out.append(UInt8(ascii: "n"))
+            case 0x0D:
+                out.append(UInt8(ascii: "\\"))
+                out.append(UInt8(ascii: "r"))
+            case 0x09:
+                out.append(UInt8(ascii: "\\"))
+                out.append(UInt8(ascii: "t"))
             case 0x00..<0x20:
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+                out.append(contentsOf: [
+                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)],
+                    hex[Int(b & 0xF)],
+                ])
             default: out.append(b)
             }
         }

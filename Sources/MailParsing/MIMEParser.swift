@@ -32,15 +32,17 @@ public struct MIMEParser: Sendable {
         var strictEncodings = false
 
         static let strict = Interpretation()
-        static let alternate = Interpretation(lenientDelimiters: true, caseInsensitiveDelimiters: true, guessBoundary: true,
-                                              lastDuplicates: true, skipBadHeaderLines: true, strictEncodings: true)
+        static let alternate = Interpretation(
+            lenientDelimiters: true, caseInsensitiveDelimiters: true, guessBoundary: true,
+            lastDuplicates: true, skipBadHeaderLines: true, strictEncodings: true)
     }
 
     /// Parses `bytes` as one message. When the strict reading finds an ambiguity (spec §10.9),
     /// the other reading is parsed too and kept as ``Message/alternate``.
     public func parse(_ bytes: [UInt8]) throws -> Message {
         if bytes.count > limits.maxMessageBytes {
-            throw MailParseError(.limitExceeded(.messageBytes, limit: limits.maxMessageBytes), byteOffset: limits.maxMessageBytes)
+            throw MailParseError(
+                .limitExceeded(.messageBytes, limit: limits.maxMessageBytes), byteOffset: limits.maxMessageBytes)
         }
         let counter = PartCounter()
         let primary = try parseMessage(bytes, range: 0..<bytes.count, depth: 0, counter: counter)
@@ -50,7 +52,11 @@ public struct MIMEParser: Sendable {
         // reading, which needs a copy of the message, is not built.
         let structuralCR = bareCR != nil && Self.bareCRIsStructural(bytes)
         guard structuralCR || primary.allDefects.contains(where: \.isAmbiguity) else {
-            if let at = bareCR { return Message(bytes: bytes, parts: primary.parts, defects: primary.defects + [MailDefect(.bareCarriageReturn, at: at)], limits: limits) }
+            if let at = bareCR {
+                return Message(
+                    bytes: bytes, parts: primary.parts,
+                    defects: primary.defects + [MailDefect(.bareCarriageReturn, at: at)], limits: limits)
+            }
             return primary
         }
         var defects = primary.defects
@@ -60,7 +66,8 @@ public struct MIMEParser: Sendable {
         var altBytes = bytes
         if structuralCR {
             // The other reading: every bare CR ends a line (as Python's email and some clients do).
-            for k in altBytes.indices where altBytes[k] == 0x0D && (k + 1 == altBytes.count || altBytes[k + 1] != 0x0A) { altBytes[k] = 0x0A }
+            for k in altBytes.indices where altBytes[k] == 0x0D && (k + 1 == altBytes.count || altBytes[k + 1] != 0x0A)
+            { altBytes[k] = 0x0A }
         }
         let alternate = try alt.parseMessage(altBytes, range: 0..<altBytes.count, depth: 0, counter: PartCounter())
         return Message(bytes: bytes, parts: primary.parts, defects: defects, limits: limits, alternate: alternate)
@@ -71,13 +78,22 @@ public struct MIMEParser: Sendable {
     static func bareCRIsStructural(_ b: [UInt8]) -> Bool {
         var headerEnd = b.count
         for k in b.indices where b[k] == 0x0A {
-            if k + 1 < b.count, b[k + 1] == 0x0A { headerEnd = k; break }
-            if k + 2 < b.count, b[k + 1] == 0x0D, b[k + 2] == 0x0A { headerEnd = k; break }
+            if k + 1 < b.count, b[k + 1] == 0x0A {
+                headerEnd = k
+                break
+            }
+            if k + 2 < b.count, b[k + 1] == 0x0D, b[k + 2] == 0x0A {
+                headerEnd = k
+                break
+            }
         }
         var lineStart = 0
         for k in b.indices {
             let c = b[k]
-            if c == 0x0A { lineStart = k + 1; continue }
+            if c == 0x0A {
+                lineStart = k + 1
+                continue
+            }
             guard c == 0x0D, k + 1 == b.count || b[k + 1] != 0x0A else { continue }
             if k < headerEnd { return true }
             if k + 2 < b.count, b[k + 1] == 0x2D, b[k + 2] == 0x2D { return true }
@@ -102,9 +118,12 @@ public struct MIMEParser: Sendable {
 
     func parseMessage(_ bytes: [UInt8], range: Range<Int>, depth: Int, counter: PartCounter) throws -> Message {
         try bytes.withUnsafeBufferPointer { buf in
-            var b = TreeBuilder(bytes: bytes, base: buf.baseAddress ?? UnsafePointer(bitPattern: 1)!, limits: limits, counter: counter, parser: self)
+            var b = TreeBuilder(
+                bytes: bytes, base: buf.baseAddress ?? UnsafePointer(bitPattern: 1)!, limits: limits, counter: counter,
+                parser: self)
             if range.isEmpty { b.defects.append(MailDefect(.noHeaders, at: range.lowerBound)) }
-            _ = try b.parseEntity(start: range.lowerBound, end: range.upperBound, depth: depth, path: [], inDigest: false)
+            _ = try b.parseEntity(
+                start: range.lowerBound, end: range.upperBound, depth: depth, path: [], inDigest: false)
             return Message(bytes: bytes, parts: b.parts, defects: b.defects, limits: limits)
         }
     }
@@ -116,7 +135,7 @@ final class PartCounter: @unchecked Sendable { var count = 0 }
 struct ParsedHeaders {
     var fields: [HeaderField] = []
     var bodyStart: Int
-    var contentType: Int? = nil       // index into fields
+    var contentType: Int? = nil  // index into fields
     var transferEncoding: Int? = nil
     var disposition: Int? = nil
 }
@@ -131,7 +150,11 @@ struct TreeBuilder {
     var defects: [MailDefect] = []
 
     init(bytes: [UInt8], base: UnsafePointer<UInt8>, limits: ParserLimits, counter: PartCounter, parser: MIMEParser) {
-        self.bytes = bytes; self.base = base; self.limits = limits; self.counter = counter; self.parser = parser
+        self.bytes = bytes
+        self.base = base
+        self.limits = limits
+        self.counter = counter
+        self.parser = parser
     }
 
     mutating func defect(_ k: MailDefect.Kind, _ at: Int, _ path: [Int]) {
@@ -163,9 +186,11 @@ struct TreeBuilder {
         func finish(_ h: inout ParsedHeaders) throws {
             guard fStart >= 0 else { return }
             if valueEnd - fStart > limits.maxLineLength {
-                throw MailParseError(.limitExceeded(.lineLength, limit: limits.maxLineLength), byteOffset: fStart, partPath: path)
+                throw MailParseError(
+                    .limitExceeded(.lineLength, limit: limits.maxLineLength), byteOffset: fStart, partPath: path)
             }
-            let name = String(decoding: UnsafeBufferPointer(start: base + fStart, count: nameEnd - fStart), as: UTF8.self)
+            let name = String(
+                decoding: UnsafeBufferPointer(start: base + fStart, count: nameEnd - fStart), as: UTF8.self)
             let field = HeaderField(name: name, rawValue: bytes[valueStart..<max(valueStart, valueEnd)], offset: fStart)
             switch classify(fStart, nameEnd) {
             case 1:
@@ -181,7 +206,8 @@ struct TreeBuilder {
             }
             h.fields.append(field)
             if h.fields.count > limits.maxHeaderCount {
-                throw MailParseError(.limitExceeded(.headerCount, limit: limits.maxHeaderCount), byteOffset: fStart, partPath: path)
+                throw MailParseError(
+                    .limitExceeded(.headerCount, limit: limits.maxHeaderCount), byteOffset: fStart, partPath: path)
             }
             fStart = -1
         }
@@ -191,7 +217,8 @@ struct TreeBuilder {
             var le = nl
             if le > pos, base[le - 1] == 0x0D { le -= 1 }
             if nl - start > limits.maxHeaderBytes {
-                throw MailParseError(.limitExceeded(.headerBytes, limit: limits.maxHeaderBytes), byteOffset: start, partPath: path)
+                throw MailParseError(
+                    .limitExceeded(.headerBytes, limit: limits.maxHeaderBytes), byteOffset: start, partPath: path)
             }
             if le == pos {  // blank line: end of the header section
                 try finish(&h)
@@ -212,7 +239,10 @@ struct TreeBuilder {
             while i < le {
                 let b = base[i]
                 if b == 0x3A { break }
-                if b <= 0x20 || b >= 0x7F { ok = false; break }
+                if b <= 0x20 || b >= 0x7F {
+                    ok = false
+                    break
+                }
                 i += 1
             }
             var nEnd = i
@@ -220,10 +250,17 @@ struct TreeBuilder {
                 // "Name  : value" (RFC 5322 §4.5.8 obs-optional)
                 var j = i
                 while j < le, base[j] == 0x20 || base[j] == 0x09 { j += 1 }
-                if j < le, base[j] == 0x3A, j > pos { ok = true; nEnd = i; i = j; defect(.obsoleteHeaderSyntax, pos, path) }
+                if j < le, base[j] == 0x3A, j > pos {
+                    ok = true
+                    nEnd = i
+                    i = j
+                    defect(.obsoleteHeaderSyntax, pos, path)
+                }
             }
             if !ok || i >= le || nEnd == pos {
-                if firstLine, le - pos >= 5, UnsafeBufferPointer(start: base + pos, count: 5).elementsEqual("From ".utf8) {
+                if firstLine, le - pos >= 5,
+                    UnsafeBufferPointer(start: base + pos, count: 5).elementsEqual("From ".utf8)
+                {
                     // An mbox postmark line left at the top of a message (e.g. in an attachment).
                     defect(.malformedHeaderLine, pos, path)
                     firstLine = false
@@ -234,17 +271,26 @@ struct TreeBuilder {
                     // A line without a colon (or with a NUL/8-bit name) and more fields after
                     // it: strictly the body starts here; a lenient client skips the line.
                     defect(.headerSectionInterrupted, pos, path)
-                    if interp.skipBadHeaderLines { pos = nl + 1; continue }
+                    if interp.skipBadHeaderLines {
+                        pos = nl + 1
+                        continue
+                    }
                 }
                 defect(h.fields.isEmpty && firstLine ? .noHeaders : .missingHeaderBodySeparator, pos, path)
                 h.bodyStart = pos
                 break
             }
-            fStart = pos; nameEnd = nEnd; valueStart = i + 1; valueEnd = le
+            fStart = pos
+            nameEnd = nEnd
+            valueStart = i + 1
+            valueEnd = le
             firstLine = false
             pos = nl + 1
         }
-        if pos >= end { try finish(&h); if h.bodyStart > end { h.bodyStart = end } }
+        if pos >= end {
+            try finish(&h)
+            if h.bodyStart > end { h.bodyStart = end }
+        }
         // 8-bit and NUL bytes in the header section are kept; report them once.
         let hEnd = min(h.bodyStart, end)
         if hEnd > start {
@@ -270,7 +316,8 @@ struct TreeBuilder {
             var i = pos
             while i < le, base[i] > 0x20, base[i] < 0x7F, base[i] != 0x3A { i += 1 }
             if i > pos, i < le, base[i] == 0x3A { return true }
-            pos = nl + 1; lines += 1
+            pos = nl + 1
+            lines += 1
         }
         return false
     }
@@ -288,7 +335,10 @@ struct TreeBuilder {
                 let drop = Set(idx.dropLast())
                 var kept: [HeaderField] = []
                 var remap: [Int: Int] = [:]
-                for (k, f) in h.fields.enumerated() where !drop.contains(k) { remap[k] = kept.count; kept.append(f) }
+                for (k, f) in h.fields.enumerated() where !drop.contains(k) {
+                    remap[k] = kept.count
+                    kept.append(f)
+                }
                 h.fields = kept
                 h.contentType = h.contentType.flatMap { remap[$0] }
                 h.transferEncoding = h.transferEncoding.flatMap { remap[$0] }
@@ -345,7 +395,8 @@ struct TreeBuilder {
         let bodyStart = min(h.bodyStart, end)
         var boundary: String? = nil
         if ct.mediaType == "multipart" {
-            boundary = (parser.interpretation.lastDuplicates ? ct.laterValues["boundary"] : nil) ?? ct.parameters["boundary"]
+            boundary =
+                (parser.interpretation.lastDuplicates ? ct.laterValues["boundary"] : nil) ?? ct.parameters["boundary"]
             if let b = boundary, let last = b.last, last == " " || last == "\t" {
                 defect(.boundaryTrailingSpace, start, path)
                 if parser.interpretation.lenientDelimiters {
@@ -365,17 +416,19 @@ struct TreeBuilder {
             }
         }
         let index = parts.count
-        parts.append(MIMEPart(
-            path: path, depth: depth, range: start..<end, bodyRange: bodyStart..<end, headers: h.fields,
-            contentType: ct, hasDeclaredContentType: declared, transferEncoding: cte, disposition: disp))
+        parts.append(
+            MIMEPart(
+                path: path, depth: depth, range: start..<end, bodyRange: bodyStart..<end, headers: h.fields,
+                contentType: ct, hasDeclaredContentType: declared, transferEncoding: cte, disposition: disp))
 
         if ct.mediaType == "multipart" {
             if !(cte == .sevenBit || cte == .eightBit || cte == .binary) {
                 defect(.encodingOnCompositeType, start, path)
             }
             guard let boundary else { return index }
-            try parseMultipart(index: index, bodyStart: bodyStart, end: end, boundary: boundary, depth: depth, path: path,
-                               digest: ct.mediaSubtype == "digest")
+            try parseMultipart(
+                index: index, bodyStart: bodyStart, end: end, boundary: boundary, depth: depth, path: path,
+                digest: ct.mediaSubtype == "digest")
         } else if ct.value == "message/rfc822" || ct.value == "message/global" || ct.value == "message/news" {
             let embedded: Message?
             if bodyStart >= end || (bodyStart..<end).allSatisfy({ bytes[$0] == 0x0A || bytes[$0] == 0x0D }) {
@@ -387,9 +440,12 @@ struct TreeBuilder {
                 let d = TransferDecoding.decode(bytes[bodyStart..<end], encoding: cte, limit: limits.maxDecodedBytes)
                 for k in d.defects { defect(k, bodyStart, path) }
                 if d.bytes.count > limits.maxDecodedBytes {
-                    throw MailParseError(.limitExceeded(.decodedBytes, limit: limits.maxDecodedBytes), byteOffset: bodyStart, partPath: path)
+                    throw MailParseError(
+                        .limitExceeded(.decodedBytes, limit: limits.maxDecodedBytes), byteOffset: bodyStart,
+                        partPath: path)
                 }
-                embedded = try parser.parseMessage(d.bytes, range: 0..<d.bytes.count, depth: depth + 1, counter: counter)
+                embedded = try parser.parseMessage(
+                    d.bytes, range: 0..<d.bytes.count, depth: depth + 1, counter: counter)
             }
             parts[index].embedded = embedded
         }
@@ -401,7 +457,10 @@ struct TreeBuilder {
     /// padding (space, tab) up to the line end. Lines that a lenient client could take for a
     /// delimiter (trailing text, another letter case) are reported once per multipart and are
     /// delimiters only in the alternate interpretation.
-    mutating func nextDelimiter(_ delim: UnsafeBufferPointer<UInt8>, from: Int, bodyStart: Int, end: Int, path: [Int], reported: inout (junk: Bool, cased: Bool))
+    mutating func nextDelimiter(
+        _ delim: UnsafeBufferPointer<UInt8>, from: Int, bodyStart: Int, end: Int, path: [Int],
+        reported: inout (junk: Bool, cased: Bool)
+    )
         -> (lineStart: Int, next: Int, close: Bool)?
     {
         var s = from
@@ -409,17 +468,28 @@ struct TreeBuilder {
         let interp = parser.interpretation
         while let d = ByteSearch.find(0x2D, in: base, from: s, to: end) {
             s = d + 1
-            guard d + n <= end, d + 1 < end, base[d + 1] == 0x2D, d == bodyStart || base[d - 1] == 0x0A else { continue }
+            guard d + n <= end, d + 1 < end, base[d + 1] == 0x2D, d == bodyStart || base[d - 1] == 0x0A else {
+                continue
+            }
             var exact = memcmp(base + d, delim.baseAddress!, n) == 0
             if !exact {
-                guard UnsafeBufferPointer(start: base + d, count: n).elementsEqual(delim, by: { asciiLower($0) == asciiLower($1) }) else { continue }
-                if !reported.cased { reported.cased = true; defect(.delimiterCaseMismatch, d, path) }
+                guard
+                    UnsafeBufferPointer(start: base + d, count: n).elementsEqual(
+                        delim, by: { asciiLower($0) == asciiLower($1) })
+                else { continue }
+                if !reported.cased {
+                    reported.cased = true
+                    defect(.delimiterCaseMismatch, d, path)
+                }
                 guard interp.caseInsensitiveDelimiters else { continue }
                 exact = true
             }
             var k = d + n
             var close = false
-            if k + 1 < end, base[k] == 0x2D, base[k + 1] == 0x2D { close = true; k += 2 }
+            if k + 1 < end, base[k] == 0x2D, base[k + 1] == 0x2D {
+                close = true
+                k += 2
+            }
             var w = k
             while w < end, base[w] == 0x20 || base[w] == 0x09 { w += 1 }
             if w >= end || base[w] == 0x0A || (base[w] == 0x0D && (w + 1 == end || base[w + 1] == 0x0A)) {
@@ -429,7 +499,10 @@ struct TreeBuilder {
             // Text after the boundary: `--B junk` (after white space) or `--B--x` is no
             // delimiter under RFC 2046; `--Bxyz` is another boundary and raises nothing.
             if close || w > k {
-                if !reported.junk { reported.junk = true; defect(.delimiterWithTrailingText, d, path) }
+                if !reported.junk {
+                    reported.junk = true
+                    defect(.delimiterWithTrailingText, d, path)
+                }
                 if interp.lenientDelimiters {
                     let le = ByteSearch.lineEnd(base, from: w, to: end)
                     return (d, min(le + 1, end), close)
@@ -450,7 +523,8 @@ struct TreeBuilder {
             if le - pos > 2, base[pos] == 0x2D, base[pos + 1] == 0x2D {
                 var e = le
                 if e - pos > 4, base[e - 1] == 0x2D, base[e - 2] == 0x2D { e -= 2 }
-                let b = String(decoding: UnsafeBufferPointer(start: base + pos + 2, count: min(e - pos - 2, 200)), as: UTF8.self)
+                let b = String(
+                    decoding: UnsafeBufferPointer(start: base + pos + 2, count: min(e - pos - 2, 200)), as: UTF8.self)
                 if b != excluding, !b.isEmpty { return b }
             }
             pos = nl + 1
@@ -460,16 +534,25 @@ struct TreeBuilder {
 
     /// - Parameter guessed: `boundary` is already a guess: a multipart is re-read with a guessed
     ///   boundary at most once (two guesses could otherwise point at each other forever).
-    mutating func parseMultipart(index: Int, bodyStart: Int, end: Int, boundary: String, depth: Int, path: [Int], digest: Bool,
-                                 guessed: Bool = false) throws {
+    mutating func parseMultipart(
+        index: Int, bodyStart: Int, end: Int, boundary: String, depth: Int, path: [Int], digest: Bool,
+        guessed: Bool = false
+    ) throws {
         let delim = Array(("--" + boundary).utf8)
         var reported = (junk: false, cased: false)
         try delim.withUnsafeBufferPointer { dp in
-            guard let first = nextDelimiter(dp, from: bodyStart, bodyStart: bodyStart, end: end, path: path, reported: &reported) else {
+            guard
+                let first = nextDelimiter(
+                    dp, from: bodyStart, bodyStart: bodyStart, end: end, path: path, reported: &reported)
+            else {
                 defect(.startBoundaryNotFound, bodyStart, path)
-                if !guessed, parser.interpretation.guessBoundary, let guess = guessBoundary(from: bodyStart, to: end, excluding: boundary) {
-                    try parseMultipart(index: index, bodyStart: bodyStart, end: end, boundary: guess, depth: depth, path: path, digest: digest,
-                                       guessed: true)
+                if !guessed, parser.interpretation.guessBoundary,
+                    let guess = guessBoundary(from: bodyStart, to: end, excluding: boundary)
+                {
+                    try parseMultipart(
+                        index: index, bodyStart: bodyStart, end: end, boundary: guess, depth: depth, path: path,
+                        digest: digest,
+                        guessed: true)
                     return
                 }
                 parts[index].preamble = bodyStart..<end
@@ -483,9 +566,12 @@ struct TreeBuilder {
             var partStart = first.next
             var n = 1
             while true {
-                if let d = nextDelimiter(dp, from: partStart, bodyStart: bodyStart, end: end, path: path, reported: &reported) {
+                if let d = nextDelimiter(
+                    dp, from: partStart, bodyStart: bodyStart, end: end, path: path, reported: &reported)
+                {
                     let partEnd = trimEOL(d.lineStart, floor: partStart)
-                    let child = try parseEntity(start: partStart, end: partEnd, depth: depth + 1, path: path + [n], inDigest: digest)
+                    let child = try parseEntity(
+                        start: partStart, end: partEnd, depth: depth + 1, path: path + [n], inDigest: digest)
                     parts[index].children.append(child)
                     n += 1
                     if d.close {
@@ -495,7 +581,8 @@ struct TreeBuilder {
                     partStart = d.next
                 } else {
                     defect(.closeBoundaryNotFound, end, path)
-                    let child = try parseEntity(start: partStart, end: end, depth: depth + 1, path: path + [n], inDigest: digest)
+                    let child = try parseEntity(
+                        start: partStart, end: end, depth: depth + 1, path: path + [n], inDigest: digest)
                     parts[index].children.append(child)
                     return
                 }
@@ -506,7 +593,10 @@ struct TreeBuilder {
     /// The CRLF preceding a delimiter belongs to the delimiter (RFC 2046 §5.1.1).
     func trimEOL(_ at: Int, floor: Int) -> Int {
         var e = at
-        if e > floor, base[e - 1] == 0x0A { e -= 1; if e > floor, base[e - 1] == 0x0D { e -= 1 } }
+        if e > floor, base[e - 1] == 0x0A {
+            e -= 1
+            if e > floor, base[e - 1] == 0x0D { e -= 1 }
+        }
         return e
     }
 }

@@ -55,8 +55,14 @@ public enum TransferEncoding: String, Sendable, Hashable, Codable {
         var out = ""
         var depth = 0
         for ch in s {
-            if ch == "(" { depth += 1; continue }
-            if ch == ")" { depth = max(0, depth - 1); continue }
+            if ch == "(" {
+                depth += 1
+                continue
+            }
+            if ch == ")" {
+                depth = max(0, depth - 1)
+                continue
+            }
             if depth > 0 || ch == ";" || ch == "\"" || ch == "'" || ch == " " || ch == "\t" { continue }
             out.append(ch)
         }
@@ -219,7 +225,9 @@ public final class Message: Sendable {
         if !part.transferEncoding.isIdentity { cache.noteDecode(partIndex(part)) }
         let r = TransferDecoding.decode(raw, encoding: part.transferEncoding, limit: limits.maxDecodedBytes)
         if r.bytes.count > limits.maxDecodedBytes {
-            throw MailParseError(.limitExceeded(.decodedBytes, limit: limits.maxDecodedBytes), byteOffset: part.bodyRange.lowerBound, partPath: part.path)
+            throw MailParseError(
+                .limitExceeded(.decodedBytes, limit: limits.maxDecodedBytes), byteOffset: part.bodyRange.lowerBound,
+                partPath: part.path)
         }
         return DecodedBody(bytes: r.bytes, defects: r.defects)
     }
@@ -275,8 +283,10 @@ public final class Message: Sendable {
     func textUncached(_ part: MIMEPart) throws -> (text: String, defects: [MailDefect.Kind]) {
         // Identity encodings: convert straight from the message bytes (no intermediate copy).
         let body = part.transferEncoding.isIdentity ? DecodedBody(bytes: [], defects: []) : try decodedBody(of: part)
-        let d = part.transferEncoding.isIdentity ? Charset.decode(bytes[part.bodyRange], charset: part.charset)
-                                                 : Charset.decode(body.bytes, charset: part.charset)
+        let d =
+            part.transferEncoding.isIdentity
+            ? Charset.decode(bytes[part.bodyRange], charset: part.charset)
+            : Charset.decode(body.bytes, charset: part.charset)
         var defects = body.defects
         if d.unknownCharset { defects.append(.unknownCharset) }
         if d.invalidData && part.charset != nil && !d.unknownCharset { defects.append(.invalidCharsetData) }
@@ -294,7 +304,9 @@ public final class Message: Sendable {
 }
 
 extension TransferDecoding {
-    static func decode(_ raw: ArraySlice<UInt8>, encoding: TransferEncoding, limit: Int) -> (bytes: [UInt8], defects: [MailDefect.Kind]) {
+    static func decode(_ raw: ArraySlice<UInt8>, encoding: TransferEncoding, limit: Int) -> (
+        bytes: [UInt8], defects: [MailDefect.Kind]
+    ) {
         switch encoding {
         case .sevenBit, .eightBit, .binary, .unknown:
             return (Array(raw), [])

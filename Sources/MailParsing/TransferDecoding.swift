@@ -11,8 +11,11 @@ public enum TransferDecoding {
 
     private static let b64: [UInt8] = {
         var t = [UInt8](repeating: 0xFF, count: 256)
-        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() { t[Int(c)] = UInt8(i) }
-        t[Int(UInt8(ascii: "-"))] = 62; t[Int(UInt8(ascii: "_"))] = 63  // base64url, seen in the wild
+        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() {
+            t[Int(c)] = UInt8(i)
+        }
+        t[Int(UInt8(ascii: "-"))] = 62
+        t[Int(UInt8(ascii: "_"))] = 63  // base64url, seen in the wild
         return t
     }()
 
@@ -33,24 +36,36 @@ public enum TransferDecoding {
         let table = b64
         for c in input {
             if c == 0x0A || c == 0x0D || c == 0x20 || c == 0x09 { continue }
-            if c == 0x3D { padded = true; continue }
+            if c == 0x3D {
+                padded = true
+                continue
+            }
             let v = table[Int(c)]
-            if v == 0xFF { invalid = true; continue }
-            if padded { invalid = true; padded = false }  // data after padding: keep decoding, report
+            if v == 0xFF {
+                invalid = true
+                continue
+            }
+            if padded {
+                invalid = true
+                padded = false
+            }  // data after padding: keep decoding, report
             acc = acc << 6 | UInt32(v)
             n += 1
             if n == 4 {
                 out.append(UInt8(truncatingIfNeeded: acc >> 16))
                 out.append(UInt8(truncatingIfNeeded: acc >> 8))
                 out.append(UInt8(truncatingIfNeeded: acc))
-                acc = 0; n = 0
+                acc = 0
+                n = 0
                 if out.count > limit { break }
             }
         }
         var truncated = false
         switch n {
         case 2: out.append(UInt8(truncatingIfNeeded: acc >> 4))
-        case 3: out.append(UInt8(truncatingIfNeeded: acc >> 10)); out.append(UInt8(truncatingIfNeeded: acc >> 2))
+        case 3:
+            out.append(UInt8(truncatingIfNeeded: acc >> 10))
+            out.append(UInt8(truncatingIfNeeded: acc >> 2))
         case 1: truncated = true
         default: break
         }
@@ -69,12 +84,16 @@ public enum TransferDecoding {
         let end = p.count
         let bytes = [UInt8](unsafeUninitializedCapacity: end / 4 * 3 + 3) { out, count in
             var o = 0
-            guard let base = p.baseAddress else { count = 0; return }
+            guard let base = p.baseAddress else {
+                count = 0
+                return
+            }
             b64.withUnsafeBufferPointer { t in
                 var i = 0
                 while i < end {
                     if n == 0 && !padded && i + 4 <= end {
-                        let a = t[Int(base[i])], b = t[Int(base[i + 1])], c = t[Int(base[i + 2])], d = t[Int(base[i + 3])]
+                        let a = t[Int(base[i])], b = t[Int(base[i + 1])], c = t[Int(base[i + 2])],
+                            d = t[Int(base[i + 3])]
                         if (a | b | c | d) & 0x80 == 0 {
                             let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
                             out[o] = UInt8(truncatingIfNeeded: v >> 16)
@@ -89,10 +108,19 @@ public enum TransferDecoding {
                     let c = base[i]
                     i += 1
                     if c == 0x0A || c == 0x0D || c == 0x20 || c == 0x09 { continue }
-                    if c == 0x3D { padded = true; continue }
+                    if c == 0x3D {
+                        padded = true
+                        continue
+                    }
                     let v = t[Int(c)]
-                    if v == 0xFF { invalid = true; continue }
-                    if padded { invalid = true; padded = false }
+                    if v == 0xFF {
+                        invalid = true
+                        continue
+                    }
+                    if padded {
+                        invalid = true
+                        padded = false
+                    }
                     acc = acc << 6 | UInt32(v)
                     n += 1
                     if n == 4 {
@@ -100,14 +128,20 @@ public enum TransferDecoding {
                         out[o + 1] = UInt8(truncatingIfNeeded: acc >> 8)
                         out[o + 2] = UInt8(truncatingIfNeeded: acc)
                         o += 3
-                        acc = 0; n = 0
+                        acc = 0
+                        n = 0
                         if o > limit { break }
                     }
                 }
             }
             switch n {
-            case 2: out[o] = UInt8(truncatingIfNeeded: acc >> 4); o += 1
-            case 3: out[o] = UInt8(truncatingIfNeeded: acc >> 10); out[o + 1] = UInt8(truncatingIfNeeded: acc >> 2); o += 2
+            case 2:
+                out[o] = UInt8(truncatingIfNeeded: acc >> 4)
+                o += 1
+            case 3:
+                out[o] = UInt8(truncatingIfNeeded: acc >> 10)
+                out[o + 1] = UInt8(truncatingIfNeeded: acc >> 2)
+                o += 2
             default: break
             }
             count = o
@@ -145,17 +179,30 @@ public enum TransferDecoding {
                 // soft line break: "=" then optional trailing white space then (CR)LF
                 var j = i + 1
                 while j < end, input[j] == 0x20 || input[j] == 0x09 { j += 1 }
-                if j < end, input[j] == 0x0A { i = j + 1; continue }
-                if j + 1 < end, input[j] == 0x0D, input[j + 1] == 0x0A { i = j + 2; continue }
-                if j == end { i = j; continue }
+                if j < end, input[j] == 0x0A {
+                    i = j + 1
+                    continue
+                }
+                if j + 1 < end, input[j] == 0x0D, input[j + 1] == 0x0A {
+                    i = j + 2
+                    continue
+                }
+                if j == end {
+                    i = j
+                    continue
+                }
                 if i + 2 < end, let h = hexValue(input[i + 1]), let l = hexValue(input[i + 2]) {
-                    out.append(h << 4 | l); i += 3; continue
+                    out.append(h << 4 | l)
+                    i += 3
+                    continue
                 }
                 invalid = true
-                out.append(c); i += 1
+                out.append(c)
+                i += 1
                 continue
             }
-            out.append(c); i += 1
+            out.append(c)
+            i += 1
         }
         return Output(bytes: out, invalid: invalid)
     }
@@ -188,7 +235,10 @@ public enum TransferDecoding {
                 quad.append((c &- 0x20) & 0x3F)
                 if quad.count == 4 {
                     let bytes = [quad[0] << 2 | quad[1] >> 4, quad[1] << 4 | quad[2] >> 2, quad[2] << 6 | quad[3]]
-                    for b in bytes where produced < count { out.append(b); produced += 1 }
+                    for b in bytes where produced < count {
+                        out.append(b)
+                        produced += 1
+                    }
                     quad.removeAll(keepingCapacity: true)
                 }
             }

@@ -9,11 +9,15 @@ public enum AutoForward {
         var out: [String] = []
         let h = m.root
         if h.header("x-ms-exchange-inbox-rules-loop") != nil { out.append("x-ms-exchange-inbox-rules-loop") }
-        if h.header("x-ms-exchange-organization-autoforwarded")?.value.lowercased() == "true" { out.append("x-ms-exchange-organization-autoforwarded") }
+        if h.header("x-ms-exchange-organization-autoforwarded")?.value.lowercased() == "true" {
+            out.append("x-ms-exchange-organization-autoforwarded")
+        }
         if h.header("x-forwarded-to") != nil { out.append("x-forwarded-to") }
         if h.header("x-forwarded-for") != nil { out.append("x-forwarded-for") }
         if h.header("resent-from") != nil || h.header("resent-sender") != nil { out.append("resent") }
-        if h.header("x-ms-exchange-generated-message-source")?.value.lowercased() == "mailbox rules agent" && !isAutoReply(m) {
+        if h.header("x-ms-exchange-generated-message-source")?.value.lowercased() == "mailbox rules agent"
+            && !isAutoReply(m)
+        {
             out.append("x-ms-exchange-generated-message-source")
         }
         return out
@@ -22,7 +26,9 @@ public enum AutoForward {
     /// `Auto-Submitted: auto-replied`, or `X-Auto-Response-Suppress` with an "Automatic reply" subject.
     static func isAutoReply(_ m: Message) -> Bool {
         if m.header("auto-submitted")?.value.lowercased().hasPrefix("auto-replied") == true { return true }
-        if m.header("x-auto-response-suppress") != nil, m.subject?.lowercased().hasPrefix("automatic reply") == true { return true }
+        if m.header("x-auto-response-suppress") != nil, m.subject?.lowercased().hasPrefix("automatic reply") == true {
+            return true
+        }
         return false
     }
 }

@@ -32,9 +32,19 @@ struct EPMSGrammar {
             cur.removeAll(keepingCapacity: true)
         }
         for c in s.utf8 {
-            if esc { cur.append(c); esc = false; continue }
-            if c == 0x5C { esc = true; continue }      // backslash escapes "," and "\\"
-            if c == 0x2C { flush(); continue }         // ","
+            if esc {
+                cur.append(c)
+                esc = false
+                continue
+            }
+            if c == 0x5C {
+                esc = true
+                continue
+            }  // backslash escapes "," and "\\"
+            if c == 0x2C {
+                flush()
+                continue
+            }  // ","
             cur.append(c)
         }
         flush()
@@ -57,7 +67,9 @@ struct EPMSGrammar {
 
     func nzSEC(_ raw: String) -> String? {
         let w = Vocabulary.words(raw)
-        for e in vocabulary.classifications where e.reportedAs == nil && e.spellings.contains(w) { return e.classification.name }
+        for e in vocabulary.classifications where e.reportedAs == nil && e.spellings.contains(w) {
+            return e.classification.name
+        }
         return nil
     }
 
@@ -78,7 +90,9 @@ struct EPMSGrammar {
         let value = String(v[v.index(after: colon)...])
         let upper = value.uppercased()
         switch nz ? type.uppercased() : type {
-        case "C": return value.isEmpty ? nil : Endorsement(kind: vocabulary.codewords.contains(upper) ? .compartment : .unknown, name: upper)
+        case "C":
+            return value.isEmpty
+                ? nil : Endorsement(kind: vocabulary.codewords.contains(upper) ? .compartment : .unknown, name: upper)
         case "FG": return value.isEmpty ? nil : Endorsement(kind: .foreign, name: "AU:FG:" + upper)
         case "RI":
             if upper == "NZEO" && nz { return .nzeo }
@@ -86,7 +100,8 @@ struct EPMSGrammar {
             if upper == "AGAO" { return .agao }
             if upper.hasPrefix("REL/") || upper.hasPrefix("REL ") {
                 let codes = upper.dropFirst(4).split(whereSeparator: { $0 == "/" || $0 == " " }).map(String.init)
-                guard !codes.isEmpty, codes.allSatisfy({ ($0.count == 3 && $0.allSatisfy(\.isLetter)) || $0 == "FVEY" }) else { return nil }
+                guard !codes.isEmpty, codes.allSatisfy({ ($0.count == 3 && $0.allSatisfy(\.isLetter)) || $0 == "FVEY" })
+                else { return nil }
                 return .relTo(codes)
             }
             return nil
@@ -98,11 +113,17 @@ struct EPMSGrammar {
             default:
                 if nz {
                     let words = Vocabulary.words(upper)
-                    if vocabulary.policyEndorsements.contains(words) { return Endorsement(kind: .policyAndPrivacy, name: words.joined(separator: " ")) }
-                    if words.count >= 3, words.suffix(2) == ["USE", "ONLY"] { return Endorsement(kind: .policyAndPrivacy, name: words.joined(separator: " ")) }
+                    if vocabulary.policyEndorsements.contains(words) {
+                        return Endorsement(kind: .policyAndPrivacy, name: words.joined(separator: " "))
+                    }
+                    if words.count >= 3, words.suffix(2) == ["USE", "ONLY"] {
+                        return Endorsement(kind: .policyAndPrivacy, name: words.joined(separator: " "))
+                    }
                     return Endorsement(kind: .unknown, name: words.joined(separator: " "))
                 }
-                if upper == "DELICATE-SOURCE" || upper.hasPrefix("EXCLUSIVE-FOR") { return Endorsement(kind: .foreign, name: "AU:" + upper) }
+                if upper == "DELICATE-SOURCE" || upper.hasPrefix("EXCLUSIVE-FOR") {
+                    return Endorsement(kind: .foreign, name: "AU:" + upper)
+                }
                 return nil
             }
         default: return nil
@@ -136,7 +157,8 @@ struct EPMSGrammar {
         let nsLower = ns.lowercased()
         guard nsLower == "gov.au" || nsLower == "govt.nz" else { return .unparseable("unknown NS") }
         let rest = kv.filter { $0.0 != "VER" && $0.0 != "NS" }
-        return parseMedium(rest, namespace: nsLower == "govt.nz" ? .nz : .au, legacy: ver.hasPrefix("2012") || ver.hasPrefix("2005"))
+        return parseMedium(
+            rest, namespace: nsLower == "govt.nz" ? .nz : .au, legacy: ver.hasPrefix("2012") || ver.hasPrefix("2005"))
     }
 
     enum Namespace { case nz, au, union }
@@ -154,21 +176,36 @@ struct EPMSGrammar {
                 if classification != nil { return .unparseable("SEC given twice") }
                 switch namespace {
                 case .nz: classification = nzSEC(v)
-                case .au: classification = auSEC(v); if legacy, vocabulary.australianLegacy[v] != nil { scheme = .auLegacy }
+                case .au:
+                    classification = auSEC(v)
+                    if legacy, vocabulary.australianLegacy[v] != nil { scheme = .auLegacy }
                 case .union:
-                    if let a = auSEC(v) { classification = a; scheme = .epmsAU } else if let n = nzSEC(v) { classification = n; scheme = .epmsNZ }
+                    if let a = auSEC(v) {
+                        classification = a
+                        scheme = .epmsAU
+                    } else if let n = nzSEC(v) {
+                        classification = n
+                        scheme = .epmsNZ
+                    }
                 }
                 if classification == nil { return .unparseable("SEC has an unknown value") }
             case "DLM":
                 guard let (c, e) = dlm(v) else { return .unparseable("DLM has an unknown value") }
-                if let cur = classification, let a = vocabulary.classification(named: cur), let b = vocabulary.classification(named: c), a.rank >= b.rank {} else { classification = c }
+                if let cur = classification, let a = vocabulary.classification(named: cur),
+                    let b = vocabulary.classification(named: c), a.rank >= b.rank
+                {
+                } else {
+                    classification = c
+                }
                 if let e { endorsements.append(e) }
                 scheme = .auLegacy
             case "CAVEAT":
                 let isNZ = namespace == .nz || (namespace == .union && scheme == .epmsNZ)
                 if let e = caveat(v, nz: isNZ) ?? (namespace == .union ? caveat(v, nz: true) : nil) {
                     endorsements.append(e)
-                } else if let colon = v.firstIndex(of: ":"), ["SH", "RI", "C", "FG"].contains(v[..<colon].uppercased()), v.index(after: colon) < v.endIndex {
+                } else if let colon = v.firstIndex(of: ":"),
+                    ["SH", "RI", "C", "FG"].contains(v[..<colon].uppercased()), v.index(after: colon) < v.endIndex
+                {
                     // A known caveat type with an unknown value: kept as an unknown endorsement
                     // (invalid-combination), never dropped with the classification (spec §10.11).
                     endorsements.append(Endorsement(kind: .unknown, name: "AU:" + v.uppercased()))
@@ -192,10 +229,13 @@ struct EPMSGrammar {
         }
         guard let c = classification, let cls = vocabulary.classification(named: c) else {
             if let p = problems.first { return .unparseable(p) }
-            if classification == nil && !endorsements.isEmpty { return .marking(Marking(classification: nil, endorsements: endorsements, scheme: scheme)) }
+            if classification == nil && !endorsements.isEmpty {
+                return .marking(Marking(classification: nil, endorsements: endorsements, scheme: scheme))
+            }
             return .unparseable("missing SEC")
         }
-        let m = Marking(classification: cls, endorsements: endorsements, scheme: scheme, expires: expires, downTo: downTo)
+        let m = Marking(
+            classification: cls, endorsements: endorsements, scheme: scheme, expires: expires, downTo: downTo)
         return problems.isEmpty ? .marking(m) : .partial(m, problems.joined(separator: "; "))
     }
 
@@ -203,15 +243,23 @@ struct EPMSGrammar {
     func parseSubjectMedium(_ inner: String) -> Outcome {
         var kv: [(String, String)] = []
         for f in Self.fields(inner) {
-            guard let eq = f.firstIndex(of: "=") else { kv.append(("", f)); continue }
-            kv.append((String(f[..<eq]).trimmingCharacters().uppercased(), String(f[f.index(after: eq)...]).trimmingCharacters()))
+            guard let eq = f.firstIndex(of: "=") else {
+                kv.append(("", f))
+                continue
+            }
+            kv.append(
+                (
+                    String(f[..<eq]).trimmingCharacters().uppercased(),
+                    String(f[f.index(after: eq)...]).trimmingCharacters()
+                ))
         }
         return parseMedium(kv, namespace: .union, legacy: false)
     }
 
     static func isVersion(_ v: String) -> Bool {
         let p = v.split(separator: ".", omittingEmptySubsequences: false)
-        return p.count == 2 && p[0].count == 4 && p[0].allSatisfy(\.isNumber) && !p[1].isEmpty && p[1].allSatisfy(\.isNumber)
+        return p.count == 2 && p[0].count == 4 && p[0].allSatisfy(\.isNumber) && !p[1].isEmpty
+            && p[1].allSatisfy(\.isNumber)
     }
 }
 
@@ -224,6 +272,8 @@ extension String {
     }
     /// `legal-privilege` → `Legal-Privilege`.
     func capitalizedHyphenated() -> String {
-        split(separator: "-", omittingEmptySubsequences: false).map { $0.prefix(1).uppercased() + $0.dropFirst().lowercased() }.joined(separator: "-")
+        split(separator: "-", omittingEmptySubsequences: false).map {
+            $0.prefix(1).uppercased() + $0.dropFirst().lowercased()
+        }.joined(separator: "-")
     }
 }

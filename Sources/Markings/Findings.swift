@@ -33,7 +33,9 @@ public struct MarkingFinding: Sendable, Hashable, Codable, CustomStringConvertib
     public var detail: String
 
     public init(_ id: FindingID, _ location: String, _ detail: String = "") {
-        self.id = id; self.location = location; self.detail = detail
+        self.id = id
+        self.location = location
+        self.detail = detail
     }
     public var description: String { "\(id.rawValue) at \(location)" + (detail.isEmpty ? "" : ": \(detail)") }
 }

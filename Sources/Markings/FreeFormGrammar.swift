@@ -24,11 +24,14 @@ struct FreeFormGrammar {
         var byFirst: [String: [(words: [String], classification: Classification)]] = [:]
         for e in vocabulary.classifications {
             for sp in e.spellings {
-                byFirst[sp[0], default: []].append((sp, Classification(rank: e.classification.rank, name: e.reportedAs ?? e.classification.name)))
+                byFirst[sp[0], default: []].append(
+                    (sp, Classification(rank: e.classification.rank, name: e.reportedAs ?? e.classification.name)))
             }
         }
         classificationsByFirstWord = byFirst
-        var first: Set<String> = ["NZEO", "NEW", "ORCON", "ACCOUNTABLE", "AUSTEO", "AGAO", "REL", "RELEASABLE", "EMBARGOED", "TO"]
+        var first: Set<String> = [
+            "NZEO", "NEW", "ORCON", "ACCOUNTABLE", "AUSTEO", "AGAO", "REL", "RELEASABLE", "EMBARGOED", "TO",
+        ]
         for p in vocabulary.policyEndorsements { first.insert(p[0]) }
         first.formUnion(vocabulary.codewords)
         endorsementFirstWords = first
@@ -44,15 +47,20 @@ struct FreeFormGrammar {
         var start: Int
     }
 
-    static let months: Set<String> = ["JAN", "JANUARY", "FEB", "FEBRUARY", "MAR", "MARCH", "APR", "APRIL", "MAY", "JUN", "JUNE",
-                                      "JUL", "JULY", "AUG", "AUGUST", "SEP", "SEPT", "SEPTEMBER", "OCT", "OCTOBER", "NOV", "NOVEMBER",
-                                      "DEC", "DECEMBER", "AM", "PM", "NZST", "NZDT", "UTC", "GMT", "AT", "MIDDAY", "MIDNIGHT"]
+    static let months: Set<String> = [
+        "JAN", "JANUARY", "FEB", "FEBRUARY", "MAR", "MARCH", "APR", "APRIL", "MAY", "JUN", "JUNE",
+        "JUL", "JULY", "AUG", "AUGUST", "SEP", "SEPT", "SEPTEMBER", "OCT", "OCTOBER", "NOV", "NOVEMBER",
+        "DEC", "DECEMBER", "AM", "PM", "NZST", "NZDT", "UTC", "GMT", "AT", "MIDDAY", "MIDNIGHT",
+    ]
 
     /// Words of the phrase at token `i` if it matches `phrase` (words separated by `space` tokens).
     func match(_ t: [Token], _ i: Int, _ phrase: [String]) -> Int? {
         var k = i
         for (n, w) in phrase.enumerated() {
-            if n > 0 { guard k < t.count, t[k].kind == .space else { return nil }; k += 1 }
+            if n > 0 {
+                guard k < t.count, t[k].kind == .space else { return nil }
+                k += 1
+            }
             guard k < t.count, t[k].kind == .word, t[k].text == w else { return nil }
             k += 1
         }
@@ -72,14 +80,27 @@ struct FreeFormGrammar {
                 var k = e
                 // OFFICIAL:Sensitive / OFFICIAL: Sensitive / OFFICIAL-Sensitive / OFFICIAL Sensitive
                 var j = k
-                if j < t.count, t[j].kind == .colon { j += 1; if j < t.count, t[j].kind == .space { j += 1 } } else if j < t.count, t[j].kind == .space { j += 1 }
+                if j < t.count, t[j].kind == .colon {
+                    j += 1
+                    if j < t.count, t[j].kind == .space { j += 1 }
+                } else if j < t.count, t[j].kind == .space {
+                    j += 1
+                }
                 if j < t.count, t[j].kind == .word, t[j].text == "SENSITIVE" {
                     k = j + 1
-                    if let c = vocabulary.classification(named: vocabulary.australian["OFFICIAL:SENSITIVE"] ?? "IN-CONFIDENCE") { return (c, k) }
+                    if let c = vocabulary.classification(
+                        named: vocabulary.australian["OFFICIAL:SENSITIVE"] ?? "IN-CONFIDENCE")
+                    {
+                        return (c, k)
+                    }
                 }
-                if let c = vocabulary.classification(named: vocabulary.australian["OFFICIAL"] ?? "UNCLASSIFIED") { return (c, k) }
+                if let c = vocabulary.classification(named: vocabulary.australian["OFFICIAL"] ?? "UNCLASSIFIED") {
+                    return (c, k)
+                }
             }
-            if let e = match(t, i, ["PROTECTED"]), let c = vocabulary.classification(named: vocabulary.australian["PROTECTED"] ?? "RESTRICTED") {
+            if let e = match(t, i, ["PROTECTED"]),
+                let c = vocabulary.classification(named: vocabulary.australian["PROTECTED"] ?? "RESTRICTED")
+            {
                 return (c, e)
             }
         }
@@ -90,7 +111,9 @@ struct FreeFormGrammar {
     func ppEndorsement(_ t: [Token], _ i: Int) -> (Endorsement, Int)? {
         var best: (Endorsement, Int)? = nil
         for p in vocabulary.policyEndorsements {
-            if let e = match(t, i, p), e > (best?.1 ?? -1) { best = (Endorsement(kind: .policyAndPrivacy, name: p.joined(separator: " ")), e) }
+            if let e = match(t, i, p), e > (best?.1 ?? -1) {
+                best = (Endorsement(kind: .policyAndPrivacy, name: p.joined(separator: " ")), e)
+            }
         }
         return best
     }
@@ -109,12 +132,15 @@ struct FreeFormGrammar {
             if tok.kind == .word, isDateWord(tok.text) {
                 text += text.isEmpty ? tok.text : (pendingJoin.isEmpty ? " " : pendingJoin) + tok.text
                 pendingJoin = ""
-                k += 1; last = k; continue
+                k += 1
+                last = k
+                continue
             }
             let joiner = tok.text.trimmingCharacters()
             if tok.kind == .space || tok.kind == .colon || tok.kind == .slash || tok.kind == .comma {
                 pendingJoin = (joiner == "-" || joiner == ":" || joiner == "/") ? joiner : ""
-                k += 1; continue
+                k += 1
+                continue
             }
             break
         }
@@ -137,7 +163,16 @@ struct FreeFormGrammar {
             // Only "<AGENCY> USE ONLY" can start with any word: look for USE within 3 words.
             var k = i, words = 0
             var found = false
-            while k < t.count, words < 4 { if t[k].kind == .word { if t[k].text == "USE" { found = true; break }; words += 1 }; k += 1 }
+            while k < t.count, words < 4 {
+                if t[k].kind == .word {
+                    if t[k].text == "USE" {
+                        found = true
+                        break
+                    }
+                    words += 1
+                }
+                k += 1
+            }
             if !found { return nil }
         }
         if let e = match(t, i, ["NZEO"]) ?? match(t, i, ["NEW", "ZEALAND", "EYES", "ONLY"]) { return (.nzeo, e) }
@@ -150,15 +185,26 @@ struct FreeFormGrammar {
             var codes: [String] = []
             var lastGood = e
             while k < t.count {
-                if t[k].kind == .space || t[k].kind == .comma { k += 1; continue }
-                if t[k].kind == .slash, !codes.isEmpty, k + 1 < t.count, t[k + 1].kind == .word, t[k + 1].text.count == 3 || t[k + 1].text == "FVEY" {
+                if t[k].kind == .space || t[k].kind == .comma {
+                    k += 1
+                    continue
+                }
+                if t[k].kind == .slash, !codes.isEmpty, k + 1 < t.count, t[k + 1].kind == .word,
+                    t[k + 1].text.count == 3 || t[k + 1].text == "FVEY"
+                {
                     // "/AUS" continues a list only when followed by a trigraph, not an endorsement
                     if startsEndorsementWord(t, k + 1) { break }
-                    k += 1; continue
+                    k += 1
+                    continue
                 }
-                if t[k].kind == .word, (t[k].text.count == 3 && t[k].text.allSatisfy { $0.isLetter && $0.isASCII }) || t[k].text == "FVEY" {
+                if t[k].kind == .word,
+                    (t[k].text.count == 3 && t[k].text.allSatisfy { $0.isLetter && $0.isASCII }) || t[k].text == "FVEY"
+                {
                     if startsEndorsementWord(t, k) && !codes.isEmpty { break }
-                    codes.append(t[k].text); k += 1; lastGood = k; continue
+                    codes.append(t[k].text)
+                    k += 1
+                    lastGood = k
+                    continue
                 }
                 break
             }
@@ -169,7 +215,8 @@ struct FreeFormGrammar {
             var k = e
             if k < t.count, t[k].kind == .space || t[k].kind == .colon { k += 1 }
             let (date, end) = dateTail(t, k)
-            return date.isEmpty ? (Endorsement(kind: .policyAndPrivacy, name: "EMBARGOED FOR RELEASE"), e)
+            return date.isEmpty
+                ? (Endorsement(kind: .policyAndPrivacy, name: "EMBARGOED FOR RELEASE"), e)
                 : (Endorsement(kind: .policyAndPrivacy, name: "EMBARGOED FOR RELEASE " + date), end)
         }
         if let e = match(t, i, ["TO", "BE", "REVIEWED", "ON"]) {
@@ -185,7 +232,8 @@ struct FreeFormGrammar {
         var k = i
         var agency: [String] = []
         while k < t.count, agency.count < 3, t[k].kind == .word, t[k].text != "USE" {
-            agency.append(t[k].text); k += 1
+            agency.append(t[k].text)
+            k += 1
             if let e = match(t, k + 1, ["USE", "ONLY"]), k < t.count, t[k].kind == .space {
                 return (Endorsement(kind: .policyAndPrivacy, name: agency.joined(separator: " ") + " USE ONLY"), e)
             }
@@ -213,12 +261,14 @@ struct FreeFormGrammar {
         var k = i
         var leading: [Endorsement] = []
         while let (e, end) = ppEndorsement(t, k), end < t.count, t[end].kind == .space, accept(k..<end) {
-            leading.append(e); k = end + 1
+            leading.append(e)
+            k = end + 1
         }
         var classification: Classification? = nil
         var clsRange: Range<Int>? = nil
         if let (c, end) = self.classification(t, k), accept(k..<end) {
-            classification = c; clsRange = k..<end
+            classification = c
+            clsRange = k..<end
             endorsements = leading
             i = end
         } else if let (e, end) = endorsement(t, i), accept(i..<end) {
@@ -243,25 +293,32 @@ struct FreeFormGrammar {
             guard sawSep, j < t.count, t[j].kind == .word else { break }
             if let (e, end) = endorsement(t, j) {
                 guard accept(j..<end) else { break }
-                endorsements.append(e); i = end; lastEnd = end; continue
+                endorsements.append(e)
+                i = end
+                lastEnd = end
+                continue
             }
             if strict {
                 // An unknown endorsement or unlisted codeword: the words up to the next separator
                 // that is not a space.
                 var m = j
                 var words: [String] = []
-                while m < t.count, t[m].kind == .word || (t[m].kind == .space && m + 1 < t.count && t[m + 1].kind == .word) {
+                while m < t.count,
+                    t[m].kind == .word || (t[m].kind == .space && m + 1 < t.count && t[m + 1].kind == .word)
+                {
                     if t[m].kind == .word { words.append(t[m].text) }
                     m += 1
                 }
                 guard accept(j..<m) else { break }
                 endorsements.append(Endorsement(kind: .unknown, name: words.joined(separator: " ")))
-                i = m; lastEnd = m
+                i = m
+                lastEnd = m
                 continue
             }
             break
         }
-        return Result(marking: Marking(classification: classification, endorsements: endorsements), end: lastEnd,
-                      classificationTokens: clsRange, start: start)
+        return Result(
+            marking: Marking(classification: classification, endorsements: endorsements), end: lastEnd,
+            classificationTokens: clsRange, start: start)
     }
 }

@@ -19,16 +19,23 @@
 /// dir=rtl>` and `unicode-bidi: bidi-override; direction: rtl` wrap their text in U+202E …
 /// U+202C so the reader sees it as displayed (spec §10.5).
 enum HTMLText {
-    static let blocks: Set<String> = ["p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "blockquote", "hr",
-                                      "td", "th", "pre", "section", "article", "header", "footer", "address", "aside", "dd", "dl", "dt",
-                                      "figcaption", "figure", "form", "main", "nav", "caption", "center", "body", "html", "title"]
+    static let blocks: Set<String> = [
+        "p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "blockquote", "hr",
+        "td", "th", "pre", "section", "article", "header", "footer", "address", "aside", "dd", "dl", "dt",
+        "figcaption", "figure", "form", "main", "nav", "caption", "center", "body", "html", "title",
+    ]
     /// Raw text and RCDATA elements: their content is text up to their own end tag.
     static let rawText: Set<String> = ["script", "style", "title", "textarea", "xmp", "iframe", "noembed", "noframes"]
-    static let void: Set<String> = ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "param", "keygen"]
+    static let void: Set<String> = [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "param",
+        "keygen",
+    ]
     /// Start tags that close an open `p` (WHATWG "close a p element").
-    static let closesP: Set<String> = ["address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl", "fieldset",
-                                       "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr",
-                                       "main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "ul", "li", "dd", "dt"]
+    static let closesP: Set<String> = [
+        "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl", "fieldset",
+        "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr",
+        "main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "ul", "li", "dd", "dt",
+    ]
     /// Deepest element stack kept (default 512): deeper nesting is read as text of the
     /// element at the limit (visibility inherited), bounding memory on hostile input.
     static let maxDepth = 512
@@ -41,7 +48,9 @@ enum HTMLText {
             let parts = line.split(separator: "\t")
             guard parts.count == 2 else { continue }
             var s = String.UnicodeScalarView()
-            for h in parts[1].split(separator: " ") { if let v = UInt32(h, radix: 16), let u = Unicode.Scalar(v) { s.append(u) } }
+            for h in parts[1].split(separator: " ") {
+                if let v = UInt32(h, radix: 16), let u = Unicode.Scalar(v) { s.append(u) }
+            }
             d[String(parts[0])] = String(s)
         }
         return d
@@ -49,10 +58,12 @@ enum HTMLText {
     static let longestEntity = 32
 
     /// WHATWG numeric character reference replacements for 0x80–0x9F (windows-1252).
-    static let c1: [UInt32: UInt32] = [0x80: 0x20AC, 0x82: 0x201A, 0x83: 0x0192, 0x84: 0x201E, 0x85: 0x2026, 0x86: 0x2020, 0x87: 0x2021,
-                                       0x88: 0x02C6, 0x89: 0x2030, 0x8A: 0x0160, 0x8B: 0x2039, 0x8C: 0x0152, 0x8E: 0x017D, 0x91: 0x2018,
-                                       0x92: 0x2019, 0x93: 0x201C, 0x94: 0x201D, 0x95: 0x2022, 0x96: 0x2013, 0x97: 0x2014, 0x98: 0x02DC,
-                                       0x99: 0x2122, 0x9A: 0x0161, 0x9B: 0x203A, 0x9C: 0x0153, 0x9E: 0x017E, 0x9F: 0x0178]
+    static let c1: [UInt32: UInt32] = [
+        0x80: 0x20AC, 0x82: 0x201A, 0x83: 0x0192, 0x84: 0x201E, 0x85: 0x2026, 0x86: 0x2020, 0x87: 0x2021,
+        0x88: 0x02C6, 0x89: 0x2030, 0x8A: 0x0160, 0x8B: 0x2039, 0x8C: 0x0152, 0x8E: 0x017D, 0x91: 0x2018,
+        0x92: 0x2019, 0x93: 0x201C, 0x94: 0x201D, 0x95: 0x2022, 0x96: 0x2013, 0x97: 0x2014, 0x98: 0x02DC,
+        0x99: 0x2122, 0x9A: 0x0161, 0x9B: 0x203A, 0x9C: 0x0153, 0x9E: 0x017E, 0x9F: 0x0178,
+    ]
 
     /// What a reader sees.
     struct Rendered {
@@ -70,7 +81,8 @@ enum HTMLText {
         var out: [String] = []
         var s = 0
         for (i, b) in text.enumerated() where b == 0x0A {
-            out.append(String(decoding: text[s..<i], as: UTF8.self)); s = i + 1
+            out.append(String(decoding: text[s..<i], as: UTF8.self))
+            s = i + 1
         }
         out.append(String(decoding: text[s...], as: UTF8.self))
         return out
@@ -88,12 +100,18 @@ enum HTMLText {
         return html.withUTF8 { render(bytes: $0) }
     }
 
-    struct Open { var name: [UInt8]; var hidden: Bool; var override: Bool; var block: Bool }
+    struct Open {
+        var name: [UInt8]
+        var hidden: Bool
+        var override: Bool
+        var block: Bool
+    }
 
     /// What the sets above say about a tag name, looked up once per tag without hashing.
     struct TagKind: OptionSet {
         let rawValue: UInt8
-        static let block = TagKind(rawValue: 1), rawText = TagKind(rawValue: 2), void = TagKind(rawValue: 4), closesP = TagKind(rawValue: 8)
+        static let block = TagKind(rawValue: 1), rawText = TagKind(rawValue: 2), void = TagKind(rawValue: 4),
+            closesP = TagKind(rawValue: 8)
     }
 
     /// A name of at most 16 bytes packed into two words (nil when longer: no known name is).
@@ -130,7 +148,9 @@ enum HTMLText {
     }
 
     @inline(__always) static func lower(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b }
-    @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0C || b == 0x0D }
+    @inline(__always) static func isSpace(_ b: UInt8) -> Bool {
+        b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0C || b == 0x0D
+    }
     @inline(__always) static func isAlpha(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
     @inline(__always) static func isAlnum(_ b: UInt8) -> Bool { isAlpha(b) || (b >= 0x30 && b <= 0x39) }
 
@@ -138,13 +158,15 @@ enum HTMLText {
         var r = Rendered()
         r.visible.reserveCapacity(u.count / 2)
         var stack: [Open] = []
-        var hiddenDepth = 0       // open hidden elements (text is hidden while > 0)
-        var openP = 0, openLi = 0 // open p and li elements (so closing them costs no stack scan)
+        var hiddenDepth = 0  // open hidden elements (text is hidden while > 0)
+        var openP = 0, openLi = 0  // open p and li elements (so closing them costs no stack scan)
         var i = 0
         let n = u.count
 
         func emit(_ b: UInt8) { if hiddenDepth > 0 { r.hidden.append(b) } else { r.visible.append(b) } }
-        func emit(_ bytes: UnsafeBufferPointer<UInt8>) { if hiddenDepth > 0 { r.hidden.append(contentsOf: bytes) } else { r.visible.append(contentsOf: bytes) } }
+        func emit(_ bytes: UnsafeBufferPointer<UInt8>) {
+            if hiddenDepth > 0 { r.hidden.append(contentsOf: bytes) } else { r.visible.append(contentsOf: bytes) }
+        }
         func emitScalar(_ v: UInt32) {
             let sc = Unicode.Scalar(v) ?? "\u{FFFD}"
             for b in String(sc).utf8 { emit(b) }
@@ -163,17 +185,39 @@ enum HTMLText {
         while i < n {
             let c = u[i]
             if c == 0x3C {  // <
-                guard i + 1 < n else { emit(c); i += 1; continue }
+                guard i + 1 < n else {
+                    emit(c)
+                    i += 1
+                    continue
+                }
                 let d = u[i + 1]
                 if d == 0x21 {  // <!
-                    if i + 3 < n, u[i + 2] == 0x2D, u[i + 3] == 0x2D { i = skipComment(u, from: i + 4); continue }
-                    i = skipBogus(u, from: i + 2); continue
+                    if i + 3 < n, u[i + 2] == 0x2D, u[i + 3] == 0x2D {
+                        i = skipComment(u, from: i + 4)
+                        continue
+                    }
+                    i = skipBogus(u, from: i + 2)
+                    continue
                 }
-                if d == 0x3F { i = skipBogus(u, from: i + 1); continue }  // <? … >
+                if d == 0x3F {
+                    i = skipBogus(u, from: i + 1)
+                    continue
+                }  // <? … >
                 if d == 0x2F {  // </
-                    guard i + 2 < n else { emit(c); emit(d); i += 2; continue }
-                    if u[i + 2] == 0x3E { i += 3; continue }          // </> is ignored
-                    if !isAlpha(u[i + 2]) { i = skipBogus(u, from: i + 2); continue }
+                    guard i + 2 < n else {
+                        emit(c)
+                        emit(d)
+                        i += 2
+                        continue
+                    }
+                    if u[i + 2] == 0x3E {
+                        i += 3
+                        continue
+                    }  // </> is ignored
+                    if !isAlpha(u[i + 2]) {
+                        i = skipBogus(u, from: i + 2)
+                        continue
+                    }
                     let t = readTag(u, from: i + 2)
                     i = t.end
                     if let k = stack.lastIndex(where: { $0.name == t.name }) {
@@ -183,14 +227,22 @@ enum HTMLText {
                     }
                     continue
                 }
-                guard isAlpha(d) else { emit(c); i += 1; continue }
+                guard isAlpha(d) else {
+                    emit(c)
+                    i += 1
+                    continue
+                }
                 let t = readTag(u, from: i + 1)
                 i = t.end
                 let name = t.name
                 let nameStr = String(decoding: name, as: UTF8.self)
                 let kind = Self.kind(of: name)
-                if openP > 0, kind.contains(.closesP), let k = stack.lastIndex(where: { $0.name == [0x70] }) { pop(to: k) }
-                if openLi > 0, nameStr == "li", let k = stack.lastIndex(where: { $0.name == [0x6C, 0x69] }) { pop(to: k) }
+                if openP > 0, kind.contains(.closesP), let k = stack.lastIndex(where: { $0.name == [0x70] }) {
+                    pop(to: k)
+                }
+                if openLi > 0, nameStr == "li", let k = stack.lastIndex(where: { $0.name == [0x6C, 0x69] }) {
+                    pop(to: k)
+                }
                 if kind.contains(.block) { emit(0x0A) }
                 let style = t.style.map { normaliseCSS($0) } ?? ""
                 if !style.isEmpty { r.generated += cssContent(style) }
@@ -198,7 +250,8 @@ enum HTMLText {
                     // Content up to the matching end tag; dropped or displayed as text.
                     let end = findRawEnd(u, from: i, name: name)
                     if nameStr == "style" {
-                        let css = normaliseCSS(String(decoding: UnsafeBufferPointer(rebasing: u[i..<end.contentEnd]), as: UTF8.self))
+                        let css = normaliseCSS(
+                            String(decoding: UnsafeBufferPointer(rebasing: u[i..<end.contentEnd]), as: UTF8.self))
                         r.generated += cssContent(css)
                     } else if nameStr == "textarea" || nameStr == "xmp" {
                         emit(UnsafeBufferPointer(rebasing: u[i..<end.contentEnd]))
@@ -209,7 +262,10 @@ enum HTMLText {
                 }
                 if kind.contains(.void) { continue }
                 let hidden = t.hiddenAttr || isHidden(style) || nameStr == "template"
-                let override = (nameStr == "bdo" && t.dirRTL) || (!style.isEmpty && style.contains("unicode-bidi:bidi-override") && style.contains("direction:rtl"))
+                let override =
+                    (nameStr == "bdo" && t.dirRTL)
+                    || (!style.isEmpty && style.contains("unicode-bidi:bidi-override")
+                        && style.contains("direction:rtl"))
                 if stack.count < maxDepth {
                     stack.append(Open(name: name, hidden: hidden, override: override, block: kind.contains(.block)))
                     if name == [0x70] { openP += 1 } else if name == [0x6C, 0x69] { openLi += 1 }
@@ -222,7 +278,12 @@ enum HTMLText {
                 i = charRef(u, at: i, emitScalar: emitScalar, emitByte: { emit($0) })
                 continue
             }
-            if c == 0x0D { emit(0x0A); i += 1; if i < n, u[i] == 0x0A { i += 1 }; continue }
+            if c == 0x0D {
+                emit(0x0A)
+                i += 1
+                if i < n, u[i] == 0x0A { i += 1 }
+                continue
+            }
             // A run of plain text up to the next '<', '&' or CR, copied in one go.
             var e = i + 1
             while e < n, u[e] != 0x3C, u[e] != 0x26, u[e] != 0x0D { e += 1 }
@@ -233,16 +294,15 @@ enum HTMLText {
         return r
     }
 
-
     /// After `<!--`: the index after the comment (WHATWG comment states).
     static func skipComment(_ u: UnsafeBufferPointer<UInt8>, from s: Int) -> Int {
         let n = u.count
-        if s < n, u[s] == 0x3E { return s + 1 }                                   // <!-->
-        if s + 1 < n, u[s] == 0x2D, u[s + 1] == 0x3E { return s + 2 }             // <!--->
+        if s < n, u[s] == 0x3E { return s + 1 }  // <!-->
+        if s + 1 < n, u[s] == 0x2D, u[s + 1] == 0x3E { return s + 2 }  // <!--->
         var k = s
         while k + 2 < n {
             if u[k] == 0x2D, u[k + 1] == 0x2D {
-                if u[k + 2] == 0x3E { return k + 3 }                                // -->
+                if u[k + 2] == 0x3E { return k + 3 }  // -->
                 if k + 3 < n, u[k + 2] == 0x21, u[k + 3] == 0x3E { return k + 4 }  // --!>
             }
             k += 1
@@ -257,7 +317,13 @@ enum HTMLText {
         return min(k + 1, u.count)
     }
 
-    struct Tag { var name: [UInt8]; var end: Int; var style: String?; var hiddenAttr: Bool; var dirRTL: Bool }
+    struct Tag {
+        var name: [UInt8]
+        var end: Int
+        var style: String?
+        var hiddenAttr: Bool
+        var dirRTL: Bool
+    }
 
     /// A tag from its name's first letter: the lower-cased name (to white space, `/` or `>`),
     /// the attributes that matter, and the index after `>` (or the end of input).
@@ -265,15 +331,24 @@ enum HTMLText {
         let n = u.count
         var k = s
         var name: [UInt8] = []
-        while k < n, !isSpace(u[k]), u[k] != 0x2F, u[k] != 0x3E { if name.count < 64 { name.append(lower(u[k])) }; k += 1 }
+        while k < n, !isSpace(u[k]), u[k] != 0x2F, u[k] != 0x3E {
+            if name.count < 64 { name.append(lower(u[k])) }
+            k += 1
+        }
         var t = Tag(name: name, end: n, style: nil, hiddenAttr: false, dirRTL: false)
         while k < n {
             while k < n, isSpace(u[k]) || u[k] == 0x2F { k += 1 }
             guard k < n else { break }
-            if u[k] == 0x3E { t.end = k + 1; return t }
+            if u[k] == 0x3E {
+                t.end = k + 1
+                return t
+            }
             var attr: [UInt8] = []
             // The first character of a name may be '=' (WHATWG), the rest may not.
-            repeat { if attr.count < 32 { attr.append(lower(u[k])) }; k += 1 } while k < n && !isSpace(u[k]) && u[k] != 0x2F && u[k] != 0x3E && u[k] != 0x3D
+            repeat {
+                if attr.count < 32 { attr.append(lower(u[k])) }
+                k += 1
+            } while k < n && !isSpace(u[k]) && u[k] != 0x2F && u[k] != 0x3E && u[k] != 0x3D
             while k < n, isSpace(u[k]) { k += 1 }
             var value: ArraySlice<UInt8>? = nil
             if k < n, u[k] == 0x3D {
@@ -294,7 +369,8 @@ enum HTMLText {
             switch attr {
             case Array("style".utf8): if let v = value { t.style = decodeAttribute(v) }
             case Array("hidden".utf8): t.hiddenAttr = true
-            case Array("dir".utf8): if let v = value, v.count == 3, v.map(lower).elementsEqual("rtl".utf8) { t.dirRTL = true }
+            case Array("dir".utf8):
+                if let v = value, v.count == 3, v.map(lower).elementsEqual("rtl".utf8) { t.dirRTL = true }
             default: break
             }
         }
@@ -307,8 +383,14 @@ enum HTMLText {
         Array(v).withUnsafeBufferPointer { b in
             var i = 0
             while i < b.count {
-                if b[i] == 0x26 { i = charRef(b, at: i, emitScalar: { out += Array(String(Unicode.Scalar($0) ?? "\u{FFFD}").utf8) }, emitByte: { out.append($0) }); continue }
-                out.append(b[i]); i += 1
+                if b[i] == 0x26 {
+                    i = charRef(
+                        b, at: i, emitScalar: { out += Array(String(Unicode.Scalar($0) ?? "\u{FFFD}").utf8) },
+                        emitByte: { out.append($0) })
+                    continue
+                }
+                out.append(b[i])
+                i += 1
             }
         }
         return String(decoding: out, as: UTF8.self)
@@ -316,13 +398,17 @@ enum HTMLText {
 
     /// End of a raw-text element's content: the next `</name` followed by white space, `/` or
     /// `>` (case-insensitive); the end of input when there is none.
-    static func findRawEnd(_ u: UnsafeBufferPointer<UInt8>, from s: Int, name: [UInt8]) -> (contentEnd: Int, next: Int) {
+    static func findRawEnd(_ u: UnsafeBufferPointer<UInt8>, from s: Int, name: [UInt8]) -> (contentEnd: Int, next: Int)
+    {
         let n = u.count
         var k = s
         while k + 1 < n {
             if u[k] == 0x3C, u[k + 1] == 0x2F, k + 2 + name.count <= n {
                 var match = true
-                for (j, b) in name.enumerated() where lower(u[k + 2 + j]) != b { match = false; break }
+                for (j, b) in name.enumerated() where lower(u[k + 2 + j]) != b {
+                    match = false
+                    break
+                }
                 let after = k + 2 + name.count
                 if match, after == n || isSpace(u[after]) || u[after] == 0x2F || u[after] == 0x3E {
                     var e = after
@@ -337,37 +423,56 @@ enum HTMLText {
 
     /// A character reference at `i` (`&`): emits what it stands for and returns the index
     /// after it; a lone `&` is emitted as itself.
-    static func charRef(_ u: UnsafeBufferPointer<UInt8>, at i: Int, emitScalar: (UInt32) -> Void, emitByte: (UInt8) -> Void) -> Int {
+    static func charRef(
+        _ u: UnsafeBufferPointer<UInt8>, at i: Int, emitScalar: (UInt32) -> Void, emitByte: (UInt8) -> Void
+    ) -> Int {
         let n = u.count
         var k = i + 1
         if k < n, u[k] == 0x23 {  // &#
             k += 1
             var hex = false
-            if k < n, u[k] == 0x78 || u[k] == 0x58 { hex = true; k += 1 }
+            if k < n, u[k] == 0x78 || u[k] == 0x58 {
+                hex = true
+                k += 1
+            }
             let digitsStart = k
             var v: UInt32 = 0
             var overflow = false
             while k < n {
                 let b = u[k]
                 let d: UInt32
-                if b >= 0x30 && b <= 0x39 { d = UInt32(b - 0x30) }
-                else if hex, (b | 0x20) >= 0x61, (b | 0x20) <= 0x66 { d = UInt32((b | 0x20) - 0x61 + 10) }
-                else { break }
-                if !overflow { v = v &* (hex ? 16 : 10) &+ d; if v > 0x10FFFF { overflow = true } }
+                if b >= 0x30 && b <= 0x39 {
+                    d = UInt32(b - 0x30)
+                } else if hex, (b | 0x20) >= 0x61, (b | 0x20) <= 0x66 {
+                    d = UInt32((b | 0x20) - 0x61 + 10)
+                } else {
+                    break
+                }
+                if !overflow {
+                    v = v &* (hex ? 16 : 10) &+ d
+                    if v > 0x10FFFF { overflow = true }
+                }
                 k += 1
             }
-            guard k > digitsStart else { emitByte(0x26); return i + 1 }  // "&#" with no digits is text
+            guard k > digitsStart else {
+                emitByte(0x26)
+                return i + 1
+            }  // "&#" with no digits is text
             if k < n, u[k] == 0x3B { k += 1 }
-            if overflow || v == 0 || (0xD800...0xDFFF).contains(v) { v = 0xFFFD }
-            else if let w = c1[v] { v = w }
+            if overflow || v == 0 || (0xD800...0xDFFF).contains(v) { v = 0xFFFD } else if let w = c1[v] { v = w }
             emitScalar(v)
             return k
         }
         // Named: the longest name in the table, with ';' or (legacy names) without.
         var e = k
         while e < n, e - k < longestEntity, isAlnum(u[e]) { e += 1 }
-        guard e > k else { emitByte(0x26); return i + 1 }
-        if e < n, u[e] == 0x3B, let r = entities[String(decoding: UnsafeBufferPointer(rebasing: u[k...e]), as: UTF8.self)] {
+        guard e > k else {
+            emitByte(0x26)
+            return i + 1
+        }
+        if e < n, u[e] == 0x3B,
+            let r = entities[String(decoding: UnsafeBufferPointer(rebasing: u[k...e]), as: UTF8.self)]
+        {
             for sc in r.unicodeScalars { emitScalar(sc.value) }
             return e + 1
         }
@@ -390,10 +495,29 @@ enum HTMLText {
         var prev: Character = " "
         var comment = false
         for ch in s {
-            if comment { if prev == "*" && ch == "/" { comment = false }; prev = ch; continue }
-            if let q = inString { out.append(ch); if ch == q && prev != "\\" { inString = nil }; prev = ch; continue }
-            if ch == "\"" || ch == "'" { inString = ch; out.append(ch); prev = ch; continue }
-            if prev == "/" && ch == "*" { comment = true; if out.last == "/" { out.removeLast() }; prev = " "; continue }
+            if comment {
+                if prev == "*" && ch == "/" { comment = false }
+                prev = ch
+                continue
+            }
+            if let q = inString {
+                out.append(ch)
+                if ch == q && prev != "\\" { inString = nil }
+                prev = ch
+                continue
+            }
+            if ch == "\"" || ch == "'" {
+                inString = ch
+                out.append(ch)
+                prev = ch
+                continue
+            }
+            if prev == "/" && ch == "*" {
+                comment = true
+                if out.last == "/" { out.removeLast() }
+                prev = " "
+                continue
+            }
             prev = ch
             if ch == " " || ch == "\t" || ch == "\n" || ch == "\r" { continue }
             out.append(contentsOf: ch.lowercased())
@@ -404,7 +528,9 @@ enum HTMLText {
     /// Whether a (normalised) style hides its element from the reader.
     static func isHidden(_ css: String) -> Bool {
         guard !css.isEmpty else { return false }
-        if css.contains("display:none") || css.contains("visibility:hidden") || css.contains("mso-hide:all") { return true }
+        if css.contains("display:none") || css.contains("visibility:hidden") || css.contains("mso-hide:all") {
+            return true
+        }
         for prop in ["font-size:", "opacity:", "line-height:"] where prop != "line-height:" {
             var rest = Substring(css)
             while let r = rest.firstRange(of: prop) {
@@ -415,7 +541,12 @@ enum HTMLText {
             }
         }
         if css.contains("max-height:0"), css.contains("overflow:hidden") { return true }
-        if (css.contains("width:0;") || css.hasSuffix("width:0") || css.contains("width:0px")), (css.contains("height:0;") || css.hasSuffix("height:0") || css.contains("height:0px")), css.contains("overflow:hidden") { return true }
+        if (css.contains("width:0;") || css.hasSuffix("width:0") || css.contains("width:0px")),
+            (css.contains("height:0;") || css.hasSuffix("height:0") || css.contains("height:0px")),
+            css.contains("overflow:hidden")
+        {
+            return true
+        }
         return false
     }
 
@@ -434,11 +565,21 @@ enum HTMLText {
                         // CSS escapes: \53 (hex) or \" (literal)
                         var k = s.index(after: j)
                         var hex = ""
-                        while k < s.endIndex, hex.count < 6, s[k].isHexDigit { hex.append(s[k]); k = s.index(after: k) }
-                        if !hex.isEmpty, let cv = UInt32(hex, radix: 16), let sc = Unicode.Scalar(cv) { v.unicodeScalars.append(sc); j = k; continue }
-                        v.append(s[s.index(after: j)]); j = s.index(j, offsetBy: 2); continue
+                        while k < s.endIndex, hex.count < 6, s[k].isHexDigit {
+                            hex.append(s[k])
+                            k = s.index(after: k)
+                        }
+                        if !hex.isEmpty, let cv = UInt32(hex, radix: 16), let sc = Unicode.Scalar(cv) {
+                            v.unicodeScalars.append(sc)
+                            j = k
+                            continue
+                        }
+                        v.append(s[s.index(after: j)])
+                        j = s.index(j, offsetBy: 2)
+                        continue
                     }
-                    v.append(s[j]); j = s.index(after: j)
+                    v.append(s[j])
+                    j = s.index(after: j)
                 }
                 text += v
                 s = j < s.endIndex ? s[s.index(after: j)...] : s[s.endIndex...]

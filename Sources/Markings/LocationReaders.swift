@@ -1,4 +1,5 @@
 import CPCRE2
+
 /// Reads markings from one piece of text according to the rules of its location.
 struct LocationReaders {
     let vocabulary: Vocabulary
@@ -37,14 +38,21 @@ struct LocationReaders {
     /// a marking in the normalised (upper-case) skeleton. Text without a match cannot hold a
     /// marking and skips the tokenizer.
     static func candidatePattern(_ v: Vocabulary) -> String {
-        var words: Set<String> = ["SEC=", "DLM=", "NZEO", "ORCON", "AUSTEO", "AGAO", "OFFICIAL", "PROTECTED", "REL", "RELEASABLE",
-                                  "ACCOUNTABLE", "NEW[ _-]*ZEALAND", "EMBARGOED", "USE[ _-]+ONLY", "REVIEWED"]
+        var words: Set<String> = [
+            "SEC=", "DLM=", "NZEO", "ORCON", "AUSTEO", "AGAO", "OFFICIAL", "PROTECTED", "REL", "RELEASABLE",
+            "ACCOUNTABLE", "NEW[ _-]*ZEALAND", "EMBARGOED", "USE[ _-]+ONLY", "REVIEWED",
+        ]
         func esc(_ s: String) -> String {
             var o = ""
-            for ch in s { if "\\^$.|?*+()[]{}".contains(ch) { o.append("\\") }; o.append(ch) }
+            for ch in s {
+                if "\\^$.|?*+()[]{}".contains(ch) { o.append("\\") }
+                o.append(ch)
+            }
             return o
         }
-        for e in v.classifications { for sp in e.spellings { words.insert(sp.map(esc).joined(separator: "[ \\t_-]*")) } }
+        for e in v.classifications {
+            for sp in e.spellings { words.insert(sp.map(esc).joined(separator: "[ \\t_-]*")) }
+        }
         for p in v.policyEndorsements { words.insert(p.map(esc).joined(separator: "[ \\t_-]*")) }
         for c in v.codewords { words.insert(esc(c)) }
         let alts = words.sorted { $0.count > $1.count }.joined(separator: "|")
@@ -74,7 +82,8 @@ struct LocationReaders {
     /// normalised (upper-case skeleton) form. Any other word of one to four letters followed
     /// by a colon at the start is skipped as well (`R:`, `Odp:`, `ΑΠ:`).
     static let replyPrefixes: [[Unicode.Scalar]] = [
-        "RE", "FW", "FWD", "AW", "WG", "SV", "VS", "TR", "RV", "ANTW", "ANTWORT", "DOORST", "RIF", "ENC", "RES", "YNT", "ILT",
+        "RE", "FW", "FWD", "AW", "WG", "SV", "VS", "TR", "RV", "ANTW", "ANTWORT", "DOORST", "RIF", "ENC", "RES", "YNT",
+        "ILT",
         "WTR", "VB", "VL", "PD", "ODP", "AUTOMATIC REPLY", "AUTO REPLY", "UNDELIVERABLE", "OUT OF OFFICE",
         "回复", "回覆", "答复", "答覆", "转发", "轉寄", "转寄", "轉發", "返信", "転送", "회신", "답장", "전달",
     ].map { NormalizedText($0).chars }
@@ -91,9 +100,17 @@ struct LocationReaders {
             for p in Self.replyPrefixes where i + p.count <= c.count && c[i..<(i + p.count)].elementsEqual(p) {
                 var j = i + p.count
                 // "RE[2]:" counters
-                if j < c.count, c[j] == "[" { var k = j + 1; while k < c.count, c[k].value >= 0x30 && c[k].value <= 0x39 { k += 1 }; if k < c.count, c[k] == "]" { j = k + 1 } }
+                if j < c.count, c[j] == "[" {
+                    var k = j + 1
+                    while k < c.count, c[k].value >= 0x30 && c[k].value <= 0x39 { k += 1 }
+                    if k < c.count, c[k] == "]" { j = k + 1 }
+                }
                 while j < c.count, c[j] == " " { j += 1 }
-                if j < c.count, c[j] == ":" { i = j + 1; progress = true; break }
+                if j < c.count, c[j] == ":" {
+                    i = j + 1
+                    progress = true
+                    break
+                }
             }
             if progress { continue }
             // any short word and a colon: "R:", "Odp:", "ΑΠ:"
@@ -101,16 +118,25 @@ struct LocationReaders {
             while j < c.count, j - i <= 4, Tokenizer.isWordChar(c[j]), c[j] != "." { j += 1 }
             if j > i, j - i <= 4 {
                 var k = j
-                if k < c.count, c[k] == "[" { var q = k + 1; while q < c.count, c[q].value >= 0x30 && c[q].value <= 0x39 { q += 1 }; if q < c.count, c[q] == "]" { k = q + 1 } }
+                if k < c.count, c[k] == "[" {
+                    var q = k + 1
+                    while q < c.count, c[q].value >= 0x30 && c[q].value <= 0x39 { q += 1 }
+                    if q < c.count, c[q] == "]" { k = q + 1 }
+                }
                 while k < c.count, c[k] == " " { k += 1 }
                 if k < c.count, c[k] == ":" {
-                    i = k + 1; progress = true; continue
+                    i = k + 1
+                    progress = true
+                    continue
                 }
             }
             // a bracket tag at the start that is not a marking: [EXT], [External], [SPAM]
             if i < c.count, c[i] == "[", let close = c[i...].firstIndex(of: "]") {
                 let inner = NormalizedText(n.plainString((i + 1)..<close))
-                if !mayContainMarking(inner) { i = close + 1; progress = true }
+                if !mayContainMarking(inner) {
+                    i = close + 1
+                    progress = true
+                }
             }
         }
         return i
@@ -129,7 +155,8 @@ struct LocationReaders {
         if upper.hasPrefix("SEC=") || upper.hasPrefix("DLM=") {
             switch epms.parseSubjectMedium(plain) {
             case .marking(let m): return Found(text: plain, marking: m, obfuscated: obf)
-            case .partial(let m, let why): return Found(text: plain, marking: m, obfuscated: obf, unparseableReason: why)
+            case .partial(let m, let why):
+                return Found(text: plain, marking: m, obfuscated: obf, unparseableReason: why)
             case .unparseable(let why): return Found(text: plain, marking: nil, obfuscated: obf, unparseableReason: why)
             }
         }
@@ -138,7 +165,10 @@ struct LocationReaders {
         // Tokens are sorted by position: binary-search the first one in the bracket (linear
         // overall even for a subject made of thousands of brackets).
         var lo = 0, hi = all.count
-        while lo < hi { let mid = (lo + hi) / 2; if all[mid].start < r.lowerBound { lo = mid + 1 } else { hi = mid } }
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if all[mid].start < r.lowerBound { lo = mid + 1 } else { hi = mid }
+        }
         var e = lo
         while e < all.count, all[e].end <= r.upperBound { e += 1 }
         let t = Array(all[lo..<e])
@@ -146,9 +176,13 @@ struct LocationReaders {
         if let res = grammar.parse(t, from: 0), Self.isTrailingNoise(t, from: res.end) {
             return Found(text: plain, marking: res.marking, obfuscated: obf)
         }
-        if square ? grammar.startsVocabulary(t, first)
-                  : (grammar.classification(t, first).map { n.allUpper(in: t[first].start..<t[$0.1 - 1].end) } ?? false) {
-            return Found(text: plain, marking: nil, obfuscated: obf, unparseableReason: "bracketed text starts like a marking but does not parse")
+        if square
+            ? grammar.startsVocabulary(t, first)
+            : (grammar.classification(t, first).map { n.allUpper(in: t[first].start..<t[$0.1 - 1].end) } ?? false)
+        {
+            return Found(
+                text: plain, marking: nil, obfuscated: obf,
+                unparseableReason: "bracketed text starts like a marking but does not parse")
         }
         return nil
     }
@@ -177,8 +211,13 @@ struct LocationReaders {
         var i = 0
         while i < n.chars.count {
             if let closer = Self.bracketPairs[n.chars[i]],
-               let close = n.chars[(i + 1)...].firstIndex(where: { $0 == closer || ($0 == n.chars[i] && closer != $0) }), n.chars[close] == closer {
-                if let f = readBracket(n, (i + 1)..<close, tokens: t, square: n.chars[i] == "[") { out.append(f); covered.append(i..<(close + 1)) }
+                let close = n.chars[(i + 1)...].firstIndex(where: { $0 == closer || ($0 == n.chars[i] && closer != $0) }
+                ), n.chars[close] == closer
+            {
+                if let f = readBracket(n, (i + 1)..<close, tokens: t, square: n.chars[i] == "[") {
+                    out.append(f)
+                    covered.append(i..<(close + 1))
+                }
                 i = n.chars[i] == "[" ? close + 1 : i + 1
                 continue
             }
@@ -189,19 +228,25 @@ struct LocationReaders {
         var firstTok = t.firstIndex { $0.start >= startChar && $0.kind != .space } ?? t.count
         var startEnd = -1
         if firstTok < t.count, t[firstTok].kind == .word, !covered.contains(where: { $0.contains(t[firstTok].start) }) {
-            if let res = grammar.parse(t, from: firstTok, accept: { upperTokens(n, t, $0) }), let cr = res.classificationTokens {
+            if let res = grammar.parse(t, from: firstTok, accept: { upperTokens(n, t, $0) }),
+                let cr = res.classificationTokens
+            {
                 let r = t[res.start].start..<t[res.end - 1].end
                 out.append(Found(text: n.plainString(r), marking: res.marking, obfuscated: n.obfuscated(in: r)))
                 startEnd = res.end
                 _ = cr
             }
-        } else { firstTok = t.count }
+        } else {
+            firstTok = t.count
+        }
         // 3. bare end: a marking that runs to the end of the text. Only a bounded number of
         //    start positions are tried (classification words from the right, and up to three
         //    words before each for leading endorsements), so this stays linear in the length.
         if startEnd < t.count {
             var endLimit = t.count
-            while endLimit > 0, t[endLimit - 1].kind == .space || (t[endLimit - 1].kind == .punct && !(t[endLimit - 1].text == "]")) { endLimit -= 1 }
+            while endLimit > 0,
+                t[endLimit - 1].kind == .space || (t[endLimit - 1].kind == .punct && !(t[endLimit - 1].text == "]"))
+            { endLimit -= 1 }
             var starts: [Int] = []
             var k = endLimit - 1
             var classWords = 0
@@ -210,7 +255,10 @@ struct LocationReaders {
                     classWords += 1
                     var b = k, words = 0
                     while b >= max(startEnd, 0), words <= 3 {
-                        if t[b].kind == .word { starts.append(b); words += 1 }
+                        if t[b].kind == .word {
+                            starts.append(b)
+                            words += 1
+                        }
                         b -= 1
                     }
                 }
@@ -218,7 +266,9 @@ struct LocationReaders {
             }
             for k in Set(starts).sorted() where k == 0 || t[k - 1].kind != .word {
                 guard !covered.contains(where: { $0.contains(t[k].start) }) else { continue }
-                if let res = grammar.parse(t, from: k, accept: { upperTokens(n, t, $0) }), res.end >= endLimit, res.classificationTokens != nil {
+                if let res = grammar.parse(t, from: k, accept: { upperTokens(n, t, $0) }), res.end >= endLimit,
+                    res.classificationTokens != nil
+                {
                     let r = t[res.start].start..<t[res.end - 1].end
                     out.append(Found(text: n.plainString(r), marking: res.marking, obfuscated: n.obfuscated(in: r)))
                     break
@@ -234,13 +284,16 @@ struct LocationReaders {
 
     // MARK: whole lines (body, text attachments, document headers and footers)
 
-    static let linePrefixes = ["SECURITY CLASSIFICATION", "PROTECTIVE MARKING", "CLASSIFICATION", "SENSITIVITY", "MARKING"]
+    static let linePrefixes = [
+        "SECURITY CLASSIFICATION", "PROTECTIVE MARKING", "CLASSIFICATION", "SENSITIVITY", "MARKING",
+    ]
 
     /// A line that is, as a whole, a marking (spec §3.4): decoration (`**`, `==`, brackets) and
     /// a `Classification:` label are allowed around it. Case-insensitive.
     func readLine(_ line: String) -> Found? {
         if line.utf8.allSatisfy({ $0 < 0x80 }) {
-            do { if try lineCandidates.firstMatch(in: line) == nil, !Self.looksSpaced(line) { return nil } } catch {}  // a PCRE2 limit reads on (fail closed)
+            // a PCRE2 limit reads on (fail closed)
+            do { if try lineCandidates.firstMatch(in: line) == nil, !Self.looksSpaced(line) { return nil } } catch {}
         }
         let ascii = line.utf8.allSatisfy { $0 < 0x80 }
         if NormalizedText.hasOverride(line) {
@@ -249,7 +302,8 @@ struct LocationReaders {
             let displayed = readLine(NormalizedText(line, displayOrder: true), ascii: ascii)
             guard let d = displayed else { return logical }
             guard let l = logical else { return d }
-            return (l.marking?.classification ?? .init(rank: -1, name: "")) > (d.marking?.classification ?? .init(rank: -1, name: "")) ? l : d
+            return (l.marking?.classification ?? .init(rank: -1, name: ""))
+                > (d.marking?.classification ?? .init(rank: -1, name: "")) ? l : d
         }
         return readLine(NormalizedText(line), ascii: ascii)
     }
@@ -257,39 +311,54 @@ struct LocationReaders {
     func readLine(_ n: NormalizedText, ascii: Bool) -> Found? {
         if !ascii { guard mayContainMarking(n) else { return nil } }
         var s = 0, e = n.chars.count
-        let deco: Set<Unicode.Scalar> = ["*", "_", "#", "=", "~", "|", "<", ">", " ", "[", "]", "(", ")", "{", "}", "/", "-", "\""]
+        let deco: Set<Unicode.Scalar> = [
+            "*", "_", "#", "=", "~", "|", "<", ">", " ", "[", "]", "(", ")", "{", "}", "/", "-", "\"",
+        ]
         while s < e, deco.contains(n.chars[s]) { s += 1 }
         while e > s, deco.contains(n.chars[e - 1]) || n.chars[e - 1] == "." { e -= 1 }
         guard s < e else { return nil }
         var body = n.upperString(s..<e)
         for p in Self.linePrefixes where body.hasPrefix(p) {
             let rest = body.dropFirst(p.count).drop { $0 == " " }
-            if rest.first == ":" || rest.first == "-" { s += body.count - rest.count + 1; while s < e, n.chars[s] == " " { s += 1 }; body = n.upperString(s..<e) }
+            if rest.first == ":" || rest.first == "-" {
+                s += body.count - rest.count + 1
+                while s < e, n.chars[s] == " " { s += 1 }
+                body = n.upperString(s..<e)
+            }
             break
         }
         let r = s..<e
         if body.hasPrefix("SEC=") || body.hasPrefix("DLM=") {
             switch epms.parseSubjectMedium(n.plainString(r)) {
             case .marking(let m): return Found(text: n.plainString(r), marking: m, obfuscated: n.obfuscated(in: r))
-            case .partial(let m, let why): return Found(text: n.plainString(r), marking: m, obfuscated: n.obfuscated(in: r), unparseableReason: why)
-            case .unparseable(let why): return Found(text: n.plainString(r), marking: nil, obfuscated: n.obfuscated(in: r), unparseableReason: why)
+            case .partial(let m, let why):
+                return Found(
+                    text: n.plainString(r), marking: m, obfuscated: n.obfuscated(in: r), unparseableReason: why)
+            case .unparseable(let why):
+                return Found(
+                    text: n.plainString(r), marking: nil, obfuscated: n.obfuscated(in: r), unparseableReason: why)
             }
         }
         let inner = NormalizedText(n.plainString(r))
         let t = Tokenizer.tokens(inner)
         if let spaced = spacedClassification(t) {
-            return Found(text: n.plainString(r), marking: nil, obfuscated: false, unparseableReason: "letters of \(spaced) spaced or split")
+            return Found(
+                text: n.plainString(r), marking: nil, obfuscated: false,
+                unparseableReason: "letters of \(spaced) spaced or split")
         }
-        guard let res = grammar.parse(t, from: 0), res.start == 0 || t[0..<res.start].allSatisfy({ $0.kind != .word }) else { return nil }
+        guard let res = grammar.parse(t, from: 0), res.start == 0 || t[0..<res.start].allSatisfy({ $0.kind != .word })
+        else { return nil }
         if Self.isTrailingNoise(t, from: res.end) {
             return Found(text: n.plainString(r), marking: res.marking, obfuscated: n.obfuscated(in: r))
         }
         // Spec §10.8: an upper-case classification word followed by a handling phrase is a
         // near-marking (fails closed); followed by an ordinary sentence it is prose.
         if let cr = res.classificationTokens, inner.allUpper(in: t[cr.lowerBound].start..<t[cr.upperBound - 1].end),
-           Self.isNearMarkingTail(t, from: res.end, inner) {
-            return Found(text: n.plainString(r), marking: nil, obfuscated: n.obfuscated(in: r),
-                         unparseableReason: "a classification word followed by text that is not a marking")
+            Self.isNearMarkingTail(t, from: res.end, inner)
+        {
+            return Found(
+                text: n.plainString(r), marking: nil, obfuscated: n.obfuscated(in: r),
+                unparseableReason: "a classification word followed by text that is not a marking")
         }
         return nil
     }
@@ -300,7 +369,9 @@ struct LocationReaders {
         let rest = t[from...]
         if rest.allSatisfy({ $0.kind != .word || n.allUpper(in: $0.start..<$0.end) }) { return true }
         guard let sep = rest.first(where: { !($0.kind == .space && !$0.text.contains("-")) }) else { return true }
-        let isSeparator = sep.kind == .colon || sep.kind == .slash || sep.kind == .doubleSlash || (sep.kind == .punct && sep.text == "|")
+        let isSeparator =
+            sep.kind == .colon || sep.kind == .slash || sep.kind == .doubleSlash
+            || (sep.kind == .punct && sep.text == "|")
             || (sep.kind == .space && sep.text.contains("-"))
         guard isSeparator else { return false }
         return rest.filter { $0.kind == .word }.count <= 6
@@ -321,7 +392,10 @@ struct LocationReaders {
         var prevLetter = false
         for b in line.utf8 {
             let isLetter = (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
-            if isLetter { if prevLetter { return false }; letters += 1 }
+            if isLetter {
+                if prevLetter { return false }
+                letters += 1
+            }
             prevLetter = isLetter
         }
         return letters >= 4
@@ -332,7 +406,8 @@ struct LocationReaders {
         // "S.E.C.R.E.T" is one word token (dots are word characters): split it too.
         let letters = t.filter { $0.kind == .word }.flatMap { $0.text.split(separator: ".").map(String.init) }
         guard letters.count >= 4, letters.allSatisfy({ $0.count == 1 }),
-              t.allSatisfy({ $0.kind == .word || $0.kind == .space || $0.kind == .punct }) else { return nil }
+            t.allSatisfy({ $0.kind == .word || $0.kind == .space || $0.kind == .punct })
+        else { return nil }
         return joinedSpellings[letters.joined()]
     }
 
@@ -343,7 +418,8 @@ struct LocationReaders {
         var plain = value, obf = false
         if !value.utf8.allSatisfy({ $0 < 0x80 }) {
             let n = NormalizedText(value)
-            plain = n.plainText; obf = n.anyObfuscated
+            plain = n.plainText
+            obf = n.anyObfuscated
         }
         switch epms.parseHeader(plain) {
         case .marking(let m): return Found(text: value, marking: m, obfuscated: obf)

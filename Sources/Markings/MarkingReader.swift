@@ -13,8 +13,14 @@ public struct MarkingOptions: Sendable {
     /// (`MarkingOptions.standard()`).
     public var documents: (any DocumentMarkingSource)?
 
-    public init(vocabulary: Vocabulary = .nz, extraHeaders: [String] = [], readMSIPLabels: Bool = false, documents: (any DocumentMarkingSource)? = nil) {
-        self.vocabulary = vocabulary; self.extraHeaders = extraHeaders; self.readMSIPLabels = readMSIPLabels; self.documents = documents
+    public init(
+        vocabulary: Vocabulary = .nz, extraHeaders: [String] = [], readMSIPLabels: Bool = false,
+        documents: (any DocumentMarkingSource)? = nil
+    ) {
+        self.vocabulary = vocabulary
+        self.extraHeaders = extraHeaders
+        self.readMSIPLabels = readMSIPLabels
+        self.documents = documents
     }
 }
 
@@ -38,7 +44,9 @@ public struct MarkingReader: Sendable {
 
     /// Reads `message`, identifying its elements first (content inspection); front-ends that
     /// already inspected the message pass the report to ``read(_:content:)`` instead.
-    public func read(_ message: Message) -> MarkingResult { read(message, content: ContentInspector().inspect(message)) }
+    public func read(_ message: Message) -> MarkingResult {
+        read(message, content: ContentInspector().inspect(message))
+    }
 
     /// Reads `message` with its elements' identities from content inspection (each element is
     /// identified once; a document identified by content is read as one whatever its name or
@@ -49,21 +57,29 @@ public struct MarkingReader: Sendable {
         // message is inappropriately marked unless every interpretation gives the same result.
         let unresolved = Set(message.allDefects.map(\.kind).filter(\.isUnresolvedAmbiguity))
         if !unresolved.isEmpty {
-            r.findings.append(MarkingFinding(.ambiguousStructure, "message", unresolved.map(\.rawValue).sorted().joined(separator: ", ")))
+            r.findings.append(
+                MarkingFinding(
+                    .ambiguousStructure, "message", unresolved.map(\.rawValue).sorted().joined(separator: ", ")))
         }
         if let alt = message.alternate {
             let a = readOne(alt, content: ContentInspector().inspect(alt))
             if !Self.sameResult(r, a) {
-                let kinds = Set((message.allDefects + alt.allDefects).map(\.kind).filter(\.isAmbiguity)).map(\.rawValue).sorted()
+                let kinds = Set((message.allDefects + alt.allDefects).map(\.kind).filter(\.isAmbiguity)).map(\.rawValue)
+                    .sorted()
                 r.classification = [r.classification, a.classification].compactMap { $0 }.max()
                 r.ownClassification = [r.ownClassification, a.ownClassification].compactMap { $0 }.max()
                 r.endorsements = Array(Set(r.endorsements + a.endorsements)).sorted()
-                for var reading in a.readings { reading.location = "alternate:" + reading.location; r.readings.append(reading) }
+                for var reading in a.readings {
+                    reading.location = "alternate:" + reading.location
+                    r.readings.append(reading)
+                }
                 for f in a.findings where !r.findings.contains(where: { $0.id == f.id && $0.location == f.location }) {
                     r.findings.append(MarkingFinding(f.id, "alternate:" + f.location, f.detail))
                 }
-                r.findings.append(MarkingFinding(.ambiguousStructure, "message",
-                                                 "a lenient reading gives another result (\(kinds.joined(separator: ", ")))"))
+                r.findings.append(
+                    MarkingFinding(
+                        .ambiguousStructure, "message",
+                        "a lenient reading gives another result (\(kinds.joined(separator: ", ")))"))
             }
         }
         return r
@@ -100,17 +116,27 @@ public struct MarkingReader: Sendable {
     /// Records a reading and its per-location findings.
     func record(_ f: LocationReaders.Found, at location: String, own: Bool, into acc: inout Accumulator) {
         acc.readings.append(MarkingReading(location: location, text: f.text, marking: f.marking, own: own))
-        if f.obfuscated { acc.findings.append(MarkingFinding(.obfuscatedMarking, location, "confusable or invisible characters inside the marking")) }
+        if f.obfuscated {
+            acc.findings.append(
+                MarkingFinding(.obfuscatedMarking, location, "confusable or invisible characters inside the marking"))
+        }
         guard let m = f.marking else {
-            acc.findings.append(MarkingFinding(.unparseableMarking, location, f.unparseableReason ?? "marking-like text does not parse"))
+            acc.findings.append(
+                MarkingFinding(.unparseableMarking, location, f.unparseableReason ?? "marking-like text does not parse")
+            )
             return
         }
         // A valid classification beside something that does not parse keeps the
         // classification and still raises unparseable-marking (spec §10.11).
         if let why = f.unparseableReason { acc.findings.append(MarkingFinding(.unparseableMarking, location, why)) }
-        for problem in combinationProblems(m) { acc.findings.append(MarkingFinding(.invalidCombination, location, problem)) }
+        for problem in combinationProblems(m) {
+            acc.findings.append(MarkingFinding(.invalidCombination, location, problem))
+        }
         if m.endorsements.contains(.austeo) || m.endorsements.contains(.agao) {
-            acc.findings.append(MarkingFinding(.foreignEyesOnly, location, m.endorsements.filter { $0 == .austeo || $0 == .agao }.map(\.name).joined(separator: ", ")))
+            acc.findings.append(
+                MarkingFinding(
+                    .foreignEyesOnly, location,
+                    m.endorsements.filter { $0 == .austeo || $0 == .agao }.map(\.name).joined(separator: ", ")))
         }
     }
 
@@ -118,13 +144,24 @@ public struct MarkingReader: Sendable {
     func combinationProblems(_ m: Marking) -> [String] {
         var out: [String] = []
         let meaningful = m.endorsements.filter { $0.kind != .foreign || $0 == .austeo || $0 == .agao }
-        if m.classification == nil, !m.endorsements.isEmpty { out.append("endorsement without a classification") }
-        else if let c = m.classification, c.rank == 0, !meaningful.isEmpty, m.scheme != .epmsAU { out.append("endorsement on UNCLASSIFIED") }
-        else if let c = m.classification, c.rank == 0, m.scheme == .epmsAU, m.endorsements.contains(where: { $0.kind != .foreign }) { out.append("endorsement on UNCLASSIFIED") }
-        for e in m.endorsements where e.kind == .unknown {
-            out.append(options.vocabulary.codewords.isEmpty ? "unknown endorsement or unlisted codeword \(e.name)" : "unknown endorsement or unlisted codeword \(e.name)")
+        if m.classification == nil, !m.endorsements.isEmpty {
+            out.append("endorsement without a classification")
+        } else if let c = m.classification, c.rank == 0, !meaningful.isEmpty, m.scheme != .epmsAU {
+            out.append("endorsement on UNCLASSIFIED")
+        } else if let c = m.classification, c.rank == 0, m.scheme == .epmsAU,
+            m.endorsements.contains(where: { $0.kind != .foreign })
+        {
+            out.append("endorsement on UNCLASSIFIED")
         }
-        if m.endorsements.contains(.nzeo), m.endorsements.contains(where: { ($0.countries ?? []).contains { $0 != "NZL" } }) {
+        for e in m.endorsements where e.kind == .unknown {
+            out.append(
+                options.vocabulary.codewords.isEmpty
+                    ? "unknown endorsement or unlisted codeword \(e.name)"
+                    : "unknown endorsement or unlisted codeword \(e.name)")
+        }
+        if m.endorsements.contains(.nzeo),
+            m.endorsements.contains(where: { ($0.countries ?? []).contains { $0 != "NZL" } })
+        {
             out.append("NZEO with a REL TO list naming another country")
         }
         return out
@@ -137,13 +174,20 @@ public struct MarkingReader: Sendable {
         // 1. X-Protective-Marking
         let pm = m.root.headers(named: "x-protective-marking")
         if pm.count > 1 {
-            acc.findings.append(MarkingFinding(.multipleMarkingHeaders, loc(prefix, "header:X-Protective-Marking"), "\(pm.count) headers"))
+            acc.findings.append(
+                MarkingFinding(
+                    .multipleMarkingHeaders, loc(prefix, "header:X-Protective-Marking"), "\(pm.count) headers"))
         }
-        for h in pm { record(readers.readProtectiveMarkingHeader(h.value), at: loc(prefix, "header:X-Protective-Marking"), own: true, into: &acc) }
+        for h in pm {
+            record(
+                readers.readProtectiveMarkingHeader(h.value), at: loc(prefix, "header:X-Protective-Marking"), own: true,
+                into: &acc)
+        }
         // 2. configured headers
         for name in options.extraHeaders {
             for h in m.root.headers(named: name.lowercased()) {
-                record(readers.readOtherHeader(h.decodedValue), at: loc(prefix, "header:" + name), own: true, into: &acc)
+                record(
+                    readers.readOtherHeader(h.decodedValue), at: loc(prefix, "header:" + name), own: true, into: &acc)
             }
         }
         if options.readMSIPLabels {
@@ -153,7 +197,9 @@ public struct MarkingReader: Sendable {
         }
         // 3. subject
         if let s = m.subject {
-            for f in readers.readSubjectLike(s, isSubject: true) { record(f, at: loc(prefix, "subject"), own: true, into: &acc) }
+            for f in readers.readSubjectLike(s, isSubject: true) {
+                record(f, at: loc(prefix, "subject"), own: true, into: &acc)
+            }
         }
         // 4. body lines of the first text part (every alternative counts)
         let (bodyParts, elements) = partition(m)
@@ -162,22 +208,29 @@ public struct MarkingReader: Sendable {
             let p = m.parts[idx]
             let bodyName = n == 0 ? "body" : "body(\(p.mimeType))"
             guard let texts = displayedTexts(m, p) else {
-                acc.findings.append(MarkingFinding(.elementNotInspected, loc(prefix, bodyName), "body could not be decoded"))
+                acc.findings.append(
+                    MarkingFinding(.elementNotInspected, loc(prefix, bodyName), "body could not be decoded"))
                 continue
             }
             for text in texts {
-                let lines = p.contentType.mediaSubtype == "html" ? readHTML(text, prefix: prefix, name: bodyName, own: true, acc: &acc)
-                                                                 : Self.firstAndLastLines(text)
+                let lines =
+                    p.contentType.mediaSubtype == "html"
+                    ? readHTML(text, prefix: prefix, name: bodyName, own: true, acc: &acc)
+                    : Self.firstAndLastLines(text)
                 readFirstAndLast(lines, prefix: prefix, name: bodyName, own: true, acc: &acc)
                 // Spec §10.7: the line just before a signature separator or a PGP signature.
-                if p.contentType.mediaSubtype != "html", let line = Self.lineBeforeSignature(text), !lines.contains(line),
-                   let f = readers.readLine(line) {
+                if p.contentType.mediaSubtype != "html", let line = Self.lineBeforeSignature(text),
+                    !lines.contains(line),
+                    let f = readers.readLine(line)
+                {
                     record(f, at: loc(prefix, bodyName) + ":before-signature", own: true, into: &acc)
                 }
                 // What a client shows beside the text: the signed text of inline PGP, uuencoded files.
                 if p.contentType.mediaSubtype != "html" {
                     if let signed = TextDecoding.clearSignedText(text) {
-                        readFirstAndLast(Self.firstAndLastLines(signed), prefix: prefix, name: bodyName + ":signed-text", own: true, acc: &acc)
+                        readFirstAndLast(
+                            Self.firstAndLastLines(signed), prefix: prefix, name: bodyName + ":signed-text", own: true,
+                            acc: &acc)
                     }
                     inlineFiles += TextDecoding.uuencodedFiles(text)
                 }
@@ -187,17 +240,30 @@ public struct MarkingReader: Sendable {
         let ownClass = ownReadings.compactMap(\.marking?.classification).max()
 
         // unmarked / disagree / union combination checks on own locations
-        if ownClass == nil { acc.findings.append(MarkingFinding(.unmarked, prefix.isEmpty ? "message" : prefix, "no classification in the headers, subject or body lines")) }
+        if ownClass == nil {
+            acc.findings.append(
+                MarkingFinding(
+                    .unmarked, prefix.isEmpty ? "message" : prefix,
+                    "no classification in the headers, subject or body lines"))
+        }
         let ranks = Set(ownReadings.compactMap(\.marking?.classification?.rank))
         if ranks.count > 1 {
-            let detail = ownReadings.compactMap { r in r.marking?.classification.map { "\(r.location)=\($0.name)" } }.joined(separator: ", ")
+            let detail = ownReadings.compactMap { r in r.marking?.classification.map { "\(r.location)=\($0.name)" } }
+                .joined(separator: ", ")
             acc.findings.append(MarkingFinding(.locationsDisagree, prefix.isEmpty ? "message" : prefix, detail))
         }
-        let union = Marking(classification: ownClass, endorsements: Array(Set(ownReadings.compactMap(\.marking).flatMap(\.endorsements))).sorted())
-        let alreadyInvalid = acc.findings.contains { f in f.id == .invalidCombination && ownReadings.contains(where: { r in r.location == f.location }) }
+        let union = Marking(
+            classification: ownClass,
+            endorsements: Array(Set(ownReadings.compactMap(\.marking).flatMap(\.endorsements))).sorted())
+        let alreadyInvalid = acc.findings.contains { f in
+            f.id == .invalidCombination && ownReadings.contains(where: { r in r.location == f.location })
+        }
         if !alreadyInvalid {
-            for problem in combinationProblems(union) where problem.hasPrefix("NZEO") || problem.hasPrefix("endorsement on") {
-                acc.findings.append(MarkingFinding(.invalidCombination, prefix.isEmpty ? "message" : prefix, problem + " (across locations)"))
+            for problem in combinationProblems(union)
+            where problem.hasPrefix("NZEO") || problem.hasPrefix("endorsement on") {
+                acc.findings.append(
+                    MarkingFinding(
+                        .invalidCombination, prefix.isEmpty ? "message" : prefix, problem + " (across locations)"))
             }
         }
 
@@ -209,18 +275,24 @@ public struct MarkingReader: Sendable {
             var elementClass: Classification? = nil
             if let name = p.filename {
                 let stem = name.split(separator: ".").count > 1 ? String(name[..<name.lastIndex(of: ".")!]) : name
-                for f in readers.readSubjectLike(stem, isSubject: false) { record(f, at: elPrefix + ":name", own: false, into: &acc) }
+                for f in readers.readSubjectLike(stem, isSubject: false) {
+                    record(f, at: elPrefix + ":name", own: false, into: &acc)
+                }
             }
             if let e = p.embedded {
                 elementClass = analyse(e, prefix: elPrefix + "/message", acc: &acc)
                 // the embedded message's effective marking (its elements included) counts
                 let inner = acc.readings[before...].compactMap(\.marking?.classification).max()
                 elementClass = [elementClass, inner].compactMap { $0 }.max()
-            } else if p.contentType.mediaType == "text" && !Self.documentTypes.contains(p.mimeType) && !identifiedAsDocument(m, idx, acc) {
+            } else if p.contentType.mediaType == "text" && !Self.documentTypes.contains(p.mimeType)
+                && !identifiedAsDocument(m, idx, acc)
+            {
                 if let texts = displayedTexts(m, p) {
                     for text in texts {
-                        let lines = p.contentType.mediaSubtype == "html" ? readHTML(text, prefix: elPrefix, name: nil, own: false, acc: &acc)
-                                                                         : Self.firstAndLastLines(text)
+                        let lines =
+                            p.contentType.mediaSubtype == "html"
+                            ? readHTML(text, prefix: elPrefix, name: nil, own: false, acc: &acc)
+                            : Self.firstAndLastLines(text)
                         readFirstAndLast(lines, prefix: elPrefix, name: nil, own: false, acc: &acc)
                     }
                 } else {
@@ -241,17 +313,24 @@ public struct MarkingReader: Sendable {
         return ownClass
     }
 
-    func underMarking(_ elPrefix: String, since before: Int, elementClass: Classification?, ownClass: Classification?, acc: inout Accumulator) {
+    func underMarking(
+        _ elPrefix: String, since before: Int, elementClass: Classification?, ownClass: Classification?,
+        acc: inout Accumulator
+    ) {
         let elReadings = acc.readings[before...]
         let ec = [elementClass, elReadings.compactMap(\.marking?.classification).max()].compactMap { $0 }.max()
         if let ec, ec.rank > (ownClass?.rank ?? 0) {
-            acc.findings.append(MarkingFinding(.underMarked, elPrefix, "element is \(ec.name), message is \(ownClass?.name ?? "unmarked")"))
+            acc.findings.append(
+                MarkingFinding(
+                    .underMarked, elPrefix, "element is \(ec.name), message is \(ownClass?.name ?? "unmarked")"))
         }
     }
 
     /// Whether content inspection identified part `idx` of `m` as a document or archive.
     func identifiedAsDocument(_ m: Message, _ idx: Int, _ acc: Accumulator) -> Bool {
-        guard let i = acc.content.identities[MessageElement.Key(message: ObjectIdentifier(m), part: idx)] else { return false }
+        guard let i = acc.content.identities[MessageElement.Key(message: ObjectIdentifier(m), part: idx)] else {
+            return false
+        }
         return Self.documentFamilies.contains(acc.content.items[i].family)
     }
 
@@ -259,7 +338,10 @@ public struct MarkingReader: Sendable {
     static let documentFamilies: Set<TypeFamily> = [.document, .macroOffice, .archive]
 
     /// Declared types that are documents although they are `text/*` (read by the document reader).
-    static let documentTypes: Set<String> = ["text/calendar", "text/rtf", "application/ics", "text/x-vcalendar", "application/ms-tnef", "application/vnd.ms-tnef"]
+    static let documentTypes: Set<String> = [
+        "text/calendar", "text/rtf", "application/ics", "text/x-vcalendar", "application/ms-tnef",
+        "application/vnd.ms-tnef",
+    ]
 
     /// Elements nested inside elements (archive entries, calendar and TNEF attachments, inline
     /// files) are read this deep (default 4, as ``ArchiveLimits/maxDepth``); deeper is not inspected.
@@ -273,7 +355,8 @@ public struct MarkingReader: Sendable {
         let head = m.decodedPrefix(of: p, count: 64)
         let cs = p.charset?.lowercased()
         var texts: [String]
-        let bom = head.starts(with: [0xEF, 0xBB, 0xBF]) || head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF])
+        let bom =
+            head.starts(with: [0xEF, 0xBB, 0xBF]) || head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF])
         if bom || (cs?.hasPrefix("utf-16") ?? false) || cs == "unicode" || (cs == nil && head.contains(0)) {
             guard let body = try? m.decodedBody(of: p) else { return nil }
             texts = TextDecoding.readings(body.bytes, declaredCharset: p.charset)
@@ -285,7 +368,9 @@ public struct MarkingReader: Sendable {
             let delsp = p.contentType.parameters["delsp"]?.lowercased() == "yes"
             texts = texts.map { TextDecoding.unflow($0, delsp: delsp) }
         }
-        if p.contentType.mediaSubtype == "enriched" || p.contentType.mediaSubtype == "richtext" { texts = texts.map(TextDecoding.enriched) }
+        if p.contentType.mediaSubtype == "enriched" || p.contentType.mediaSubtype == "richtext" {
+            texts = texts.map(TextDecoding.enriched)
+        }
         return texts
     }
 
@@ -310,27 +395,40 @@ public struct MarkingReader: Sendable {
     }
 
     /// An element found inside another: its name is read like a file name, its bytes by content.
-    func readEntry(name: String, bytes: [UInt8]?, notReadable: String?, at elPrefix: String, depth: Int, acc: inout Accumulator) {
+    func readEntry(
+        name: String, bytes: [UInt8]?, notReadable: String?, at elPrefix: String, depth: Int, acc: inout Accumulator
+    ) {
         let base = name.split(separator: "/").last.map(String.init) ?? name
         if !base.isEmpty {
-            let stem = base.split(separator: ".").count > 1 ? String(base[..<(base.lastIndex(of: ".") ?? base.endIndex)]) : base
-            for f in readers.readSubjectLike(stem, isSubject: false) { record(f, at: elPrefix + ":name", own: false, into: &acc) }
+            let stem =
+                base.split(separator: ".").count > 1
+                ? String(base[..<(base.lastIndex(of: ".") ?? base.endIndex)]) : base
+            for f in readers.readSubjectLike(stem, isSubject: false) {
+                record(f, at: elPrefix + ":name", own: false, into: &acc)
+            }
         }
         if let why = notReadable { acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, why)) }
         guard let bytes else { return }
         acc.nestedElements += 1
         guard acc.nestedElements <= Self.maxNestedElements else {
-            acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "more than \(Self.maxNestedElements) nested elements"))
+            acc.findings.append(
+                MarkingFinding(.elementNotInspected, elPrefix, "more than \(Self.maxNestedElements) nested elements"))
             return
         }
         guard depth <= Self.maxElementDepth else {
-            acc.findings.append(MarkingFinding(.elementNotInspected, elPrefix, "nested deeper than \(Self.maxElementDepth) elements"))
+            acc.findings.append(
+                MarkingFinding(.elementNotInspected, elPrefix, "nested deeper than \(Self.maxElementDepth) elements"))
             return
         }
-        readBytes(bytes, kind: ElementSniffer.kind(Array(bytes.prefix(1024))), charset: nil, at: elPrefix, depth: depth, acc: &acc)
+        readBytes(
+            bytes, kind: ElementSniffer.kind(Array(bytes.prefix(1024))), charset: nil, at: elPrefix, depth: depth,
+            acc: &acc)
     }
 
-    func readBytes(_ bytes: [UInt8], kind: ElementSniffer.Kind, charset: String?, at elPrefix: String, depth: Int, acc: inout Accumulator) {
+    func readBytes(
+        _ bytes: [UInt8], kind: ElementSniffer.Kind, charset: String?, at elPrefix: String, depth: Int,
+        acc: inout Accumulator
+    ) {
         switch kind {
         case .other: return
         case .text:
@@ -359,11 +457,17 @@ public struct MarkingReader: Sendable {
         for (name, value) in c.properties {
             let lower = name.lowercased()
             if OOXMLDetection.propertyNames.contains(lower) {
-                let f = readers.readLine(value) ?? LocationReaders.Found(text: value, marking: nil, obfuscated: false, unparseableReason: "property value is not a marking")
+                let f =
+                    readers.readLine(value)
+                    ?? LocationReaders.Found(
+                        text: value, marking: nil, obfuscated: false,
+                        unparseableReason: "property value is not a marking")
                 record(f, at: elPrefix + ":property:" + name, own: false, into: &acc)
             } else if lower.hasPrefix("msip_label_") && lower.hasSuffix("_name") {
                 let mapped = options.vocabulary.labelMap[value] ?? value
-                if let f = readers.readLine(mapped) { record(f, at: elPrefix + ":property:" + name, own: false, into: &acc) }
+                if let f = readers.readLine(mapped) {
+                    record(f, at: elPrefix + ":property:" + name, own: false, into: &acc)
+                }
             }
         }
         for line in c.headerFooterLines {
@@ -373,7 +477,9 @@ public struct MarkingReader: Sendable {
             readFirstAndLast(lines, prefix: elPrefix, name: "page[\(i + 1)]", own: false, acc: &acc)
         }
         for s in c.subjects {
-            for f in readers.readSubjectLike(s, isSubject: true) { record(f, at: elPrefix + ":summary", own: false, into: &acc) }
+            for f in readers.readSubjectLike(s, isSubject: true) {
+                record(f, at: elPrefix + ":summary", own: false, into: &acc)
+            }
         }
         for b in c.bodies {
             readFirstAndLast(Self.firstAndLastLines(b), prefix: elPrefix, name: "description", own: false, acc: &acc)
@@ -384,7 +490,9 @@ public struct MarkingReader: Sendable {
         }
         for (j, e) in c.entries.enumerated() {
             let name = e.name.isEmpty ? "entry[\(j + 1)]" : e.name
-            readEntry(name: e.name, bytes: e.bytes, notReadable: e.notReadable, at: elPrefix + "/" + name, depth: depth + 1, acc: &acc)
+            readEntry(
+                name: e.name, bytes: e.bytes, notReadable: e.notReadable, at: elPrefix + "/" + name, depth: depth + 1,
+                acc: &acc)
         }
     }
 
@@ -396,8 +504,11 @@ public struct MarkingReader: Sendable {
         for u in text.unicodeScalars {
             if u == "\n" {
                 if cur.last == "\r" { cur.removeLast() }
-                out.append(String(cur)); cur = String.UnicodeScalarView()
-            } else { cur.append(u) }
+                out.append(String(cur))
+                cur = String.UnicodeScalarView()
+            } else {
+                cur.append(u)
+            }
         }
         if cur.last == "\r" { cur.removeLast() }
         out.append(String(cur))
@@ -424,7 +535,8 @@ public struct MarkingReader: Sendable {
         let p = u.properties
         if p.isWhitespace || p.isDefaultIgnorableCodePoint { return true }
         switch p.generalCategory {
-        case .spaceSeparator, .format, .control, .lineSeparator, .paragraphSeparator, .nonspacingMark, .enclosingMark: return true
+        case .spaceSeparator, .format, .control, .lineSeparator, .paragraphSeparator, .nonspacingMark, .enclosingMark:
+            return true
         default: return false
         }
     }
@@ -433,7 +545,10 @@ public struct MarkingReader: Sendable {
     static func isBlank(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         var nonASCII = false
         for c in b {
-            if c >= 0x80 { nonASCII = true; break }
+            if c >= 0x80 {
+                nonASCII = true
+                break
+            }
             if !(c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0C || c == 0x0B) { return false }
         }
         guard nonASCII else { return true }
@@ -459,7 +574,10 @@ public struct MarkingReader: Sendable {
                 var le = e
                 if le > pos, base[le - 1] == 0x0D { le -= 1 }
                 let line = UnsafeBufferPointer(start: base + pos, count: le - pos)
-                if line.elementsEqual("-- ".utf8) || line.elementsEqual("-----BEGIN PGP SIGNATURE-----".utf8) { sep = pos; break }
+                if line.elementsEqual("-- ".utf8) || line.elementsEqual("-----BEGIN PGP SIGNATURE-----".utf8) {
+                    sep = pos
+                    break
+                }
                 pos = e + 1
             }
             guard let s = sep, s > 0 else { return nil }
@@ -471,13 +589,18 @@ public struct MarkingReader: Sendable {
         func blank(_ r: Range<Int>) -> Bool { isBlank(UnsafeBufferPointer(rebasing: u[r])) }
         // Lines end at LF, or at a CR not followed by LF (a bare CR breaks the line for the
         // clients that display it, spec §10.9).
-        @inline(__always) func isBreak(_ k: Int) -> Bool { u[k] == 0x0A || (u[k] == 0x0D && (k + 1 == u.count || u[k + 1] != 0x0A)) }
+        @inline(__always) func isBreak(_ k: Int) -> Bool {
+            u[k] == 0x0A || (u[k] == 0x0D && (k + 1 == u.count || u[k + 1] != 0x0A))
+        }
         var s = 0
         var first: Range<Int>? = nil
         while s < u.count {
             var e = s
             while e < u.count, !isBreak(e) { e += 1 }
-            if !blank(s..<e) { first = s..<e; break }
+            if !blank(s..<e) {
+                first = s..<e
+                break
+            }
             s = e + 1
         }
         guard let f = first else { return [] }
@@ -486,7 +609,10 @@ public struct MarkingReader: Sendable {
         while e > 0 {
             var b = e
             while b > 0, !isBreak(b - 1) { b -= 1 }
-            if !blank(b..<e) { last = b..<e; break }
+            if !blank(b..<e) {
+                last = b..<e
+                break
+            }
             e = b - 1
         }
         func str(_ r: Range<Int>) -> String {
@@ -511,7 +637,9 @@ public struct MarkingReader: Sendable {
         let base = name.map { loc(prefix, $0) } ?? prefix
         let hidden = r.hidden.withUnsafeBufferPointer { Self.firstAndLastLines(bytes: $0) }
         for (k, line) in hidden.enumerated() {
-            if let f = readers.readLine(line) { record(f, at: base + (k == 0 ? ":hidden-first-line" : ":hidden-last-line"), own: own, into: &acc) }
+            if let f = readers.readLine(line) {
+                record(f, at: base + (k == 0 ? ":hidden-first-line" : ":hidden-last-line"), own: own, into: &acc)
+            }
         }
         for text in r.generated.prefix(64) {
             if let f = readers.readLine(text) { record(f, at: base + ":css-content", own: own, into: &acc) }
@@ -524,7 +652,9 @@ public struct MarkingReader: Sendable {
         guard let first = nonEmpty.first, let last = nonEmpty.last else { return }
         let base = name.map { loc(prefix, $0) } ?? prefix
         if let f = readers.readLine(lines[first]) { record(f, at: base + ":first-line", own: own, into: &acc) }
-        if last != first, let f = readers.readLine(lines[last]) { record(f, at: base + ":last-line", own: own, into: &acc) }
+        if last != first, let f = readers.readLine(lines[last]) {
+            record(f, at: base + ":last-line", own: own, into: &acc)
+        }
     }
 
     /// `msip_labels: MSIP_Label_<guid>_Enabled=true; MSIP_Label_<guid>_Name=Secret; …`
@@ -532,9 +662,14 @@ public struct MarkingReader: Sendable {
         var out: [LocationReaders.Found] = []
         for item in value.split(separator: ";") {
             let kv = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters() }
-            guard kv.count == 2, kv[0].lowercased().hasPrefix("msip_label_"), kv[0].lowercased().hasSuffix("_name") else { continue }
+            guard kv.count == 2, kv[0].lowercased().hasPrefix("msip_label_"), kv[0].lowercased().hasSuffix("_name")
+            else { continue }
             let mapped = options.vocabulary.labelMap[kv[1]] ?? kv[1]
-            out.append(readers.readLine(mapped) ?? LocationReaders.Found(text: kv[1], marking: nil, obfuscated: false, unparseableReason: "label is not mapped to a classification"))
+            out.append(
+                readers.readLine(mapped)
+                    ?? LocationReaders.Found(
+                        text: kv[1], marking: nil, obfuscated: false,
+                        unparseableReason: "label is not mapped to a classification"))
         }
         return out
     }

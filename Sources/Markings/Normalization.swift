@@ -18,8 +18,10 @@ struct NormalizedText {
     /// Whether each skeleton character was a confusable, or adjacent to a dropped invisible.
     var obfuscated: [Bool]
 
-    static let invisible: Set<UInt32> = [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x200E, 0x200F,
-                                         0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x180E]
+    static let invisible: Set<UInt32> = [
+        0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x200E, 0x200F,
+        0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x180E,
+    ]
     static let spaces: Set<UInt32> = [0x00A0, 0x2007, 0x202F, 0x2009, 0x200A, 0x2002, 0x2003, 0x3000, 0x09]
     static let dashes: Set<UInt32> = [0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2212, 0xFE63, 0xFF0D]
 
@@ -38,7 +40,8 @@ struct NormalizedText {
         0x0391: "A", 0x0392: "B", 0x0395: "E", 0x0396: "Z", 0x0397: "H", 0x0399: "I", 0x039A: "K", 0x039C: "M",
         0x039D: "N", 0x039F: "O", 0x03A1: "P", 0x03A4: "T", 0x03A5: "Y", 0x03A7: "X",
         // Greek small
-        0x03BF: "o", 0x03B1: "a", 0x03B5: "e", 0x03B9: "i", 0x03BA: "k", 0x03BD: "v", 0x03C1: "p", 0x03C4: "t", 0x03C5: "u",
+        0x03BF: "o", 0x03B1: "a", 0x03B5: "e", 0x03B9: "i", 0x03BA: "k", 0x03BD: "v", 0x03C1: "p", 0x03C4: "t",
+        0x03C5: "u",
         // Latin look-alikes from other blocks
         0x0131: "i", 0x0269: "i", 0x1D00: "A", 0x0280: "R", 0x0274: "N", 0x026A: "I", 0x1D07: "E", 0x1D1B: "T",
     ]
@@ -50,11 +53,16 @@ struct NormalizedText {
     /// - Parameter displayOrder: reorder right-to-left overrides as displayed (spec §10.5);
     ///   readers read both orders of text that holds one (``hasOverride(_:)``).
     init(_ s: String, displayOrder: Bool = false) {
-        chars = []; plain = []; wasUpper = []; obfuscated = []
+        chars = []
+        plain = []
+        wasUpper = []
+        obfuscated = []
         chars.reserveCapacity(s.utf8.count)
         var pendingInvisible = false
         if displayOrder, Self.hasOverride(s) {
-            for (u, reordered) in Self.displayOrder(Array(s.unicodeScalars)) { append(u, reordered: reordered, pendingInvisible: &pendingInvisible) }
+            for (u, reordered) in Self.displayOrder(Array(s.unicodeScalars)) {
+                append(u, reordered: reordered, pendingInvisible: &pendingInvisible)
+            }
         } else {
             for u in s.unicodeScalars { append(u, reordered: false, pendingInvisible: &pendingInvisible) }
         }
@@ -70,8 +78,13 @@ struct NormalizedText {
             if u[i] == "\u{202E}" {
                 var depth = 1, j = i + 1
                 while j < u.count {
-                    if u[j] == "\u{202E}" || u[j] == "\u{202D}" || u[j] == "\u{202A}" || u[j] == "\u{202B}" { depth += 1 }
-                    if u[j] == "\u{202C}" { depth -= 1; if depth == 0 { break } }
+                    if u[j] == "\u{202E}" || u[j] == "\u{202D}" || u[j] == "\u{202A}" || u[j] == "\u{202B}" {
+                        depth += 1
+                    }
+                    if u[j] == "\u{202C}" {
+                        depth -= 1
+                        if depth == 0 { break }
+                    }
                     j += 1
                 }
                 for k in stride(from: j - 1, through: i + 1, by: -1) { out.append((u[k], true)) }
@@ -94,7 +107,8 @@ struct NormalizedText {
 
     /// Scripts whose letters are never confusable with Latin: no ICU lookup.
     @inline(__always) static func neverLatin(_ v: UInt32) -> Bool {
-        (0x3040...0x30FF).contains(v) || (0x3400...0x9FFF).contains(v) || (0xAC00...0xD7AF).contains(v) || (0x0600...0x06FF).contains(v)
+        (0x3040...0x30FF).contains(v) || (0x3400...0x9FFF).contains(v) || (0xAC00...0xD7AF).contains(v)
+            || (0x0600...0x06FF).contains(v)
     }
 
     mutating func append(_ u: Unicode.Scalar, reordered: Bool, pendingInvisible: inout Bool) {
@@ -131,26 +145,38 @@ struct NormalizedText {
         } else if Self.dashes.contains(v) {
             out = ["-"]
         } else if let m = Self.confusables[v] {
-            out = [m]; obf = true
+            out = [m]
+            obf = true
             upper = m.properties.isUppercase
         } else if (0xFF01...0xFF5E).contains(v) {
             // Fullwidth forms: letters are look-alikes; punctuation is what CJK keyboards type.
             let base = Unicode.Scalar(v - 0xFEE0)!
             out = [base]
-            if base.properties.isAlphabetic { obf = true; upper = v <= 0xFF3A } else { upper = true }
+            if base.properties.isAlphabetic {
+                obf = true
+                upper = v <= 0xFF3A
+            } else {
+                upper = true
+            }
         } else if v == 0x3010 || v == 0x3014 || v == 0x3016 || v == 0x3008 {
-            out = ["["]; upper = true   // 【 〔 〖 〈
+            out = ["["]
+            upper = true  // 【 〔 〖 〈
         } else if v == 0x3011 || v == 0x3015 || v == 0x3017 || v == 0x3009 {
-            out = ["]"]; upper = true   // 】 〕 〗 〉
+            out = ["]"]
+            upper = true  // 】 〕 〗 〉
         } else if !Self.neverLatin(v), let (letters, up) = Skeleton.ascii(for: u) {
             // UTS #39 skeleton: mathematical alphanumerics, small capitals, Cherokee, …
             out = letters.map { Unicode.Scalar($0) }
-            obf = true; upper = up
+            obf = true
+            upper = up
         } else {
             out = [u]
             upper = props.isUppercase
         }
-        if pendingInvisible || reordered { obf = true; pendingInvisible = false }
+        if pendingInvisible || reordered {
+            obf = true
+            pendingInvisible = false
+        }
         for c in out {
             let up = c.properties.uppercaseMapping.unicodeScalars
             chars.append(up.count == 1 ? up.first! : c)
@@ -175,7 +201,8 @@ enum Tokenizer {
     static func isWordChar(_ c: Unicode.Scalar) -> Bool {
         let a = c.value
         if a < 0x80 {
-            return (a >= 0x41 && a <= 0x5A) || (a >= 0x61 && a <= 0x7A) || (a >= 0x30 && a <= 0x39) || a == 0x2E || a == 0x27 || a == 0x26
+            return (a >= 0x41 && a <= 0x5A) || (a >= 0x61 && a <= 0x7A) || (a >= 0x30 && a <= 0x39) || a == 0x2E
+                || a == 0x27 || a == 0x26
         }
         return c.properties.isAlphabetic || c.properties.numericType != nil
     }
@@ -219,12 +246,25 @@ enum Tokenizer {
                 out.append(Token(kind: .space, text: string(c[i..<j]), start: i, end: j))
                 i = j
             case "/":
-                if i + 1 < c.count, c[i + 1] == "/" { out.append(Token(kind: .doubleSlash, text: "//", start: i, end: i + 2)); i += 2 }
-                else { out.append(Token(kind: .slash, text: "/", start: i, end: i + 1)); i += 1 }
-            case ":": out.append(Token(kind: .colon, text: ":", start: i, end: i + 1)); i += 1
-            case ",", ";": out.append(Token(kind: .comma, text: ",", start: i, end: i + 1)); i += 1
-            case "=": out.append(Token(kind: .equals, text: "=", start: i, end: i + 1)); i += 1
-            default: out.append(Token(kind: .punct, text: String(Character(ch)), start: i, end: i + 1)); i += 1
+                if i + 1 < c.count, c[i + 1] == "/" {
+                    out.append(Token(kind: .doubleSlash, text: "//", start: i, end: i + 2))
+                    i += 2
+                } else {
+                    out.append(Token(kind: .slash, text: "/", start: i, end: i + 1))
+                    i += 1
+                }
+            case ":":
+                out.append(Token(kind: .colon, text: ":", start: i, end: i + 1))
+                i += 1
+            case ",", ";":
+                out.append(Token(kind: .comma, text: ",", start: i, end: i + 1))
+                i += 1
+            case "=":
+                out.append(Token(kind: .equals, text: "=", start: i, end: i + 1))
+                i += 1
+            default:
+                out.append(Token(kind: .punct, text: String(Character(ch)), start: i, end: i + 1))
+                i += 1
             }
         }
         return out

@@ -6,7 +6,9 @@ public struct DocumentEntry: Sendable {
     public var bytes: [UInt8]?
     public var notReadable: String?
     public init(name: String, bytes: [UInt8]?, notReadable: String? = nil) {
-        self.name = name; self.bytes = bytes; self.notReadable = notReadable
+        self.name = name
+        self.bytes = bytes
+        self.notReadable = notReadable
     }
 }
 
@@ -32,10 +34,19 @@ public struct DocumentText: Sendable {
     /// Set when (part of) the document could not be inspected: the reader fails closed.
     public var notInspected: String?
 
-    public init(kind: String? = nil, properties: [(name: String, value: String)] = [], headerFooterLines: [String] = [], pageLines: [[String]] = [],
-                subjects: [String] = [], bodies: [String] = [], entries: [DocumentEntry] = [], notInspected: String? = nil) {
-        self.kind = kind; self.properties = properties; self.headerFooterLines = headerFooterLines; self.pageLines = pageLines
-        self.subjects = subjects; self.bodies = bodies; self.entries = entries; self.notInspected = notInspected
+    public init(
+        kind: String? = nil, properties: [(name: String, value: String)] = [], headerFooterLines: [String] = [],
+        pageLines: [[String]] = [],
+        subjects: [String] = [], bodies: [String] = [], entries: [DocumentEntry] = [], notInspected: String? = nil
+    ) {
+        self.kind = kind
+        self.properties = properties
+        self.headerFooterLines = headerFooterLines
+        self.pageLines = pageLines
+        self.subjects = subjects
+        self.bodies = bodies
+        self.entries = entries
+        self.notInspected = notInspected
     }
 
     /// Adds a reason the document was not (fully) inspected, keeping earlier ones.
@@ -54,18 +65,28 @@ public protocol DocumentMarkingSource: Sendable {
 /// Pure detection helpers (no parsing).
 public enum OOXMLDetection {
     /// Custom property names read as markings (case-insensitive).
-    public static let propertyNames: Set<String> = ["classification", "securityclassification", "security classification", "protectivemarking", "protective marking"]
-    public static let extensions: Set<String> = ["docx", "docm", "dotx", "dotm", "xlsx", "xlsm", "xltx", "pptx", "pptm"]
+    public static let propertyNames: Set<String> = [
+        "classification", "securityclassification", "security classification", "protectivemarking",
+        "protective marking",
+    ]
+    public static let extensions: Set<String> = [
+        "docx", "docm", "dotx", "dotm", "xlsx", "xlsm", "xltx", "pptx", "pptm",
+    ]
 
     /// A ZIP (local file header signature) declared or named as an Office Open XML document.
     public static func looksLikeOOXML(_ bytes: [UInt8], filename: String?, mimeType: String) -> Bool {
-        guard bytes.count >= 4, bytes[0] == 0x50, bytes[1] == 0x4B, bytes[2] == 0x03, bytes[3] == 0x04 else { return false }
+        guard bytes.count >= 4, bytes[0] == 0x50, bytes[1] == 0x4B, bytes[2] == 0x03, bytes[3] == 0x04 else {
+            return false
+        }
         return isOfficeType(filename: filename, mimeType: mimeType)
     }
 
     public static func isOfficeType(filename: String?, mimeType: String) -> Bool {
         if mimeType.hasPrefix("application/vnd.openxmlformats") || mimeType.hasPrefix("application/vnd.ms-word")
-            || mimeType.hasPrefix("application/vnd.ms-excel") || mimeType.hasPrefix("application/vnd.ms-powerpoint") { return true }
+            || mimeType.hasPrefix("application/vnd.ms-excel") || mimeType.hasPrefix("application/vnd.ms-powerpoint")
+        {
+            return true
+        }
         guard let f = filename, let dot = f.lastIndex(of: ".") else { return false }
         return extensions.contains(f[f.index(after: dot)...].lowercased())
     }
@@ -73,7 +94,8 @@ public enum OOXMLDetection {
     /// Whether a part may be an Office document worth sniffing: an Office type or extension, or
     /// a generic container type (`application/octet-stream`, `application/zip`).
     public static func mayBeOffice(filename: String?, mimeType: String) -> Bool {
-        mimeType == "application/octet-stream" || mimeType == "application/zip" || mimeType == "application/x-zip-compressed"
+        mimeType == "application/octet-stream" || mimeType == "application/zip"
+            || mimeType == "application/x-zip-compressed"
             || isOfficeType(filename: filename, mimeType: mimeType)
     }
 }
@@ -82,7 +104,8 @@ public enum OOXMLDetection {
 /// the name or declared type says).
 public enum ElementSniffer {
     public enum Kind: Sendable, Equatable {
-        /// A document or container the document reader reads (ZIP/OOXML/ODF, PDF, RTF, TNEF, calendar, 7z, RAR, gzip, tar, …).
+        /// A document or container the document reader reads (ZIP/OOXML/ODF, PDF, RTF, TNEF, calendar, 7z, RAR, gzip,
+        /// tar, …).
         case document
         /// An RFC 5322 message (a forwarded `.eml` declared octet-stream).
         case message
@@ -104,10 +127,14 @@ public enum ElementSniffer {
     public static func kind(_ b: [UInt8]) -> Kind {
         if b.isEmpty { return .other }
         // binary containers and documents
-        if has(b, "PK\u{03}\u{04}") || has(b, "PK\u{05}\u{06}") || has(b, "%PDF") || has(b, "{\\rtf") || b.starts(with: [0x78, 0x9F, 0x3E, 0x22])
-            || b.starts(with: [0x1F, 0x8B]) || b.starts(with: [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]) || has(b, "Rar!\u{1A}\u{07}") || has(b, "MSCF")
-            || has(b, "BZh") || b.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) || (b.count > 262 && has(b, "ustar", at: 257))
-            || b.starts(with: compoundFileSignature) {
+        if has(b, "PK\u{03}\u{04}") || has(b, "PK\u{05}\u{06}") || has(b, "%PDF") || has(b, "{\\rtf")
+            || b.starts(with: [0x78, 0x9F, 0x3E, 0x22])
+            || b.starts(with: [0x1F, 0x8B]) || b.starts(with: [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C])
+            || has(b, "Rar!\u{1A}\u{07}") || has(b, "MSCF")
+            || has(b, "BZh") || b.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00])
+            || (b.count > 262 && has(b, "ustar", at: 257))
+            || b.starts(with: compoundFileSignature)
+        {
             return .document
         }
         // %PDF may follow a little junk (readers accept it within the first KiB)
@@ -136,7 +163,9 @@ public enum ElementSniffer {
         let p = Array(b.prefix(1024))
         if let decoded = TextDecoding.decode(p, declaredCharset: nil) {
             let scalars = decoded.text.unicodeScalars
-            let controls = scalars.filter { $0.value < 0x20 && $0 != "\n" && $0 != "\r" && $0 != "\t" && $0 != "\u{0C}" }.count
+            let controls = scalars.filter {
+                $0.value < 0x20 && $0 != "\n" && $0 != "\r" && $0 != "\t" && $0 != "\u{0C}"
+            }.count
             if controls * 50 > max(scalars.count, 1) { return nil }
             return decoded.text
         }
@@ -145,7 +174,10 @@ public enum ElementSniffer {
 
     /// Header lines (`Name: value`) up to a blank line, with at least two well-known message fields.
     static func looksLikeMessage(_ text: String) -> Bool {
-        let known: Set<String> = ["from", "to", "subject", "date", "message-id", "received", "return-path", "mime-version", "content-type", "cc", "reply-to", "sender", "x-protective-marking"]
+        let known: Set<String> = [
+            "from", "to", "subject", "date", "message-id", "received", "return-path", "mime-version", "content-type",
+            "cc", "reply-to", "sender", "x-protective-marking",
+        ]
         var seen = 0, lines = 0
         for line in MarkingReader.lines(text) {
             if line.isEmpty { return seen >= 2 }

@@ -1,4 +1,5 @@
 import CPCRE2
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,7 +23,8 @@ final class PCRE2Pattern: @unchecked Sendable {
         guard let c = pcre2_compile_8(pattern, pattern.utf8.count, options, &err, &off, nil) else {
             var buf = [UInt8](repeating: 0, count: 256)
             pcre2_get_error_message_8(err, &buf, buf.count)
-            throw CompileError(description: "pattern error at \(off): " + String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self))
+            throw CompileError(
+                description: "pattern error at \(off): " + String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self))
         }
         code = c
         _ = pcre2_jit_compile_8(c, UInt32(PCRE2_JIT_COMPLETE))  // falls back to the interpreter if JIT is unavailable

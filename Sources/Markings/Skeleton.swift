@@ -58,7 +58,9 @@ enum Skeleton {
         var letters: [UInt8] = []
         for unit in result {
             if unit >= 0x0300 && unit <= 0x036F { continue }
-            guard unit < 0x80, let sc = Unicode.Scalar(UInt32(unit)), sc.properties.isAlphabetic || (unit >= 0x30 && unit <= 0x39) else { return nil }
+            guard unit < 0x80, let sc = Unicode.Scalar(UInt32(unit)),
+                sc.properties.isAlphabetic || (unit >= 0x30 && unit <= 0x39)
+            else { return nil }
             letters.append(UInt8(unit))
         }
         guard !letters.isEmpty, letters.count <= 3 else { return nil }

@@ -23,7 +23,9 @@ public enum TextDecoding {
 
     /// Decodes bytes of unknown charset when they look like text (see `ElementSniffer`).
     public static func decode(_ b: [UInt8], declaredCharset: String?) -> (text: String, utf16: Bool)? {
-        if b.starts(with: [0xFF, 0xFE]) || b.starts(with: [0xFE, 0xFF]) { return (readings(b, declaredCharset: nil)[0], true) }
+        if b.starts(with: [0xFF, 0xFE]) || b.starts(with: [0xFE, 0xFF]) {
+            return (readings(b, declaredCharset: nil)[0], true)
+        }
         if b.starts(with: [0xEF, 0xBB, 0xBF]) { return (readings(b, declaredCharset: nil)[0], false) }
         if let order = unlabelledUTF16(b) { return (utf16(b[...], littleEndian: order), true) }
         if b.contains(0) { return nil }
@@ -35,7 +37,10 @@ public enum TextDecoding {
         let n = min(b.count, 512) / 2
         guard n >= 2 else { return nil }
         var evenZero = 0, oddZero = 0
-        for i in 0..<n { if b[2 * i] == 0 { evenZero += 1 }; if b[2 * i + 1] == 0 { oddZero += 1 } }
+        for i in 0..<n {
+            if b[2 * i] == 0 { evenZero += 1 }
+            if b[2 * i + 1] == 0 { oddZero += 1 }
+        }
         if oddZero * 10 >= n * 7 && evenZero * 10 < n { return true }
         if evenZero * 10 >= n * 7 && oddZero * 10 < n { return false }
         return nil
@@ -60,11 +65,21 @@ public enum TextDecoding {
         out.reserveCapacity(text.utf8.count)
         var pending = ""  // a flowed paragraph being joined
         var pendingDepth = -1
-        func flush() { if pendingDepth >= 0 { out += pending; out += "\n"; pending = ""; pendingDepth = -1 } }
+        func flush() {
+            if pendingDepth >= 0 {
+                out += pending
+                out += "\n"
+                pending = ""
+                pendingDepth = -1
+            }
+        }
         for raw in MarkingReader.lines(text) {
             var line = Substring(raw)
             var depth = 0
-            while line.first == ">" { depth += 1; line = line.dropFirst() }
+            while line.first == ">" {
+                depth += 1
+                line = line.dropFirst()
+            }
             if line.first == " " { line = line.dropFirst() }  // space-stuffing
             let isSig = line == "-- "
             if pendingDepth >= 0 && depth != pendingDepth { flush() }
@@ -72,8 +87,16 @@ public enum TextDecoding {
                 pendingDepth = depth
                 pending += delsp ? String(line.dropLast()) : String(line)
             } else {
-                if pendingDepth >= 0 { pending += line; out += pending; out += "\n"; pending = ""; pendingDepth = -1 }
-                else { out += line; out += "\n" }
+                if pendingDepth >= 0 {
+                    pending += line
+                    out += pending
+                    out += "\n"
+                    pending = ""
+                    pendingDepth = -1
+                } else {
+                    out += line
+                    out += "\n"
+                }
             }
         }
         flush()
@@ -89,7 +112,11 @@ public enum TextDecoding {
         while i < s.count {
             let c = s[i]
             if c == "<" {
-                if i + 1 < s.count, s[i + 1] == "<" { if paramDepth == 0 { out.append("<") }; i += 2; continue }
+                if i + 1 < s.count, s[i + 1] == "<" {
+                    if paramDepth == 0 { out.append("<") }
+                    i += 2
+                    continue
+                }
                 var j = i + 1
                 while j < s.count, s[j] != ">", j - i < 64 { j += 1 }
                 let cmd = String(String.UnicodeScalarView(s[(i + 1)..<min(j, s.count)])).lowercased()
@@ -122,10 +149,16 @@ public enum TextDecoding {
         for line in MarkingReader.lines(text) {
             if current == nil {
                 let parts = line.split(separator: " ", maxSplits: 2)
-                if parts.count == 3, parts[0] == "begin", parts[1].allSatisfy({ $0 >= "0" && $0 <= "7" }) { current = (String(parts[2]), []) }
+                if parts.count == 3, parts[0] == "begin", parts[1].allSatisfy({ $0 >= "0" && $0 <= "7" }) {
+                    current = (String(parts[2]), [])
+                }
                 continue
             }
-            if line == "end" || line.hasPrefix("end ") { if let c = current { out.append(c) }; current = nil; continue }
+            if line == "end" || line.hasPrefix("end ") {
+                if let c = current { out.append(c) }
+                current = nil
+                continue
+            }
             let u = Array(line.utf8)
             guard let first = u.first else { continue }
             let n = Int((first &- 0x20) & 0x3F)

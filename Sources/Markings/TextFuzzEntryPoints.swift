@@ -8,7 +8,9 @@ public enum TextFuzzEntryPoints {
         let text = String(decoding: bytes, as: UTF8.self)
         for order in [false, true] {
             let n = NormalizedText(text, displayOrder: order)
-            precondition(n.chars.count == n.plain.count && n.plain.count == n.wasUpper.count && n.wasUpper.count == n.obfuscated.count)
+            precondition(
+                n.chars.count == n.plain.count && n.plain.count == n.wasUpper.count
+                    && n.wasUpper.count == n.obfuscated.count)
             precondition(n.chars.count <= 3 * text.unicodeScalars.count)
             _ = Tokenizer.tokens(n)
         }

@@ -5,7 +5,10 @@ public struct Classification: Sendable, Hashable, Comparable, Codable, CustomStr
     /// Canonical NZ name (`IN-CONFIDENCE`, `TOP SECRET`).
     public var name: String
 
-    public init(rank: Int, name: String) { self.rank = rank; self.name = name }
+    public init(rank: Int, name: String) {
+        self.rank = rank
+        self.name = name
+    }
     public static func < (a: Classification, b: Classification) -> Bool { a.rank < b.rank }
     public var description: String { name }
 }
@@ -55,15 +58,31 @@ public struct Vocabulary: Sendable {
     /// The built-in NZ vocabulary with the default Australian mapping.
     public static let nz = Vocabulary(
         classifications: [
-            .init(classification: .init(rank: 0, name: "UNCLASSIFIED"), category: .none, spellings: [["UNCLASSIFIED"], ["UNCLASS"]]),
-            .init(classification: .init(rank: 0, name: "UNCLASSIFIED"), category: .none, spellings: [["PERSONAL"]], reportedAs: "UNCLASSIFIED"),
-            .init(classification: .init(rank: 0, name: "UNCLASSIFIED"), category: .none, spellings: [["UNOFFICIAL"]], reportedAs: "UNCLASSIFIED"),
-            .init(classification: .init(rank: 1, name: "IN-CONFIDENCE"), category: .policyAndPrivacy, spellings: [["IN", "CONFIDENCE"]]),
-            .init(classification: .init(rank: 2, name: "SENSITIVE"), category: .policyAndPrivacy, spellings: [["SENSITIVE"]]),
-            .init(classification: .init(rank: 3, name: "RESTRICTED"), category: .nationalSecurity, spellings: [["RESTRICTED"]]),
-            .init(classification: .init(rank: 4, name: "CONFIDENTIAL"), category: .nationalSecurity, spellings: [["CONFIDENTIAL"]]),
+            .init(
+                classification: .init(rank: 0, name: "UNCLASSIFIED"), category: .none,
+                spellings: [["UNCLASSIFIED"], ["UNCLASS"]]),
+            .init(
+                classification: .init(rank: 0, name: "UNCLASSIFIED"), category: .none, spellings: [["PERSONAL"]],
+                reportedAs: "UNCLASSIFIED"),
+            .init(
+                classification: .init(rank: 0, name: "UNCLASSIFIED"), category: .none, spellings: [["UNOFFICIAL"]],
+                reportedAs: "UNCLASSIFIED"),
+            .init(
+                classification: .init(rank: 1, name: "IN-CONFIDENCE"), category: .policyAndPrivacy,
+                spellings: [["IN", "CONFIDENCE"]]),
+            .init(
+                classification: .init(rank: 2, name: "SENSITIVE"), category: .policyAndPrivacy,
+                spellings: [["SENSITIVE"]]),
+            .init(
+                classification: .init(rank: 3, name: "RESTRICTED"), category: .nationalSecurity,
+                spellings: [["RESTRICTED"]]),
+            .init(
+                classification: .init(rank: 4, name: "CONFIDENTIAL"), category: .nationalSecurity,
+                spellings: [["CONFIDENTIAL"]]),
             .init(classification: .init(rank: 5, name: "SECRET"), category: .nationalSecurity, spellings: [["SECRET"]]),
-            .init(classification: .init(rank: 6, name: "TOP SECRET"), category: .nationalSecurity, spellings: [["TOP", "SECRET"]]),
+            .init(
+                classification: .init(rank: 6, name: "TOP SECRET"), category: .nationalSecurity,
+                spellings: [["TOP", "SECRET"]]),
         ],
         policyEndorsements: [
             ["APPOINTMENTS"], ["BUDGET"], ["CABINET"], ["COMMERCIAL"], ["EVALUATIVE"], ["HONOURS"],
@@ -84,7 +103,9 @@ public struct Vocabulary: Sendable {
     /// The classification named by a canonical NZ name.
     public func classification(named name: String) -> Classification? {
         let words = Self.words(name)
-        return classifications.first { $0.spellings.contains(words) }.map { Classification(rank: $0.classification.rank, name: $0.reportedAs ?? $0.classification.name) }
+        return classifications.first { $0.spellings.contains(words) }.map {
+            Classification(rank: $0.classification.rank, name: $0.reportedAs ?? $0.classification.name)
+        }
     }
 
     /// The highest classification (TOP SECRET by default).
@@ -105,7 +126,9 @@ public struct Endorsement: Sendable, Hashable, Codable, Comparable, CustomString
     public var countries: [String]?
 
     public init(kind: EndorsementKind, name: String, countries: [String]? = nil) {
-        self.kind = kind; self.name = name; self.countries = countries
+        self.kind = kind
+        self.name = name
+        self.countries = countries
     }
     public static func < (a: Endorsement, b: Endorsement) -> Bool { a.name < b.name }
     public var description: String { name }
@@ -136,11 +159,19 @@ public struct Marking: Sendable, Hashable, Codable {
     public var expires: String?
     public var downTo: String?
 
-    public enum Scheme: String, Sendable, Hashable, Codable { case nz, epmsNZ = "epms-govt.nz", epmsAU = "epms-gov.au", auLegacy = "au-legacy" }
+    public enum Scheme: String, Sendable, Hashable, Codable {
+        case nz, epmsNZ = "epms-govt.nz", epmsAU = "epms-gov.au", auLegacy = "au-legacy"
+    }
 
-    public init(classification: Classification?, endorsements: [Endorsement] = [], scheme: Scheme = .nz, expires: String? = nil, downTo: String? = nil) {
-        self.classification = classification; self.endorsements = endorsements; self.scheme = scheme
-        self.expires = expires; self.downTo = downTo
+    public init(
+        classification: Classification?, endorsements: [Endorsement] = [], scheme: Scheme = .nz, expires: String? = nil,
+        downTo: String? = nil
+    ) {
+        self.classification = classification
+        self.endorsements = endorsements
+        self.scheme = scheme
+        self.expires = expires
+        self.downTo = downTo
     }
 
     /// `SECRET//NZEO/REL TO …` style rendering for reports.

@@ -8,10 +8,19 @@ public final class MilterClient: Sendable {
     let channel: Channel
     let collector: NIOLoopBound<ResponseCollector>
 
-    public struct Closed: Error, CustomStringConvertible { public init() {}; public var description: String { "the milter closed the connection" } }
-    public struct TimedOut: Error, CustomStringConvertible { public init() {}; public var description: String { "no reply from the milter in time" } }
+    public struct Closed: Error, CustomStringConvertible {
+        public init() {}
+        public var description: String { "the milter closed the connection" }
+    }
+    public struct TimedOut: Error, CustomStringConvertible {
+        public init() {}
+        public var description: String { "no reply from the milter in time" }
+    }
 
-    init(channel: Channel, collector: NIOLoopBound<ResponseCollector>) { self.channel = channel; self.collector = collector }
+    init(channel: Channel, collector: NIOLoopBound<ResponseCollector>) {
+        self.channel = channel
+        self.collector = collector
+    }
 
     public static func connect(_ address: ListenAddress, group: EventLoopGroup) async throws -> MilterClient {
         // The collector is captured as the pipeline is built: the milter may close the connection
@@ -47,7 +56,8 @@ public final class MilterClient: Sendable {
     /// Sends raw bytes (malformed-frame tests).
     public func sendRaw(_ bytes: [UInt8]) async throws {
         // Bypass the encoder: write a ByteBuffer to the head of the pipeline.
-        try await channel.pipeline.context(handlerType: MessageToByteHandler<MilterCommandEncoder>.self).flatMap { ctx in
+        try await channel.pipeline.context(handlerType: MessageToByteHandler<MilterCommandEncoder>.self).flatMap {
+            ctx in
             ctx.writeAndFlush(NIOAny(ByteBuffer(bytes: bytes)))
         }.get()
     }
@@ -88,12 +98,15 @@ public final class MilterClient: Sendable {
     public func close() async { try? await channel.close().get() }
 
     /// Option negotiation as Postfix 3.7 offers it (version 6, every action, every protocol step).
-    public static let postfixOffer = OptionNegotiation(version: 6, actions: ActionFlags(rawValue: 0x1FF), protocolFlags: ProtocolFlags(rawValue: 0x1FFFFF))
+    public static let postfixOffer = OptionNegotiation(
+        version: 6, actions: ActionFlags(rawValue: 0x1FF), protocolFlags: ProtocolFlags(rawValue: 0x1FFFFF))
 
     /// Negotiates; returns the milter's answer.
     public func negotiate(_ offer: OptionNegotiation = postfixOffer) async throws -> OptionNegotiation {
         try await send([.optionNegotiation(offer)])
-        guard case .optionNegotiation(let o) = try await next() else { throw MilterCodecError.invalidField(code: 0x4F, field: "negotiation reply") }
+        guard case .optionNegotiation(let o) = try await next() else {
+            throw MilterCodecError.invalidField(code: 0x4F, field: "negotiation reply")
+        }
         return o
     }
 
@@ -101,8 +114,10 @@ public final class MilterClient: Sendable {
     /// connection), MAIL, RCPTs, headers, body in 64 KiB chunks, end of message. Returns the
     /// end-of-message responses. Replies to steps that expect one are consumed and must be
     /// `continue`.
-    public func transaction(_ m: ClientMessage, negotiated: OptionNegotiation, connect: Bool = true,
-                            beforeEndOfBody: @Sendable () -> Void = {}) async throws -> [MilterResponse] {
+    public func transaction(
+        _ m: ClientMessage, negotiated: OptionNegotiation, connect: Bool = true,
+        beforeEndOfBody: @Sendable () -> Void = {}
+    ) async throws -> [MilterResponse] {
         let p = negotiated.protocolFlags
         func expect(_ noReply: ProtocolFlags, _ what: String) async throws {
             if p.contains(noReply) { return }
@@ -110,31 +125,44 @@ public final class MilterClient: Sendable {
             guard r == .continue else { throw MilterCodecError.invalidField(code: 0, field: "\(what) reply \(r)") }
         }
         if connect {
-            try await send([.macro(stage: CommandCode.connect.rawValue, macros: [Macro("j", "mx.test"), Macro("{daemon_name}", m.daemonName)]),
-                            .connect(hostname: "client.test", address: .inet(address: m.clientAddress, port: 40000))])
+            try await send([
+                .macro(
+                    stage: CommandCode.connect.rawValue,
+                    macros: [Macro("j", "mx.test"), Macro("{daemon_name}", m.daemonName)]),
+                .connect(hostname: "client.test", address: .inet(address: m.clientAddress, port: 40000)),
+            ])
             try await expect(.noReplyConnect, "connect")
         }
         var mailMacros = [Macro("{mail_addr}", m.mailFrom)]
         if let a = m.authenticatedAs { mailMacros.append(Macro("{auth_authen}", a)) }
-        try await send([.macro(stage: CommandCode.mail.rawValue, macros: mailMacros), .mail(arguments: ["<\(m.mailFrom)>", "BODY=8BITMIME"])])
+        try await send([
+            .macro(stage: CommandCode.mail.rawValue, macros: mailMacros),
+            .mail(arguments: ["<\(m.mailFrom)>", "BODY=8BITMIME"]),
+        ])
         try await expect(.noReplyMail, "MAIL")
         for r in m.recipients {
-            try await send([.macro(stage: CommandCode.recipient.rawValue, macros: [Macro("{rcpt_addr}", r)]), .recipient(arguments: ["<\(r)>"])])
+            try await send([
+                .macro(stage: CommandCode.recipient.rawValue, macros: [Macro("{rcpt_addr}", r)]),
+                .recipient(arguments: ["<\(r)>"]),
+            ])
             try await expect(.noReplyRecipient, "RCPT")
         }
         if !p.contains(.noData) {
-            try await send([.data]); try await expect(.noReplyData, "DATA")
+            try await send([.data])
+            try await expect(.noReplyData, "DATA")
         }
         let (headers, body) = ClientMessage.split(m.bytes)
         for (n, v) in headers {
             try await send([.header(name: n, value: p.contains(.headerLeadingSpace) ? v : Array(v.drop { $0 == 32 }))])
             try await expect(.noReplyHeader, "header")
         }
-        try await send([.endOfHeaders]); try await expect(.noReplyEndOfHeaders, "end of headers")
+        try await send([.endOfHeaders])
+        try await expect(.noReplyEndOfHeaders, "end of headers")
         var i = 0
         while i < body.count {
             let end = min(body.count, i + Milter.chunkSize)
-            try await send([.body(Array(body[i..<end]))]); try await expect(.noReplyBody, "body")
+            try await send([.body(Array(body[i..<end]))])
+            try await expect(.noReplyBody, "body")
             i = end
         }
         beforeEndOfBody()
@@ -153,7 +181,9 @@ public struct ClientMessage: Sendable {
     public var clientAddress: String = "192.0.2.10"
     public var authenticatedAs: String? = nil
     public init(mailFrom: String, recipients: [String], bytes: [UInt8]) {
-        self.mailFrom = mailFrom; self.recipients = recipients; self.bytes = bytes
+        self.mailFrom = mailFrom
+        self.recipients = recipients
+        self.bytes = bytes
     }
 
     /// Header fields (name, value with its leading space, folds as CRLF) and the body with CRLF
@@ -164,9 +194,13 @@ public struct ClientMessage: Sendable {
         var bodyStart = bytes.count
         while i < bytes.count {
             if bytes[i] == 10 {
-                var line = Array(bytes[start..<i]); if line.last == 13 { line.removeLast() }
+                var line = Array(bytes[start..<i])
+                if line.last == 13 { line.removeLast() }
                 start = i + 1
-                if line.isEmpty { bodyStart = start; break }
+                if line.isEmpty {
+                    bodyStart = start
+                    break
+                }
                 lines.append(line)
             }
             i += 1
@@ -185,7 +219,8 @@ public struct ClientMessage: Sendable {
         var prev: UInt8 = 0
         for b in bytes[min(bodyStart, bytes.count)...] {
             if b == 10 && prev != 13 { body.append(13) }
-            body.append(b); prev = b
+            body.append(b)
+            prev = b
         }
         return (headers, body)
     }
@@ -199,9 +234,13 @@ final class ResponseCollector: ChannelInboundHandler {
     var closed = false
 
     func wait(_ p: EventLoopPromise<MilterResponse>) {
-        if !buffered.isEmpty { p.succeed(buffered.removeFirst()) }
-        else if closed { p.fail(MilterClient.Closed()) }
-        else { waiters.append(p) }
+        if !buffered.isEmpty {
+            p.succeed(buffered.removeFirst())
+        } else if closed {
+            p.fail(MilterClient.Closed())
+        } else {
+            waiters.append(p)
+        }
     }
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let r = unwrapInboundIn(data)

@@ -11,7 +11,8 @@ public struct DirectionRules: Sendable, Hashable {
     public var listener: Direction?
     public var daemonNames: [String: Direction]
     public init(listener: Direction? = nil, daemonNames: [String: Direction] = [:]) {
-        self.listener = listener; self.daemonNames = daemonNames
+        self.listener = listener
+        self.daemonNames = daemonNames
     }
 
     public func direction(daemonName: String?) -> Direction? {
@@ -32,8 +33,9 @@ public enum Gateway {
     /// The envelope the engine sees.
     public static func envelope(_ s: MilterSession, rules: DirectionRules) -> Envelope {
         let auth = s.macros["auth_authen"].map { !$0.isEmpty } ?? false
-        return Envelope(direction: rules.direction(daemonName: s.macros["daemon_name"]), mailFrom: s.mailFrom,
-                        recipients: s.recipients.map(\.address), authenticatedSubmission: auth, clientAddress: s.clientAddress)
+        return Envelope(
+            direction: rules.direction(daemonName: s.macros["daemon_name"]), mailFrom: s.mailFrom,
+            recipients: s.recipients.map(\.address), authenticatedSubmission: auth, clientAddress: s.clientAddress)
     }
 
     /// `Name: value` → (name, value), or nil when it is not a header field.
@@ -41,7 +43,8 @@ public enum Gateway {
         guard let s, let colon = s.firstIndex(of: ":") else { return nil }
         let name = s[..<colon], value = s[s.index(after: colon)...].drop { $0 == " " }
         guard !name.isEmpty, name.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") }),
-              !value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else { return nil }
+            !value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 })
+        else { return nil }
         return (String(name), String(value))
     }
 

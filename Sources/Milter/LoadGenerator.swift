@@ -46,7 +46,9 @@ public enum MilterLoadGenerator {
     }
 
     /// Sends every message once over `connections` connections.
-    public static func run(_ address: ListenAddress, messages: [ClientMessage], connections: Int, group: EventLoopGroup) async throws -> Result {
+    public static func run(_ address: ListenAddress, messages: [ClientMessage], connections: Int, group: EventLoopGroup)
+        async throws -> Result
+    {
         let next = NIOLockedValueBox(0)
         let start = now()
         let perClient = try await withThrowingTaskGroup(of: ([Double], [String: Int]).self) { g in
@@ -57,7 +59,10 @@ public enum MilterLoadGenerator {
                     var lat: [Double] = [], actions: [String: Int] = [:]
                     var first = true
                     while true {
-                        let i = next.withLockedValue { n -> Int in defer { n += 1 }; return n }
+                        let i = next.withLockedValue { n -> Int in
+                            defer { n += 1 }
+                            return n
+                        }
                         guard i < messages.count else { break }
                         let (rs, eom) = try await c.timedTransaction(messages[i], negotiated: o, connect: first)
                         first = false
@@ -76,27 +81,45 @@ public enum MilterLoadGenerator {
         let secs = now() - start
         var actions: [String: Int] = [:]
         for (_, a) in perClient { for (k, v) in a { actions[k, default: 0] += v } }
-        return Result(connections: connections, messages: messages.count, seconds: secs,
-                      latencies: perClient.flatMap(\.0).sorted(), actions: actions)
+        return Result(
+            connections: connections, messages: messages.count, seconds: secs,
+            latencies: perClient.flatMap(\.0).sorted(), actions: actions)
     }
 
     /// `accept`, `delrcpt+accept`, `quarantine`, `tag`, `reject`, `tempfail`.
     static func summary(_ rs: [MilterResponse]) -> String {
-        if rs.contains(where: { if case .quarantine = $0 { return true }; return false }) { return "quarantine" }
-        if rs.contains(where: { if case .addHeader = $0 { return true }; return false }) { return "tag" }
+        if rs.contains(where: {
+            if case .quarantine = $0 { return true }
+            return false
+        }) {
+            return "quarantine"
+        }
+        if rs.contains(where: {
+            if case .addHeader = $0 { return true }
+            return false
+        }) {
+            return "tag"
+        }
         switch rs.last {
         case .replyCode(let t)? where t.hasPrefix("5"): return "reject"
         case .replyCode?, .tempfail?: return "tempfail"
-        default: return rs.contains(where: { if case .deleteRecipient = $0 { return true }; return false }) ? "delrcpt+accept" : "accept"
+        default:
+            return rs.contains(where: {
+                if case .deleteRecipient = $0 { return true }
+                return false
+            }) ? "delrcpt+accept" : "accept"
         }
     }
 }
 
 extension MilterClient {
     /// `transaction`, also returning the end-of-message latency in seconds.
-    func timedTransaction(_ m: ClientMessage, negotiated: OptionNegotiation, connect: Bool) async throws -> ([MilterResponse], Double) {
+    func timedTransaction(_ m: ClientMessage, negotiated: OptionNegotiation, connect: Bool) async throws -> (
+        [MilterResponse], Double
+    ) {
         let t = TimingBox()
-        let rs = try await transaction(m, negotiated: negotiated, connect: connect, beforeEndOfBody: { t.start = MilterLoadGenerator.now() })
+        let rs = try await transaction(
+            m, negotiated: negotiated, connect: connect, beforeEndOfBody: { t.start = MilterLoadGenerator.now() })
         return (rs, MilterLoadGenerator.now() - t.start)
     }
 }

@@ -20,7 +20,8 @@ public struct SpoolLimits: Sendable, Hashable {
     /// default every message the MTA accepts is inspected whole.
     public var maxMessageSize: Int
     public init(memoryLimit: Int = 4 << 20, maxMessageSize: Int = 50 << 20) {
-        self.memoryLimit = memoryLimit; self.maxMessageSize = maxMessageSize
+        self.memoryLimit = memoryLimit
+        self.maxMessageSize = maxMessageSize
     }
 }
 
@@ -39,15 +40,20 @@ public final class MessageSpool: @unchecked Sendable {
     public var isSpooledToDisk: Bool { fd >= 0 }
 
     public init(limits: SpoolLimits = SpoolLimits(), directory: String = "/tmp") {
-        self.limits = limits; self.directory = directory
+        self.limits = limits
+        self.directory = directory
     }
     deinit { if fd >= 0 { close(fd) } }
 
     /// Forgets the message (a new one starts, or an abort).
     public func reset() {
         memory.removeAll(keepingCapacity: memory.count <= 1 << 20)
-        if fd >= 0 { close(fd); fd = -1 }
-        fileBytes = 0; totalBytes = 0
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
+        fileBytes = 0
+        totalBytes = 0
     }
 
     /// A header as the MTA sent it, as `Name:value` (the leading space kept by the MTA) or
@@ -59,7 +65,8 @@ public final class MessageSpool: @unchecked Sendable {
         var prev: UInt8 = 0
         for b in value {
             if b == 10 && prev != 13 { line.append(13) }
-            line.append(b); prev = b
+            line.append(b)
+            prev = b
         }
         line += [13, 10]
         try append(line)
@@ -84,7 +91,9 @@ public final class MessageSpool: @unchecked Sendable {
     private func openFile() throws {
         var template = Array((directory + "/pmark-spool-XXXXXX").utf8CString)
         let f = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }  // mkstemp creates the file 0600
-        guard f >= 0 else { throw SpoolError(description: "cannot create a spool file in \(directory): errno \(errno)") }
+        guard f >= 0 else {
+            throw SpoolError(description: "cannot create a spool file in \(directory): errno \(errno)")
+        }
         let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         unlink(path)
         fd = f
@@ -117,7 +126,9 @@ public final class MessageSpool: @unchecked Sendable {
                 if errno == EINTR { continue }
                 throw SpoolError(description: "spool read failed: errno \(errno)")
             }
-            if n == 0 { throw SpoolError(description: "spool file shorter than written (\(offset) of \(fileBytes) bytes)") }
+            if n == 0 {
+                throw SpoolError(description: "spool file shorter than written (\(offset) of \(fileBytes) bytes)")
+            }
             out.append(contentsOf: chunk[..<n])
             offset += off_t(n)
         }

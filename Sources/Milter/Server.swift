@@ -15,12 +15,18 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     public var kind: Kind
     public var direction: Direction?
 
-    public init(kind: Kind, direction: Direction? = nil) { self.kind = kind; self.direction = direction }
+    public init(kind: Kind, direction: Direction? = nil) {
+        self.kind = kind
+        self.direction = direction
+    }
 
     /// Parses `[inbound=|outbound=|internal=]unix:/path | inet:PORT@ADDR | inet6:PORT@ADDR`.
     public init?(_ spec: String) {
         var s = Substring(spec)
-        if let eq = s.firstIndex(of: "="), let d = Direction(rawValue: String(s[..<eq])) { direction = d; s = s[s.index(after: eq)...] }
+        if let eq = s.firstIndex(of: "="), let d = Direction(rawValue: String(s[..<eq])) {
+            direction = d
+            s = s[s.index(after: eq)...]
+        }
         if s.hasPrefix("unix:") || s.hasPrefix("local:") {
             let p = s.drop { $0 != ":" }.dropFirst()
             guard p.hasPrefix("/") else { return nil }
@@ -32,7 +38,9 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
             var host = parts.count == 2 ? String(parts[1]) : (s.hasPrefix("inet6:") ? "::1" : "127.0.0.1")
             if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
             kind = .inet(host: host, port: port)
-        } else { return nil }
+        } else {
+            return nil
+        }
     }
 
     public var description: String {
@@ -104,12 +112,16 @@ public final class MilterServer: Sendable {
 
     /// - Parameter reload: builds a fresh engine from the policy file (SIGHUP); throws the
     ///   loader's diagnostics when the policy is invalid, and the old engine stays.
-    public init(configuration: MilterServerConfiguration, engine: Engine, sink: any DecisionSink, logger: Logger,
-                reload: @escaping @Sendable () throws -> Engine, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+    public init(
+        configuration: MilterServerConfiguration, engine: Engine, sink: any DecisionSink, logger: Logger,
+        reload: @escaping @Sendable () throws -> Engine,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) {
         let pool = NIOThreadPool(numberOfThreads: max(1, configuration.workers))
         pool.start()
-        shared = ServerShared(config: configuration, engines: EngineHolder(engine), sink: sink, pool: pool, logger: logger,
-                              connections: NIOLockedValueBox(0), clock: clock)
+        shared = ServerShared(
+            config: configuration, engines: EngineHolder(engine), sink: sink, pool: pool, logger: logger,
+            connections: NIOLockedValueBox(0), clock: clock)
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.reload = reload
     }
@@ -128,10 +140,13 @@ public final class MilterServer: Sendable {
                 .childChannelInitializer { channel in
                     let admitted = shared.connections.withLockedValue { n -> Bool in
                         guard n < shared.config.maxConnections else { return false }
-                        n += 1; return true
+                        n += 1
+                        return true
                     }
                     guard admitted else {
-                        shared.logger.warning("connection refused: limit reached", metadata: ["max_connections": "\(shared.config.maxConnections)"])
+                        shared.logger.warning(
+                            "connection refused: limit reached",
+                            metadata: ["max_connections": "\(shared.config.maxConnections)"])
                         return channel.close()
                     }
                     channel.closeFuture.whenComplete { _ in shared.connections.withLockedValue { $0 -= 1 } }
@@ -166,21 +181,28 @@ public final class MilterServer: Sendable {
         do {
             let e = try reload()
             shared.engines.replace(e)
-            shared.logger.notice("policy reloaded", metadata: ["policy": "\(e.policy.name)", "policy_hash": "\(e.policy.contentHash)"])
+            shared.logger.notice(
+                "policy reloaded", metadata: ["policy": "\(e.policy.name)", "policy_hash": "\(e.policy.contentHash)"])
             return true
         } catch {
-            shared.logger.error("policy reload refused; the previous policy stays in force", metadata: ["diagnostics": "\(error)"])
+            shared.logger.error(
+                "policy reload refused; the previous policy stays in force", metadata: ["diagnostics": "\(error)"])
             return false
         }
     }
 
     /// Stops accepting, lets open connections finish (up to `drainTimeout`), then closes them.
     public func shutdown() {
-        let listeners = channels.withLockedValue { c -> [Channel] in defer { c = [] }; return c }
+        let listeners = channels.withLockedValue { c -> [Channel] in
+            defer { c = [] }
+            return c
+        }
         for ch in listeners { try? ch.close().wait() }
         let deadline = NIODeadline.now() + shared.config.drainTimeout
         while openConnections > 0 && NIODeadline.now() < deadline { usleep(50_000) }
-        if openConnections > 0 { shared.logger.warning("drain timeout: closing open connections", metadata: ["open": "\(openConnections)"]) }
+        if openConnections > 0 {
+            shared.logger.warning("drain timeout: closing open connections", metadata: ["open": "\(openConnections)"])
+        }
         try? group.syncShutdownGracefully()
         try? shared.pool.syncShutdownGracefully()
         shared.logger.notice("stopped")
@@ -188,7 +210,10 @@ public final class MilterServer: Sendable {
 
     /// Runs until SIGTERM or SIGINT (then drains); SIGHUP reloads the policy.
     public func runUntilTerminated() {
-        signal(SIGHUP, SIG_IGN); signal(SIGTERM, SIG_IGN); signal(SIGINT, SIG_IGN); signal(SIGPIPE, SIG_IGN)
+        signal(SIGHUP, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
         let q = DispatchQueue(label: "pmark.milter.signals")
         let done = DispatchSemaphore(value: 0)
         let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: q)
@@ -198,12 +223,14 @@ public final class MilterServer: Sendable {
         for sig in [SIGTERM, SIGINT] {
             let s = DispatchSource.makeSignalSource(signal: sig, queue: q)
             s.setEventHandler { done.signal() }
-            s.resume(); stops.append(s)
+            s.resume()
+            stops.append(s)
         }
         done.wait()
         shared.logger.notice("terminating: draining connections", metadata: ["open": "\(openConnections)"])
         shutdown()
-        hup.cancel(); stops.forEach { $0.cancel() }
+        hup.cancel()
+        stops.forEach { $0.cancel() }
     }
 }
 
@@ -228,7 +255,8 @@ final class MilterConnectionHandler: ChannelInboundHandler {
     var closing = false
 
     init(shared: ServerShared, rules: DirectionRules) {
-        self.shared = shared; self.rules = rules
+        self.shared = shared
+        self.rules = rules
         spool = MessageSpool(limits: shared.config.spool, directory: shared.config.spoolDirectory)
     }
 
@@ -268,7 +296,10 @@ final class MilterConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let cmd = unwrapInboundIn(data)
-        if pending != nil || closing { queued.append(cmd); return }
+        if pending != nil || closing {
+            queued.append(cmd)
+            return
+        }
         process(cmd, context: context)
     }
 
@@ -313,11 +344,20 @@ final class MilterConnectionHandler: ChannelInboundHandler {
         // message (a task awaiting the pool first would take four), each a wake-up that costs
         // most on a busy gateway.
         shared.pool.submit { state in
-            guard case .active = state else { promise.fail(CancellationError()); return }
+            guard case .active = state else {
+                promise.fail(CancellationError())
+                return
+            }
             let decided = Result { () throws -> (Verdict, [UInt8]) in
                 let bytes = try messageSpool.contents()
                 if messageSpool.exceedsMaximum {
-                    return (engine.notInspected(envelope: envelope, detail: "message of \(messageSpool.totalBytes) bytes exceeds the inspected maximum of \(messageSpool.limits.maxMessageSize)"), bytes)
+                    return (
+                        engine.notInspected(
+                            envelope: envelope,
+                            detail:
+                                "message of \(messageSpool.totalBytes) bytes exceeds the inspected maximum of \(messageSpool.limits.maxMessageSize)"
+                        ), bytes
+                    )
                 }
                 return (engine.evaluate(bytes: bytes, envelope: envelope), bytes)
             }
@@ -325,12 +365,19 @@ final class MilterConnectionHandler: ChannelInboundHandler {
                 if case .failure(let e) = decided { promise.fail(e) }
                 return
             }
-            if abandoned.withLockedValue({ $0 }) { promise.fail(DecisionTimeout()); return }
+            if abandoned.withLockedValue({ $0 }) {
+                promise.fail(DecisionTimeout())
+                return
+            }
             promise.completeWithTask {
-                try await shared.sink.record(DecisionEvent(unixTime: shared.clock(), origin: .gateway(queueID: queueID, daemonName: daemon),
-                                                           envelope: envelope, verdict: verdict, messageBytes: bytes))
-                Self.log(shared.logger, verdict: verdict, envelope: envelope, policy: engine.policy, queueID: queueID, size: messageSpool.totalBytes,
-                         micros: (DispatchTime.now().uptimeNanoseconds - started) / 1000)
+                try await shared.sink.record(
+                    DecisionEvent(
+                        unixTime: shared.clock(), origin: .gateway(queueID: queueID, daemonName: daemon),
+                        envelope: envelope, verdict: verdict, messageBytes: bytes))
+                Self.log(
+                    shared.logger, verdict: verdict, envelope: envelope, policy: engine.policy, queueID: queueID,
+                    size: messageSpool.totalBytes,
+                    micros: (DispatchTime.now().uptimeNanoseconds - started) / 1000)
                 return Gateway.responses(for: verdict, session: s, policy: engine.policy)
             }
         }
@@ -347,7 +394,8 @@ final class MilterConnectionHandler: ChannelInboundHandler {
             case .success(let rs): self.finish(rs, id: id, context: ctx.value)
             case .failure(let e):
                 if !(e is DecisionTimeout) {
-                    shared.logger.error("decision failed: tempfail", metadata: ["queue_id": "\(queueID ?? "-")", "error": "\(e)"])
+                    shared.logger.error(
+                        "decision failed: tempfail", metadata: ["queue_id": "\(queueID ?? "-")", "error": "\(e)"])
                 }
                 self.finish(Gateway.tempfail(engine.policy), id: id, context: ctx.value)
             }
@@ -366,18 +414,23 @@ final class MilterConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    static func log(_ logger: Logger, verdict v: Verdict, envelope: Envelope, policy: Policy, queueID: String?, size: Int, micros: UInt64) {
+    static func log(
+        _ logger: Logger, verdict v: Verdict, envelope: Envelope, policy: Policy, queueID: String?, size: Int,
+        micros: UInt64
+    ) {
         // The metadata is built only when the line is written (not at --log-level warning/error).
         guard logger.logLevel <= .info else { return }
         var md: Logger.Metadata = [
-            "queue_id": "\(queueID ?? "-")", "direction": "\(v.direction.rawValue)", "action": "\(v.messageAction.rawValue)",
+            "queue_id": "\(queueID ?? "-")", "direction": "\(v.direction.rawValue)",
+            "action": "\(v.messageAction.rawValue)",
             "recipients": "\(envelope.recipients.count)", "size": "\(size)", "micros": "\(micros)",
             "rules": "\(Set(v.decisions.flatMap(\.reasons).map(\.rule.id)).sorted().joined(separator: ","))",
             "blocked": "\(v.decisions.filter { $0.action == .block }.map(\.recipients.count).reduce(0, +))",
         ]
         if policy.logAddresses {
             md["mail_from"] = "\(envelope.mailFrom ?? "")"
-            md["blocked_recipients"] = "\(v.decisions.filter { $0.action == .block }.flatMap(\.recipients).joined(separator: ","))"
+            md["blocked_recipients"] =
+                "\(v.decisions.filter { $0.action == .block }.flatMap(\.recipients).joined(separator: ","))"
         }
         logger.info("decision", metadata: md)
     }

@@ -34,9 +34,11 @@ public struct MilterSession: Sendable {
     /// a round trip the MTA's smtpd does not wait for (three per message for connect, MAIL and
     /// RCPT). End of message has no no-reply flag, so reject, tempfail, quarantine and recipient
     /// removal are unaffected. Only flags the MTA offers are taken (Sendmail 8.13 offers none).
-    public static let wantedProtocol: ProtocolFlags = [.noHelo, .noUnknown, .noData, .noReplyConnect, .noReplyMail, .noReplyRecipient,
-                                                       .noReplyHeader, .noReplyEndOfHeaders, .noReplyBody, .noReplyData, .noReplyUnknown,
-                                                       .noReplyHelo, .headerLeadingSpace]
+    public static let wantedProtocol: ProtocolFlags = [
+        .noHelo, .noUnknown, .noData, .noReplyConnect, .noReplyMail, .noReplyRecipient,
+        .noReplyHeader, .noReplyEndOfHeaders, .noReplyBody, .noReplyData, .noReplyUnknown,
+        .noReplyHelo, .headerLeadingSpace,
+    ]
 
     public private(set) var negotiated: OptionNegotiation?
     /// Macros by name without braces (`i`, `auth_authen`, `daemon_name`); the latest value wins.
@@ -75,10 +77,16 @@ public struct MilterSession: Sendable {
     /// Forgets the message. Its macros go too, unless `keepingMacros` (MAIL: the MTA sends the
     /// MAIL-stage macros, `{auth_authen}` and `i` among them, just before the command).
     mutating func resetMessage(keepingMacros: Bool = false) {
-        mailFrom = nil; recipients = []; inMessage = false; headersEnded = false
+        mailFrom = nil
+        recipients = []
+        inMessage = false
+        headersEnded = false
         if !keepingMacros { for k in Self.messageMacros { macros[k] = nil } }
     }
-    static let messageMacros = ["i", "auth_authen", "auth_type", "auth_author", "auth_ssf", "mail_addr", "mail_host", "mail_mailer", "rcpt_addr", "rcpt_host", "rcpt_mailer", "msg_id"]
+    static let messageMacros = [
+        "i", "auth_authen", "auth_type", "auth_author", "auth_ssf", "mail_addr", "mail_host", "mail_mailer",
+        "rcpt_addr", "rcpt_host", "rcpt_mailer", "msg_id",
+    ]
 
     /// Applies one command. `spool` receives the header and body bytes.
     public mutating func handle(_ command: MilterCommand, spool: MessageSpool) throws -> SessionStep {
@@ -87,10 +95,14 @@ public struct MilterSession: Sendable {
         }
         switch command {
         case .optionNegotiation(let offer):
-            guard offer.version >= 2 else { throw SessionError(description: "MTA speaks milter protocol version \(offer.version); pmark needs 2 or later") }
-            let agreed = OptionNegotiation(version: min(offer.version, Milter.protocolVersion),
-                                           actions: ActionFlags(rawValue: offer.actions.rawValue & Self.wantedActions.rawValue),
-                                           protocolFlags: ProtocolFlags(rawValue: offer.protocolFlags.rawValue & Self.wantedProtocol.rawValue))
+            guard offer.version >= 2 else {
+                throw SessionError(
+                    description: "MTA speaks milter protocol version \(offer.version); pmark needs 2 or later")
+            }
+            let agreed = OptionNegotiation(
+                version: min(offer.version, Milter.protocolVersion),
+                actions: ActionFlags(rawValue: offer.actions.rawValue & Self.wantedActions.rawValue),
+                protocolFlags: ProtocolFlags(rawValue: offer.protocolFlags.rawValue & Self.wantedProtocol.rawValue))
             negotiated = agreed
             return .reply([.optionNegotiation(agreed)])
         case .macro(_, let ms):
@@ -121,7 +133,8 @@ public struct MilterSession: Sendable {
         case .data: return reply(unless: .noReplyData)
         case .header(let name, let value):
             guard inMessage else { throw SessionError(description: "header outside a transaction") }
-            try spool.appendHeader(name: name, value: value, leadingSpaceKept: protocolFlags.contains(.headerLeadingSpace))
+            try spool.appendHeader(
+                name: name, value: value, leadingSpaceKept: protocolFlags.contains(.headerLeadingSpace))
             return reply(unless: .noReplyHeader)
         case .endOfHeaders:
             guard inMessage else { throw SessionError(description: "end of headers outside a transaction") }
@@ -130,12 +143,18 @@ public struct MilterSession: Sendable {
             return reply(unless: .noReplyEndOfHeaders)
         case .body(let chunk):
             guard inMessage else { throw SessionError(description: "body outside a transaction") }
-            if !headersEnded { headersEnded = true; try spool.append([13, 10]) }
+            if !headersEnded {
+                headersEnded = true
+                try spool.append([13, 10])
+            }
             try spool.append(chunk)
             return reply(unless: .noReplyBody)
         case .endOfBody(let chunk):
             guard inMessage else { throw SessionError(description: "end of message outside a transaction") }
-            if !headersEnded { headersEnded = true; try spool.append([13, 10]) }
+            if !headersEnded {
+                headersEnded = true
+                try spool.append([13, 10])
+            }
             if !chunk.isEmpty { try spool.append(chunk) }
             return .endOfMessage
         case .abort:
@@ -148,7 +167,9 @@ public struct MilterSession: Sendable {
             // A new SMTP connection follows on this milter connection: forget the client.
             resetMessage()
             spool.reset()
-            macros = [:]; clientAddress = nil; clientHostname = nil
+            macros = [:]
+            clientAddress = nil
+            clientHostname = nil
             return .reply([])
         }
     }

@@ -1,6 +1,6 @@
 import DecisionEngine
-import MailParsing
 import Foundation
+import MailParsing
 import NIOConcurrencyHelpers
 
 /// A `DecisionSink` that appends one JSON object per decision to a file (created 0600), one
@@ -21,8 +21,13 @@ public final class JSONLinesSink: DecisionSink, @unchecked Sendable {
     ///   setting applies to the next decision.
     public init(path: String, sync: Bool = false, logAddresses: @escaping @Sendable () -> Bool) throws {
         let f = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard f >= 0 else { throw SpoolError(description: "cannot open decision log \(path): \(String(cString: strerror(errno)))") }
-        fd = f; self.path = path; self.sync = sync; self.logAddresses = logAddresses
+        guard f >= 0 else {
+            throw SpoolError(description: "cannot open decision log \(path): \(String(cString: strerror(errno)))")
+        }
+        fd = f
+        self.path = path
+        self.sync = sync
+        self.logAddresses = logAddresses
     }
     deinit { close(fd) }
 
@@ -39,7 +44,9 @@ public final class JSONLinesSink: DecisionSink, @unchecked Sendable {
                 }
                 off += n
             }
-            if sync, fsync(fd) != 0 { throw SpoolError(description: "decision log fsync failed: \(String(cString: strerror(errno)))") }
+            if sync, fsync(fd) != 0 {
+                throw SpoolError(description: "decision log fsync failed: \(String(cString: strerror(errno)))")
+            }
         }
     }
 
@@ -70,8 +77,11 @@ public final class JSONLinesSink: DecisionSink, @unchecked Sendable {
         let groups = v.decisions.map { d -> String in
             var g = "{\"path\":\(esc(d.path)),\"action\":\(esc(d.action.rawValue))"
             g += ",\"rules\":[" + d.reasons.map { esc($0.rule.id) }.joined(separator: ",") + "]"
-            if addresses { g += ",\"recipients\":[" + d.recipients.map(esc).joined(separator: ",") + "]" }
-            else { g += ",\"recipient_count\":\(d.recipients.count)" }
+            if addresses {
+                g += ",\"recipients\":[" + d.recipients.map(esc).joined(separator: ",") + "]"
+            } else {
+                g += ",\"recipient_count\":\(d.recipients.count)"
+            }
             return g + "}"
         }
         f.append("\"decisions\":[" + groups.joined(separator: ",") + "]")

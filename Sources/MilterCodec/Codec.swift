@@ -34,7 +34,9 @@ public enum MilterCodecError: Error, Sendable, Hashable, CustomStringConvertible
         }
     }
 
-    static func letter(_ c: UInt8) -> String { (0x20...0x7E).contains(c) ? String(UnicodeScalar(c)) : "0x" + String(c, radix: 16) }
+    static func letter(_ c: UInt8) -> String {
+        (0x20...0x7E).contains(c) ? String(UnicodeScalar(c)) : "0x" + String(c, radix: 16)
+    }
 }
 
 /// Limits of the codec. Each has a reason.
@@ -50,7 +52,8 @@ public struct MilterLimits: Sendable, Hashable {
     public var maxStrings: Int
 
     public init(maxFrameLength: Int = 1024 * 1024 + 1, maxStrings: Int = 1024) {
-        self.maxFrameLength = maxFrameLength; self.maxStrings = maxStrings
+        self.maxFrameLength = maxFrameLength
+        self.maxStrings = maxStrings
     }
     public static let `default` = MilterLimits()
 }
@@ -63,13 +66,19 @@ public struct MilterFrameReader: Sendable {
     /// The next whole frame, or nil when more bytes are needed. Throws on a length that cannot
     /// be right; the buffer is then left as it was.
     public func nextFrame(_ buffer: inout ByteBuffer) throws -> (code: UInt8, data: ByteBuffer)? {
-        guard let length = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: UInt32.self) else { return nil }
+        guard let length = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: UInt32.self) else {
+            return nil
+        }
         if length == 0 { throw MilterCodecError.emptyFrame }
-        if UInt64(length) > UInt64(limits.maxFrameLength) { throw MilterCodecError.frameTooLong(length: length, limit: limits.maxFrameLength) }
+        if UInt64(length) > UInt64(limits.maxFrameLength) {
+            throw MilterCodecError.frameTooLong(length: length, limit: limits.maxFrameLength)
+        }
         let total = 4 + Int(length)
         guard buffer.readableBytes >= total else { return nil }
         buffer.moveReaderIndex(forwardBy: 4)
-        guard let code = buffer.readInteger(as: UInt8.self), let data = buffer.readSlice(length: Int(length) - 1) else { return nil }
+        guard let code = buffer.readInteger(as: UInt8.self), let data = buffer.readSlice(length: Int(length) - 1) else {
+            return nil
+        }
         return (code, data)
     }
 }
@@ -81,15 +90,21 @@ struct FieldReader {
     let limits: MilterLimits
 
     mutating func uint32(_ field: String) throws -> UInt32 {
-        guard let v = data.readInteger(endianness: .big, as: UInt32.self) else { throw MilterCodecError.truncated(code: code, field: field) }
+        guard let v = data.readInteger(endianness: .big, as: UInt32.self) else {
+            throw MilterCodecError.truncated(code: code, field: field)
+        }
         return v
     }
     mutating func uint16(_ field: String) throws -> UInt16 {
-        guard let v = data.readInteger(endianness: .big, as: UInt16.self) else { throw MilterCodecError.truncated(code: code, field: field) }
+        guard let v = data.readInteger(endianness: .big, as: UInt16.self) else {
+            throw MilterCodecError.truncated(code: code, field: field)
+        }
         return v
     }
     mutating func byte(_ field: String) throws -> UInt8 {
-        guard let v = data.readInteger(as: UInt8.self) else { throw MilterCodecError.truncated(code: code, field: field) }
+        guard let v = data.readInteger(as: UInt8.self) else {
+            throw MilterCodecError.truncated(code: code, field: field)
+        }
         return v
     }
     /// Bytes up to (not including) the next NUL, which is consumed.
@@ -109,14 +124,19 @@ struct FieldReader {
         String(decoding: try cBytes(field), as: UTF8.self)
     }
     func utf8(_ bytes: [UInt8], _ field: String) throws -> String {
-        guard let s = String(validating: bytes, as: UTF8.self) else { throw MilterCodecError.invalidUTF8(code: code, field: field) }
+        guard let s = String(validating: bytes, as: UTF8.self) else {
+            throw MilterCodecError.invalidUTF8(code: code, field: field)
+        }
         return s
     }
     /// NUL-terminated strings until the data ends.
     mutating func cStrings(_ field: String, lenient: Bool = false) throws -> [String] {
         var out: [String] = []
         while data.readableBytes > 0 {
-            if out.count >= limits.maxStrings { throw MilterCodecError.invalidField(code: code, field: "\(field) (more than \(limits.maxStrings) strings)") }
+            if out.count >= limits.maxStrings {
+                throw MilterCodecError.invalidField(
+                    code: code, field: "\(field) (more than \(limits.maxStrings) strings)")
+            }
             out.append(lenient ? try lenientCString(field) : try cString(field))
         }
         return out
@@ -136,14 +156,19 @@ extension MilterCommand {
         switch c {
         case .optionNegotiation:
             let v = try r.uint32("version"), a = try r.uint32("actions"), p = try r.uint32("protocol")
-            cmd = .optionNegotiation(OptionNegotiation(version: v, actions: ActionFlags(rawValue: a), protocolFlags: ProtocolFlags(rawValue: p)))
+            cmd = .optionNegotiation(
+                OptionNegotiation(
+                    version: v, actions: ActionFlags(rawValue: a), protocolFlags: ProtocolFlags(rawValue: p)))
         case .macro:
             let stage = try r.byte("macro stage")
             let strings = try r.cStrings("macro", lenient: true)
             // Pairs of name and value; libmilter ignores an odd trailing name, and so do we.
             var macros: [Macro] = []
             var i = 0
-            while i + 1 < strings.count { macros.append(Macro(strings[i], strings[i + 1])); i += 2 }
+            while i + 1 < strings.count {
+                macros.append(Macro(strings[i], strings[i + 1]))
+                i += 2
+            }
             cmd = .macro(stage: stage, macros: macros)
         case .connect:
             let host = try r.lenientCString("hostname")
@@ -159,7 +184,8 @@ extension MilterCommand {
             case UInt8(ascii: "6"):
                 let port = try r.uint16("port")
                 cmd = .connect(hostname: host, address: .inet6(address: try r.cString("address"), port: port))
-            default: throw MilterCodecError.invalidField(code: code, field: "address family 0x\(String(family, radix: 16))")
+            default:
+                throw MilterCodecError.invalidField(code: code, field: "address family 0x\(String(family, radix: 16))")
             }
         case .helo: cmd = .helo(try r.lenientCString("helo name"))
         case .mail:
@@ -191,21 +217,37 @@ extension MilterCommand {
         try Frame.write(code.rawValue, into: &buffer) { d in
             switch self {
             case .optionNegotiation(let o):
-                d.writeInteger(o.version, endianness: .big); d.writeInteger(o.actions.rawValue, endianness: .big); d.writeInteger(o.protocolFlags.rawValue, endianness: .big)
+                d.writeInteger(o.version, endianness: .big)
+                d.writeInteger(o.actions.rawValue, endianness: .big)
+                d.writeInteger(o.protocolFlags.rawValue, endianness: .big)
             case .macro(let stage, let macros):
                 d.writeInteger(stage)
-                for m in macros { try Frame.cString(m.name, &d, code.rawValue); try Frame.cString(m.value, &d, code.rawValue) }
+                for m in macros {
+                    try Frame.cString(m.name, &d, code.rawValue)
+                    try Frame.cString(m.value, &d, code.rawValue)
+                }
             case .connect(let host, let address):
                 try Frame.cString(host, &d, code.rawValue)
                 switch address {
                 case .unknown: d.writeInteger(UInt8(ascii: "U"))
-                case .unix(let path): d.writeInteger(UInt8(ascii: "L")); d.writeInteger(UInt16(0), endianness: .big); try Frame.cString(path, &d, code.rawValue)
-                case .inet(let a, let p): d.writeInteger(UInt8(ascii: "4")); d.writeInteger(p, endianness: .big); try Frame.cString(a, &d, code.rawValue)
-                case .inet6(let a, let p): d.writeInteger(UInt8(ascii: "6")); d.writeInteger(p, endianness: .big); try Frame.cString(a, &d, code.rawValue)
+                case .unix(let path):
+                    d.writeInteger(UInt8(ascii: "L"))
+                    d.writeInteger(UInt16(0), endianness: .big)
+                    try Frame.cString(path, &d, code.rawValue)
+                case .inet(let a, let p):
+                    d.writeInteger(UInt8(ascii: "4"))
+                    d.writeInteger(p, endianness: .big)
+                    try Frame.cString(a, &d, code.rawValue)
+                case .inet6(let a, let p):
+                    d.writeInteger(UInt8(ascii: "6"))
+                    d.writeInteger(p, endianness: .big)
+                    try Frame.cString(a, &d, code.rawValue)
                 }
             case .helo(let s): try Frame.cString(s, &d, code.rawValue)
             case .mail(let args), .recipient(let args): for a in args { try Frame.cString(a, &d, code.rawValue) }
-            case .header(let n, let v): try Frame.cBytes(n, &d, code.rawValue); try Frame.cBytes(v, &d, code.rawValue)
+            case .header(let n, let v):
+                try Frame.cBytes(n, &d, code.rawValue)
+                try Frame.cBytes(v, &d, code.rawValue)
             case .body(let b), .endOfBody(let b): d.writeBytes(b)
             case .unknown(let line): try Frame.cBytes(line, &d, code.rawValue)
             case .data, .endOfHeaders, .abort, .quit, .quitNewConnection: break
@@ -223,7 +265,9 @@ extension MilterResponse {
         switch c {
         case .optionNegotiation:
             let v = try r.uint32("version"), a = try r.uint32("actions"), p = try r.uint32("protocol")
-            resp = .optionNegotiation(OptionNegotiation(version: v, actions: ActionFlags(rawValue: a), protocolFlags: ProtocolFlags(rawValue: p)))
+            resp = .optionNegotiation(
+                OptionNegotiation(
+                    version: v, actions: ActionFlags(rawValue: a), protocolFlags: ProtocolFlags(rawValue: p)))
         case .accept: resp = .accept
         case .continue: resp = .continue
         case .reject: resp = .reject
@@ -265,19 +309,32 @@ extension MilterResponse {
         try Frame.write(c, into: &buffer) { d in
             switch self {
             case .optionNegotiation(let o):
-                d.writeInteger(o.version, endianness: .big); d.writeInteger(o.actions.rawValue, endianness: .big); d.writeInteger(o.protocolFlags.rawValue, endianness: .big)
-            case .accept, .continue, .reject, .tempfail, .discard, .connectionFailure, .shutdown, .skip, .progress: break
+                d.writeInteger(o.version, endianness: .big)
+                d.writeInteger(o.actions.rawValue, endianness: .big)
+                d.writeInteger(o.protocolFlags.rawValue, endianness: .big)
+            case .accept, .continue, .reject, .tempfail, .discard, .connectionFailure, .shutdown, .skip, .progress:
+                break
             case .replyCode(let s): try Frame.cString(s, &d, c)
-            case .addHeader(let n, let v): try Frame.cString(n, &d, c); try Frame.cString(v, &d, c)
+            case .addHeader(let n, let v):
+                try Frame.cString(n, &d, c)
+                try Frame.cString(v, &d, c)
             case .insertHeader(let i, let n, let v), .changeHeader(let i, let n, let v):
-                d.writeInteger(i, endianness: .big); try Frame.cString(n, &d, c); try Frame.cString(v, &d, c)
+                d.writeInteger(i, endianness: .big)
+                try Frame.cString(n, &d, c)
+                try Frame.cString(v, &d, c)
             case .addRecipient(let r): try Frame.cString(r, &d, c)
-            case .addRecipientWithArgs(let r, let a): try Frame.cString(r, &d, c); try Frame.cString(a, &d, c)
+            case .addRecipientWithArgs(let r, let a):
+                try Frame.cString(r, &d, c)
+                try Frame.cString(a, &d, c)
             case .deleteRecipient(let r): try Frame.cBytes(r, &d, c)
-            case .changeFrom(let f, let a): try Frame.cString(f, &d, c); if let a { try Frame.cString(a, &d, c) }
+            case .changeFrom(let f, let a):
+                try Frame.cString(f, &d, c)
+                if let a { try Frame.cString(a, &d, c) }
             case .replaceBody(let b): d.writeBytes(b)
             case .quarantine(let r): try Frame.cString(r, &d, c)
-            case .setSymbolList(let s, let m): d.writeInteger(s, endianness: .big); try Frame.cString(m, &d, c)
+            case .setSymbolList(let s, let m):
+                d.writeInteger(s, endianness: .big)
+                try Frame.cString(m, &d, c)
             }
         }
     }
@@ -299,7 +356,8 @@ enum Frame {
     }
     static func cBytes(_ b: [UInt8], _ d: inout ByteBuffer, _ code: UInt8) throws {
         if b.contains(0) { throw MilterCodecError.invalidField(code: code, field: "string with an embedded NUL") }
-        d.writeBytes(b); d.writeInteger(UInt8(0))
+        d.writeBytes(b)
+        d.writeInteger(UInt8(0))
     }
 }
 
@@ -312,11 +370,14 @@ public struct MilterCommandDecoder: ByteToMessageDecoder {
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let (code, data) = try reader.nextFrame(&buffer) else { return .needMoreData }
-        context.fireChannelRead(Self.wrapInboundOut(try MilterCommand.decode(code: code, data: data, limits: reader.limits)))
+        context.fireChannelRead(
+            Self.wrapInboundOut(try MilterCommand.decode(code: code, data: data, limits: reader.limits)))
         return .continue
     }
 
-    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+        -> DecodingState
+    {
         while try decode(context: context, buffer: &buffer) == .continue {}
         if buffer.readableBytes > 0 { throw MilterCodecError.truncatedAtEOF(buffered: buffer.readableBytes) }
         return .needMoreData
@@ -332,7 +393,9 @@ public struct MilterResponseEncoder: MessageToByteEncoder {
 
 /// Parses a whole byte string as a sequence of commands (the fuzz target's and tests' entry
 /// point): the commands decoded before the first error, and that error.
-public func decodeCommands(_ bytes: [UInt8], limits: MilterLimits = .default) -> (commands: [MilterCommand], error: MilterCodecError?) {
+public func decodeCommands(_ bytes: [UInt8], limits: MilterLimits = .default) -> (
+    commands: [MilterCommand], error: MilterCodecError?
+) {
     var buffer = ByteBuffer(bytes: bytes)
     let reader = MilterFrameReader(limits: limits)
     var out: [MilterCommand] = []
@@ -358,7 +421,8 @@ public struct MilterResponseDecoder: ByteToMessageDecoder {
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let (code, data) = try reader.nextFrame(&buffer) else { return .needMoreData }
-        context.fireChannelRead(Self.wrapInboundOut(try MilterResponse.decode(code: code, data: data, limits: reader.limits)))
+        context.fireChannelRead(
+            Self.wrapInboundOut(try MilterResponse.decode(code: code, data: data, limits: reader.limits)))
         return .continue
     }
 }

@@ -12,45 +12,45 @@ public enum Milter {
 
 /// Command letters the MTA sends (SMFIC_*).
 public enum CommandCode: UInt8, Sendable, CaseIterable {
-    case abort = 0x41              // 'A' SMFIC_ABORT
-    case body = 0x42               // 'B' SMFIC_BODY
-    case connect = 0x43            // 'C' SMFIC_CONNECT
-    case macro = 0x44              // 'D' SMFIC_MACRO
-    case endOfBody = 0x45          // 'E' SMFIC_BODYEOB
-    case helo = 0x48               // 'H' SMFIC_HELO
+    case abort = 0x41  // 'A' SMFIC_ABORT
+    case body = 0x42  // 'B' SMFIC_BODY
+    case connect = 0x43  // 'C' SMFIC_CONNECT
+    case macro = 0x44  // 'D' SMFIC_MACRO
+    case endOfBody = 0x45  // 'E' SMFIC_BODYEOB
+    case helo = 0x48  // 'H' SMFIC_HELO
     case quitNewConnection = 0x4B  // 'K' SMFIC_QUIT_NC
-    case header = 0x4C             // 'L' SMFIC_HEADER
-    case mail = 0x4D               // 'M' SMFIC_MAIL
-    case endOfHeaders = 0x4E       // 'N' SMFIC_EOH
+    case header = 0x4C  // 'L' SMFIC_HEADER
+    case mail = 0x4D  // 'M' SMFIC_MAIL
+    case endOfHeaders = 0x4E  // 'N' SMFIC_EOH
     case optionNegotiation = 0x4F  // 'O' SMFIC_OPTNEG
-    case quit = 0x51               // 'Q' SMFIC_QUIT
-    case recipient = 0x52          // 'R' SMFIC_RCPT
-    case data = 0x54               // 'T' SMFIC_DATA
-    case unknown = 0x55            // 'U' SMFIC_UNKNOWN
+    case quit = 0x51  // 'Q' SMFIC_QUIT
+    case recipient = 0x52  // 'R' SMFIC_RCPT
+    case data = 0x54  // 'T' SMFIC_DATA
+    case unknown = 0x55  // 'U' SMFIC_UNKNOWN
 }
 
 /// Response letters the filter sends (SMFIR_*).
 public enum ResponseCode: UInt8, Sendable, CaseIterable {
-    case addRecipient = 0x2B            // '+' SMFIR_ADDRCPT
-    case deleteRecipient = 0x2D         // '-' SMFIR_DELRCPT
-    case addRecipientWithArgs = 0x32    // '2' SMFIR_ADDRCPT_PAR
-    case shutdown = 0x34                // '4' SMFIR_SHUTDOWN
-    case accept = 0x61                  // 'a' SMFIR_ACCEPT
-    case replaceBody = 0x62             // 'b' SMFIR_REPLBODY
-    case `continue` = 0x63              // 'c' SMFIR_CONTINUE
-    case discard = 0x64                 // 'd' SMFIR_DISCARD
-    case changeFrom = 0x65              // 'e' SMFIR_CHGFROM
-    case connectionFailure = 0x66       // 'f' SMFIR_CONN_FAIL
-    case addHeader = 0x68               // 'h' SMFIR_ADDHEADER
-    case insertHeader = 0x69            // 'i' SMFIR_INSHEADER
-    case setSymbolList = 0x6C           // 'l' SMFIR_SETSYMLIST
-    case changeHeader = 0x6D            // 'm' SMFIR_CHGHEADER
-    case progress = 0x70                // 'p' SMFIR_PROGRESS
-    case quarantine = 0x71              // 'q' SMFIR_QUARANTINE
-    case reject = 0x72                  // 'r' SMFIR_REJECT
-    case skip = 0x73                    // 's' SMFIR_SKIP
-    case tempfail = 0x74                // 't' SMFIR_TEMPFAIL
-    case replyCode = 0x79               // 'y' SMFIR_REPLYCODE
+    case addRecipient = 0x2B  // '+' SMFIR_ADDRCPT
+    case deleteRecipient = 0x2D  // '-' SMFIR_DELRCPT
+    case addRecipientWithArgs = 0x32  // '2' SMFIR_ADDRCPT_PAR
+    case shutdown = 0x34  // '4' SMFIR_SHUTDOWN
+    case accept = 0x61  // 'a' SMFIR_ACCEPT
+    case replaceBody = 0x62  // 'b' SMFIR_REPLBODY
+    case `continue` = 0x63  // 'c' SMFIR_CONTINUE
+    case discard = 0x64  // 'd' SMFIR_DISCARD
+    case changeFrom = 0x65  // 'e' SMFIR_CHGFROM
+    case connectionFailure = 0x66  // 'f' SMFIR_CONN_FAIL
+    case addHeader = 0x68  // 'h' SMFIR_ADDHEADER
+    case insertHeader = 0x69  // 'i' SMFIR_INSHEADER
+    case setSymbolList = 0x6C  // 'l' SMFIR_SETSYMLIST
+    case changeHeader = 0x6D  // 'm' SMFIR_CHGHEADER
+    case progress = 0x70  // 'p' SMFIR_PROGRESS
+    case quarantine = 0x71  // 'q' SMFIR_QUARANTINE
+    case reject = 0x72  // 'r' SMFIR_REJECT
+    case skip = 0x73  // 's' SMFIR_SKIP
+    case tempfail = 0x74  // 't' SMFIR_TEMPFAIL
+    case replyCode = 0x79  // 'y' SMFIR_REPLYCODE
     /// SMFIR_OPTNEG shares the command's letter 'O'.
     case optionNegotiation = 0x4F
 }
@@ -106,23 +106,28 @@ public struct OptionNegotiation: Sendable, Hashable {
     public var actions: ActionFlags
     public var protocolFlags: ProtocolFlags
     public init(version: UInt32, actions: ActionFlags, protocolFlags: ProtocolFlags) {
-        self.version = version; self.actions = actions; self.protocolFlags = protocolFlags
+        self.version = version
+        self.actions = actions
+        self.protocolFlags = protocolFlags
     }
 }
 
 /// The client socket of SMFIC_CONNECT (SMFIA_*).
 public enum ConnectAddress: Sendable, Hashable {
-    case unknown                                  // 'U': no address follows
-    case unix(path: String)                       // 'L'
-    case inet(address: String, port: UInt16)      // '4'
-    case inet6(address: String, port: UInt16)     // '6'
+    case unknown  // 'U': no address follows
+    case unix(path: String)  // 'L'
+    case inet(address: String, port: UInt16)  // '4'
+    case inet6(address: String, port: UInt16)  // '6'
 }
 
 /// One macro definition (`{name}` or a single letter) and its value.
 public struct Macro: Sendable, Hashable {
     public var name: String
     public var value: String
-    public init(_ name: String, _ value: String) { self.name = name; self.value = value }
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
 }
 
 /// A command from the MTA, typed.
@@ -226,7 +231,8 @@ public enum MilterResponse: Sendable, Hashable {
     public var isFinal: Bool {
         switch self {
         case .addHeader, .insertHeader, .changeHeader, .addRecipient, .addRecipientWithArgs, .deleteRecipient,
-             .changeFrom, .replaceBody, .quarantine, .progress, .setSymbolList: false
+            .changeFrom, .replaceBody, .quarantine, .progress, .setSymbolList:
+            false
         default: true
         }
     }

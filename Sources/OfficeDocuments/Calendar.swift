@@ -7,7 +7,8 @@ import Markings
 enum Calendar {
     static func isCalendar(_ b: [UInt8]) -> Bool {
         guard let t = TextDecoding.decode(Array(b.prefix(512)), declaredCharset: "utf-8")?.text else { return false }
-        return t.drop { $0 == " " || $0 == "\r" || $0 == "\n" || $0 == "\t" || $0 == "\u{FEFF}" }.uppercased().hasPrefix("BEGIN:VCALENDAR")
+        return t.drop { $0 == " " || $0 == "\r" || $0 == "\n" || $0 == "\t" || $0 == "\u{FEFF}" }.uppercased()
+            .hasPrefix("BEGIN:VCALENDAR")
     }
 
     static func read(_ b: [UInt8]) -> DocumentText {
@@ -16,8 +17,11 @@ enum Calendar {
         // unfold: a line starting with a space or tab continues the previous one
         var logical: [String] = []
         for line in MarkingReaderLines.lines(text) {
-            if let f = line.first, f == " " || f == "\t", !logical.isEmpty { logical[logical.count - 1] += line.dropFirst() }
-            else { logical.append(line) }
+            if let f = line.first, f == " " || f == "\t", !logical.isEmpty {
+                logical[logical.count - 1] += line.dropFirst()
+            } else {
+                logical.append(line)
+            }
         }
         for line in logical {
             guard let colon = valueColon(line) else { continue }
@@ -36,8 +40,14 @@ enum Calendar {
             case "ATTACH":
                 let filename = params["X-FILENAME"] ?? params["FILENAME"] ?? params["X-APPLE-FILENAME"]
                 if params["VALUE"]?.uppercased() == "BINARY" || params["ENCODING"]?.uppercased() == "BASE64" {
-                    if let bytes = Base64.decode(value) { out.entries.append(DocumentEntry(name: filename ?? "", bytes: bytes)) }
-                    else { out.entries.append(DocumentEntry(name: filename ?? "", bytes: nil, notReadable: "calendar attachment is not valid base64")) }
+                    if let bytes = Base64.decode(value) {
+                        out.entries.append(DocumentEntry(name: filename ?? "", bytes: bytes))
+                    } else {
+                        out.entries.append(
+                            DocumentEntry(
+                                name: filename ?? "", bytes: nil, notReadable: "calendar attachment is not valid base64"
+                            ))
+                    }
                 } else {
                     let last = value.split(separator: "/").last.map(String.init) ?? value
                     out.entries.append(DocumentEntry(name: filename ?? last, bytes: nil))
@@ -66,9 +76,16 @@ enum Calendar {
         var esc = false
         for c in v {
             if esc {
-                switch c { case "n", "N": out.append("\n"); default: out.append(c) }
+                switch c {
+                case "n", "N": out.append("\n")
+                default: out.append(c)
+                }
                 esc = false
-            } else if c == "\\" { esc = true } else { out.append(c) }
+            } else if c == "\\" {
+                esc = true
+            } else {
+                out.append(c)
+            }
         }
         return out
     }
@@ -103,7 +120,10 @@ enum Base64 {
             }
             acc = (acc << 6 | v) & 0xFFFFFF
             bits += 6
-            if bits >= 8 { bits -= 8; out.append(UInt8((acc >> UInt32(bits)) & 0xFF)) }
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8((acc >> UInt32(bits)) & 0xFF))
+            }
         }
         return out
     }

@@ -14,7 +14,8 @@ public struct DocumentReader: DocumentMarkingSource {
     public var pdf: PDFText.Limits
 
     public init(limits: ArchiveLimits = .default, pdf: PDFText.Limits = .default) {
-        self.limits = limits; self.pdf = pdf
+        self.limits = limits
+        self.pdf = pdf
     }
 
     public func read(_ bytes: [UInt8]) -> DocumentText {
@@ -50,7 +51,8 @@ public struct DocumentReader: DocumentMarkingSource {
         if isOOXML || isODF {
             out.kind = isOOXML ? "ooxml" : "odf"
             // Every XML part is read and identified by its root element; binary parts are skipped.
-            guard let listing = BoundedArchive.read(b, limits: limits, wantData: { $0.lowercased().hasSuffix(".xml") }) else {
+            guard let listing = BoundedArchive.read(b, limits: limits, wantData: { $0.lowercased().hasSuffix(".xml") })
+            else {
                 out.fail("document package cannot be read")
                 return out
             }
@@ -68,8 +70,11 @@ public struct DocumentReader: DocumentMarkingSource {
                 }
                 out.properties += part.properties
                 out.headerFooterLines += part.headerFooterLines
-                if part.kind == .slide { slides.append((Self.number(in: e.name), part.pages.first ?? [])) }
-                else { for p in part.pages { out.pageLines.append(Self.firstAndLast(p)) } }
+                if part.kind == .slide {
+                    slides.append((Self.number(in: e.name), part.pages.first ?? []))
+                } else {
+                    for p in part.pages { out.pageLines.append(Self.firstAndLast(p)) }
+                }
             }
             for s in slides.sorted(by: { $0.order < $1.order }) { out.pageLines.append(Self.firstAndLast(s.lines)) }
             return out
@@ -82,7 +87,10 @@ public struct DocumentReader: DocumentMarkingSource {
         if let d = listing.damaged { out.fail("archive is damaged: \(d)") }
         if listing.headersEncrypted { out.fail("archive headers are encrypted") }
         for e in listing.entries where !e.name.hasSuffix("/") {
-            if e.encrypted { out.entries.append(DocumentEntry(name: e.name, bytes: nil, notReadable: "entry is encrypted")); continue }
+            if e.encrypted {
+                out.entries.append(DocumentEntry(name: e.name, bytes: nil, notReadable: "entry is encrypted"))
+                continue
+            }
             guard let data = e.data else { continue }
             out.entries.append(DocumentEntry(name: listing.format == "raw" ? "" : e.name, bytes: data))
         }
@@ -116,8 +124,12 @@ public struct DocumentReader: DocumentMarkingSource {
 
 extension MarkingOptions {
     /// The options pmark uses: the built-in vocabulary and the document reader.
-    public static func standard(vocabulary: Vocabulary = .nz, extraHeaders: [String] = [], readMSIPLabels: Bool = false) -> MarkingOptions {
-        MarkingOptions(vocabulary: vocabulary, extraHeaders: extraHeaders, readMSIPLabels: readMSIPLabels, documents: DocumentReader())
+    public static func standard(vocabulary: Vocabulary = .nz, extraHeaders: [String] = [], readMSIPLabels: Bool = false)
+        -> MarkingOptions
+    {
+        MarkingOptions(
+            vocabulary: vocabulary, extraHeaders: extraHeaders, readMSIPLabels: readMSIPLabels,
+            documents: DocumentReader())
     }
 }
 

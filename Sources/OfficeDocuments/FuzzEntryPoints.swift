@@ -34,8 +34,12 @@ public enum DocumentFuzzEntryPoints {
         _ = TNEF.read(bytes)
         // the compressed-RTF decoder on its own, with a real header forced and as given
         _ = try? CompressedRTF.decompress(bytes, limit: 1 << 20)
-        _ = try? CompressedRTF.decompress([UInt8(truncatingIfNeeded: bytes.count + 12), UInt8(truncatingIfNeeded: (bytes.count + 12) >> 8), 0, 0, 0, 0, 1, 0]
-                                          + Array("LZFu".utf8) + [0, 0, 0, 0] + bytes, limit: 1 << 20)
+        _ = try? CompressedRTF.decompress(
+            [
+                UInt8(truncatingIfNeeded: bytes.count + 12), UInt8(truncatingIfNeeded: (bytes.count + 12) >> 8), 0, 0,
+                0, 0, 1, 0,
+            ]
+                + Array("LZFu".utf8) + [0, 0, 0, 0] + bytes, limit: 1 << 20)
     }
 
     public static func calendar(_ bytes: [UInt8]) {

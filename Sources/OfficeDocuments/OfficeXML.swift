@@ -2,7 +2,9 @@
 /// element (local name, any namespace prefix), not by its part name: a header named `hdr1.xml`,
 /// `Header1.XML` or anything else is still a header (spec §10.2). One pass, linear in the part.
 enum OfficeXML {
-    enum Kind: Equatable { case wordHeaderFooter, slide, slideMasterOrLayout, sheet, customProperties, labelInfo, odf, ignored }
+    enum Kind: Equatable {
+        case wordHeaderFooter, slide, slideMasterOrLayout, sheet, customProperties, labelInfo, odf, ignored
+    }
 
     struct Part {
         var kind: Kind = .ignored
@@ -19,8 +21,12 @@ enum OfficeXML {
     static let lineBreaks: Set<String> = ["br", "cr", "line-break"]
     /// Elements whose text a reader does not see: field instructions, deleted text, Word's tab-stop definitions.
     static let hiddenText: Set<String> = ["instrText", "delText", "delInstrText", "tabs", "param"]
-    static let sheetHeaderFooter: Set<String> = ["oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter"]
-    static let odfHeaderFooter: Set<String> = ["header", "footer", "header-left", "footer-left", "header-first", "footer-first"]
+    static let sheetHeaderFooter: Set<String> = [
+        "oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter",
+    ]
+    static let odfHeaderFooter: Set<String> = [
+        "header", "footer", "header-left", "footer-left", "header-first", "footer-first",
+    ]
     static let slidePlaceholders: Set<String> = ["ftr", "hdr", "dt", "sldNum"]
 
     static func kind(ofRoot name: String) -> Kind {
@@ -45,7 +51,9 @@ enum OfficeXML {
         /// paragraph when it has more than one.
         func lines() -> [String] {
             var segs: [String] = []
-            for s in segments { for piece in s.split(separator: "\t", omittingEmptySubsequences: true) { segs.append(String(piece)) } }
+            for s in segments {
+                for piece in s.split(separator: "\t", omittingEmptySubsequences: true) { segs.append(String(piece)) }
+            }
             segs = segs.filter { !$0.allSatisfy { $0 == " " || $0 == "\u{A0}" } }
             if segs.count > 1 { return [segs.joined(separator: "\t")] + segs }
             return segs
@@ -84,30 +92,51 @@ enum OfficeXML {
                 if hiddenText.contains(name) { hidden += 1 }
                 switch part.kind {
                 case .customProperties:
-                    if name == "property", let n = attribute("name") { property = (n, ""); propertyDepth = depth }
+                    if name == "property", let n = attribute("name") {
+                        property = (n, "")
+                        propertyDepth = depth
+                    }
                 case .labelInfo:
                     // `docMetadata/LabelInfo.xml` (Office's sensitivity-label metadata since 2021):
                     // `<clbl:label id="{guid}" enabled="1" removed="0" …/>`, an id without a name.
                     // Reported like the older custom property, `MSIP_Label_<id>_Name` = the id, so
                     // the policy's `vocabulary.label-map` can map the id to a classification.
-                    if name == "label", let raw = attribute("id"), attribute("enabled") != "0", attribute("removed") != "1" {
+                    if name == "label", let raw = attribute("id"), attribute("enabled") != "0",
+                        attribute("removed") != "1"
+                    {
                         let id = raw.trimmingCharacters(in: "{} ").lowercased()
                         if !id.isEmpty { part.properties.append(("MSIP_Label_\(id)_Name", id)) }
                     }
                 case .sheet:
-                    if sheetHeaderFooter.contains(name) { inSheetHF = name; sheetText = "" }
+                    if sheetHeaderFooter.contains(name) {
+                        inSheetHF = name
+                        sheetText = ""
+                    }
                 case .odf:
                     if odfHeaderFooter.contains(name) && stack.contains("master-page") { inODFHeaderFooter += 1 }
-                    if name == "page" { inODFPage += 1; currentPage = [] }
-                    if name == "user-defined", let n = attribute("name") { property = (n, ""); propertyDepth = depth }
-                    if name == "s", !paras.isEmpty { paras[paras.count - 1].segments[paras[paras.count - 1].segments.count - 1] += " " }
+                    if name == "page" {
+                        inODFPage += 1
+                        currentPage = []
+                    }
+                    if name == "user-defined", let n = attribute("name") {
+                        property = (n, "")
+                        propertyDepth = depth
+                    }
+                    if name == "s", !paras.isEmpty {
+                        paras[paras.count - 1].segments[paras[paras.count - 1].segments.count - 1] += " "
+                    }
                 case .slide, .slideMasterOrLayout:
                     if name == "sp" { placeholder.append(nil) }
-                    if name == "ph", !placeholder.isEmpty { placeholder[placeholder.count - 1] = attribute("type") ?? "body" }
+                    if name == "ph", !placeholder.isEmpty {
+                        placeholder[placeholder.count - 1] = attribute("type") ?? "body"
+                    }
                 default: break
                 }
-                if paragraphs.contains(name) { paras.append(Paragraph(visibleFor: depth)) }
-                else if !paras.isEmpty, hidden == 0, name == "tab" || lineBreaks.contains(name) { paras[paras.count - 1].breakSegment() }
+                if paragraphs.contains(name) {
+                    paras.append(Paragraph(visibleFor: depth))
+                } else if !paras.isEmpty, hidden == 0, name == "tab" || lineBreaks.contains(name) {
+                    paras[paras.count - 1].breakSegment()
+                }
             case .text(let t):
                 if property != nil { property!.value += t }
                 if inSheetHF != nil { sheetText += t }
@@ -134,13 +163,23 @@ enum OfficeXML {
                 }
                 switch part.kind {
                 case .customProperties, .odf:
-                    if let p = property, depth == propertyDepth { part.properties.append(p); property = nil }
+                    if let p = property, depth == propertyDepth {
+                        part.properties.append(p)
+                        property = nil
+                    }
                     if part.kind == .odf {
                         if odfHeaderFooter.contains(name), inODFHeaderFooter > 0 { inODFHeaderFooter -= 1 }
-                        if name == "page", inODFPage > 0 { inODFPage -= 1; part.pages.append(currentPage ?? []); currentPage = nil }
+                        if name == "page", inODFPage > 0 {
+                            inODFPage -= 1
+                            part.pages.append(currentPage ?? [])
+                            currentPage = nil
+                        }
                     }
                 case .sheet:
-                    if name == inSheetHF { part.headerFooterLines += sheetCodes(sheetText); inSheetHF = nil }
+                    if name == inSheetHF {
+                        part.headerFooterLines += sheetCodes(sheetText)
+                        inSheetHF = nil
+                    }
                 case .slide, .slideMasterOrLayout:
                     if name == "sp", !placeholder.isEmpty { placeholder.removeLast() }
                 default: break
@@ -165,9 +204,20 @@ enum OfficeXML {
             chars = chars.dropFirst()
             if ch == "&", let code = chars.first {
                 chars = chars.dropFirst()
-                if code == "\"" { while let x = chars.first, x != "\"" { chars = chars.dropFirst() }; chars = chars.dropFirst(); continue }
-                if "LCR".contains(code) { if !cur.isEmpty { lines.append(cur) }; cur = ""; continue }
-                if code.isNumber { while let x = chars.first, x.isNumber { chars = chars.dropFirst() }; continue }
+                if code == "\"" {
+                    while let x = chars.first, x != "\"" { chars = chars.dropFirst() }
+                    chars = chars.dropFirst()
+                    continue
+                }
+                if "LCR".contains(code) {
+                    if !cur.isEmpty { lines.append(cur) }
+                    cur = ""
+                    continue
+                }
+                if code.isNumber {
+                    while let x = chars.first, x.isNumber { chars = chars.dropFirst() }
+                    continue
+                }
                 if code == "&" { cur.append("&") }
                 continue
             }

@@ -60,13 +60,20 @@ public enum PDFText {
     /// every Process object leaks (~1.6 KB, found by FuzzOfficeXML under LeakSanitizer), which a
     /// gateway reading PDFs for months cannot afford. A timeout or a signal is a `Failure` naming
     /// `what`; an exit code is returned for the caller to judge.
-    static func runBounded(_ tool: String, _ arguments: [String], stdoutPath: String?, stderrPath: String, limits: Limits,
-                           what: String) -> Result<Int32, Failure> {
+    static func runBounded(
+        _ tool: String, _ arguments: [String], stdoutPath: String?, stderrPath: String, limits: Limits,
+        what: String
+    ) -> Result<Int32, Failure> {
         let kib = max(limits.maxMemoryBytes / 1024, 65_536), cpu = max(Int(limits.seconds.rounded(.up)), 1)
         let outBlocks = max(limits.maxOutputBytes / 512, 1)
-        let script = "ulimit -v \"$1\" && ulimit -t \"$2\" && ulimit -f \"$3\" && out=\"$4\" && shift 4 && "
+        let script =
+            "ulimit -v \"$1\" && ulimit -t \"$2\" && ulimit -f \"$3\" && out=\"$4\" && shift 4 && "
             + "if [ -n \"$out\" ]; then exec \"$@\" > \"$out\"; else exec \"$@\"; fi"
-        let argv = ["/bin/sh", "-c", script, "pmark-poppler", String(kib), String(cpu), String(outBlocks), stdoutPath ?? "", tool] + arguments
+        let argv =
+            [
+                "/bin/sh", "-c", script, "pmark-poppler", String(kib), String(cpu), String(outBlocks), stdoutPath ?? "",
+                tool,
+            ] + arguments
         guard let outcome = ChildProcess.run(argv, stderrPath: stderrPath, seconds: limits.seconds) else {
             return .failure(Failure(reason: "cannot start \(what)"))
         }
@@ -90,35 +97,51 @@ public enum PDFText {
 
     /// The text of each page, or why it could not be read.
     public static func pages(_ bytes: [UInt8], limits: Limits) -> Result<[[String]], Failure> {
-        guard let tool else { return .failure(Failure(reason: "PDF text extraction is not available (poppler-utils pdftotext not installed)")) }
-        guard bytes.count <= limits.maxInputBytes else { return .failure(Failure(reason: "PDF larger than \(limits.maxInputBytes) bytes")) }
+        guard let tool else {
+            return .failure(
+                Failure(reason: "PDF text extraction is not available (poppler-utils pdftotext not installed)"))
+        }
+        guard bytes.count <= limits.maxInputBytes else {
+            return .failure(Failure(reason: "PDF larger than \(limits.maxInputBytes) bytes"))
+        }
         let fm = FileManager.default
         let dir = fm.temporaryDirectory.appendingPathComponent("pmark-pdf-\(UUID().uuidString)")
-        do { try fm.createDirectory(at: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700]) } catch {
+        do {
+            try fm.createDirectory(at: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        } catch {
             return .failure(Failure(reason: "cannot create a working directory for PDF text"))
         }
         defer { try? fm.removeItem(at: dir) }
         let input = dir.appendingPathComponent("in.pdf"), output = dir.appendingPathComponent("out.txt")
-        guard fm.createFile(atPath: input.path, contents: Data(bytes)) else { return .failure(Failure(reason: "cannot write the PDF for text extraction")) }
+        guard fm.createFile(atPath: input.path, contents: Data(bytes)) else {
+            return .failure(Failure(reason: "cannot write the PDF for text extraction"))
+        }
         let errors = dir.appendingPathComponent("err.txt")
         let code: Int32
-        switch runBounded(tool, ["-enc", "UTF-8", "-eol", "unix", "-l", String(limits.maxPages), input.path, output.path], stdoutPath: nil,
-                          stderrPath: errors.path, limits: limits, what: "text extraction") {
+        switch runBounded(
+            tool, ["-enc", "UTF-8", "-eol", "unix", "-l", String(limits.maxPages), input.path, output.path],
+            stdoutPath: nil,
+            stderrPath: errors.path, limits: limits, what: "text extraction")
+        {
         case .failure(let f): return .failure(f)
         case .success(let c): code = c
         }
         switch code {
         case 99:
             // A PDF with no pages (`qpdf --empty`) shows nothing: poppler refuses the page range.
-            if let err = fm.contents(atPath: errors.path), err.count < 4096, String(decoding: err, as: UTF8.self).contains("Invalid page count 0") {
+            if let err = fm.contents(atPath: errors.path), err.count < 4096,
+                String(decoding: err, as: UTF8.self).contains("Invalid page count 0")
+            {
                 return .success([])
             }
             return .failure(Failure(reason: "PDF cannot be read (damaged or encrypted)"))
         case 0: break
         default: return .failure(Failure(reason: "PDF cannot be read (damaged or encrypted)"))
         }
-        guard let attrs = try? fm.attributesOfItem(atPath: output.path), let size = (attrs[.size] as? NSNumber)?.intValue, size <= limits.maxOutputBytes,
-              let data = fm.contents(atPath: output.path) else {
+        guard let attrs = try? fm.attributesOfItem(atPath: output.path),
+            let size = (attrs[.size] as? NSNumber)?.intValue, size <= limits.maxOutputBytes,
+            let data = fm.contents(atPath: output.path)
+        else {
             return .failure(Failure(reason: "PDF text output missing or over \(limits.maxOutputBytes) bytes"))
         }
         let pages = split(Array(data))
@@ -127,12 +150,18 @@ public enum PDFText {
         }
         // A page with no text may still show something: a scanned page is an image, and a SECRET
         // stamp on it is seen by every reader but not by pdftotext. Such a page is not inspected.
-        let textless = pages.indices.filter { pages[$0].allSatisfy { $0.unicodeScalars.allSatisfy { $0.properties.isWhitespace } } }.map { $0 + 1 }
+        let textless = pages.indices.filter {
+            pages[$0].allSatisfy { $0.unicodeScalars.allSatisfy { $0.properties.isWhitespace } }
+        }.map { $0 + 1 }
         if !textless.isEmpty {
             switch imagePages(input: input.path, dir: dir, limits: limits) {
             case .success(let withImages):
                 if let page = textless.first(where: withImages.contains) {
-                    return .failure(Failure(reason: "PDF page \(page) shows images but no text (a scanned page?): what it shows cannot be read"))
+                    return .failure(
+                        Failure(
+                            reason:
+                                "PDF page \(page) shows images but no text (a scanned page?): what it shows cannot be read"
+                        ))
                 }
             case .failure(let e): return .failure(e)
             }
@@ -143,10 +172,19 @@ public enum PDFText {
     /// The pages (1-based) that draw at least one image, from `pdfimages -list`, run like
     /// pdftotext: a bounded child process with the same limits.
     static func imagePages(input: String, dir: URL, limits: Limits) -> Result<Set<Int>, Failure> {
-        guard let tool = imagesTool else { return .failure(Failure(reason: "PDF has pages without text and pdfimages (poppler-utils) is not installed to tell blank from scanned")) }
+        guard let tool = imagesTool else {
+            return .failure(
+                Failure(
+                    reason:
+                        "PDF has pages without text and pdfimages (poppler-utils) is not installed to tell blank from scanned"
+                ))
+        }
         let listing = dir.appendingPathComponent("images.txt"), errors = dir.appendingPathComponent("images-err.txt")
-        switch runBounded(tool, ["-list", "-l", String(limits.maxPages), input], stdoutPath: listing.path, stderrPath: errors.path, limits: limits,
-                          what: "image listing") {
+        switch runBounded(
+            tool, ["-list", "-l", String(limits.maxPages), input], stdoutPath: listing.path, stderrPath: errors.path,
+            limits: limits,
+            what: "image listing")
+        {
         case .failure(let f): return .failure(f)
         case .success(0): break
         case .success: return .failure(Failure(reason: "PDF images cannot be listed (damaged or encrypted)"))
@@ -189,7 +227,10 @@ public enum PDFText {
         var n = 0, i = 0
         while i < b.count {
             if b[i] == 0x2F {
-                for nd in [needle, spaced] where i + nd.count < b.count && b[i..<(i + nd.count)].elementsEqual(nd) && b[i + nd.count] != 0x73 { n += 1 }
+                for nd in [needle, spaced]
+                where i + nd.count < b.count && b[i..<(i + nd.count)].elementsEqual(nd) && b[i + nd.count] != 0x73 {
+                    n += 1
+                }
             }
             i += 1
         }
@@ -206,8 +247,11 @@ enum MarkingReaderLines {
         for u in s.unicodeScalars {
             if u == "\n" {
                 if cur.last == "\r" { cur.removeLast() }
-                out.append(String(cur)); cur = String.UnicodeScalarView()
-            } else { cur.append(u) }
+                out.append(String(cur))
+                cur = String.UnicodeScalarView()
+            } else {
+                cur.append(u)
+            }
         }
         if cur.last == "\r" { cur.removeLast() }
         out.append(String(cur))

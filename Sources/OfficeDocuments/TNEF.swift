@@ -23,31 +23,49 @@ enum TNEF {
 
     static func read(_ b: [UInt8]) -> DocumentText {
         var out = DocumentText(kind: "tnef")
-        guard b.count >= 6, u32(b, 0) == signature else { out.fail("not a TNEF stream"); return out }
+        guard b.count >= 6, u32(b, 0) == signature else {
+            out.fail("not a TNEF stream")
+            return out
+        }
         var p = 6
         var attachments: [(name: String, data: [UInt8]?)] = []
         var count = 0
         while p < b.count {
             count += 1
-            guard count <= maxAttributes else { out.fail("TNEF has more than \(maxAttributes) attributes"); break }
-            guard p + 9 <= b.count else { out.fail("TNEF attribute header truncated at \(p)"); break }
+            guard count <= maxAttributes else {
+                out.fail("TNEF has more than \(maxAttributes) attributes")
+                break
+            }
+            guard p + 9 <= b.count else {
+                out.fail("TNEF attribute header truncated at \(p)")
+                break
+            }
             let level = b[p], id = u32(b, p + 1), len = Int(u32(b, p + 5))
             let start = p + 9
-            guard len >= 0, start <= b.count, len <= b.count - start, b.count - start - len >= 2 else { out.fail("TNEF attribute at \(p) overruns the stream"); break }
+            guard len >= 0, start <= b.count, len <= b.count - start, b.count - start - len >= 2 else {
+                out.fail("TNEF attribute at \(p) overruns the stream")
+                break
+            }
             let data = Array(b[start..<(start + len)])
             p = start + len + 2  // checksum
             if level == 1 {
                 switch id {
                 case attSubject: out.subjects.append(cString(data))
                 case attBody: out.bodies.append(cString(data))
-                case attMAPIProps: var ignored: String? = nil; readMAPI(data, into: &out, attachmentName: &ignored)
+                case attMAPIProps:
+                    var ignored: String? = nil
+                    readMAPI(data, into: &out, attachmentName: &ignored)
                 default: break
                 }
             } else if level == 2 {
                 switch id {
                 case attAttachRendData: attachments.append(("", nil))
-                case attAttachTitle: if attachments.isEmpty { attachments.append(("", nil)) }; attachments[attachments.count - 1].name = cString(data)
-                case attAttachData: if attachments.isEmpty { attachments.append(("", nil)) }; attachments[attachments.count - 1].data = data
+                case attAttachTitle:
+                    if attachments.isEmpty { attachments.append(("", nil)) }
+                    attachments[attachments.count - 1].name = cString(data)
+                case attAttachData:
+                    if attachments.isEmpty { attachments.append(("", nil)) }
+                    attachments[attachments.count - 1].data = data
                 case attAttachment:
                     var name: String? = nil
                     var tmp = DocumentText()
@@ -57,13 +75,18 @@ enum TNEF {
                 }
             }
         }
-        for a in attachments { out.entries.append(DocumentEntry(name: a.name, bytes: a.data, notReadable: a.data == nil ? "TNEF attachment without data" : nil)) }
+        for a in attachments {
+            out.entries.append(
+                DocumentEntry(
+                    name: a.name, bytes: a.data, notReadable: a.data == nil ? "TNEF attachment without data" : nil))
+        }
         return out
     }
 
     static func cString(_ d: [UInt8]) -> String {
         let bytes = d.prefix { $0 != 0 }
-        return String(validating: bytes, as: UTF8.self) ?? String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+        return String(validating: bytes, as: UTF8.self)
+            ?? String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
     }
 
     /// MAPI property list: count, then (type u16, id u16, [named-property GUID + kind], value).
@@ -82,9 +105,12 @@ enum TNEF {
                 guard p + 20 <= d.count else { return }
                 let kind = u32(d, p + 16)
                 p += 20
-                if kind == 0 { p += 4 } else {
+                if kind == 0 {
+                    p += 4
+                } else {
                     guard p + 4 <= d.count else { return }
-                    let l = Int(u32(d, p)); p += 4
+                    let l = Int(u32(d, p))
+                    p += 4
                     guard l <= d.count - p else { return }
                     p += pad(l)
                 }
@@ -92,7 +118,11 @@ enum TNEF {
             let multi = type & 0x1000 != 0
             let base = type & 0x0FFF
             var values = 1
-            if multi { guard p + 4 <= d.count else { return }; values = Int(u32(d, p)); p += 4 }
+            if multi {
+                guard p + 4 <= d.count else { return }
+                values = Int(u32(d, p))
+                p += 4
+            }
             for _ in 0..<min(values, maxAttributes) {
                 switch base {
                 case 0x0002, 0x000B: p += 4  // short, boolean (padded)
@@ -103,9 +133,14 @@ enum TNEF {
                     if !multi || true {
                         guard p + 4 <= d.count else { return }
                         // strings and binaries: a count of values (1) then length-prefixed data
-                        if !multi { let n = Int(u32(d, p)); p += 4; if n != 1 { return } }
+                        if !multi {
+                            let n = Int(u32(d, p))
+                            p += 4
+                            if n != 1 { return }
+                        }
                         guard p + 4 <= d.count else { return }
-                        let l = Int(u32(d, p)); p += 4
+                        let l = Int(u32(d, p))
+                        p += 4
                         guard l >= 0, l <= d.count - p else { return }
                         let v = Array(d[p..<(p + l)])
                         p += pad(l)
@@ -136,7 +171,10 @@ enum TNEF {
     /// `PR_RTF_COMPRESSED`: the body Outlook shows (often the only body of a rich-text
     /// message). Decompressed and read like a body; one that cannot be decompressed fails closed.
     static func rtfBody(_ v: [UInt8], into out: inout DocumentText) {
-        guard out.bodies.count < maxBodies else { out.fail("TNEF has more than \(maxBodies) bodies"); return }
+        guard out.bodies.count < maxBodies else {
+            out.fail("TNEF has more than \(maxBodies) bodies")
+            return
+        }
         do throws(CompressedRTF.Failure) {
             let rtf = try CompressedRTF.decompress(v)
             let text = RTF.read(rtf, body: true)
@@ -151,7 +189,12 @@ enum TNEF {
     static func utf16le(_ v: [UInt8]) -> String {
         var units: [UInt16] = []
         var i = 0
-        while i + 1 < v.count { let u = UInt16(v[i]) | UInt16(v[i + 1]) << 8; if u == 0 { break }; units.append(u); i += 2 }
+        while i + 1 < v.count {
+            let u = UInt16(v[i]) | UInt16(v[i + 1]) << 8
+            if u == 0 { break }
+            units.append(u)
+            i += 2
+        }
         return String(decoding: units, as: UTF16.self)
     }
 }

@@ -21,17 +21,24 @@ enum XMLStream {
 
     enum Failure: Error, Equatable { case doctype, malformed(String), tooLarge }
 
-    static let initialised: Bool = { xmlInitParser(); return true }()
+    static let initialised: Bool = {
+        xmlInitParser()
+        return true
+    }()
 
     /// Walks `bytes`, calling `visit` for each event; `visit` returns false to stop early.
     /// `attribute` (valid during `.start`) returns an attribute's value by local name.
     static func walk(_ bytes: [UInt8], _ visit: (Event, (String) -> String?) -> Bool) -> Failure? {
         _ = initialised
         guard bytes.count < Int(Int32.max) else { return .tooLarge }
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOCDATA.rawValue)
+        let options = Int32(
+            XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
+                | XML_PARSE_NOCDATA.rawValue)
         return bytes.withUnsafeBufferPointer { buf -> Failure? in
             guard let base = buf.baseAddress else { return .malformed("empty part") }
-            let r = base.withMemoryRebound(to: CChar.self, capacity: buf.count) { xmlReaderForMemory($0, Int32(buf.count), nil, nil, options) }
+            let r = base.withMemoryRebound(to: CChar.self, capacity: buf.count) {
+                xmlReaderForMemory($0, Int32(buf.count), nil, nil, options)
+            }
             guard let reader = r else { return .malformed("not XML") }
             defer { xmlFreeTextReader(reader) }
             xmlTextReaderSetStructuredErrorHandler(reader, { _, _ in }, nil)
@@ -47,7 +54,10 @@ enum XMLStream {
                 guard xmlTextReaderHasAttributes(reader) == 1 else { return nil }
                 var found: String? = nil
                 while xmlTextReaderMoveToNextAttribute(reader) == 1 {
-                    if local(xmlTextReaderConstLocalName(reader)) == name { found = str(xmlTextReaderConstValue(reader)); break }
+                    if local(xmlTextReaderConstLocalName(reader)) == name {
+                        found = str(xmlTextReaderConstValue(reader))
+                        break
+                    }
                 }
                 xmlTextReaderMoveToElement(reader)
                 return found

@@ -35,7 +35,9 @@ public struct PolicyDiff: Sendable {
 
     /// Compares two policies' settings, then evaluates every case of `suite` (against both
     /// policies, whatever policy the test files name) and every message file under `corpus`.
-    public static func compare(old: Policy, new: Policy, suite: [PolicyTestFile] = [], corpus: [String] = []) throws -> PolicyDiff {
+    public static func compare(old: Policy, new: Policy, suite: [PolicyTestFile] = [], corpus: [String] = []) throws
+        -> PolicyDiff
+    {
         let a = try Engine(policy: old, documents: OOXMLReader()), b = try Engine(policy: new, documents: OOXMLReader())
         var cases: [VerdictChange] = []
         var compared = 0
@@ -43,24 +45,33 @@ public struct PolicyDiff: Sendable {
             for c in f.cases {
                 compared += 1
                 guard let bytes = try? HarnessRunner.messageBytes(c) else {
-                    cases.append(VerdictChange(name: c.name, location: c.location.description, old: "(message file cannot be read)", new: "(message file cannot be read)"))
+                    cases.append(
+                        VerdictChange(
+                            name: c.name, location: c.location.description, old: "(message file cannot be read)",
+                            new: "(message file cannot be read)"))
                     continue
                 }
                 let (va, vb) = (summary(a, bytes, c.envelope), summary(b, bytes, c.envelope))
-                if va != vb { cases.append(VerdictChange(name: c.name, location: c.location.description, old: va, new: vb)) }
+                if va != vb {
+                    cases.append(VerdictChange(name: c.name, location: c.location.description, old: va, new: vb))
+                }
             }
         }
         var messages: [VerdictChange] = []
         var unreadable: [String] = []
         let files = messageFiles(corpus)
         for path in files {
-            guard let data = FileManager.default.contents(atPath: path) else { unreadable.append(path); continue }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                unreadable.append(path)
+                continue
+            }
             let bytes = Array(data)
             let (va, vb) = (summary(a, bytes, Envelope(recipients: [])), summary(b, bytes, Envelope(recipients: [])))
             if va != vb { messages.append(VerdictChange(name: path, location: path, old: va, new: vb)) }
         }
-        return PolicyDiff(settings: settings(old, new), cases: cases, messages: messages, casesCompared: compared,
-                          messagesCompared: files.count - unreadable.count, unreadable: unreadable)
+        return PolicyDiff(
+            settings: settings(old, new), cases: cases, messages: messages, casesCompared: compared,
+            messagesCompared: files.count - unreadable.count, unreadable: unreadable)
     }
 
     /// The engine's one entry point, as the harness and the gateway call it: the envelope's gaps
@@ -76,12 +87,20 @@ public struct PolicyDiff: Sendable {
         let fm = FileManager.default
         for p in paths {
             var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: p, isDirectory: &isDir) else { out.append(p); continue }
-            guard isDir.boolValue else { out.append(p); continue }
+            guard fm.fileExists(atPath: p, isDirectory: &isDir) else {
+                out.append(p)
+                continue
+            }
+            guard isDir.boolValue else {
+                out.append(p)
+                continue
+            }
             let e = fm.enumerator(atPath: p)
             while let f = e?.nextObject() as? String {
                 let name = (f as NSString).lastPathComponent
-                if name.hasPrefix(".") || [".yaml", ".yml", ".txt", ".md", ".json"].contains(where: name.hasSuffix) { continue }
+                if name.hasPrefix(".") || [".yaml", ".yml", ".txt", ".md", ".json"].contains(where: name.hasSuffix) {
+                    continue
+                }
                 let full = (p as NSString).appendingPathComponent(f)
                 var d: ObjCBool = false
                 if fm.fileExists(atPath: full, isDirectory: &d), !d.boolValue { out.append(full) }
@@ -93,9 +112,19 @@ public struct PolicyDiff: Sendable {
     /// Every setting that differs between two policies, in policy-file order.
     public static func settings(_ a: Policy, _ b: Policy) -> [SettingChange] {
         var out: [SettingChange] = []
-        func cmp(_ name: String, _ x: String, _ y: String) { if x != y { out.append(SettingChange(setting: name, old: x, new: y)) } }
-        func list<S: Sequence>(_ s: S) -> String where S.Element == String { let v = s.sorted(); return v.isEmpty ? "[]" : "[" + v.joined(separator: ", ") + "]" }
-        func reach(_ r: PathReach) -> String { switch r { case .any: "any"; case .countries(let c): list(c) } }
+        func cmp(_ name: String, _ x: String, _ y: String) {
+            if x != y { out.append(SettingChange(setting: name, old: x, new: y)) }
+        }
+        func list<S: Sequence>(_ s: S) -> String where S.Element == String {
+            let v = s.sorted()
+            return v.isEmpty ? "[]" : "[" + v.joined(separator: ", ") + "]"
+        }
+        func reach(_ r: PathReach) -> String {
+            switch r {
+            case .any: "any"
+            case .countries(let c): list(c)
+            }
+        }
         cmp("policy.name", a.name, b.name)
         cmp("organisation.domains", list(a.domains), list(b.domains))
         cmp("organisation.internal-only-aliases", list(a.internalOnlyAliases), list(b.internalOnlyAliases))
@@ -104,11 +133,16 @@ public struct PolicyDiff: Sendable {
         cmp("system.endorsements", list(a.systemEndorsements), list(b.systemEndorsements))
         let pa = Dictionary(a.paths.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
         let pb = Dictionary(b.paths.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
-        for name in (a.paths.map(\.name) + b.paths.map(\.name).filter { pa[$0] == nil }).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } } {
+        let names = (a.paths.map(\.name) + b.paths.map(\.name).filter { pa[$0] == nil }).reduce(into: [String]()) {
+            if !$0.contains($1) { $0.append($1) }
+        }
+        for name in names {
             let k = "paths.\(name)"
             switch (pa[name], pb[name]) {
-            case (nil, let n?): cmp(k, "(absent)", "ceiling \(n.ceiling.name), countries \(reach(n.reach)), domains \(list(n.domains))")
-            case (let o?, nil): cmp(k, "ceiling \(o.ceiling.name), countries \(reach(o.reach)), domains \(list(o.domains))", "(absent)")
+            case (nil, let n?):
+                cmp(k, "(absent)", "ceiling \(n.ceiling.name), countries \(reach(n.reach)), domains \(list(n.domains))")
+            case (let o?, nil):
+                cmp(k, "ceiling \(o.ceiling.name), countries \(reach(o.reach)), domains \(list(o.domains))", "(absent)")
             case (let o?, let n?):
                 cmp(k + ".ceiling", o.ceiling.name, n.ceiling.name)
                 cmp(k + ".countries", reach(o.reach), reach(n.reach))
@@ -119,9 +153,15 @@ public struct PolicyDiff: Sendable {
             }
         }
         cmp("vocabulary.codewords", list(a.vocabulary.codewords), list(b.vocabulary.codewords))
-        cmp("vocabulary.endorsements", list(a.vocabulary.policyEndorsements.map { $0.joined(separator: " ") }), list(b.vocabulary.policyEndorsements.map { $0.joined(separator: " ") }))
-        cmp("vocabulary.label-map", list(a.vocabulary.labelMap.map { "\($0.key): \($0.value)" }), list(b.vocabulary.labelMap.map { "\($0.key): \($0.value)" }))
-        cmp("vocabulary.australian", list(a.vocabulary.australian.map { "\($0.key): \($0.value)" }), list(b.vocabulary.australian.map { "\($0.key): \($0.value)" }))
+        cmp(
+            "vocabulary.endorsements", list(a.vocabulary.policyEndorsements.map { $0.joined(separator: " ") }),
+            list(b.vocabulary.policyEndorsements.map { $0.joined(separator: " ") }))
+        cmp(
+            "vocabulary.label-map", list(a.vocabulary.labelMap.map { "\($0.key): \($0.value)" }),
+            list(b.vocabulary.labelMap.map { "\($0.key): \($0.value)" }))
+        cmp(
+            "vocabulary.australian", list(a.vocabulary.australian.map { "\($0.key): \($0.value)" }),
+            list(b.vocabulary.australian.map { "\($0.key): \($0.value)" }))
         for k in ActionKey.allCases { cmp("actions.\(k.rawValue)", a.action(k).rawValue, b.action(k).rawValue) }
         cmp("authentication.trusted-authserv-ids", list(a.trustedAuthservIDs), list(b.trustedAuthservIDs))
         cmp("privacy.log-subjects", "\(a.logSubjects)", "\(b.logSubjects)")

@@ -20,28 +20,43 @@ public enum HarnessReporters {
                 case .verbose:
                     out.append("PASS: \(c.name)  (\(c.location))")
                     if let v = res.verdict { out.append("    actual: \(HarnessRunner.summary(v))") }
-                    if !res.demonstratedControls.isEmpty { out.append("    demonstrates: \(res.demonstratedControls.sorted().joined(separator: ", "))") }
+                    if !res.demonstratedControls.isEmpty {
+                        out.append("    demonstrates: \(res.demonstratedControls.sorted().joined(separator: ", "))")
+                    }
                 }
                 continue
             }
             out.append("FAIL: \(c.name)  (\(c.location))")
             for f in res.failures { out.append("    \(f)") }
             if let v = res.verdict {
-                out.append("    actual: \(v.messageAction.rawValue) (\(v.direction.rawValue)), classification \(v.markings?.classification?.name ?? "UNMARKED")"
-                           + ", notify recipients \(v.notifyRecipients), sender \(v.notifySender)")
+                out.append(
+                    "    actual: \(v.messageAction.rawValue) (\(v.direction.rawValue)), classification \(v.markings?.classification?.name ?? "UNMARKED")"
+                        + ", notify recipients \(v.notifyRecipients), sender \(v.notifySender)")
                 for d in v.decisions {
                     out.append("      \(d.action.rawValue) via \(d.path) for \(d.recipients.joined(separator: ", "))")
-                    for reason in d.reasons { out.append("        \(reason.rule.id) \(reason.rule.title): \(reason.evidence) [\(reason.rule.controls.joined(separator: "; "))]") }
+                    for reason in d.reasons {
+                        out.append(
+                            "        \(reason.rule.id) \(reason.rule.title): \(reason.evidence) [\(reason.rule.controls.joined(separator: "; "))]"
+                        )
+                    }
                 }
             }
         }
         if detail != .quiet || r.failed > 0 { out.append("") }
         for e in r.coverage.entries {
-            out.append("coverage for policy '\(e.policy)': rules \(e.rules.count - e.uncoveredRules.count)/\(e.rules.count), controls \(e.controls.count - e.uncoveredControls.count)/\(e.controls.count)")
-            if !e.uncoveredRules.isEmpty { out.append("  rules no passing case demonstrates: \(e.uncoveredRules.joined(separator: ", "))") }
-            if !e.uncoveredControls.isEmpty { out.append("  controls no passing case demonstrates: \(e.uncoveredControls.joined(separator: ", "))") }
+            out.append(
+                "coverage for policy '\(e.policy)': rules \(e.rules.count - e.uncoveredRules.count)/\(e.rules.count), controls \(e.controls.count - e.uncoveredControls.count)/\(e.controls.count)"
+            )
+            if !e.uncoveredRules.isEmpty {
+                out.append("  rules no passing case demonstrates: \(e.uncoveredRules.joined(separator: ", "))")
+            }
+            if !e.uncoveredControls.isEmpty {
+                out.append("  controls no passing case demonstrates: \(e.uncoveredControls.joined(separator: ", "))")
+            }
         }
-        out.append(String(format: "coverage: rules %.1f%%, controls %.1f%%", r.coverage.rulePercent, r.coverage.controlPercent))
+        out.append(
+            String(format: "coverage: rules %.1f%%, controls %.1f%%", r.coverage.rulePercent, r.coverage.controlPercent)
+        )
         out.append("\(r.passed) passed, \(r.failed) failed")
         return out.joined(separator: "\n") + "\n"
     }
@@ -66,7 +81,9 @@ public enum HarnessReporters {
             default:
                 if u.value < 0x20 || u.value == 0xFFFE || u.value == 0xFFFF || (0x7F...0x9F).contains(u.value) {
                     out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
-                } else { out.unicodeScalars.append(u) }
+                } else {
+                    out.unicodeScalars.append(u)
+                }
             }
         }
         return out
@@ -78,18 +95,25 @@ public enum HarnessReporters {
         var byFile: [String: [CaseResult]] = [:]
         for res in r.results { byFile[res.testCase.file, default: []].append(res) }
         let total = r.results.reduce(0) { $0 + $1.seconds }
-        var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"pmark test\" tests=\"\(r.results.count)\" failures=\"\(r.failed)\" time=\"\(seconds(total))\">\n"
+        var s =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"pmark test\" tests=\"\(r.results.count)\" failures=\"\(r.failed)\" time=\"\(seconds(total))\">\n"
         for (file, results) in byFile.sorted(by: { $0.key < $1.key }) {
             let time = results.reduce(0) { $0 + $1.seconds }
-            s += "  <testsuite name=\"\(xml(file))\" tests=\"\(results.count)\" failures=\"\(results.filter { !$0.passed }.count)\" errors=\"0\" time=\"\(seconds(time))\" file=\"\(xml(file))\">\n"
+            s +=
+                "  <testsuite name=\"\(xml(file))\" tests=\"\(results.count)\" failures=\"\(results.filter { !$0.passed }.count)\" errors=\"0\" time=\"\(seconds(time))\" file=\"\(xml(file))\">\n"
             for res in results {
                 let c = res.testCase
-                s += "    <testcase name=\"\(xml(c.name))\" classname=\"\(xml(res.policyName))\" time=\"\(seconds(res.seconds))\" file=\"\(xml(c.file))\" line=\"\(c.location.line)\">"
-                if res.passed { s += "</testcase>\n"; continue }
+                s +=
+                    "    <testcase name=\"\(xml(c.name))\" classname=\"\(xml(res.policyName))\" time=\"\(seconds(res.seconds))\" file=\"\(xml(c.file))\" line=\"\(c.location.line)\">"
+                if res.passed {
+                    s += "</testcase>\n"
+                    continue
+                }
                 var text = res.failures
                 if let v = res.verdict { text.append("actual: \(HarnessRunner.summary(v))") }
                 text.append("at \(c.location)")
-                s += "\n      <failure message=\"\(xml(res.failures.first ?? "failed"))\" type=\"assertion\">\(xml(text.joined(separator: "\n")))</failure>\n    </testcase>\n"
+                s +=
+                    "\n      <failure message=\"\(xml(res.failures.first ?? "failed"))\" type=\"assertion\">\(xml(text.joined(separator: "\n")))</failure>\n    </testcase>\n"
             }
             s += "  </testsuite>\n"
         }
@@ -101,10 +125,13 @@ public enum HarnessReporters {
     /// A machine report.
     public static func json(_ r: HarnessReport) -> String {
         let cases: [[String: Any]] = r.results.map { res in
-            var d: [String: Any] = ["name": res.testCase.name, "file": res.testCase.file, "location": res.testCase.location.description,
-                                    "passed": res.passed, "failures": res.failures, "controls": res.testCase.controls,
-                                    "line": res.testCase.location.line, "seconds": res.seconds,
-                                    "demonstrated_rules": res.demonstratedRules.sorted(), "demonstrated_controls": res.demonstratedControls.sorted()]
+            var d: [String: Any] = [
+                "name": res.testCase.name, "file": res.testCase.file, "location": res.testCase.location.description,
+                "passed": res.passed, "failures": res.failures, "controls": res.testCase.controls,
+                "line": res.testCase.location.line, "seconds": res.seconds,
+                "demonstrated_rules": res.demonstratedRules.sorted(),
+                "demonstrated_controls": res.demonstratedControls.sorted(),
+            ]
             if let v = res.verdict {
                 d["decision"] = v.messageAction.rawValue
                 d["rules"] = Array(Set(v.decisions.flatMap(\.reasons).map(\.rule.id))).sorted()
@@ -115,11 +142,18 @@ public enum HarnessReporters {
             return d
         }
         let coverage: [[String: Any]] = r.coverage.entries.map {
-            ["policy": $0.policy, "rules": $0.rules, "uncovered_rules": $0.uncoveredRules, "controls": $0.controls, "uncovered_controls": $0.uncoveredControls]
+            [
+                "policy": $0.policy, "rules": $0.rules, "uncovered_rules": $0.uncoveredRules, "controls": $0.controls,
+                "uncovered_controls": $0.uncoveredControls,
+            ]
         }
-        let obj: [String: Any] = ["passed": r.passed, "failed": r.failed, "cases": cases, "coverage": coverage,
-                                  "rule_coverage_percent": r.coverage.rulePercent, "control_coverage_percent": r.coverage.controlPercent]
-        let data = (try? JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
+        let obj: [String: Any] = [
+            "passed": r.passed, "failed": r.failed, "cases": cases, "coverage": coverage,
+            "rule_coverage_percent": r.coverage.rulePercent, "control_coverage_percent": r.coverage.controlPercent,
+        ]
+        let data =
+            (try? JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]))
+            ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

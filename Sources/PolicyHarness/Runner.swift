@@ -35,11 +35,13 @@ public struct Coverage: Sendable {
     public var entries: [Entry]
     public var rulePercent: Double {
         let t = entries.reduce(0) { $0 + $1.rules.count }
-        return t == 0 ? 100 : 100 * Double(entries.reduce(0) { $0 + $1.rules.count - $1.uncoveredRules.count }) / Double(t)
+        return t == 0
+            ? 100 : 100 * Double(entries.reduce(0) { $0 + $1.rules.count - $1.uncoveredRules.count }) / Double(t)
     }
     public var controlPercent: Double {
         let t = entries.reduce(0) { $0 + $1.controls.count }
-        return t == 0 ? 100 : 100 * Double(entries.reduce(0) { $0 + $1.controls.count - $1.uncoveredControls.count }) / Double(t)
+        return t == 0
+            ? 100 : 100 * Double(entries.reduce(0) { $0 + $1.controls.count - $1.uncoveredControls.count }) / Double(t)
     }
 }
 
@@ -60,7 +62,9 @@ public struct HarnessRunner {
     /// The rule definitions the engine evaluates and coverage counts (``Rules/all``).
     public var rules: [Rule] = Rules.all
     public init(policyOverride: Policy? = nil, only: NSRegularExpression? = nil, rules: [Rule] = Rules.all) {
-        self.policyOverride = policyOverride; self.only = only; self.rules = rules
+        self.policyOverride = policyOverride
+        self.only = only
+        self.rules = rules
     }
 
     /// The policy a test file runs against.
@@ -79,7 +83,10 @@ public struct HarnessRunner {
         for f in files {
             let policy = try self.policy(for: f)
             let key = policy.name + "#" + policy.contentHash
-            if engines[key] == nil { engines[key] = try Engine(policy: policy, documents: OOXMLReader(), rules: rules); policies[key] = policy }
+            if engines[key] == nil {
+                engines[key] = try Engine(policy: policy, documents: OOXMLReader(), rules: rules)
+                policies[key] = policy
+            }
             guard let engine = engines[key] else { continue }
             var fileResults: [CaseResult] = []
             defer { if !fileResults.isEmpty { ran.insert(key) } }
@@ -89,7 +96,9 @@ public struct HarnessRunner {
                 r.policyName = policy.name
                 // An assertion about a rule that cannot fire under this policy checks nothing.
                 for id in c.expect.notRules where !applicableIDs.contains(id) {
-                    r.failures.append("not-rules: \(id) cannot fire under policy '\(policy.name)', so asserting that it does not fire checks nothing")
+                    r.failures.append(
+                        "not-rules: \(id) cannot fire under policy '\(policy.name)', so asserting that it does not fire checks nothing"
+                    )
                 }
                 fileResults.append(r)
             }
@@ -105,10 +114,14 @@ public struct HarnessRunner {
         for (key, policy) in policies.sorted(by: { $0.key < $1.key }) where ran.contains(key) {
             let applicable = Rules.applicable(to: policy, rules: rules)
             let got = demonstrated[key] ?? ([], [])
-            let controls = Set(applicable.flatMap(\.controls).map(HarnessVocabulary.paragraph) + Self.noticeControls).sorted()
-            entries.append(Coverage.Entry(policy: policy.name, rules: applicable.map(\.id), uncoveredRules: applicable.map(\.id).filter { !got.rules.contains($0) },
-                                          controls: controls.map { citations[$0] ?? $0 },
-                                          uncoveredControls: controls.filter { !got.controls.contains($0) }.map { citations[$0] ?? $0 }))
+            let controls = Set(applicable.flatMap(\.controls).map(HarnessVocabulary.paragraph) + Self.noticeControls)
+                .sorted()
+            entries.append(
+                Coverage.Entry(
+                    policy: policy.name, rules: applicable.map(\.id),
+                    uncoveredRules: applicable.map(\.id).filter { !got.rules.contains($0) },
+                    controls: controls.map { citations[$0] ?? $0 },
+                    uncoveredControls: controls.filter { !got.controls.contains($0) }.map { citations[$0] ?? $0 }))
         }
         return HarnessReport(results: results, coverage: Coverage(entries: entries))
     }
@@ -116,7 +129,8 @@ public struct HarnessRunner {
     /// Controls implemented by notices and the audit log rather than rules; every policy can
     /// send both notices, and every decision it makes is logged (15.2.40.C.02, asserted with
     /// `logged: true` on a blocked message).
-    static let noticeControls = [Rules.recipientNoticeControl, Rules.senderNoticeControl, Rules.blockLoggedControl].map(HarnessVocabulary.paragraph)
+    static let noticeControls = [Rules.recipientNoticeControl, Rules.senderNoticeControl, Rules.blockLoggedControl].map(
+        HarnessVocabulary.paragraph)
 
     func matches(_ name: String) -> Bool {
         guard let only else { return true }
@@ -131,14 +145,21 @@ public struct HarnessRunner {
         if !to.isEmpty { lines.append("To: " + to.joined(separator: ", ")) }
         if let s = c.message.subject { lines.append("Subject: \(s)") }
         lines += c.message.headers
-        guard !c.message.attachments.isEmpty else { return Array((lines.joined(separator: "\n") + "\n\n" + c.message.body).utf8) }
+        guard !c.message.attachments.isEmpty else {
+            return Array((lines.joined(separator: "\n") + "\n\n" + c.message.body).utf8)
+        }
         // Generated attachments: multipart/mixed with the body first, each attachment base64-encoded.
         let b = "=_pmark_test_boundary"
         lines += ["MIME-Version: 1.0", "Content-Type: multipart/mixed; boundary=\"\(b)\""]
-        var text = lines.joined(separator: "\n") + "\n\n--\(b)\nContent-Type: text/plain; charset=utf-8\n\n" + c.message.body + "\n"
+        var text =
+            lines.joined(separator: "\n") + "\n\n--\(b)\nContent-Type: text/plain; charset=utf-8\n\n" + c.message.body
+            + "\n"
         for a in c.message.attachments {
-            text += "--\(b)\nContent-Type: \(a.type); name=\"\(a.name)\"\nContent-Disposition: attachment; filename=\"\(a.name)\"\n"
-            text += "Content-Transfer-Encoding: base64\n\n" + Data(a.bytes).base64EncodedString(options: .lineLength76Characters) + "\n"
+            text +=
+                "--\(b)\nContent-Type: \(a.type); name=\"\(a.name)\"\nContent-Disposition: attachment; filename=\"\(a.name)\"\n"
+            text +=
+                "Content-Transfer-Encoding: base64\n\n"
+                + Data(a.bytes).base64EncodedString(options: .lineLength76Characters) + "\n"
         }
         return Array((text + "--\(b)--\n").utf8)
     }
@@ -149,8 +170,12 @@ public struct HarnessRunner {
         do { bytes = try Self.messageBytes(c) } catch {
             // A missing fixture fails this case, at the position of its `file:` key; the rest run.
             let at = c.message.fileLocation ?? c.location
-            return CaseResult(testCase: c, policyName: "", failures: ["\(at): message file '\(c.message.file ?? "")' cannot be read (message files resolve against the test file's folder)"],
-                              verdict: nil, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            return CaseResult(
+                testCase: c, policyName: "",
+                failures: [
+                    "\(at): message file '\(c.message.file ?? "")' cannot be read (message files resolve against the test file's folder)"
+                ],
+                verdict: nil, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         // The envelope the case gives, its gaps filled from the headers by the engine (one parse).
         let evaluation = engine.evaluate(bytes: bytes, envelope: c.envelope, envelopeFromHeaders: true)
@@ -158,9 +183,12 @@ public struct HarnessRunner {
         var r = CaseResult(testCase: c, policyName: "", failures: Self.compare(c.expect, v), verdict: v)
         (r.demonstratedRules, r.demonstratedControls) = Self.demonstrated(c.expect, v)
         if c.expect.logged == true {
-            let logged = LoggedCheck.check(c, verdict: v, envelope: evaluation.envelope, bytes: bytes, policy: engine.policy)
+            let logged = LoggedCheck.check(
+                c, verdict: v, envelope: evaluation.envelope, bytes: bytes, policy: engine.policy)
             r.failures += logged
-            if logged.isEmpty, v.decisions.contains(where: { $0.action == .block }) { r.demonstratedControls.insert(LoggedCheck.control) }
+            if logged.isEmpty, v.decisions.contains(where: { $0.action == .block }) {
+                r.demonstratedControls.insert(LoggedCheck.control)
+            }
         }
         r.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return r
@@ -174,13 +202,17 @@ public struct HarnessRunner {
         for i in results.indices {
             let c = results[i].testCase
             for tag in c.controls where !(groups[c.caseLocation] ?? []).contains(tag) {
-                results[i].failures.append("controls: tagged \(tag), but nothing this case asserts implements it (assert that a rule citing it fired, the decision such a rule produced, or the notice)")
+                results[i].failures.append(
+                    "controls: tagged \(tag), but nothing this case asserts implements it (assert that a rule citing it fired, the decision such a rule produced, or the notice)"
+                )
             }
         }
     }
 
     /// What a case's assertions demonstrate against the actual verdict.
-    static func demonstrated(_ x: PolicyTestCase.Expectation, _ v: Verdict) -> (rules: Set<String>, controls: Set<String>) {
+    static func demonstrated(_ x: PolicyTestCase.Expectation, _ v: Verdict) -> (
+        rules: Set<String>, controls: Set<String>
+    ) {
         var rules = Set(x.rules ?? [])
         func producing(_ ds: [RecipientDecision], _ action: String) {
             for d in ds where d.action.rawValue == action {
@@ -192,8 +224,12 @@ public struct HarnessRunner {
         for (p, a) in x.paths { producing(v.decisions.filter { $0.path == p }, a) }
         let fired = v.decisions.flatMap(\.reasons).map(\.rule)
         var controls = Set(fired.filter { rules.contains($0.id) }.flatMap(\.controls).map(HarnessVocabulary.paragraph))
-        if x.notifyRecipients == true && v.notifyRecipients { controls.insert(HarnessVocabulary.paragraph(Rules.recipientNoticeControl)) }
-        if x.notifySender == true && v.notifySender { controls.insert(HarnessVocabulary.paragraph(Rules.senderNoticeControl)) }
+        if x.notifyRecipients == true && v.notifyRecipients {
+            controls.insert(HarnessVocabulary.paragraph(Rules.recipientNoticeControl))
+        }
+        if x.notifySender == true && v.notifySender {
+            controls.insert(HarnessVocabulary.paragraph(Rules.senderNoticeControl))
+        }
         return (rules.intersection(fired.map(\.id)), controls)
     }
 
@@ -207,14 +243,17 @@ public struct HarnessRunner {
         var notices: [String] = []
         if v.notifyRecipients { notices.append("recipients") }
         if v.notifySender { notices.append("sender") }
-        return "\(v.messageAction.rawValue) [\(groups.joined(separator: "; "))], classification \(v.markings?.classification?.name ?? "UNMARKED")"
+        return
+            "\(v.messageAction.rawValue) [\(groups.joined(separator: "; "))], classification \(v.markings?.classification?.name ?? "UNMARKED")"
             + (notices.isEmpty ? "" : ", notify \(notices.joined(separator: "+"))")
     }
 
     /// Expected versus actual, one line per difference.
     static func compare(_ x: PolicyTestCase.Expectation, _ v: Verdict) -> [String] {
         var out: [String] = []
-        if let d = x.decision, d != v.messageAction.rawValue { out.append("decision: expected \(d), got \(v.messageAction.rawValue)") }
+        if let d = x.decision, d != v.messageAction.rawValue {
+            out.append("decision: expected \(d), got \(v.messageAction.rawValue)")
+        }
         for (r, a) in x.recipients.sorted(by: { $0.key < $1.key }) {
             let got = v.decisions.first { $0.recipients.contains(r) }?.action.rawValue ?? "(not a recipient)"
             if got != a { out.append("recipient \(r): expected \(a), got \(got)") }
@@ -225,19 +264,33 @@ public struct HarnessRunner {
         }
         let fired = Set(v.decisions.flatMap(\.reasons).map(\.rule.id))
         if let rules = x.rules {
-            if rules.isEmpty, !fired.isEmpty { out.append("rules: expected no rule to fire, fired: \(fired.sorted().joined(separator: ", "))") }
-            for r in rules where !fired.contains(r) { out.append("rule \(r): expected to fire, did not (fired: \(fired.sorted().joined(separator: ", ").ifEmpty("none")))") }
+            if rules.isEmpty, !fired.isEmpty {
+                out.append("rules: expected no rule to fire, fired: \(fired.sorted().joined(separator: ", "))")
+            }
+            for r in rules where !fired.contains(r) {
+                out.append(
+                    "rule \(r): expected to fire, did not (fired: \(fired.sorted().joined(separator: ", ").ifEmpty("none")))"
+                )
+            }
         }
         for r in x.notRules where fired.contains(r) { out.append("rule \(r): expected not to fire, fired") }
         let findings = Set(v.markings?.findings.map(\.id.rawValue) ?? [])
-        for f in x.findings where !findings.contains(f) { out.append("finding \(f): expected, not raised (raised: \(findings.sorted().joined(separator: ", ").ifEmpty("none")))") }
+        for f in x.findings where !findings.contains(f) {
+            out.append(
+                "finding \(f): expected, not raised (raised: \(findings.sorted().joined(separator: ", ").ifEmpty("none")))"
+            )
+        }
         for f in x.notFindings where findings.contains(f) { out.append("finding \(f): not expected, raised") }
         if let c = x.classification {
             let got = v.markings?.classification?.name ?? "UNMARKED"
             if c != got { out.append("classification: expected \(c), got \(got)") }
         }
-        if let n = x.notifyRecipients, n != v.notifyRecipients { out.append("notify.recipients: expected \(n), got \(v.notifyRecipients)") }
-        if let n = x.notifySender, n != v.notifySender { out.append("notify.sender: expected \(n), got \(v.notifySender)") }
+        if let n = x.notifyRecipients, n != v.notifyRecipients {
+            out.append("notify.recipients: expected \(n), got \(v.notifyRecipients)")
+        }
+        if let n = x.notifySender, n != v.notifySender {
+            out.append("notify.sender: expected \(n), got \(v.notifySender)")
+        }
         return out
     }
 }

@@ -13,10 +13,13 @@ public enum HarnessVocabulary {
     /// Marking finding ids.
     public static let findingIDs: Set<String> = Set(FindingID.allCases.map(\.rawValue))
     /// Canonical classification names, and `UNMARKED` for none.
-    public static let classifications: Set<String> = Set(Vocabulary.nz.classifications.map(\.classification.name) + ["UNMARKED"])
+    public static let classifications: Set<String> = Set(
+        Vocabulary.nz.classifications.map(\.classification.name) + ["UNMARKED"])
     static var classificationList: String {
-        (Vocabulary.nz.classifications.map(\.classification).sorted().map(\.name).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } } + ["UNMARKED"])
-            .joined(separator: ", ")
+        (Vocabulary.nz.classifications.map(\.classification).sorted().map(\.name).reduce(into: [String]()) {
+            if !$0.contains($1) { $0.append($1) }
+        } + ["UNMARKED"])
+        .joined(separator: ", ")
     }
 
     /// The NZISM paragraph of a citation: `NZISM 15.2.40.C.01 [CID:1760]` → `15.2.40.C.01`.
@@ -29,7 +32,9 @@ public enum HarnessVocabulary {
     /// block). Paragraph → full citation.
     public static var citations: [String: String] {
         var out: [String: String] = [:]
-        for c in Rules.all.flatMap(\.controls) + [Rules.recipientNoticeControl, Rules.senderNoticeControl, Rules.blockLoggedControl] { out[paragraph(c)] = c }
+        for c in Rules.all.flatMap(\.controls) + [
+            Rules.recipientNoticeControl, Rules.senderNoticeControl, Rules.blockLoggedControl,
+        ] { out[paragraph(c)] = c }
         return out
     }
     public static var controls: Set<String> { Set(citations.keys) }

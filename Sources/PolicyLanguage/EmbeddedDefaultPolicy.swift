@@ -2,69 +2,71 @@
 extension PolicyLoader {
     /// The text of `policies/default.yaml`, compiled into the binary.
     public static let embeddedDefaultYAML = #"""
-# pmark default policy: a typical New Zealand agency.
-# The receiving system is accredited RESTRICTED. Internet email (including other agencies under
-# Secure Government Email, which covers up to IN-CONFIDENCE) is the default path; an
-# all-of-government path at RESTRICTED reaches the named accredited agencies (replace the example
-# domains below with your accredited partners). NZEO is held and may travel only over the NZ-only
-# all-of-government path.
-policy:
-  name: NZ agency default
-  description: System accredited RESTRICTED; internet at IN-CONFIDENCE; all-of-government at RESTRICTED.
+        # pmark default policy: a typical New Zealand agency.
+        # The receiving system is accredited RESTRICTED. Internet email (including other agencies under
+        # Secure Government Email, which covers up to IN-CONFIDENCE) is the default path; an
+        # all-of-government path at RESTRICTED reaches the named accredited agencies (replace the example
+        # domains below with your accredited partners). NZEO is held and may travel only over the NZ-only
+        # all-of-government path.
+        policy:
+          name: NZ agency default
+          description: System accredited RESTRICTED; internet at IN-CONFIDENCE; all-of-government at RESTRICTED.
 
-organisation:
-  domains: [agency.govt.nz]
-  internal-only-aliases: [all-staff@agency.govt.nz]
+        organisation:
+          domains: [agency.govt.nz]
+          internal-only-aliases: [all-staff@agency.govt.nz]
 
-system:
-  name: Agency email
-  accreditation: RESTRICTED
-  endorsements: [NZEO, APPOINTMENTS, BUDGET, CABINET, COMMERCIAL, EVALUATIVE, HONOURS, LEGAL PRIVILEGE,
-                 MEDICAL, STAFF, POLICY, SPECIAL HANDLING REQUIRED]
+        system:
+          name: Agency email
+          accreditation: RESTRICTED
+          endorsements: [NZEO, APPOINTMENTS, BUDGET, CABINET, COMMERCIAL, EVALUATIVE, HONOURS, LEGAL PRIVILEGE,
+                         MEDICAL, STAFF, POLICY, SPECIAL HANDLING REQUIRED]
 
-paths:
-  - name: internet
-    ceiling: IN-CONFIDENCE
-    countries: any
-    endorsements: [APPOINTMENTS, BUDGET, CABINET, COMMERCIAL, EVALUATIVE, HONOURS, LEGAL PRIVILEGE,
-                   MEDICAL, STAFF, POLICY]
-    default: true
-  - name: all-of-government
-    ceiling: RESTRICTED
-    countries: [NZL]
-    endorsements: [NZEO, APPOINTMENTS, BUDGET, CABINET, COMMERCIAL, EVALUATIVE, HONOURS, LEGAL PRIVILEGE,
-                   MEDICAL, STAFF, POLICY, SPECIAL HANDLING REQUIRED]
-    domains: [dpmc.govt.nz, treasury.govt.nz, mfat.govt.nz]
+        paths:
+          - name: internet
+            ceiling: IN-CONFIDENCE
+            countries: any
+            endorsements: [APPOINTMENTS, BUDGET, CABINET, COMMERCIAL, EVALUATIVE, HONOURS, LEGAL PRIVILEGE,
+                           MEDICAL, STAFF, POLICY]
+            default: true
+          - name: all-of-government
+            ceiling: RESTRICTED
+            countries: [NZL]
+            endorsements: [NZEO, APPOINTMENTS, BUDGET, CABINET, COMMERCIAL, EVALUATIVE, HONOURS, LEGAL PRIVILEGE,
+                           MEDICAL, STAFF, POLICY, SPECIAL HANDLING REQUIRED]
+            domains: [dpmc.govt.nz, treasury.govt.nz, mfat.govt.nz]
 
-actions:
-  unmarked-outbound: quarantine
-  unmarked-inbound: allow-and-tag
-  inappropriately-marked: quarantine
-  deny-listed-attachment: block
-  unidentifiable-attachment: quarantine
-  encrypted-attachment: quarantine
+        actions:
+          unmarked-outbound: quarantine
+          unmarked-inbound: allow-and-tag
+          inappropriately-marked: quarantine
+          deny-listed-attachment: block
+          unidentifiable-attachment: quarantine
+          encrypted-attachment: quarantine
 
-# Attachments are identified by content (libmagic), never by name. These families are refused
-# (15.2.37.C.01); unidentifiable and encrypted content is quarantined (actions above).
-attachments:
-  deny-families: [executable, script, macro-office, disk-image, installer]
-  # Windows runs these by extension whatever their content (libmagic calls most of them text), so
-  # an attachment takes the most dangerous of its content's, extension's and declared type's family.
-  extension-families:
-    executable: [exe, scr, com, pif, cpl, dll, msc, lnk, url, jar, gadget, application, reg]
-    script: [bat, cmd, ps1, psm1, psd1, ps1xml, vbs, vbe, js, jse, wsf, wsh, wsc, hta, sct, scf, ws, inf, msh, bash, sh]
-    installer: [msi, msp, mst, appx, appxbundle, msix, msixbundle]
-    disk-image: [iso, img, vhd, vhdx, udf]
-    macro-office: [docm, dotm, xlsm, xltm, xlam, pptm, potm, ppsm, sldm]
+        # Attachments are identified by content (libmagic), never by name. These families are refused
+        # (15.2.37.C.01); unidentifiable and encrypted content is quarantined (actions above).
+        attachments:
+          deny-families: [executable, script, macro-office, disk-image, installer]
+          # Windows runs these by extension whatever their content (libmagic calls most of them text), so
+          # an attachment takes the most dangerous of its content's, extension's and declared type's family.
+          extension-families:
+            executable: [exe, scr, com, pif, cpl, dll, msc, lnk, url, jar, gadget, application, reg]
+            script: [bat, cmd, ps1, psm1, psd1, ps1xml, vbs, vbe, js, jse, wsf, wsh, wsc, hta, sct, scf, ws, inf, msh, bash, sh]
+            installer: [msi, msp, mst, appx, appxbundle, msix, msixbundle]
+            disk-image: [iso, img, vhd, vhdx, udf]
+            macro-office: [docm, dotm, xlsm, xltm, xlam, pptm, potm, ppsm, sldm]
 
-authentication:
-  trusted-authserv-ids: [mx.agency.govt.nz]
+        authentication:
+          trusted-authserv-ids: [mx.agency.govt.nz]
 
-privacy:
-  log-subjects: false
-  log-addresses: false
-"""#
+        privacy:
+          log-subjects: false
+          log-addresses: false
+        """#
 
     /// The embedded default policy (named `<embedded default>` in diagnostics).
-    public static func embeddedDefault() throws -> Policy { try load(yaml: embeddedDefaultYAML + "\n", file: "<embedded default>") }
+    public static func embeddedDefault() throws -> Policy {
+        try load(yaml: embeddedDefaultYAML + "\n", file: "<embedded default>")
+    }
 }

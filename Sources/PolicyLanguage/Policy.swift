@@ -5,7 +5,11 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var column: Int
-    public init(file: String, line: Int, column: Int) { self.file = file; self.line = line; self.column = column }
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
     public var description: String { "\(file):\(line):\(column)" }
 }
 
@@ -13,7 +17,10 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 public struct PolicyDiagnostic: Sendable, Hashable, CustomStringConvertible {
     public var location: SourceLocation
     public var message: String
-    public init(location: SourceLocation, message: String) { self.location = location; self.message = message }
+    public init(location: SourceLocation, message: String) {
+        self.location = location
+        self.message = message
+    }
     public var description: String { "\(location): \(message)" }
 }
 

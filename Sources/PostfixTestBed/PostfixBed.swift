@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,7 +18,9 @@ public final class PostfixBed: @unchecked Sendable {
             return "\(p) is not installed (scripts/setup installs Debian's postfix)"
         }
         if getuid() != 0 { return "a private Postfix master must start as root" }
-        if getpwnam("postfix") == nil || getpwnam("nobody") == nil { return "the postfix and nobody users do not exist" }
+        if getpwnam("postfix") == nil || getpwnam("nobody") == nil {
+            return "the postfix and nobody users do not exist"
+        }
         return nil
     }
 
@@ -37,22 +40,29 @@ public final class PostfixBed: @unchecked Sendable {
     var master: Process?
 
     public init(pmarkBinary: String, policy: String, withMilter: Bool = true) throws {
-        self.pmarkBinary = pmarkBinary; self.policy = policy; self.withMilter = withMilter
+        self.pmarkBinary = pmarkBinary
+        self.policy = policy
+        self.withMilter = withMilter
         dir = "/tmp/pmark-postfix-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
         socket = dir + "/pmark.sock"
         let ports = Self.freePorts(3)
-        mxPort = ports[0]; submissionPort = ports[1]; sinkPort = ports[2]
+        mxPort = ports[0]
+        submissionPort = ports[1]
+        sinkPort = ports[2]
         let fm = FileManager.default
         for d in ["", "/config", "/queue", "/data", "/mail", "/sink"] {
-            try fm.createDirectory(atPath: dir + d, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            try fm.createDirectory(
+                atPath: dir + d, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         }
         let pf = getpwnam("postfix")!.pointee, nobody = getpwnam("nobody")!.pointee
         chown(dir + "/data", pf.pw_uid, pf.pw_gid)
         chown(dir + "/mail", nobody.pw_uid, nobody.pw_gid)
         chown(dir + "/sink", nobody.pw_uid, nobody.pw_gid)
-        try mainCF(uid: nobody.pw_uid, gid: nobody.pw_gid).write(toFile: dir + "/config/main.cf", atomically: true, encoding: .utf8)
+        try mainCF(uid: nobody.pw_uid, gid: nobody.pw_gid).write(
+            toFile: dir + "/config/main.cf", atomically: true, encoding: .utf8)
         try masterCF.write(toFile: dir + "/config/master.cf", atomically: true, encoding: .utf8)
-        try "bob@agency.govt.nz bob/\nkiri@agency.govt.nz kiri/\n".write(toFile: dir + "/config/vmailbox", atomically: true, encoding: .utf8)
+        try "bob@agency.govt.nz bob/\nkiri@agency.govt.nz kiri/\n".write(
+            toFile: dir + "/config/vmailbox", atomically: true, encoding: .utf8)
     }
 
     func mainCF(uid: uid_t, gid: gid_t) -> String {
@@ -131,10 +141,14 @@ public final class PostfixBed: @unchecked Sendable {
         while out.count < n {
             let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var a = sockaddr_in()
-            a.sin_family = sa_family_t(AF_INET); a.sin_port = 0; a.sin_addr.s_addr = inet_addr("127.0.0.1")
+            a.sin_family = sa_family_t(AF_INET)
+            a.sin_port = 0
+            a.sin_addr.s_addr = inet_addr("127.0.0.1")
             var len = socklen_t(MemoryLayout<sockaddr_in>.size)
             _ = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-            _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+            _ = withUnsafeMutablePointer(to: &a) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+            }
             let p = Int(UInt16(bigEndian: a.sin_port))
             close(fd)
             if p > 0, !out.contains(p) { out.append(p) }
@@ -148,7 +162,8 @@ public final class PostfixBed: @unchecked Sendable {
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
         let pipe = Pipe()
-        p.standardOutput = pipe; p.standardError = pipe
+        p.standardOutput = pipe
+        p.standardError = pipe
         try p.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
@@ -158,9 +173,12 @@ public final class PostfixBed: @unchecked Sendable {
     public func startPmark() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: pmarkBinary)
-        p.arguments = ["milter", "--listen", "unix:" + socket, "--policy", policy,
-                       "--daemon-direction", "MX=inbound", "--daemon-direction", "ORIGINATING=outbound",
-                       "--decision-log", dir + "/decisions.jsonl", "--spool-dir", dir, "--log-level", "warning"] + pmarkArguments
+        p.arguments =
+            [
+                "milter", "--listen", "unix:" + socket, "--policy", policy,
+                "--daemon-direction", "MX=inbound", "--daemon-direction", "ORIGINATING=outbound",
+                "--decision-log", dir + "/decisions.jsonl", "--spool-dir", dir, "--log-level", "warning",
+            ] + pmarkArguments
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try p.run()
@@ -168,7 +186,10 @@ public final class PostfixBed: @unchecked Sendable {
         // Ready when the health check answers.
         for _ in 0..<100 {
             if FileManager.default.fileExists(atPath: socket),
-               (try? Self.run(pmarkBinary, ["milter", "health", "--connect", "unix:" + socket]).status) == 0 { return }
+                (try? Self.run(pmarkBinary, ["milter", "health", "--connect", "unix:" + socket]).status) == 0
+            {
+                return
+            }
             usleep(100_000)
         }
         throw BedError("pmark milter did not become healthy on \(socket)")
@@ -176,8 +197,10 @@ public final class PostfixBed: @unchecked Sendable {
 
     /// CPU seconds (user + system) pmark has used so far, from /proc; nil without a running pmark.
     public func pmarkCPUSeconds() -> Double? {
-        guard let p = pmark, let stat = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+        guard let p = pmark,
+            let stat = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         // Fields after "(comm)": state is field 3, utime 14 and stime 15 (proc(5)).
         let f = stat[stat.index(after: close)...].split(separator: " ")
         guard f.count > 12, let u = Double(f[11]), let s = Double(f[12]) else { return nil }
@@ -195,34 +218,49 @@ public final class PostfixBed: @unchecked Sendable {
     public func start() throws {
         let s = Process()
         s.executableURL = URL(fileURLWithPath: Self.smtpSink)
-        s.arguments = ["-u", "nobody"] + (sinkDumps ? ["-d", dir + "/sink/%H%M%S."] : []) + ["127.0.0.1:\(sinkPort)", "256"]
-        s.standardOutput = FileHandle.nullDevice; s.standardError = FileHandle.nullDevice
+        s.arguments =
+            ["-u", "nobody"] + (sinkDumps ? ["-d", dir + "/sink/%H%M%S."] : []) + ["127.0.0.1:\(sinkPort)", "256"]
+        s.standardOutput = FileHandle.nullDevice
+        s.standardError = FileHandle.nullDevice
         try s.run()
         sink = s
         if withMilter { try startPmark() }
         let m = Process()
         m.executableURL = URL(fileURLWithPath: Self.postfix)
         m.arguments = ["-c", dir + "/config", "start-fg"]
-        m.standardOutput = FileHandle.nullDevice; m.standardError = FileHandle.nullDevice
+        m.standardOutput = FileHandle.nullDevice
+        m.standardError = FileHandle.nullDevice
         try m.run()
         master = m
         for _ in 0..<150 {
             if (try? SMTPConnection(port: mxPort)) != nil { return }
             usleep(100_000)
         }
-        throw BedError("Postfix did not start; see \(dir)/maillog: \((try? String(contentsOfFile: dir + "/maillog", encoding: .utf8)) ?? "")")
+        throw BedError(
+            "Postfix did not start; see \(dir)/maillog: \((try? String(contentsOfFile: dir + "/maillog", encoding: .utf8)) ?? "")"
+        )
     }
 
     public func stop() {
-        if let pid = try? String(contentsOfFile: dir + "/queue/pid/master.pid", encoding: .utf8), let n = Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines)) {
+        if let pid = try? String(contentsOfFile: dir + "/queue/pid/master.pid", encoding: .utf8),
+            let n = Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
             kill(n, SIGTERM)
             for _ in 0..<50 where kill(n, 0) == 0 { usleep(100_000) }
         }
         if let m = master, m.isRunning { m.terminate() }
         master?.waitUntilExit()
-        if let s = sink { kill(s.processIdentifier, SIGKILL); s.waitUntilExit() }
-        if let p = pmark { kill(p.processIdentifier, SIGTERM); p.waitUntilExit() }
-        if ProcessInfo.processInfo.environment["PMARK_KEEP_POSTFIX_BED"] == nil { try? FileManager.default.removeItem(atPath: dir) }
+        if let s = sink {
+            kill(s.processIdentifier, SIGKILL)
+            s.waitUntilExit()
+        }
+        if let p = pmark {
+            kill(p.processIdentifier, SIGTERM)
+            p.waitUntilExit()
+        }
+        if ProcessInfo.processInfo.environment["PMARK_KEEP_POSTFIX_BED"] == nil {
+            try? FileManager.default.removeItem(atPath: dir)
+        }
     }
 
     /// Messages delivered to `user`'s Maildir (new/).
@@ -236,22 +274,32 @@ public final class PostfixBed: @unchecked Sendable {
     public func sunk() -> [String] {
         let d = dir + "/sink"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: d)) ?? []
-        return names.compactMap { try? String(decoding: FileManager.default.contents(atPath: d + "/" + $0) ?? Data(), as: UTF8.self) }
+        return names.compactMap {
+            try? String(decoding: FileManager.default.contents(atPath: d + "/" + $0) ?? Data(), as: UTF8.self)
+        }
     }
 
     /// Number of files smtp-sink dumped (messages relayed to the "internet").
-    public func sunkCount() -> Int { ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/sink")) ?? []).count }
+    public func sunkCount() -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/sink")) ?? []).count
+    }
     /// Messages delivered to `user`'s Maildir.
-    public func maildirCount(_ user: String) -> Int { ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/mail/\(user)/new")) ?? []).count }
+    public func maildirCount(_ user: String) -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/mail/\(user)/new")) ?? []).count
+    }
     /// Lines of the Postfix log containing `s`.
     public func logCount(_ s: String) -> Int {
-        ((try? String(contentsOfFile: dir + "/maillog", encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains(s) }.count
+        ((try? String(contentsOfFile: dir + "/maillog", encoding: .utf8)) ?? "").split(separator: "\n").filter {
+            $0.contains(s)
+        }.count
     }
 
     /// `postqueue -j`: one JSON object per queued message.
     public func queue() throws -> [[String: Any]] {
         let out = try Self.run(Self.postqueue, ["-c", dir + "/config", "-j"]).output
-        return out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        return out.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
     }
 
     /// Waits until `check` holds (up to `seconds`).
@@ -278,28 +326,47 @@ public final class SMTPConnection {
     public init(port: Int) throws {
         fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET); a.sin_port = UInt16(port).bigEndian; a.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        if rc != 0 { close(fd); throw BedError("connect 127.0.0.1:\(port): errno \(errno)") }
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_port = UInt16(port).bigEndian
+        a.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        if rc != 0 {
+            close(fd)
+            throw BedError("connect 127.0.0.1:\(port): errno \(errno)")
+        }
         var tv = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         let greeting = try reply()
-        guard greeting.code == 220 else { close(fd); throw BedError("greeting \(greeting)") }
+        guard greeting.code == 220 else {
+            close(fd)
+            throw BedError("greeting \(greeting)")
+        }
     }
     deinit { close(fd) }
 
-    public struct Reply: CustomStringConvertible { public var code: Int; public var text: String; public var description: String { "\(code) \(text)" } }
+    public struct Reply: CustomStringConvertible {
+        public var code: Int
+        public var text: String
+        public var description: String { "\(code) \(text)" }
+    }
 
     public func reply() throws -> Reply {
         var lines: [String] = []
         while true {
             while let nl = buffer.firstIndex(of: 10) {
-                var line = Array(buffer[..<nl]); buffer.removeFirst(nl + 1)
+                var line = Array(buffer[..<nl])
+                buffer.removeFirst(nl + 1)
                 if line.last == 13 { line.removeLast() }
                 let s = String(decoding: line, as: UTF8.self)
                 lines.append(s)
                 if s.count >= 4, s[s.index(s.startIndex, offsetBy: 3)] == " " || s.count == 3 {
-                    return Reply(code: Int(s.prefix(3)) ?? 0, text: lines.map { String($0.dropFirst(4)) }.joined(separator: "\n"))
+                    return Reply(
+                        code: Int(s.prefix(3)) ?? 0, text: lines.map { String($0.dropFirst(4)) }.joined(separator: "\n")
+                    )
                 }
             }
             var chunk = [UInt8](repeating: 0, count: 4096)

@@ -20,8 +20,9 @@ public enum PostfixThroughput {
         public var accounted: Bool { sent == delivered + held + rejected }
         public var description: String {
             (withMilter ? "with pmark:    " : "without pmark: ")
-                + String(format: "%d messages in %.2f s = %.1f msg/s; sent %d = delivered %d + held %d + rejected %d",
-                         timedMessages, seconds, messagesPerSecond, sent, delivered, held, rejected)
+                + String(
+                    format: "%d messages in %.2f s = %.1f msg/s; sent %d = delivered %d + held %d + rejected %d",
+                    timedMessages, seconds, messagesPerSecond, sent, delivered, held, rejected)
                 + (pmarkCPU.map { String(format: "; pmark CPU %.2f ms/msg", $0 / Double(timedMessages) * 1000) } ?? "")
                 + (accounted ? "" : "  (NOT ACCOUNTED)")
         }
@@ -34,15 +35,21 @@ public enum PostfixThroughput {
     /// Runs one mode: `messages` timed IN-CONFIDENCE messages over `sessions` SMTP sessions, then
     /// `unmarked` unmarked outbound (held with pmark) and `secret` SECRET inbound (rejected with
     /// pmark) messages for the account.
-    public static func run(pmarkBinary: String, policy: String, withMilter: Bool, messages: Int, sessions: Int,
-                           unmarked: Int, secret: Int, log: (String) -> Void) throws -> Result {
+    public static func run(
+        pmarkBinary: String, policy: String, withMilter: Bool, messages: Int, sessions: Int,
+        unmarked: Int, secret: Int, log: (String) -> Void
+    ) throws -> Result {
         let bed = try PostfixBed(pmarkBinary: pmarkBinary, policy: policy, withMilter: withMilter)
         bed.pmarkArguments = ["--log-level", "error"]
         defer { bed.stop() }
         try bed.start()
         let start = now()
-        let src = try PostfixBed.run(smtpSource, ["-s", "\(sessions)", "-m", "\(messages)", "-l", "2048", "-f", "aroha@agency.govt.nz",
-                                                  "-t", "someone@example.com", "-S", "[IN-CONFIDENCE] bench", "127.0.0.1:\(bed.submissionPort)"])
+        let src = try PostfixBed.run(
+            smtpSource,
+            [
+                "-s", "\(sessions)", "-m", "\(messages)", "-l", "2048", "-f", "aroha@agency.govt.nz",
+                "-t", "someone@example.com", "-S", "[IN-CONFIDENCE] bench", "127.0.0.1:\(bed.submissionPort)",
+            ])
         if src.status != 0 { log("smtp-source: \(src.output)") }
         guard bed.eventually(600, { bed.sunkCount() >= messages }) else {
             throw BedError("only \(bed.sunkCount()) of \(messages) messages reached the sink; see \(bed.dir)/maillog")
@@ -50,21 +57,34 @@ public enum PostfixThroughput {
         let seconds = now() - start
         let cpu = bed.pmarkCPUSeconds()
         if unmarked > 0 {
-            _ = try PostfixBed.run(smtpSource, ["-A", "-s", "2", "-m", "\(unmarked)", "-l", "512", "-f", "aroha@agency.govt.nz",
-                                                "-t", "someone@example.com", "-S", "bench unmarked", "127.0.0.1:\(bed.submissionPort)"])
+            _ = try PostfixBed.run(
+                smtpSource,
+                [
+                    "-A", "-s", "2", "-m", "\(unmarked)", "-l", "512", "-f", "aroha@agency.govt.nz",
+                    "-t", "someone@example.com", "-S", "bench unmarked", "127.0.0.1:\(bed.submissionPort)",
+                ])
         }
         if secret > 0 {
-            _ = try PostfixBed.run(smtpSource, ["-A", "-s", "2", "-m", "\(secret)", "-l", "512", "-f", "spy@example.com",
-                                                "-t", "bob@agency.govt.nz", "-S", "[SECRET] bench", "127.0.0.1:\(bed.mxPort)"])
+            _ = try PostfixBed.run(
+                smtpSource,
+                [
+                    "-A", "-s", "2", "-m", "\(secret)", "-l", "512", "-f", "spy@example.com",
+                    "-t", "bob@agency.govt.nz", "-S", "[SECRET] bench", "127.0.0.1:\(bed.mxPort)",
+                ])
         }
         let sent = messages + unmarked + secret
-        var r = Result(withMilter: withMilter, timedMessages: messages, seconds: seconds, sent: sent, delivered: 0, held: 0, rejected: 0, pmarkCPU: cpu)
+        var r = Result(
+            withMilter: withMilter, timedMessages: messages, seconds: seconds, sent: sent, delivered: 0, held: 0,
+            rejected: 0, pmarkCPU: cpu)
         func count() {
             r.delivered = bed.sunkCount() + bed.maildirCount("bob")
             r.held = ((try? bed.queue()) ?? []).filter { ($0["queue_name"] as? String) == "hold" }.count
             r.rejected = bed.logCount("milter-reject: END-OF-MESSAGE")
         }
-        _ = bed.eventually(120) { count(); return r.accounted }
+        _ = bed.eventually(120) {
+            count()
+            return r.accounted
+        }
         count()
         return r
     }

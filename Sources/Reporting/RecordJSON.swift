@@ -89,22 +89,26 @@ extension DecisionRecord.Decision: JSONObjectWritable {
         o.set("policy", object: p)
         o.set("direction", direction.rawValue)
         o.set("message_action", messageAction.rawValue)
-        o.set("groups", objects: groups.map { g in
-            var go = JSONObjectWriter()
-            go.set("path", g.path)
-            go.set("recipients", g.recipients)
-            go.set("action", g.action.rawValue)
-            go.set("reasons", objects: g.reasons.map { r in
-                var ro = JSONObjectWriter()
-                ro.set("rule", r.rule)
-                ro.set("title", r.title)
-                ro.set("controls", r.controls)
-                ro.set("action", r.action.rawValue)
-                ro.set("evidence", r.evidence)
-                return ro
+        o.set(
+            "groups",
+            objects: groups.map { g in
+                var go = JSONObjectWriter()
+                go.set("path", g.path)
+                go.set("recipients", g.recipients)
+                go.set("action", g.action.rawValue)
+                go.set(
+                    "reasons",
+                    objects: g.reasons.map { r in
+                        var ro = JSONObjectWriter()
+                        ro.set("rule", r.rule)
+                        ro.set("title", r.title)
+                        ro.set("controls", r.controls)
+                        ro.set("action", r.action.rawValue)
+                        ro.set("evidence", r.evidence)
+                        return ro
+                    })
+                return go
             })
-            return go
-        })
         o.set("notify_recipients", notifyRecipients)
         o.set("notify_sender", notifySender)
     }

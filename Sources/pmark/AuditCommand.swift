@@ -53,11 +53,15 @@ struct FilterOptions: ParsableArguments {
     func filter(limit: Int? = nil) throws -> AuditFilter {
         func time(_ s: String?, _ name: String) throws -> Int64? {
             guard let s else { return nil }
-            guard let t = AuditTime.parse(s) else { throw ValidationError("--\(name) '\(s)': use 2026-11-01, 2026-11-01T09:00:00Z, 24h or 7d") }
+            guard let t = AuditTime.parse(s) else {
+                throw ValidationError("--\(name) '\(s)': use 2026-11-01, 2026-11-01T09:00:00Z, 24h or 7d")
+            }
             return t
         }
-        return AuditFilter(since: try time(since, "since"), until: try time(until, "until"), action: action?.rawValue, rule: rule, control: control,
-                           direction: direction?.rawValue, address: address, limit: limit)
+        return AuditFilter(
+            since: try time(since, "since"), until: try time(until, "until"), action: action?.rawValue, rule: rule,
+            control: control,
+            direction: direction?.rawValue, address: address, limit: limit)
     }
 }
 
@@ -72,10 +76,13 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "The audit store: list, verify, report and export recorded decisions.",
-        subcommands: [List.self, Show.self, Verify.self, Report.self, Export.self, BenchAudit.self, AuditMilterBench.self])
+        subcommands: [
+            List.self, Show.self, Verify.self, Report.self, Export.self, BenchAudit.self, AuditMilterBench.self,
+        ])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List recorded decisions (oldest first; the last --limit).")
+        static let configuration = CommandConfiguration(
+            abstract: "List recorded decisions (oldest first; the last --limit).")
         @OptionGroup var store: StoreOptions
         @OptionGroup var filter: FilterOptions
         @Option(help: "At most this many (the most recent).") var limit: Int = 100
@@ -83,13 +90,18 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             let s = try store.open()
             let records = try s.records(try filter.filter(limit: limit))
-            for r in records { print(format == .text ? AuditFormat.text(r) : AuditFormat.jsonLine(r), terminator: format == .text ? "" : "\n") }
+            for r in records {
+                print(
+                    format == .text ? AuditFormat.text(r) : AuditFormat.jsonLine(r),
+                    terminator: format == .text ? "" : "\n")
+            }
             if format == .text { print("\(records.count) decision(s)") }
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One decision with its reasons, findings, attachments and events.")
+        static let configuration = CommandConfiguration(
+            abstract: "One decision with its reasons, findings, attachments and events.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The decision id.") var id: Int64
         @Option(help: "text or json.") var format: OutputFormat = .text
@@ -98,10 +110,19 @@ struct AuditCommand: ParsableCommand {
             do {
                 let r = try s.record(id: id)
                 let events = try s.events(decisionID: id)
-                if format != .text { print(AuditFormat.json(r)); return }
+                if format != .text {
+                    print(AuditFormat.json(r))
+                    return
+                }
                 print(AuditFormat.text(r), terminator: "")
-                for f in r.findings { print("  finding \(f.origin) \(f.id) at \(f.location)" + (f.detail.isEmpty ? "" : ": \(f.detail)")) }
-                for a in r.attachments { print("  attachment \(a.location) \(a.detectedType) [\(a.family)] \(a.size) bytes" + (a.filename.map { " '\($0)'" } ?? "")) }
+                for f in r.findings {
+                    print("  finding \(f.origin) \(f.id) at \(f.location)" + (f.detail.isEmpty ? "" : ": \(f.detail)"))
+                }
+                for a in r.attachments {
+                    print(
+                        "  attachment \(a.location) \(a.detectedType) [\(a.family)] \(a.size) bytes"
+                            + (a.filename.map { " '\($0)'" } ?? ""))
+                }
                 for e in events { print("  event \(e.time) \(e.kind) by \(e.actor): \(e.reason) (\(e.detail))") }
                 print("  chain seq \(r.seq) hash \(r.hash)")
             } catch let e as AuditError { fail("\(e)", code: 66) }
@@ -111,7 +132,9 @@ struct AuditCommand: ParsableCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the hash chain (and SQLite's integrity); exit 1 at the first broken link.",
-            discussion: "Record the printed head hash outside the system: a later verify whose chain still contains that hash at that sequence number shows the log before it was not rewritten.")
+            discussion:
+                "Record the printed head hash outside the system: a later verify whose chain still contains that hash at that sequence number shows the log before it was not rewritten."
+        )
         @OptionGroup var store: StoreOptions
         func run() throws {
             let s = try store.open()
@@ -129,7 +152,8 @@ struct AuditCommand: ParsableCommand {
     }
 
     struct Report: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Counts per action, direction, rule, control, path and day (the security officer's return).")
+        static let configuration = CommandConfiguration(
+            abstract: "Counts per action, direction, rule, control, path and day (the security officer's return).")
         @OptionGroup var store: StoreOptions
         @OptionGroup var filter: FilterOptions
         enum Format: String, ExpressibleByArgument { case text, json, html }
@@ -145,7 +169,8 @@ struct AuditCommand: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every matching decision for a SIEM: JSON lines or ArcSight CEF.")
+        static let configuration = CommandConfiguration(
+            abstract: "Every matching decision for a SIEM: JSON lines or ArcSight CEF.")
         @OptionGroup var store: StoreOptions
         @OptionGroup var filter: FilterOptions
         enum Format: String, ExpressibleByArgument { case jsonl, cef }
@@ -163,7 +188,8 @@ struct AuditCommand: ParsableCommand {
 struct QuarantineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quarantine",
-        abstract: "Held and blocked messages: list, show, release, delete, purge (every release and deletion is recorded).",
+        abstract:
+            "Held and blocked messages: list, show, release, delete, purge (every release and deletion is recorded).",
         subcommands: [List.self, Show.self, Release.self, Delete.self, Purge.self])
 
     struct Who: ParsableArguments {
@@ -173,7 +199,8 @@ struct QuarantineCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Messages awaiting review (--all: released and deleted too).")
+        static let configuration = CommandConfiguration(
+            abstract: "Messages awaiting review (--all: released and deleted too).")
         @OptionGroup var store: StoreOptions
         @Flag(help: "Include released and deleted messages.") var all = false
         @Option(help: "text or jsonl.") var format: OutputFormat = .text
@@ -181,15 +208,20 @@ struct QuarantineCommand: ParsableCommand {
             let items = try store.open().quarantineItems(pendingOnly: !all)
             for i in items {
                 if format == .text {
-                    print("#\(i.id) \(i.created) \(i.kind) \(i.status) \(i.direction) \(i.size) bytes" + (i.queueID.map { " queue \($0)" } ?? "") + " rules \(i.rules.joined(separator: ","))")
-                } else { print(AuditFormat.jsonLine(i)) }
+                    print(
+                        "#\(i.id) \(i.created) \(i.kind) \(i.status) \(i.direction) \(i.size) bytes"
+                            + (i.queueID.map { " queue \($0)" } ?? "") + " rules \(i.rules.joined(separator: ","))")
+                } else {
+                    print(AuditFormat.jsonLine(i))
+                }
             }
             if format == .text { print("\(items.count) message(s)") }
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A quarantined message: its envelope, decision and events; --raw writes the exact bytes.")
+        static let configuration = CommandConfiguration(
+            abstract: "A quarantined message: its envelope, decision and events; --raw writes the exact bytes.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The decision id.") var id: Int64
         @Flag(help: "Write the message exactly as received to standard output.") var raw = false
@@ -202,17 +234,25 @@ struct QuarantineCommand: ParsableCommand {
                 }
                 let i = try s.quarantineItem(id)
                 print("#\(i.id) \(i.kind), \(i.status); created \(i.created), updated \(i.updated)")
-                print("  envelope from <\(i.envelopeFrom)> to \(i.releaseRecipients.map { "<\($0)>" }.joined(separator: " "))")
-                print("  \(i.size) bytes, sha256 \(i.sha256)" + (i.queueID.map { ", Postfix queue id \($0)" } ?? "") + (i.hasBytes ? "" : " (bytes deleted)"))
+                print(
+                    "  envelope from <\(i.envelopeFrom)> to \(i.releaseRecipients.map { "<\($0)>" }.joined(separator: " "))"
+                )
+                print(
+                    "  \(i.size) bytes, sha256 \(i.sha256)" + (i.queueID.map { ", Postfix queue id \($0)" } ?? "")
+                        + (i.hasBytes ? "" : " (bytes deleted)"))
                 print(AuditFormat.text(try s.record(id: id)), terminator: "")
-                for e in try s.events(decisionID: id) { print("  event \(e.time) \(e.kind) by \(e.actor): \(e.reason) (\(e.detail))") }
+                for e in try s.events(decisionID: id) {
+                    print("  event \(e.time) \(e.kind) by \(e.actor): \(e.reason) (\(e.detail))")
+                }
             } catch let e as AuditError { fail("\(e)", code: 66) }
         }
     }
 
     struct Release: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Hand a held or blocked message back to the MTA (Postfix hold queue via postsuper -H, else re-submission through sendmail).")
+            abstract:
+                "Hand a held or blocked message back to the MTA (Postfix hold queue via postsuper -H, else re-submission through sendmail)."
+        )
         @OptionGroup var store: StoreOptions
         @OptionGroup var mta: MTAOptions
         @OptionGroup var who: Who
@@ -226,7 +266,8 @@ struct QuarantineCommand: ParsableCommand {
     }
 
     struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a quarantined message's bytes (and its Postfix hold-queue entry); the decision stays.")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a quarantined message's bytes (and its Postfix hold-queue entry); the decision stays.")
         @OptionGroup var store: StoreOptions
         @OptionGroup var mta: MTAOptions
         @OptionGroup var who: Who
@@ -240,7 +281,8 @@ struct QuarantineCommand: ParsableCommand {
     }
 
     struct Purge: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete the bytes of every quarantined message older than a span (one recorded event each).")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete the bytes of every quarantined message older than a span (one recorded event each).")
         @OptionGroup var store: StoreOptions
         @OptionGroup var mta: MTAOptions
         @Option(help: "A span: 30d, 12w, 48h.") var olderThan: String
@@ -252,7 +294,9 @@ struct QuarantineCommand: ParsableCommand {
             }
             let seconds = Double(nowMicroseconds() - cutoff) / 1e6
             do {
-                let n = try store.open().purge(olderThan: seconds, actor: by ?? currentActor(), reason: reason ?? "retention: older than \(olderThan)", mta: mta.mta)
+                let n = try store.open().purge(
+                    olderThan: seconds, actor: by ?? currentActor(),
+                    reason: reason ?? "retention: older than \(olderThan)", mta: mta.mta)
                 print("purged \(n) message(s)")
             } catch let e as AuditError { fail("\(e)") }
         }
@@ -262,29 +306,43 @@ struct QuarantineCommand: ParsableCommand {
 struct BenchAudit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Decisions recorded per second with the store's durability, at several numbers in flight (build with -c release).")
+        abstract:
+            "Decisions recorded per second with the store's durability, at several numbers in flight (build with -c release)."
+    )
     @Option(help: "Decisions per run.") var decisions: Int = 5000
-    @Option(help: "Decisions in flight, comma-separated (1 = each waits for its own commit alone).") var inFlight: String = "1,8,64"
+    @Option(help: "Decisions in flight, comma-separated (1 = each waits for its own commit alone).") var inFlight:
+        String = "1,8,64"
     @Option(help: "Directory for the store files (default: a temporary directory).") var directory: String?
     func run() throws {
         let policy = try PolicyLoader.embeddedDefault()
         let engine = try Engine(policy: policy)
         let samples = AuditBenchSamples.make(engine: engine)
         let counts = inFlight.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
-        guard !counts.isEmpty, decisions > 0 else { throw ValidationError("--in-flight takes positive numbers, --decisions a positive count") }
+        guard !counts.isEmpty, decisions > 0 else {
+            throw ValidationError("--in-flight takes positive numbers, --decisions a positive count")
+        }
         let dir = directory ?? FileManager.default.temporaryDirectory.path
         let box = ResultBox()
         let sem = DispatchSemaphore(value: 0)
         Task {
-            do { box.results = try await AuditBenchmark.run(samples: samples, decisions: decisions, inFlight: counts, directory: dir, options: .init(privacy: policy.privacy)) } catch { box.error = error }
+            do {
+                box.results = try await AuditBenchmark.run(
+                    samples: samples, decisions: decisions, inFlight: counts, directory: dir,
+                    options: .init(privacy: policy.privacy))
+            } catch { box.error = error }
             sem.signal()
         }
         sem.wait()
         if let e = box.error { fail("\(e)") }
-        print("samples: \(samples.count) messages (\(samples.map { $0.verdict.messageAction.rawValue }.joined(separator: ", "))), privacy closed (keyed addresses, redaction)")
+        print(
+            "samples: \(samples.count) messages (\(samples.map { $0.verdict.messageAction.rawValue }.joined(separator: ", "))), privacy closed (keyed addresses, redaction)"
+        )
         for r in box.results { print(r.line) }
     }
-    final class ResultBox: @unchecked Sendable { var results: [AuditBenchmark.Result] = []; var error: Error? }
+    final class ResultBox: @unchecked Sendable {
+        var results: [AuditBenchmark.Result] = []
+        var error: Error?
+    }
 }
 
 /// Typical messages for the store benchmark: allowed, held, blocked, with an attachment.
@@ -298,10 +356,13 @@ enum AuditBenchSamples {
             ("[UNCLASSIFIED] Notes", ["c@agency.govt.nz", "d@agency.govt.nz"], body),
         ]
         return shapes.enumerated().map { i, s in
-            let bytes = Array("From: Aroha <aroha@agency.govt.nz>\r\nTo: \(s.1.joined(separator: ", "))\r\nSubject: \(s.0)\r\nMessage-ID: <bench\(i)@agency.govt.nz>\r\nDate: Mon, 30 Nov 2026 10:00:00 +1300\r\n\r\n\(s.2)".utf8)
+            let bytes = Array(
+                "From: Aroha <aroha@agency.govt.nz>\r\nTo: \(s.1.joined(separator: ", "))\r\nSubject: \(s.0)\r\nMessage-ID: <bench\(i)@agency.govt.nz>\r\nDate: Mon, 30 Nov 2026 10:00:00 +1300\r\n\r\n\(s.2)"
+                    .utf8)
             let env = Envelope(mailFrom: "aroha@agency.govt.nz", recipients: s.1)
-            return DecisionEvent(unixTime: Date().timeIntervalSince1970, origin: .gateway(queueID: "BENCH\(i)", daemonName: "smtpd"),
-                                 envelope: env, verdict: engine.evaluate(bytes: bytes, envelope: env), messageBytes: bytes)
+            return DecisionEvent(
+                unixTime: Date().timeIntervalSince1970, origin: .gateway(queueID: "BENCH\(i)", daemonName: "smtpd"),
+                envelope: env, verdict: engine.evaluate(bytes: bytes, envelope: env), messageBytes: bytes)
         }
     }
 }
@@ -316,13 +377,15 @@ final class ScanAuditRecorder: @unchecked Sendable {
     private var failure: Error?
 
     init(path: String, policy: Policy) throws {
-        do { store = try AuditStore(path: path, options: .init(privacy: policy.privacy, keepMessageBytes: false)) }
-        catch { fail("\(path): \(error)", code: 74) }
+        do {
+            store = try AuditStore(path: path, options: .init(privacy: policy.privacy, keepMessageBytes: false))
+        } catch { fail("\(path): \(error)", code: 74) }
     }
 
     func add(source: String, evaluation: Evaluation, bytes: [UInt8]) {
-        let e = DecisionEvent(unixTime: Date().timeIntervalSince1970, origin: .scan(source: source), envelope: evaluation.envelope,
-                              verdict: evaluation.verdict, messageBytes: bytes)
+        let e = DecisionEvent(
+            unixTime: Date().timeIntervalSince1970, origin: .scan(source: source), envelope: evaluation.envelope,
+            verdict: evaluation.verdict, messageBytes: bytes)
         lock.withLock {
             guard failure == nil else { return }
             batch.append(e)
@@ -337,16 +400,26 @@ final class ScanAuditRecorder: @unchecked Sendable {
     }
 
     /// Records what remains; the first error, if any.
-    func finish() -> Error? { lock.withLock { flushLocked(); return failure } }
+    func finish() -> Error? {
+        lock.withLock {
+            flushLocked()
+            return failure
+        }
+    }
 }
 
 /// `pmark check --audit FILE`: the decision recorded (origin `check`) before the exit status
 /// reports it, bytes kept when held or blocked.
 func recordCheck(_ path: String, policy: Policy, source: String, evaluation: Evaluation, bytes: [UInt8]) throws {
     let store: AuditStore
-    do { store = try AuditStore(path: path, options: .init(privacy: policy.privacy)) } catch { fail("\(path): \(error)", code: 74) }
+    do { store = try AuditStore(path: path, options: .init(privacy: policy.privacy)) } catch {
+        fail("\(path): \(error)", code: 74)
+    }
     do {
-        try store.appendSync([DecisionEvent(unixTime: Date().timeIntervalSince1970, origin: .check(source: source), envelope: evaluation.envelope,
-                                            verdict: evaluation.verdict, messageBytes: bytes)])
+        try store.appendSync([
+            DecisionEvent(
+                unixTime: Date().timeIntervalSince1970, origin: .check(source: source), envelope: evaluation.envelope,
+                verdict: evaluation.verdict, messageBytes: bytes)
+        ])
     } catch { fail("\(path): the decision could not be recorded: \(error)", code: 74) }
 }

@@ -5,9 +5,13 @@ import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure parse throughput against a raw read + memchr line split of the same file (build with -c release).")
+        abstract:
+            "Measure parse throughput against a raw read + memchr line split of the same file (build with -c release).")
 
-    @Option(help: "Archive to measure; generated deterministically when missing (an existing file pmark did not generate is measured as it is, never written).")
+    @Option(
+        help:
+            "Archive to measure; generated deterministically when missing (an existing file pmark did not generate is measured as it is, never written)."
+    )
     var archive: String = "bench-data/generated.mbox"
 
     @Option(help: "Size of the generated archive in MB.")
@@ -21,7 +25,10 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         do {
-            if generateOnly { try BenchmarkRunner(archive: archive, sizeMB: sizeMB, repeats: repeats).ensureArchive { print($0) }; return }
+            if generateOnly {
+                try BenchmarkRunner(archive: archive, sizeMB: sizeMB, repeats: repeats).ensureArchive { print($0) }
+                return
+            }
             try BenchmarkRunner(archive: archive, sizeMB: sizeMB, repeats: repeats).run { print($0) }
         } catch let e as SafeOutput.Refused {
             FileHandle.standardError.write(Data("pmark: \(e)\n".utf8))

@@ -81,7 +81,8 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("header"), help: "Also read this marking header (repeatable), e.g. X-Classification.")
     var extraHeaders: [String] = []
 
-    @Option(help: "Record the decision in this audit store (held and blocked messages are kept for `pmark quarantine`).")
+    @Option(
+        help: "Record the decision in this audit store (held and blocked messages are kept for `pmark quarantine`).")
     var audit: String?
 
     func run() throws {
@@ -101,12 +102,21 @@ struct Check: ParsableCommand {
             // (readOne drops a leading postmark and records it as a defect at the start; put one
             // back for counting, so "From …\n<msg>\nFrom …\n<msg>" counts two.)
             let strippedPostmark = raw.defects.contains { $0.kind == .malformedHeaderLine && $0.byteOffset <= 3 }
-            let n = MboxCount.messages(in: strippedPostmark ? Array("From - Mon Jan  1 00:00:00 2000\n".utf8) + raw.bytes : raw.bytes)
-            if n > 1 { throw ValidationError("\(file) is an mbox holding \(n) messages; check decides one message (use 'pmark scan \(file)')") }
-            let evaluation = engine.evaluate(bytes: raw.bytes, envelope: envelope, envelopeFromHeaders: true, readError: raw.error)
-            record = DecisionRecord(source: raw.source.description, readerDefects: raw.defects, evaluation: evaluation,
-                                    privacy: privacy(policy, redactSubjects: redactSubjects))
-            if let audit { try recordCheck(audit, policy: policy, source: raw.source.description, evaluation: evaluation, bytes: raw.bytes) }
+            let n = MboxCount.messages(
+                in: strippedPostmark ? Array("From - Mon Jan  1 00:00:00 2000\n".utf8) + raw.bytes : raw.bytes)
+            if n > 1 {
+                throw ValidationError(
+                    "\(file) is an mbox holding \(n) messages; check decides one message (use 'pmark scan \(file)')")
+            }
+            let evaluation = engine.evaluate(
+                bytes: raw.bytes, envelope: envelope, envelopeFromHeaders: true, readError: raw.error)
+            record = DecisionRecord(
+                source: raw.source.description, readerDefects: raw.defects, evaluation: evaluation,
+                privacy: privacy(policy, redactSubjects: redactSubjects))
+            if let audit {
+                try recordCheck(
+                    audit, policy: policy, source: raw.source.description, evaluation: evaluation, bytes: raw.bytes)
+            }
         } catch let e as MailParseError {
             FileHandle.standardError.write(Data("pmark: \(e)\n".utf8))
             throw ExitCode(74)

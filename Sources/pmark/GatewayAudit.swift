@@ -27,7 +27,9 @@ struct GatewayAudit {
         reload(policy)
     }
 
-    func settings(_ policy: Policy) -> NoticeSettings? { notices ? NoticeSettings(policy: policy, mta: mta, from: from) : nil }
+    func settings(_ policy: Policy) -> NoticeSettings? {
+        notices ? NoticeSettings(policy: policy, mta: mta, from: from) : nil
+    }
 
     func reload(_ policy: Policy) { store.reconfigure(privacy: policy.privacy, notices: settings(policy)) }
 }
@@ -37,11 +39,15 @@ struct GatewayAudit {
 struct AuditMilterBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-milter",
-        abstract: "The milter's messages/s with the audit store on vs off, same messages, same run (build with -c release).",
-        discussion: "Rounds alternate off, on, off, on, …; each pair's ratio, their median (the figure for the target on/off ≥ 0.8), the best of each mode, and CPU per message.")
+        abstract:
+            "The milter's messages/s with the audit store on vs off, same messages, same run (build with -c release).",
+        discussion:
+            "Rounds alternate off, on, off, on, …; each pair's ratio, their median (the figure for the target on/off ≥ 0.8), the best of each mode, and CPU per message."
+    )
     @Option(help: "Messages per round.") var messages: Int = 2000
     @Option(help: "Concurrent milter connections.") var connections: Int = 8
-    @Option(help: "Rounds per mode (off and on alternate; each on round is compared with the off round before it).") var rounds: Int = 3
+    @Option(help: "Rounds per mode (off and on alternate; each on round is compared with the off round before it).")
+    var rounds: Int = 3
     @Option(help: "Size in MB of the generated archive the messages come from.") var sizeMB: Int = 24
     @Flag(help: "Attribution: do not keep held/blocked bytes.") var noBytes = false
     @Flag(help: "Attribution: synchronous=NORMAL (not durable at commit).") var noFsync = false
@@ -56,10 +62,13 @@ struct AuditMilterBench: ParsableCommand {
         let msgs = try MilterLoadGenerator.messages(archive: archive, count: messages)
         let policy = try PolicyLoader.embeddedDefault()
         let engine = try Engine(policy: policy, documents: OOXMLReader())
-        var logger = Logger(label: "bench"); logger.logLevel = .error
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
-        print("\(msgs.count) messages (\(msgs.map(\.bytes.count).reduce(0, +) >> 10) KiB), \(connections) connections, \(System.coreCount) cores")
+        print(
+            "\(msgs.count) messages (\(msgs.map(\.bytes.count).reduce(0, +) >> 10) KiB), \(connections) connections, \(System.coreCount) cores"
+        )
         var best: [Bool: Double] = [:], bestCPU: [Bool: Double] = [:], pairs: [Double] = [], lastOff: Double? = nil
         for round in 0..<(2 * rounds) {
             let on = round % 2 == 1
@@ -67,13 +76,17 @@ struct AuditMilterBench: ParsableCommand {
             var config = MilterServerConfiguration(listeners: [address])
             config.spoolDirectory = dir
             let db = dir + "/audit\(round).db"
-            let options = AuditStore.Options(privacy: openPrivacy ? .open : policy.privacy, keepMessageBytes: !noBytes, synchronousFull: !noFsync)
+            let options = AuditStore.Options(
+                privacy: openPrivacy ? .open : policy.privacy, keepMessageBytes: !noBytes, synchronousFull: !noFsync)
             let sink: any DecisionSink = on ? try AuditStore(path: db, options: options) : DiscardingSink()
-            let server = MilterServer(configuration: config, engine: engine, sink: sink, logger: logger, reload: { engine })
+            let server = MilterServer(
+                configuration: config, engine: engine, sink: sink, logger: logger, reload: { engine })
             try server.start()
             let load = loadAverage()
             let cpu0 = Self.cpuSeconds()
-            let r = try blocking { try await MilterLoadGenerator.run(address, messages: msgs, connections: connections, group: group) }
+            let r = try blocking {
+                try await MilterLoadGenerator.run(address, messages: msgs, connections: connections, group: group)
+            }
             let cpu = Self.cpuSeconds() - cpu0
             server.shutdown()
             var recorded = ""
@@ -82,20 +95,32 @@ struct AuditMilterBench: ParsableCommand {
                 recorded = ", \(n) decisions recorded, chain \(try s.verify().isIntact ? "intact" : "BROKEN")"
             }
             let cpuPerMessage = cpu / Double(max(1, msgs.count)) * 1000
-            print(String(format: "round %d store %@: %6.0f msgs/s  p50 %.2f ms  p99 %.2f ms  CPU %.2f ms/msg", round + 1, on ? "on " : "off", r.messagesPerSecond,
-                         r.percentile(0.5) * 1000, r.percentile(0.99) * 1000, cpuPerMessage) + recorded + "  (load \(load))")
+            print(
+                String(
+                    format: "round %d store %@: %6.0f msgs/s  p50 %.2f ms  p99 %.2f ms  CPU %.2f ms/msg", round + 1,
+                    on ? "on " : "off", r.messagesPerSecond,
+                    r.percentile(0.5) * 1000, r.percentile(0.99) * 1000, cpuPerMessage) + recorded + "  (load \(load))")
             best[on] = max(best[on] ?? 0, r.messagesPerSecond)
-            if on, let off = lastOff { pairs.append(r.messagesPerSecond / off) } else if !on { lastOff = r.messagesPerSecond }
+            if on, let off = lastOff {
+                pairs.append(r.messagesPerSecond / off)
+            } else if !on {
+                lastOff = r.messagesPerSecond
+            }
             bestCPU[on] = min(bestCPU[on] ?? .infinity, cpuPerMessage)
         }
         if !pairs.isEmpty {
             let sorted = pairs.sorted(), mid = sorted.count / 2
             let median = sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-            print("ratio on/off per pair: " + pairs.map { String(format: "%.2f", $0) }.joined(separator: " ") + String(format: ", median %.2f (target >= 0.8)", median))
+            print(
+                "ratio on/off per pair: " + pairs.map { String(format: "%.2f", $0) }.joined(separator: " ")
+                    + String(format: ", median %.2f (target >= 0.8)", median))
         }
         if let off = best[false], let on = best[true], let cOff = bestCPU[false], let cOn = bestCPU[true] {
-            print(String(format: "best: store off %.0f msgs/s, store on %.0f msgs/s, ratio %.2f; CPU (this process, load generator included) %.2f vs %.2f ms/msg, off/on %.2f",
-                         off, on, on / off, cOff, cOn, cOff / cOn))
+            print(
+                String(
+                    format:
+                        "best: store off %.0f msgs/s, store on %.0f msgs/s, ratio %.2f; CPU (this process, load generator included) %.2f vs %.2f ms/msg, off/on %.2f",
+                    off, on, on / off, cOff, cOn, cOff / cOn))
         }
     }
 }
@@ -114,7 +139,10 @@ extension AuditMilterBench {
         let box = NIOLockedValueBox<Result<T, Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {
-            do { let v = try await body(); box.withLockedValue { $0 = .success(v) } } catch { box.withLockedValue { $0 = .failure(error) } }
+            do {
+                let v = try await body()
+                box.withLockedValue { $0 = .success(v) }
+            } catch { box.withLockedValue { $0 = .failure(error) } }
             done.signal()
         }
         done.wait()

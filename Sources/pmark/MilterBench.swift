@@ -14,16 +14,17 @@ import PostfixTestBed
 struct MilterBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Gateway benchmark (build with -c release): a milter load generator on loopback at increasing concurrency, then smtp-source → Postfix → smtp-sink with and without pmark.",
+        abstract:
+            "Gateway benchmark (build with -c release): a milter load generator on loopback at increasing concurrency, then smtp-source → Postfix → smtp-sink with and without pmark.",
         discussion: """
-        Part 1 plays Postfix against an in-process pmark milter (unix socket, the default policy, a
-        JSON-lines decision log): --messages from the generated archive over each number of
-        connections; messages/s and p50/p99 end-of-message latency (end of body sent → reply).
-        Part 2 (root, Debian's postfix): the same private Postfix as the tests, once without and
-        once with pmark as smtpd_milters; the time for --postfix-messages IN-CONFIDENCE messages
-        from smtp-source to reach smtp-sink, the ratio with/without, and the account sent =
-        delivered + held + rejected (unmarked outbound held, SECRET inbound rejected).
-        """)
+            Part 1 plays Postfix against an in-process pmark milter (unix socket, the default policy, a
+            JSON-lines decision log): --messages from the generated archive over each number of
+            connections; messages/s and p50/p99 end-of-message latency (end of body sent → reply).
+            Part 2 (root, Debian's postfix): the same private Postfix as the tests, once without and
+            once with pmark as smtpd_milters; the time for --postfix-messages IN-CONFIDENCE messages
+            from smtp-source to reach smtp-sink, the ratio with/without, and the account sent =
+            delivered + held + rejected (unmarked outbound held, SECRET inbound rejected).
+            """)
 
     @Option(help: "Archive to take messages from; generated deterministically when missing.")
     var archive: String = "bench-data/generated.mbox"
@@ -43,18 +44,24 @@ struct MilterBench: ParsableCommand {
     @Option(help: "Parallel SMTP sessions of smtp-source.")
     var sessions: Int = 8
 
-    @Option(help: "Part 2 rounds: without and with pmark alternate this many times in the run (a shared machine's load drifts; each pair is compared, and the best of each mode).")
+    @Option(
+        help:
+            "Part 2 rounds: without and with pmark alternate this many times in the run (a shared machine's load drifts; each pair is compared, and the best of each mode)."
+    )
     var rounds: Int = 3
 
     func run() throws {
         let levels = connections.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
         if !FileManager.default.fileExists(atPath: archive) {
             print("generating \(archive) (\(sizeMB) MB)…")
-            try FileManager.default.createDirectory(atPath: (archive as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (archive as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try ArchiveGenerator(targetBytes: sizeMB << 20).write(to: archive)
         }
         let msgs = try MilterLoadGenerator.messages(archive: archive, count: messages)
-        print("part 1: milter load generator, \(msgs.count) messages (\(msgs.map(\.bytes.count).reduce(0, +) >> 20) MiB) per level, \(System.coreCount) cores")
+        print(
+            "part 1: milter load generator, \(msgs.count) messages (\(msgs.map(\.bytes.count).reduce(0, +) >> 20) MiB) per level, \(System.coreCount) cores"
+        )
         let dir = NSTemporaryDirectory() + "pmark-milter-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -62,33 +69,49 @@ struct MilterBench: ParsableCommand {
         let address = ListenAddress(kind: .unix(dir + "/milter.sock"))
         var config = MilterServerConfiguration(listeners: [address])
         config.spoolDirectory = dir
-        var logger = Logger(label: "bench"); logger.logLevel = .error
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
         let sink = try JSONLinesSink(path: dir + "/decisions.jsonl", logAddresses: { false })
         let server = MilterServer(configuration: config, engine: engine, sink: sink, logger: logger, reload: { engine })
         try server.start()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         print("connections   msgs/s   p50 ms   p99 ms   actions")
         for n in levels {
-            let r = try blocking { try await MilterLoadGenerator.run(address, messages: msgs, connections: n, group: group) }
+            let r = try blocking {
+                try await MilterLoadGenerator.run(address, messages: msgs, connections: n, group: group)
+            }
             let acts = r.actions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            print(String(format: "%11d %8.0f %8.2f %8.2f   ", n, r.messagesPerSecond, r.percentile(0.5) * 1000, r.percentile(0.99) * 1000) + acts)
+            print(
+                String(
+                    format: "%11d %8.0f %8.2f %8.2f   ", n, r.messagesPerSecond, r.percentile(0.5) * 1000,
+                    r.percentile(0.99) * 1000) + acts)
         }
         server.shutdown()
         try? group.syncShutdownGracefully()
 
         guard postfixMessages > 0 else { return }
-        if let why = PostfixBed.unavailable { print("part 2 skipped: \(why)"); return }
-        let binary = CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0] : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
+        if let why = PostfixBed.unavailable {
+            print("part 2 skipped: \(why)")
+            return
+        }
+        let binary =
+            CommandLine.arguments[0].hasPrefix("/")
+            ? CommandLine.arguments[0] : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
         let policy = dir + "/policy.yaml"
         try (PolicyLoader.embeddedDefaultYAML + "\n").write(toFile: policy, atomically: true, encoding: .utf8)
-        print("part 2: smtp-source → Postfix → smtp-sink, \(postfixMessages) messages, \(sessions) sessions, \(rounds) rounds of without, with")
+        print(
+            "part 2: smtp-source → Postfix → smtp-sink, \(postfixMessages) messages, \(sessions) sessions, \(rounds) rounds of without, with"
+        )
         var pairs: [Double] = [], best: [Bool: Double] = [:], accounted = true
         for round in 1...max(1, rounds) {
             var r: [Bool: PostfixThroughput.Result] = [:]
             for withMilter in [false, true] {
                 let load = loadAverage()
-                let x = try PostfixThroughput.run(pmarkBinary: binary, policy: policy, withMilter: withMilter, messages: postfixMessages, sessions: sessions,
-                                                  unmarked: 100, secret: 100) { print($0) }
+                let x = try PostfixThroughput.run(
+                    pmarkBinary: binary, policy: policy, withMilter: withMilter, messages: postfixMessages,
+                    sessions: sessions,
+                    unmarked: 100, secret: 100
+                ) { print($0) }
                 print("round \(round) (load \(load)) \(x)")
                 r[withMilter] = x
                 best[withMilter] = max(best[withMilter] ?? 0, x.messagesPerSecond)
@@ -99,8 +122,13 @@ struct MilterBench: ParsableCommand {
         let sorted = pairs.sorted(), mid = sorted.count / 2
         let median = sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
         let bestRatio = (best[true] ?? 0) / (best[false] ?? 1)
-        print("throughput with pmark / without, per round: " + pairs.map { String(format: "%.2f", $0) }.joined(separator: " "))
-        print(String(format: "median of the rounds %.2f, best with / best without %.2f (target ≥ 0.80)", median, bestRatio) + (median >= 0.8 ? "" : "  BELOW TARGET"))
+        print(
+            "throughput with pmark / without, per round: "
+                + pairs.map { String(format: "%.2f", $0) }.joined(separator: " "))
+        print(
+            String(
+                format: "median of the rounds %.2f, best with / best without %.2f (target ≥ 0.80)", median, bestRatio)
+                + (median >= 0.8 ? "" : "  BELOW TARGET"))
         if !accounted { throw ExitCode(1) }
     }
 
@@ -109,7 +137,10 @@ struct MilterBench: ParsableCommand {
         let box = NIOLockedValueBox<Result<T, Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {
-            do { let v = try await body(); box.withLockedValue { $0 = .success(v) } } catch { box.withLockedValue { $0 = .failure(error) } }
+            do {
+                let v = try await body()
+                box.withLockedValue { $0 = .success(v) }
+            } catch { box.withLockedValue { $0 = .failure(error) } }
             done.signal()
         }
         done.wait()

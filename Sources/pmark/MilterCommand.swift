@@ -27,16 +27,16 @@ struct MilterServe: ParsableCommand {
         commandName: "serve",
         abstract: "Listen for the MTA and decide every message at end of data.",
         discussion: """
-        Listeners: unix:/path, inet:PORT@ADDR or inet6:PORT@ADDR, optionally prefixed with the
-        direction of all mail on it: --listen inbound=inet:10025@127.0.0.1 --listen
-        outbound=unix:/run/pmark/submission.sock. Without one, the direction comes from
-        --daemon-direction (the MTA's {daemon_name}), else it is inferred from the envelope.
+            Listeners: unix:/path, inet:PORT@ADDR or inet6:PORT@ADDR, optionally prefixed with the
+            direction of all mail on it: --listen inbound=inet:10025@127.0.0.1 --listen
+            outbound=unix:/run/pmark/submission.sock. Without one, the direction comes from
+            --daemon-direction (the MTA's {daemon_name}), else it is inferred from the envelope.
 
-        SIGHUP reloads the policy (an invalid one is refused, the old one stays); SIGTERM stops
-        accepting, lets open connections finish (--drain-timeout) and exits.
-        Postfix: smtpd_milters = inet:127.0.0.1:10025, milter_protocol = 6,
-        milter_default_action = tempfail (see contrib/postfix).
-        """)
+            SIGHUP reloads the policy (an invalid one is refused, the old one stays); SIGTERM stops
+            accepting, lets open connections finish (--drain-timeout) and exits.
+            Postfix: smtpd_milters = inet:127.0.0.1:10025, milter_protocol = 6,
+            milter_default_action = tempfail (see contrib/postfix).
+            """)
 
     @Option(name: .customLong("listen"), help: "Listener (repeatable): [DIRECTION=]unix:/path | inet:PORT@ADDR.")
     var listeners: [ListenAddress]
@@ -44,7 +44,11 @@ struct MilterServe: ParsableCommand {
     @Option(help: "Policy file (default: the embedded default policy).")
     var policy: String?
 
-    @Option(name: .customLong("daemon-direction"), help: "NAME=DIRECTION (repeatable): the direction of mail whose {daemon_name} is NAME, e.g. ORIGINATING=outbound.")
+    @Option(
+        name: .customLong("daemon-direction"),
+        help:
+            "NAME=DIRECTION (repeatable): the direction of mail whose {daemon_name} is NAME, e.g. ORIGINATING=outbound."
+    )
     var daemonDirections: [String] = []
 
     @Option(help: "Append every decision as a JSON line to this file (created 0600).")
@@ -53,10 +57,16 @@ struct MilterServe: ParsableCommand {
     @Flag(help: "fsync the decision log after every decision.")
     var syncDecisionLog = false
 
-    @Option(help: "Record every decision in this audit store before answering (SQLite, WAL, created 0600); held and blocked messages are kept for `pmark quarantine`.")
+    @Option(
+        help:
+            "Record every decision in this audit store before answering (SQLite, WAL, created 0600); held and blocked messages are kept for `pmark quarantine`."
+    )
     var audit: String?
 
-    @Flag(help: "Send the policy's recipient and sender notices through sendmail when a verdict asks for them (needs --audit, where they are recorded).")
+    @Flag(
+        help:
+            "Send the policy's recipient and sender notices through sendmail when a verdict asks for them (needs --audit, where they are recorded)."
+    )
     var notices = false
 
     @Option(help: "sendmail for notices (default /usr/sbin/sendmail).")
@@ -105,9 +115,13 @@ struct MilterServe: ParsableCommand {
         guard !listeners.isEmpty else { throw ValidationError("at least one --listen is required") }
         for d in daemonDirections {
             let p = d.split(separator: "=", maxSplits: 1)
-            guard p.count == 2, Direction(rawValue: String(p[1])) != nil else { throw ValidationError("--daemon-direction \(d): expected NAME=inbound|outbound|internal") }
+            guard p.count == 2, Direction(rawValue: String(p[1])) != nil else {
+                throw ValidationError("--daemon-direction \(d): expected NAME=inbound|outbound|internal")
+            }
         }
-        guard workers > 0, maxConnections > 0, idleTimeout > 0, connectionTimeout > 0, decisionTimeout > 0, memoryLimit >= 0, maxMessageSize > 0 else {
+        guard workers > 0, maxConnections > 0, idleTimeout > 0, connectionTimeout > 0, decisionTimeout > 0,
+            memoryLimit >= 0, maxMessageSize > 0
+        else {
             throw ValidationError("limits must be positive")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
@@ -150,7 +164,9 @@ struct MilterServe: ParsableCommand {
         var sink: any DecisionSink = DiscardingSink()
         if let decisionLog {
             do {
-                sink = try JSONLinesSink(path: decisionLog, sync: syncDecisionLog, logAddresses: { holder.engine?.policy.logAddresses ?? false })
+                sink = try JSONLinesSink(
+                    path: decisionLog, sync: syncDecisionLog,
+                    logAddresses: { holder.engine?.policy.logAddresses ?? false })
             } catch {
                 FileHandle.standardError.write(Data("pmark: \(error)\n".utf8))
                 throw ExitCode(74)
@@ -160,7 +176,9 @@ struct MilterServe: ParsableCommand {
         var gatewayAudit: GatewayAudit? = nil
         if let audit {
             do {
-                let g = try GatewayAudit(path: audit, policy: engine.policy, notices: notices, sendmail: sendmail, postfixConfig: postfixConfig, from: noticeFrom)
+                let g = try GatewayAudit(
+                    path: audit, policy: engine.policy, notices: notices, sendmail: sendmail,
+                    postfixConfig: postfixConfig, from: noticeFrom)
                 sink = decisionLog == nil ? g.store : FanOutSink([g.store, sink])
                 gatewayAudit = g
             } catch {
@@ -169,14 +187,24 @@ struct MilterServe: ParsableCommand {
             }
         }
         let auditForReload = gatewayAudit
-        let server = MilterServer(configuration: config, engine: engine, sink: sink, logger: logger, reload: {
-            let e = try makeEngine(); holder.engine = e; auditForReload?.reload(e.policy); return e
-        })
+        let server = MilterServer(
+            configuration: config, engine: engine, sink: sink, logger: logger,
+            reload: {
+                let e = try makeEngine()
+                holder.engine = e
+                auditForReload?.reload(e.policy)
+                return e
+            })
         do { try server.start() } catch {
             FileHandle.standardError.write(Data("pmark: cannot listen: \(error)\n".utf8))
             throw ExitCode(74)
         }
-        logger.notice("pmark milter ready", metadata: ["policy": "\(engine.policy.name)", "policy_hash": "\(engine.policy.contentHash)", "workers": "\(workers)"])
+        logger.notice(
+            "pmark milter ready",
+            metadata: [
+                "policy": "\(engine.policy.name)", "policy_hash": "\(engine.policy.contentHash)",
+                "workers": "\(workers)",
+            ])
         server.runUntilTerminated()
     }
 }
@@ -186,8 +214,16 @@ final class EngineBox: @unchecked Sendable {
     private let lock = NSLock()
     private var _engine: Engine?
     var engine: Engine? {
-        get { lock.lock(); defer { lock.unlock() }; return _engine }
-        set { lock.lock(); _engine = newValue; lock.unlock() }
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return _engine
+        }
+        set {
+            lock.lock()
+            _engine = newValue
+            lock.unlock()
+        }
     }
 }
 
@@ -214,7 +250,10 @@ struct MilterHealth: ParsableCommand {
                 let c = try await MilterClient.connect(target, group: group)
                 let o = try await withThrowingTaskGroup(of: OptionNegotiation.self) { g in
                     g.addTask { try await c.negotiate() }
-                    g.addTask { try await Task.sleep(nanoseconds: UInt64(secs) * 1_000_000_000); throw MilterClient.TimedOut() }
+                    g.addTask {
+                        try await Task.sleep(nanoseconds: UInt64(secs) * 1_000_000_000)
+                        throw MilterClient.TimedOut()
+                    }
                     let first = try await g.next()!
                     g.cancelAll()
                     return first
@@ -230,7 +269,9 @@ struct MilterHealth: ParsableCommand {
         done.wait()
         switch result.withLockedValue({ $0 }) {
         case .success(let o)?:
-            print("ok: \(connect) speaks milter protocol \(o.version), actions 0x\(String(o.actions.rawValue, radix: 16)), steps 0x\(String(o.protocolFlags.rawValue, radix: 16))")
+            print(
+                "ok: \(connect) speaks milter protocol \(o.version), actions 0x\(String(o.actions.rawValue, radix: 16)), steps 0x\(String(o.protocolFlags.rawValue, radix: 16))"
+            )
         case .failure(let e)?:
             print("unhealthy: \(connect): \(e)")
             throw ExitCode(1)

@@ -1,17 +1,20 @@
 import ArgumentParser
-import Foundation
-import PolicyLanguage
 import DecisionEngine
+import Foundation
 import PolicyHarness
+import PolicyLanguage
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "policy", abstract: "Work with policy files.", subcommands: [Lint.self, Explain.self, Diff.self, RuleTable.self])
+        commandName: "policy", abstract: "Work with policy files.",
+        subcommands: [Lint.self, Explain.self, Diff.self, RuleTable.self])
 
     struct RuleTable: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rules",
-            abstract: "Print every rule (id, title, action, NZISM controls) as the README's Markdown table, from the rule definitions.")
+            abstract:
+                "Print every rule (id, title, action, NZISM controls) as the README's Markdown table, from the rule definitions."
+        )
 
         func run() throws { print(Rules.markdownTable(), terminator: "") }
     }
@@ -29,12 +32,13 @@ struct PolicyCommand: ParsableCommand {
 
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "What changes between two policy versions: settings, and every test case or corpus message whose verdict changes, with both verdicts.",
+            abstract:
+                "What changes between two policy versions: settings, and every test case or corpus message whose verdict changes, with both verdicts.",
             discussion: """
-            --suite runs the test files under DIR against both policies (the policy each test file names is ignored);
-            --corpus evaluates every message file under PATH (envelope from the headers).
-            Exit codes: 0 nothing changes, 1 something changes, 65 an invalid policy or test file, 74 an unreadable corpus file.
-            """)
+                --suite runs the test files under DIR against both policies (the policy each test file names is ignored);
+                --corpus evaluates every message file under PATH (envelope from the headers).
+                Exit codes: 0 nothing changes, 1 something changes, 65 an invalid policy or test file, 74 an unreadable corpus file.
+                """)
 
         @Argument(help: "The current policy file.")
         var old: String
@@ -50,7 +54,9 @@ struct PolicyCommand: ParsableCommand {
             do {
                 let a = try PolicyLoader.load(contentsOf: old), b = try PolicyLoader.load(contentsOf: new)
                 let files = try PolicyTestLoader.discover(suite).map { try PolicyTestLoader.load(path: $0) }
-                if !suite.isEmpty && files.isEmpty { throw ValidationError("no test files under \(suite.joined(separator: ", "))") }
+                if !suite.isEmpty && files.isEmpty {
+                    throw ValidationError("no test files under \(suite.joined(separator: ", "))")
+                }
                 diff = try PolicyDiff.compare(old: a, new: b, suite: files, corpus: corpus)
             } catch let e as PolicyLoadError {
                 FileHandle.standardError.write(Data((e.description + "\n").utf8))

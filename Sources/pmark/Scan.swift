@@ -1,11 +1,11 @@
 import ArchiveScan
 import ArgumentParser
+import DecisionEngine
 import Foundation
 import MailParsing
 import Markings
-import DecisionEngine
-import PolicyLanguage
 import OfficeDocuments
+import PolicyLanguage
 import Reporting
 
 /// Output format shared by commands.
@@ -13,31 +13,31 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, jsonl, json
 }
 
-
 extension ScanFormat: ExpressibleByArgument {}
 extension FailOn: ExpressibleByArgument {}
 extension OnlyFilter: ExpressibleByArgument {}
 
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Scan mbox files and folders of them, Maildirs, .eml trees, gzip-compressed mail, Outlook PST/OST files or '-', on every core, and decide each message.",
+        abstract:
+            "Scan mbox files and folders of them, Maildirs, .eml trees, gzip-compressed mail, Outlook PST/OST files or '-', on every core, and decide each message.",
         discussion: """
-        Each message is reported with its identity (source, offset, index, Message-ID, Date,
-        From/To/Cc as the policy's privacy settings allow, size, SHA-256), markings, findings and
-        the decision per recipient path. Output is in input order whatever --jobs is. The summary
-        (counts, rules fired, skipped files with the reason, inputs that could not be read)
-        always ends the output (on stderr with --format csv).
+            Each message is reported with its identity (source, offset, index, Message-ID, Date,
+            From/To/Cc as the policy's privacy settings allow, size, SHA-256), markings, findings and
+            the decision per recipient path. Output is in input order whatever --jobs is. The summary
+            (counts, rules fired, skipped files with the reason, inputs that could not be read)
+            always ends the output (on stderr with --format csv).
 
-        Exit codes (like clamscan's):
-          0   clean: every input read, nothing at or above --fail-on
-          1   found: at least one message at or above --fail-on (default: block)
-          2   some input could not be read (a path, a file, or a message not inspected);
-              wins over 1 — the summary still counts what was found
-          64  usage error
-          65  the policy file is invalid
-          73  --report would overwrite a file pmark did not create
-          74  the policy file could not be read
-        """)
+            Exit codes (like clamscan's):
+              0   clean: every input read, nothing at or above --fail-on
+              1   found: at least one message at or above --fail-on (default: block)
+              2   some input could not be read (a path, a file, or a message not inspected);
+                  wins over 1 — the summary still counts what was found
+              64  usage error
+              65  the policy file is invalid
+              73  --report would overwrite a file pmark did not create
+              74  the policy file could not be read
+            """)
 
     @Argument(help: "Files, directories or '-' for standard input.")
     var paths: [String]
@@ -69,7 +69,10 @@ struct Scan: ParsableCommand {
     @Option(help: "Also write a self-contained HTML report to this file (never over a file pmark did not create).")
     var report: String?
 
-    @Option(help: "Scan part K of N (e.g. 2/8): messages whose ordinal is K modulo N. Merge the parts with 'pmark report merge'.")
+    @Option(
+        help:
+            "Scan part K of N (e.g. 2/8): messages whose ordinal is K modulo N. Merge the parts with 'pmark report merge'."
+    )
     var shard: String?
 
     @Flag(help: "Show progress on stderr even when it is not a terminal.")
@@ -92,7 +95,9 @@ struct Scan: ParsableCommand {
         }
         if let name = minClassification {
             guard let c = policy.vocabulary.classification(named: name) else {
-                throw ValidationError("unknown classification '\(name)' for --min-classification (expected one of: \(policy.vocabulary.classifications.map(\.classification.name).joined(separator: ", ")))")
+                throw ValidationError(
+                    "unknown classification '\(name)' for --min-classification (expected one of: \(policy.vocabulary.classifications.map(\.classification.name).joined(separator: ", ")))"
+                )
             }
             options.minClassificationRank = c.rank
         }
@@ -109,11 +114,16 @@ struct Scan: ParsableCommand {
         let recorder = try audit.map { try ScanAuditRecorder(path: $0, policy: policy) }
         let scanner = ArchiveScanner<DecisionRecord>(
             options: options,
-            summary: ScanSummary(pmarkVersion: PmarkVersion.current, policyName: policy.name, policySHA256: policy.contentHash, shard: nil),
+            summary: ScanSummary(
+                pmarkVersion: PmarkVersion.current, policyName: policy.name, policySHA256: policy.contentHash,
+                shard: nil),
             evaluate: { raw in
-                let evaluation = engine.evaluate(bytes: raw.bytes, envelope: envelope, envelopeFromHeaders: true, readError: raw.error)
+                let evaluation = engine.evaluate(
+                    bytes: raw.bytes, envelope: envelope, envelopeFromHeaders: true, readError: raw.error)
                 recorder?.add(source: raw.source.description, evaluation: evaluation, bytes: raw.bytes)
-                let r = DecisionRecord(source: raw.source.description, readerDefects: raw.defects, evaluation: evaluation, privacy: privacy)
+                let r = DecisionRecord(
+                    source: raw.source.description, readerDefects: raw.defects, evaluation: evaluation, privacy: privacy
+                )
                 return (r, r.facts(vocabulary: vocabulary, showSubject: showSubjects))
             },
             text: { $0.text })
@@ -142,7 +152,10 @@ final class OutputBuffer: @unchecked Sendable {
     let handle: FileHandle
     let unbuffered: Bool
     var buffer: [UInt8] = []
-    init(fd: Int32, unbuffered: Bool = false) { handle = FileHandle(fileDescriptor: fd); self.unbuffered = unbuffered }
+    init(fd: Int32, unbuffered: Bool = false) {
+        handle = FileHandle(fileDescriptor: fd)
+        self.unbuffered = unbuffered
+    }
     func write(_ s: String) {
         buffer.append(contentsOf: s.utf8)
         if unbuffered || buffer.count > 1 << 16 { flush() }
@@ -158,7 +171,8 @@ extension DecisionRecord {
     /// The facts the summary, filters and reports use (the record is the only source).
     func facts(vocabulary: Vocabulary, showSubject: Bool) -> MessageFacts {
         let action: ScanAction? = decision.map { d in
-            d.groups.contains { $0.action == .block } ? .block : (ScanAction(rawValue: d.messageAction.rawValue) ?? .quarantine)
+            d.groups.contains { $0.action == .block }
+                ? .block : (ScanAction(rawValue: d.messageAction.rawValue) ?? .quarantine)
         }
         var findingIDs = (findings ?? []).map(\.id.rawValue)
         for a in attachments ?? [] { findingIDs += a.findings.map(\.id.rawValue) }
@@ -166,10 +180,15 @@ extension DecisionRecord {
         findingIDs = findingIDs.filter { seen.insert($0).inserted }
         var rules: [String] = []
         var seenRules = Set<String>()
-        for g in decision?.groups ?? [] { for r in g.reasons where seenRules.insert(r.rule).inserted { rules.append(r.rule) } }
+        for g in decision?.groups ?? [] {
+            for r in g.reasons where seenRules.insert(r.rule).inserted { rules.append(r.rule) }
+        }
         let cls = classification.flatMap { $0 }
-        return MessageFacts(inspected: error == nil, classification: cls, classificationRank: cls.flatMap { vocabulary.classification(named: $0)?.rank },
-                            action: action, rules: rules, findings: findingIDs, defects: defects.count, subject: showSubject ? subject : nil)
+        return MessageFacts(
+            inspected: error == nil, classification: cls,
+            classificationRank: cls.flatMap { vocabulary.classification(named: $0)?.rank },
+            action: action, rules: rules, findings: findingIDs, defects: defects.count,
+            subject: showSubject ? subject : nil)
     }
 }
 

@@ -1,16 +1,20 @@
+import DecisionEngine
+import Foundation
+import GRDB
+import PolicyLanguage
+import Testing
+
+@testable import AuditStore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
-import Testing
-@testable import AuditStore
-import DecisionEngine
-import GRDB
-import PolicyLanguage
 
 @Suite("Audit store: files, migrations, durability")
 struct StoreFileTests {
-    @Test("A new store is created 0600 (WAL file too) with every migration, on the system SQLite, WAL and synchronous=FULL")
+    @Test(
+        "A new store is created 0600 (WAL file too) with every migration, on the system SQLite, WAL and synchronous=FULL"
+    )
     func newStore() async throws {
         let dir = TempDir()
         let path = dir.file("audit.db")
@@ -23,7 +27,10 @@ struct StoreFileTests {
         #expect(st.st_mode & 0o777 == 0o600)
         #expect(try store.appliedMigrations() == Schema.migrationNames)
         let (mode, sync, version) = try await store.pool.write { db in
-            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"), try String.fetchOne(db, sql: "SELECT sqlite_version()"))
+            (
+                try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"),
+                try String.fetchOne(db, sql: "SELECT sqlite_version()")
+            )
         }
         #expect(mode == "wal")
         #expect(sync == 2)  // FULL: the WAL is synced at every commit
@@ -45,10 +52,14 @@ struct StoreFileTests {
             try await q.write { db in
                 for e in events { _ = try AuditStore.insert(db, try scratch.prepare(e)) }
                 // An event with only the columns the old schema has.
-                let e = EventContent(timeUS: 1, kind: "release", decisionID: 2, actor: "ops", reason: "checked", detail: "re-submitted", address: nil, addressKey: nil)
+                let e = EventContent(
+                    timeUS: 1, kind: "release", decisionID: 2, actor: "ops", reason: "checked", detail: "re-submitted",
+                    address: nil, addressKey: nil)
                 let link = try Chain.next(db, kind: "event", content: try Chain.canonical(e))
-                try db.execute(sql: "INSERT INTO events (seq, time_us, kind, decision_id, actor, reason, detail, prev_hash, hash) VALUES (?, 1, 'release', 2, 'ops', 'checked', 're-submitted', ?, ?)",
-                               arguments: [link.seq, link.prev, link.hash])
+                try db.execute(
+                    sql:
+                        "INSERT INTO events (seq, time_us, kind, decision_id, actor, reason, detail, prev_hash, hash) VALUES (?, 1, 'release', 2, 'ops', 'checked', 're-submitted', ?, ?)",
+                    arguments: [link.seq, link.prev, link.hash])
             }
             try q.close()
             let store = try AuditStore.open(path)
@@ -65,7 +76,8 @@ struct StoreFileTests {
     func goldenFirstSchema() throws {
         let dir = TempDir()
         let path = dir.file("v1.db")
-        let sql = try String(contentsOfFile: Fixture.root + "/Tests/AuditStoreTests/Fixtures/schema-v1.sql", encoding: .utf8)
+        let sql = try String(
+            contentsOfFile: Fixture.root + "/Tests/AuditStoreTests/Fixtures/schema-v1.sql", encoding: .utf8)
         let q = try DatabaseQueue(path: path)
         try q.write { try $0.execute(sql: sql) }
         try q.close()
@@ -90,13 +102,17 @@ struct StoreFileTests {
     func concurrentRecords() async throws {
         let dir = TempDir()
         let store = try AuditStore.open(dir.file("audit.db"))
-        let events = (0..<200).map { i in Fixture.event(subject: i % 3 == 0 ? "hello" : "[IN-CONFIDENCE] n\(i)", rcpts: ["r\(i)@example.com"]) }
+        let events = (0..<200).map { i in
+            Fixture.event(subject: i % 3 == 0 ? "hello" : "[IN-CONFIDENCE] n\(i)", rcpts: ["r\(i)@example.com"])
+        }
         let ids = try await withThrowingTaskGroup(of: Int64.self) { g in
             for e in events { g.addTask { try await store.append(e) } }
             var out: [Int64] = []
             for try await id in g {
                 // Committed: another connection sees it as soon as append returns.
-                let seen = try await DatabaseQueue(path: dir.file("audit.db")).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM decisions WHERE id = ?", arguments: [id]) }
+                let seen = try await DatabaseQueue(path: dir.file("audit.db")).read {
+                    try Int.fetchOne($0, sql: "SELECT count(*) FROM decisions WHERE id = ?", arguments: [id])
+                }
                 #expect(seen == 1)
                 out.append(id)
             }
@@ -111,11 +127,15 @@ struct StoreFileTests {
 
 @Suite("Audit store: what is recorded, and privacy")
 struct RecordContentTests {
-    @Test("A decision row holds identity, envelope, policy, version, action; verdicts per recipient with path; reasons with rule, control and CID")
+    @Test(
+        "A decision row holds identity, envelope, policy, version, action; verdicts per recipient with path; reasons with rule, control and CID"
+    )
     func rowContent() async throws {
         let dir = TempDir()
-        let store = try AuditStore.open(dir.file("audit.db"), policy: Fixture.policy(logSubjects: true, logAddresses: true))
-        let e = Fixture.event(subject: "[SENSITIVE] budget", rcpts: ["a@gmail.com", "b@dpmc.govt.nz"], queueID: "4ABC123")
+        let store = try AuditStore.open(
+            dir.file("audit.db"), policy: Fixture.policy(logSubjects: true, logAddresses: true))
+        let e = Fixture.event(
+            subject: "[SENSITIVE] budget", rcpts: ["a@gmail.com", "b@dpmc.govt.nz"], queueID: "4ABC123")
         let id = try await store.append(e)
         let r = try store.record(id: id)
         #expect(r.queueID == "4ABC123")
@@ -138,11 +158,14 @@ struct RecordContentTests {
 
     @Test("Findings and attachment identities are recorded; file names only when the policy logs attachment names")
     func findingsAndAttachments() async throws {
-        let body = "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"run-me.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAA4fug4AtAnNIbgBTM0hVGhpcyBwcm9ncmFtIGNhbm5vdCBiZSBydW4gaW4gRE9TIG1vZGUuDQ0KJAAAAAAAAABQRQAATAEDAA==\r\n--b--\r\n"
+        let body =
+            "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"run-me.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAA4fug4AtAnNIbgBTM0hVGhpcyBwcm9ncmFtIGNhbm5vdCBiZSBydW4gaW4gRE9TIG1vZGUuDQ0KJAAAAAAAAABQRQAATAEDAA==\r\n--b--\r\n"
         for names in [false, true] {
             let dir = TempDir()
             let store = try AuditStore.open(dir.file("audit.db"), policy: Fixture.policy(logAttachmentNames: names))
-            let e = Fixture.event(subject: "[SEC=SECRT] x", headers: ["MIME-Version: 1.0", "Content-Type: multipart/mixed; boundary=b"], body: body)
+            let e = Fixture.event(
+                subject: "[SEC=SECRT] x", headers: ["MIME-Version: 1.0", "Content-Type: multipart/mixed; boundary=b"],
+                body: body)
             let r = try store.record(id: try await store.append(e))
             let att = try #require(r.attachments.first)
             #expect(att.family == "executable")
@@ -159,7 +182,9 @@ struct RecordContentTests {
         let dir = TempDir()
         let path = dir.file("audit.db")
         let store = try AuditStore.open(path, policy: Fixture.policy(logSubjects: false, logAddresses: false))
-        let e = Fixture.event(subject: "[IN-CONFIDENCE] Tangaroa restructure", mailFrom: "aroha@agency.govt.nz", rcpts: ["hemi.walker@example.com"])
+        let e = Fixture.event(
+            subject: "[IN-CONFIDENCE] Tangaroa restructure", mailFrom: "aroha@agency.govt.nz",
+            rcpts: ["hemi.walker@example.com"])
         let r = try store.record(id: try await store.append(e))
         #expect(r.action == "allow")
         #expect(r.subject == nil)
@@ -170,7 +195,9 @@ struct RecordContentTests {
         #expect(try store.records(AuditFilter(address: "hemi.walker@example.com")).count == 1)
         // No trace in the database, WAL or shared-memory files.
         var all: [UInt8] = []
-        for f in [path, path + "-wal", path + "-shm"] { all += (try? Data(contentsOf: URL(fileURLWithPath: f))).map(Array.init) ?? [] }
+        for f in [path, path + "-wal", path + "-shm"] {
+            all += (try? Data(contentsOf: URL(fileURLWithPath: f))).map(Array.init) ?? []
+        }
         for needle in ["hemi.walker", "aroha@", "Tangaroa"] {
             #expect(!String(decoding: all, as: UTF8.self).contains(needle), "\(needle) stored")
         }
@@ -179,18 +206,23 @@ struct RecordContentTests {
     @Test("log-addresses true and log-subjects true: addresses and subjects are stored as given")
     func privacyOpen() async throws {
         let dir = TempDir()
-        let store = try AuditStore.open(dir.file("audit.db"), policy: Fixture.policy(logSubjects: true, logAddresses: true))
-        let r = try store.record(id: try await store.append(Fixture.event(subject: "[IN-CONFIDENCE] Tangaroa", rcpts: ["hemi@example.com"])))
+        let store = try AuditStore.open(
+            dir.file("audit.db"), policy: Fixture.policy(logSubjects: true, logAddresses: true))
+        let r = try store.record(
+            id: try await store.append(Fixture.event(subject: "[IN-CONFIDENCE] Tangaroa", rcpts: ["hemi@example.com"])))
         #expect(r.subject == "[IN-CONFIDENCE] Tangaroa")
         #expect(r.mailFrom == "aroha@agency.govt.nz")
         #expect(r.recipients.map(\.recipient) == ["hemi@example.com"])
         // A reloaded policy's settings apply from the next decision on.
         store.reconfigure(privacy: .closed, notices: nil)
-        let r2 = try store.record(id: try await store.append(Fixture.event(subject: "[IN-CONFIDENCE] Tangaroa", rcpts: ["hemi@example.com"])))
+        let r2 = try store.record(
+            id: try await store.append(Fixture.event(subject: "[IN-CONFIDENCE] Tangaroa", rcpts: ["hemi@example.com"])))
         #expect(r2.subject == nil && r2.recipients.map(\.recipient) == [store.addressKey("hemi@example.com")])
     }
 
-    @Test("The keyed hash differs between stores (per-store key) and is HMAC-SHA256 (RFC 4231 vector); digests agree with the portable SHA-256")
+    @Test(
+        "The keyed hash differs between stores (per-store key) and is HMAC-SHA256 (RFC 4231 vector); digests agree with the portable SHA-256"
+    )
     func keyedHash() throws {
         let dir = TempDir()
         let a = try AuditStore.open(dir.file("a.db")), b = try AuditStore.open(dir.file("b.db"))
@@ -200,7 +232,8 @@ struct RecordContentTests {
         // The message and chain digests (libcrypto) agree with the portable SHA-256.
         let big = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         #expect(Digest.sha256Hex(big) == SHA256.hex(big))
-        #expect(Digest.sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            Digest.sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
 
@@ -210,9 +243,13 @@ struct ChainTests {
     static func populated(_ dir: TempDir) async throws -> String {
         let path = dir.file("audit.db")
         let store = try AuditStore.open(path)
-        for i in 0..<5 { try await store.record(Fixture.event(subject: i == 2 ? "hello" : "[IN-CONFIDENCE] \(i)", rcpts: ["r\(i)@gmail.com"])) }
+        for i in 0..<5 {
+            try await store.record(
+                Fixture.event(subject: i == 2 ? "hello" : "[IN-CONFIDENCE] \(i)", rcpts: ["r\(i)@gmail.com"]))
+        }
         let (sendmail, _) = dir.fakeSendmail()
-        try store.release(3, actor: "ops", reason: "checked with sender", mta: MTA(sendmail: sendmail, postqueue: "/nonexistent"))
+        try store.release(
+            3, actor: "ops", reason: "checked with sender", mta: MTA(sendmail: sendmail, postqueue: "/nonexistent"))
         #expect(try store.verify().isIntact)
         #expect(try store.verify().entries == 6)
         return path
@@ -232,7 +269,9 @@ struct ChainTests {
     func editedChild() async throws {
         let dir = TempDir()
         let path = try await Self.populated(dir)
-        try await raw(path).write { try $0.execute(sql: "UPDATE reasons SET rule_id = 'PM-FWD-001' WHERE decision_id = 3") }
+        try await raw(path).write {
+            try $0.execute(sql: "UPDATE reasons SET rule_id = 'PM-FWD-001' WHERE decision_id = 3")
+        }
         #expect(try AuditStore.open(path).verify().firstBreak?.seq == 3)
     }
 
@@ -250,7 +289,10 @@ struct ChainTests {
         let dir = TempDir()
         let path = try await Self.populated(dir)
         try await raw(path).write { db in
-            try db.execute(sql: "DELETE FROM reasons WHERE decision_id = 2; DELETE FROM recipient_verdicts WHERE decision_id = 2; DELETE FROM findings WHERE decision_id = 2; DELETE FROM decisions WHERE id = 2")
+            try db.execute(
+                sql:
+                    "DELETE FROM reasons WHERE decision_id = 2; DELETE FROM recipient_verdicts WHERE decision_id = 2; DELETE FROM findings WHERE decision_id = 2; DELETE FROM decisions WHERE id = 2"
+            )
         }
         let b = try #require(try AuditStore.open(path).verify().firstBreak)
         #expect(b.seq == 3)
@@ -279,7 +321,9 @@ struct ChainTests {
             let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM chain_head")!
             try db.execute(sql: "UPDATE chain_head SET seq = 2, hash = (SELECT hash FROM decisions WHERE seq = 2)")
             #expect(try AuditStore.insert(db, forged) > 0)
-            try db.execute(sql: "UPDATE chain_head SET seq = ?, hash = ?", arguments: [(head["seq"] as Int64) + 1, head["hash"] as String])
+            try db.execute(
+                sql: "UPDATE chain_head SET seq = ?, hash = ?",
+                arguments: [(head["seq"] as Int64) + 1, head["hash"] as String])
         }
         let b = try #require(try store.verify().firstBreak)
         #expect(b.seq == 4)

@@ -1,14 +1,16 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Foundation
-import Testing
-@testable import AuditStore
 import DecisionEngine
+import Foundation
 import GRDB
 import MailParsing
 import OfficeDocuments
 import PolicyLanguage
+import Testing
+
+@testable import AuditStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 enum Fixture {
     static let root: String = {
@@ -18,29 +20,44 @@ enum Fixture {
     }()
 
     /// The default policy with its privacy settings replaced.
-    static func policy(logSubjects: Bool = false, logAddresses: Bool = false, logAttachmentNames: Bool = false) -> Policy {
+    static func policy(logSubjects: Bool = false, logAddresses: Bool = false, logAttachmentNames: Bool = false)
+        -> Policy
+    {
         var p = try! PolicyLoader.load(contentsOf: root + "/policies/default.yaml")
-        p.privacy = Privacy(logSubjects: logSubjects, logAddresses: logAddresses, logAttachmentNames: logAttachmentNames)
+        p.privacy = Privacy(
+            logSubjects: logSubjects, logAddresses: logAddresses, logAttachmentNames: logAttachmentNames)
         return p
     }
 
     static let engine = try! Engine(policy: policy(), documents: OOXMLReader())
 
-    static func message(subject: String, from: String = "Aroha <aroha@agency.govt.nz>", to: String = "someone@example.com",
-                        headers: [String] = [], body: String = "Kia ora.\r\n") -> [UInt8] {
-        Array((["From: \(from)", "To: \(to)", "Subject: \(subject)", "Message-ID: <m\(UInt32.random(in: 0...UInt32.max))@agency.govt.nz>", "Date: Mon, 30 Nov 2026 10:00:00 +1300"] + headers)
+    static func message(
+        subject: String, from: String = "Aroha <aroha@agency.govt.nz>", to: String = "someone@example.com",
+        headers: [String] = [], body: String = "Kia ora.\r\n"
+    ) -> [UInt8] {
+        Array(
+            ([
+                "From: \(from)", "To: \(to)", "Subject: \(subject)",
+                "Message-ID: <m\(UInt32.random(in: 0...UInt32.max))@agency.govt.nz>",
+                "Date: Mon, 30 Nov 2026 10:00:00 +1300",
+            ] + headers)
             .joined(separator: "\r\n").utf8) + Array("\r\n\r\n\(body)".utf8)
     }
 
     /// A decision event as the gateway would hand it over.
-    static func event(subject: String = "[IN-CONFIDENCE] quarterly figures", from: String = "Aroha <aroha@agency.govt.nz>",
-                      mailFrom: String? = "aroha@agency.govt.nz", rcpts: [String] = ["hemi@example.com"], headers: [String] = [],
-                      body: String = "Kia ora.\r\n", direction: Direction? = nil, queueID: String? = nil, time: Double? = nil,
-                      engine: Engine = engine, bytes: [UInt8]? = nil) -> DecisionEvent {
-        let b = bytes ?? message(subject: subject, from: from, to: rcpts.first ?? "x@example.com", headers: headers, body: body)
+    static func event(
+        subject: String = "[IN-CONFIDENCE] quarterly figures", from: String = "Aroha <aroha@agency.govt.nz>",
+        mailFrom: String? = "aroha@agency.govt.nz", rcpts: [String] = ["hemi@example.com"], headers: [String] = [],
+        body: String = "Kia ora.\r\n", direction: Direction? = nil, queueID: String? = nil, time: Double? = nil,
+        engine: Engine = engine, bytes: [UInt8]? = nil
+    ) -> DecisionEvent {
+        let b =
+            bytes
+            ?? message(subject: subject, from: from, to: rcpts.first ?? "x@example.com", headers: headers, body: body)
         let env = Envelope(direction: direction, mailFrom: mailFrom, recipients: rcpts)
-        return DecisionEvent(unixTime: time ?? Date().timeIntervalSince1970, origin: .gateway(queueID: queueID, daemonName: "smtpd"),
-                             envelope: env, verdict: engine.evaluate(bytes: b, envelope: env), messageBytes: b)
+        return DecisionEvent(
+            unixTime: time ?? Date().timeIntervalSince1970, origin: .gateway(queueID: queueID, daemonName: "smtpd"),
+            envelope: env, verdict: engine.evaluate(bytes: b, envelope: env), messageBytes: b)
     }
 }
 
@@ -68,14 +85,17 @@ final class TempDir {
             exit \(status)
 
             """
-        _ = FileManager.default.createFile(atPath: script, contents: Data(text.utf8), attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(
+            atPath: script, contents: Data(text.utf8), attributes: [.posixPermissions: 0o755])
         return (script, outbox)
     }
 
     /// Submissions the fake sendmail received, oldest first: (arguments, message bytes).
     func submissions() -> [(args: [String], bytes: [UInt8])] {
         let outbox = file("outbox")
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? []).filter { $0.hasSuffix(".args") }.sorted()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? []).filter {
+            $0.hasSuffix(".args")
+        }.sorted()
         return names.map { n in
             let base = outbox + "/" + n.dropLast(5)
             let args = (try? String(contentsOfFile: base + ".args", encoding: .utf8)) ?? ""
@@ -86,7 +106,9 @@ final class TempDir {
 }
 
 extension AuditStore {
-    static func open(_ path: String, policy: Policy = Fixture.policy(), notices: NoticeSettings? = nil) throws -> AuditStore {
+    static func open(_ path: String, policy: Policy = Fixture.policy(), notices: NoticeSettings? = nil) throws
+        -> AuditStore
+    {
         try AuditStore(path: path, options: .init(privacy: policy.privacy, pmarkVersion: "test", notices: notices))
     }
 }

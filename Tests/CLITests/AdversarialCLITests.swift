@@ -17,28 +17,28 @@ struct AdversarialCLITests {
     @Test("a .eml that starts with a From postmark is one message: a body line starting From does not hide the rest")
     func postmark() throws {
         let msg = """
-        From aroha@agency.govt.nz Mon Nov 30 10:00:00 2026
-        From: aroha@agency.govt.nz
-        To: x@gmail.com
-        Subject: [IN-CONFIDENCE] notes
-        MIME-Version: 1.0
-        Content-Type: multipart/mixed; boundary="B"
+            From aroha@agency.govt.nz Mon Nov 30 10:00:00 2026
+            From: aroha@agency.govt.nz
+            To: x@gmail.com
+            Subject: [IN-CONFIDENCE] notes
+            MIME-Version: 1.0
+            Content-Type: multipart/mixed; boundary="B"
 
-        --B
-        Content-Type: text/plain
+            --B
+            Content-Type: text/plain
 
-        see attached
+            see attached
 
-        From the minister's office, as promised.
-        --B
-        Content-Type: text/plain; name="brief.txt"
-        Content-Disposition: attachment; filename="brief.txt"
+            From the minister's office, as promised.
+            --B
+            Content-Type: text/plain; name="brief.txt"
+            Content-Disposition: attachment; filename="brief.txt"
 
-        SECRET
-        the brief
-        --B--
+            SECRET
+            the brief
+            --B--
 
-        """
+            """
         let path = try temp("postmark.eml", Array(msg.utf8))
         let r = try cli.run(["check", "--rcpt", "x@gmail.com", path])
         #expect(r.out.contains("SECRET"), "\(r.out)")
@@ -47,8 +47,9 @@ struct AdversarialCLITests {
 
     @Test("check --direction outbound without recipients judges the default path (spec §10.12)")
     func noRecipients() throws {
-        let r = try cli.run(["check", "--direction", "outbound", "-"],
-                            stdin: "From: a@agency.govt.nz\nBcc: x@gmail.com\nSubject: [RESTRICTED] plan\n\nhello\n")
+        let r = try cli.run(
+            ["check", "--direction", "outbound", "-"],
+            stdin: "From: a@agency.govt.nz\nBcc: x@gmail.com\nSubject: [RESTRICTED] plan\n\nhello\n")
         #expect(r.code == 3, "\(r.out)")
         #expect(r.out.contains("PM-OUT-001"))
     }
@@ -82,9 +83,17 @@ struct AdversarialCLITests {
         let shapes: [(String, String)] = [
             ("plain", head + "\n" + line + "\n"),
             ("html", head + "Content-Type: text/html\n\n<p>" + line + "</p>\n"),
-            ("base64 attachment", head + "Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nhi\n--B\n"
-                + "Content-Type: text/plain; name=a.txt\nContent-Disposition: attachment; filename=a.txt\nContent-Transfer-Encoding: base64\n\n" + b64 + "\n--B--\n"),
-            ("bare CRs in the body", head + "\n" + line.replacingOccurrences(of: "aaaaaaaaaa", with: "aaaaaaaaa\r", options: [], range: nil) + "\n"),
+            (
+                "base64 attachment",
+                head + "Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nhi\n--B\n"
+                    + "Content-Type: text/plain; name=a.txt\nContent-Disposition: attachment; filename=a.txt\nContent-Transfer-Encoding: base64\n\n"
+                    + b64 + "\n--B--\n"
+            ),
+            (
+                "bare CRs in the body",
+                head + "\n" + line.replacingOccurrences(of: "aaaaaaaaaa", with: "aaaaaaaaa\r", options: [], range: nil)
+                    + "\n"
+            ),
         ]
         let base = try peakRSS(try temp("small.eml", Array((head + "\nhi\n").utf8)))
         for (name, msg) in shapes {
@@ -92,7 +101,9 @@ struct AdversarialCLITests {
             let size = msg.utf8.count
             let peak = try peakRSS(path)
             let ratio = Double(peak - base) / Double(size)
-            print("memory: \(name): \(size) bytes, peak \(peak) (\(String(format: "%.2f", ratio))x over a one-line message)")
+            print(
+                "memory: \(name): \(size) bytes, peak \(peak) (\(String(format: "%.2f", ratio))x over a one-line message)"
+            )
             #expect(peak - base <= 4 * size, "\(name): \(ratio)x")
         }
     }

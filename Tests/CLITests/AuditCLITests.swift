@@ -15,26 +15,36 @@ struct AuditCLITests {
         deinit { try? FileManager.default.removeItem(atPath: path) }
         func write(_ name: String, _ text: String, mode: Int = 0o644) -> String {
             let p = path + "/" + name
-            _ = FileManager.default.createFile(atPath: p, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
+            _ = FileManager.default.createFile(
+                atPath: p, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
             return p
         }
     }
 
-    static let held = "From: Aroha <aroha@agency.govt.nz>\r\nTo: a@gmail.com\r\nSubject: Lunch\r\nMessage-ID: <held1@agency.govt.nz>\r\n\r\nKia ora \u{e9}\r\n"
-    static let blocked = "From: Aroha <aroha@agency.govt.nz>\r\nTo: a@gmail.com\r\nSubject: [SENSITIVE] Budget\r\nMessage-ID: <blocked1@agency.govt.nz>\r\n\r\nFigures.\r\n"
+    static let held =
+        "From: Aroha <aroha@agency.govt.nz>\r\nTo: a@gmail.com\r\nSubject: Lunch\r\nMessage-ID: <held1@agency.govt.nz>\r\n\r\nKia ora \u{e9}\r\n"
+    static let blocked =
+        "From: Aroha <aroha@agency.govt.nz>\r\nTo: a@gmail.com\r\nSubject: [SENSITIVE] Budget\r\nMessage-ID: <blocked1@agency.govt.nz>\r\n\r\nFigures.\r\n"
 
-    @Test("check --audit keeps a held message; quarantine list/show --raw/release/delete work and are recorded; verify, list, report and export read the store")
+    @Test(
+        "check --audit keeps a held message; quarantine list/show --raw/release/delete work and are recorded; verify, list, report and export read the store"
+    )
     func lifecycle() throws {
         let dir = Dir()
         let db = dir.path + "/audit.db"
         let outbox = dir.path + "/outbox"
         try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
-        let sendmail = dir.write("sendmail", "#!/bin/sh\nprintf '%s\\n' \"$@\" > \(outbox)/args\ncat > \(outbox)/msg\n", mode: 0o755)
+        let sendmail = dir.write(
+            "sendmail", "#!/bin/sh\nprintf '%s\\n' \"$@\" > \(outbox)/args\ncat > \(outbox)/msg\n", mode: 0o755)
         let heldFile = dir.write("held.eml", Self.held), blockedFile = dir.write("blocked.eml", Self.blocked)
 
-        let c1 = try cli.run(["check", "--audit", db, "--mail-from", "aroha@agency.govt.nz", "--rcpt", "a@gmail.com", heldFile])
+        let c1 = try cli.run([
+            "check", "--audit", db, "--mail-from", "aroha@agency.govt.nz", "--rcpt", "a@gmail.com", heldFile,
+        ])
         #expect(c1.code == 2)
-        let c2 = try cli.run(["check", "--audit", db, "--mail-from", "aroha@agency.govt.nz", "--rcpt", "a@gmail.com", blockedFile])
+        let c2 = try cli.run([
+            "check", "--audit", db, "--mail-from", "aroha@agency.govt.nz", "--rcpt", "a@gmail.com", blockedFile,
+        ])
         #expect(c2.code == 3)
         var st = stat()
         #expect(stat(db, &st) == 0 && st.st_mode & 0o777 == 0o600)
@@ -42,7 +52,9 @@ struct AuditCLITests {
         let list = try cli.run(["quarantine", "list", "--db", db])
         #expect(list.code == 0)
         #expect(list.out.contains("#1 ") && list.out.contains(" held held outbound"))
-        #expect(list.out.contains("#2 ") && list.out.contains(" blocked blocked outbound") && list.out.contains("PM-OUT-001"))
+        #expect(
+            list.out.contains("#2 ") && list.out.contains(" blocked blocked outbound")
+                && list.out.contains("PM-OUT-001"))
         #expect(list.out.contains("2 message(s)"))
 
         let raw = try cli.run(["quarantine", "show", "--db", db, "1", "--raw"])
@@ -50,16 +62,25 @@ struct AuditCLITests {
 
         let noReason = try cli.run(["quarantine", "release", "--db", db, "1"])
         #expect(noReason.code == 64)
-        let rel = try cli.run(["quarantine", "release", "--db", db, "1", "--reason", "sender confirmed", "--by", "kiri",
-                               "--sendmail", sendmail, "--postqueue", "/nonexistent"])
+        let rel = try cli.run([
+            "quarantine", "release", "--db", db, "1", "--reason", "sender confirmed", "--by", "kiri",
+            "--sendmail", sendmail, "--postqueue", "/nonexistent",
+        ])
         #expect(rel.code == 0, "\(rel.err)")
         #expect(rel.out.contains("released #1: re-submitted through sendmail to 1 recipient(s)"))
         #expect((try? String(contentsOfFile: outbox + "/msg", encoding: .utf8)) == Self.held)
-        #expect((try? String(contentsOfFile: outbox + "/args", encoding: .utf8)) == "-G\n-i\n-f\naroha@agency.govt.nz\n--\na@gmail.com\n")
-        let again = try cli.run(["quarantine", "release", "--db", db, "1", "--reason", "x", "--sendmail", sendmail, "--postqueue", "/nonexistent"])
+        #expect(
+            (try? String(contentsOfFile: outbox + "/args", encoding: .utf8))
+                == "-G\n-i\n-f\naroha@agency.govt.nz\n--\na@gmail.com\n")
+        let again = try cli.run([
+            "quarantine", "release", "--db", db, "1", "--reason", "x", "--sendmail", sendmail, "--postqueue",
+            "/nonexistent",
+        ])
         #expect(again.code == 1 && again.err.contains("already released"))
 
-        let del = try cli.run(["quarantine", "delete", "--db", db, "2", "--reason", "duplicate", "--postqueue", "/nonexistent"])
+        let del = try cli.run([
+            "quarantine", "delete", "--db", db, "2", "--reason", "duplicate", "--postqueue", "/nonexistent",
+        ])
         #expect(del.code == 0)
         let show = try cli.run(["audit", "show", "--db", db, "2"])
         #expect(show.out.contains("delete by root") || show.out.contains("delete by "))
@@ -82,7 +103,9 @@ struct AuditCLITests {
         let rule = try cli.run(["audit", "list", "--db", db, "--rule", "PM-OUT-001", "--format", "jsonl"])
         #expect(rule.out.split(separator: "\n").count >= 2)
         #expect(!rule.out.contains("aroha@agency.govt.nz"))  // the default policy keeps addresses out
-        let inbound = try cli.run(["audit", "list", "--db", db, "--direction", "outbound", "--since", "1h", "--action", "quarantine"])
+        let inbound = try cli.run([
+            "audit", "list", "--db", db, "--direction", "outbound", "--since", "1h", "--action", "quarantine",
+        ])
         #expect(inbound.out.contains("#1 "))
         let bad = try cli.run(["audit", "list", "--db", db, "--since", "yesterday"])
         #expect(bad.code == 64)
@@ -99,6 +122,9 @@ struct AuditCLITests {
         #expect(cef.out.split(separator: "\n").count == 8)
         #expect(cef.out.split(separator: "\n").allSatisfy { $0.hasPrefix("CEF:0|pmark|pmark|") })
         let jsonl = try cli.run(["audit", "export", "--db", db])
-        #expect(jsonl.out.split(separator: "\n").allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil })
+        #expect(
+            jsonl.out.split(separator: "\n").allSatisfy {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil
+            })
     }
 }

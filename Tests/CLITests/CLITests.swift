@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Runs the built `pmark` binary and checks its output and exit code.
 @Suite("pmark command line")
@@ -22,7 +22,8 @@ struct CLITests {
         p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: Self.root)
         let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
+        p.standardOutput = out
+        p.standardError = err
         let input = Pipe()
         p.standardInput = input
         try p.run()
@@ -84,7 +85,10 @@ struct CLITests {
 
     @Test("subjects stay out of the report unless the policy logs them; --redact-subjects overrides the policy")
     func redact() throws {
-        for args in [["scan", "Corpus/sample/sample.mbox"], ["scan", "--redact-subjects", "--policy", Self.fullReports, "Corpus/sample/sample.mbox"]] {
+        for args in [
+            ["scan", "Corpus/sample/sample.mbox"],
+            ["scan", "--redact-subjects", "--policy", Self.fullReports, "Corpus/sample/sample.mbox"],
+        ] {
             let r = try run(args)
             #expect(!r.out.contains("regional budget"))
             #expect(r.out.contains("(redacted)"))
@@ -146,12 +150,15 @@ struct CLITests {
     func checkExtraHeader() throws {
         let msg = "X-Classification: RESTRICTED\nSubject: x\n\nhello\n"
         #expect(try run(["check", "-"], stdin: msg).out.contains("marking:   UNMARKED"))
-        #expect(try run(["check", "--header", "X-Classification", "-"], stdin: msg).out.contains("marking:   RESTRICTED"))
+        #expect(
+            try run(["check", "--header", "X-Classification", "-"], stdin: msg).out.contains("marking:   RESTRICTED"))
     }
 
     @Test("check prints a result for every file in Corpus/")
     func checkWholeCorpus() throws {
-        let files = try FileManager.default.subpathsOfDirectory(atPath: Self.root + "/Corpus").filter { $0.hasSuffix(".eml") || $0.hasSuffix(".mbox") }
+        let files = try FileManager.default.subpathsOfDirectory(atPath: Self.root + "/Corpus").filter {
+            $0.hasSuffix(".eml") || $0.hasSuffix(".mbox")
+        }
         #expect(files.count >= 30)
         for f in files {
             let r = try run(["check", "Corpus/" + f])
@@ -167,12 +174,16 @@ struct CLITests {
 
     @Test("policy lint accepts the shipped policies and refuses a broken one with file:line:column (exit 65)")
     func policyLint() throws {
-        let ok = try run(["policy", "lint", "policies/default.yaml", "policies/examples/secret-system.yaml", "policies/examples/in-confidence-agency.yaml"])
+        let ok = try run([
+            "policy", "lint", "policies/default.yaml", "policies/examples/secret-system.yaml",
+            "policies/examples/in-confidence-agency.yaml",
+        ])
         #expect(ok.code == 0)
         #expect(ok.out.contains("policies/default.yaml: ok: 'NZ agency default', system RESTRICTED, 2 path(s)"))
         let path = NSTemporaryDirectory() + "broken-\(UUID().uuidString).yaml"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try "policy:\n  name: x\norganisation:\n  domains: [a.govt.nz]\nsystem:\n  name: s\n  accreditation: SECRT\npaths:\n  - name: p\n    ceiling: UNCLASSIFIED\n    countries: any\n    default: true\n"
+        try
+            "policy:\n  name: x\norganisation:\n  domains: [a.govt.nz]\nsystem:\n  name: s\n  accreditation: SECRT\npaths:\n  - name: p\n    ceiling: UNCLASSIFIED\n    countries: any\n    default: true\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
         let bad = try run(["policy", "lint", path])
         #expect(bad.code == 65)
@@ -184,15 +195,26 @@ struct CLITests {
         let msg = "From: a@agency.govt.nz\nTo: x@gmail.com\nSubject: [IN-CONFIDENCE] plan\n\nhello\n"
         let allow = try run(["check", "-"], stdin: msg)
         #expect(allow.code == 0 && allow.out.contains("decision:  ALLOW (outbound"))
-        let block = try run(["check", "--rcpt", "x@gmail.com", "-"], stdin: msg.replacingOccurrences(of: "[IN-CONFIDENCE]", with: "[RESTRICTED]"))
-        #expect(block.code == 3 && block.out.contains("PM-OUT-001") && block.out.contains("NZISM 15.2.40.C.01 [CID:1760]"))
-        let aog = try run(["check", "--policy", Self.fullReports, "--rcpt", "y@dpmc.govt.nz", "-"], stdin: msg.replacingOccurrences(of: "[IN-CONFIDENCE]", with: "[RESTRICTED]"))
+        let block = try run(
+            ["check", "--rcpt", "x@gmail.com", "-"],
+            stdin: msg.replacingOccurrences(of: "[IN-CONFIDENCE]", with: "[RESTRICTED]"))
+        #expect(
+            block.code == 3 && block.out.contains("PM-OUT-001") && block.out.contains("NZISM 15.2.40.C.01 [CID:1760]"))
+        let aog = try run(
+            ["check", "--policy", Self.fullReports, "--rcpt", "y@dpmc.govt.nz", "-"],
+            stdin: msg.replacingOccurrences(of: "[IN-CONFIDENCE]", with: "[RESTRICTED]"))
         #expect(aog.code == 0 && aog.out.contains("ALLOW via all-of-government for y@dpmc.govt.nz"))
         let quarantine = try run(["check", "-"], stdin: msg.replacingOccurrences(of: "[IN-CONFIDENCE] ", with: ""))
         #expect(quarantine.code == 2 && quarantine.out.contains("PM-UNM-002"))
-        let inbound = try run(["check", "--direction", "inbound", "--mail-from", "p@partner.example", "--rcpt", "me@agency.govt.nz", "-"],
-                              stdin: "From: p@partner.example\nSubject: [SECRET] x\n\nhi\n")
-        #expect(inbound.code == 3 && inbound.out.contains("PM-IN-001") && inbound.out.contains("recipients are to be notified"))
+        let inbound = try run(
+            [
+                "check", "--direction", "inbound", "--mail-from", "p@partner.example", "--rcpt", "me@agency.govt.nz",
+                "-",
+            ],
+            stdin: "From: p@partner.example\nSubject: [SECRET] x\n\nhi\n")
+        #expect(
+            inbound.code == 3 && inbound.out.contains("PM-IN-001")
+                && inbound.out.contains("recipients are to be notified"))
         let json = try run(["check", "--format", "json", "-"], stdin: msg)
         let obj = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as! [String: Any]
         let d = obj["decision"] as! [String: Any]
@@ -229,23 +251,28 @@ struct CLITests {
         let dir = NSTemporaryDirectory() + "pmark-cli-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try "cases:\n  - name: wrong\n    message: {subject: \"[SECRET] x\"}\n    envelope: {direction: outbound, mail-from: a@agency.govt.nz, rcpt: [a@gmail.com]}\n    expect: {decision: allow}\n"
+        try
+            "cases:\n  - name: wrong\n    message: {subject: \"[SECRET] x\"}\n    envelope: {direction: outbound, mail-from: a@agency.govt.nz, rcpt: [a@gmail.com]}\n    expect: {decision: allow}\n"
             .write(toFile: dir + "/f.test.yaml", atomically: true, encoding: .utf8)
         let fail = try run(["test", dir, "--junit", dir + "/j.xml", "--format", "json"])
         #expect(fail.code == 1)
         let obj = try JSONSerialization.jsonObject(with: Data(fail.out.utf8)) as! [String: Any]
         #expect(obj["failed"] as? Int == 1)
         #expect(FileManager.default.fileExists(atPath: dir + "/j.xml"))
-        try "cases:\n  - name: x\n    mesage: {}\n".write(toFile: dir + "/f.test.yaml", atomically: true, encoding: .utf8)
+        try "cases:\n  - name: x\n    mesage: {}\n".write(
+            toFile: dir + "/f.test.yaml", atomically: true, encoding: .utf8)
         let invalid = try run(["test", dir])
         #expect(invalid.code == 65 && invalid.err.contains("f.test.yaml:3:5: unknown key 'mesage'"))
-        let weaker = try run(["test", "policies/tests/default.test.yaml", "--policy", "policies/examples/in-confidence-agency.yaml"])
+        let weaker = try run([
+            "test", "policies/tests/default.test.yaml", "--policy", "policies/examples/in-confidence-agency.yaml",
+        ])
         #expect(weaker.code == 1)  // the default suite notices a different policy
     }
 
     @Test("a configured marking header reaches the decision, not only the report")
     func extraHeaderDecides() throws {
-        let msg = "From: a@agency.govt.nz\nTo: x@gmail.com\nX-Classification: SECRET\nSubject: [IN-CONFIDENCE] plan\n\nhi\n"
+        let msg =
+            "From: a@agency.govt.nz\nTo: x@gmail.com\nX-Classification: SECRET\nSubject: [IN-CONFIDENCE] plan\n\nhi\n"
         let r = try run(["check", "--header", "X-Classification", "-"], stdin: msg)
         #expect(r.out.contains("marking:   SECRET"))
         #expect(r.code == 3 && r.out.contains("PM-OUT-001"))
@@ -274,9 +301,15 @@ struct CLITests {
 
         """
 
-    @Test("scan and check under log-subjects: false and log-addresses: false print no subject, address or attachment name, in every format",
-          arguments: [["check"], ["check", "--format", "json"], ["scan"], ["scan", "--format", "jsonl"],
-                      ["check", "--rcpt", "bob.recipient@gmail.com", "--mail-from", "alice.sender@agency.govt.nz", "--format", "json"]])
+    @Test(
+        "scan and check under log-subjects: false and log-addresses: false print no subject, address or attachment name, in every format",
+        arguments: [
+            ["check"], ["check", "--format", "json"], ["scan"], ["scan", "--format", "jsonl"],
+            [
+                "check", "--rcpt", "bob.recipient@gmail.com", "--mail-from", "alice.sender@agency.govt.nz", "--format",
+                "json",
+            ],
+        ])
     func privacyClosed(_ command: [String]) throws {
         let r = try run(command + ["-"], stdin: Self.privateMessage)
         #expect(!r.out.isEmpty)
@@ -288,23 +321,29 @@ struct CLITests {
         #expect(r.out.contains("PM-ATT-002"))  // the decision itself is unchanged
     }
 
-    @Test("the same message under a policy that allows them shows subject, addresses and attachment name",
-          arguments: [["check"], ["check", "--format", "json"], ["scan"], ["scan", "--format", "jsonl"]])
+    @Test(
+        "the same message under a policy that allows them shows subject, addresses and attachment name",
+        arguments: [["check"], ["check", "--format", "json"], ["scan"], ["scan", "--format", "jsonl"]])
     func privacyOpen(_ command: [String]) throws {
         let r = try run(command + ["--policy", Self.fullReports, "-"], stdin: Self.privateMessage)
-        for shown in ["rendezvous", "bob.recipient@gmail.com", "Quarterly"] { #expect(r.out.contains(shown), "\(command): \(shown)") }
+        for shown in ["rendezvous", "bob.recipient@gmail.com", "Quarterly"] {
+            #expect(r.out.contains(shown), "\(command): \(shown)")
+        }
     }
 
     @Test("check with an explicit envelope on an over-limit message keeps its direction and recipients")
     func overLimitKeepsEnvelope() throws {
         let many = "From: a@agency.govt.nz\n" + (0..<6000).map { "X-H\($0): v\n" }.joined() + "\nbody\n"
-        let r = try run(["check", "--policy", Self.fullReports, "--direction", "outbound", "--rcpt", "x@gmail.com", "-"], stdin: many)
+        let r = try run(
+            ["check", "--policy", Self.fullReports, "--direction", "outbound", "--rcpt", "x@gmail.com", "-"],
+            stdin: many)
         #expect(r.code == 1)
         #expect(r.out.contains("NOT INSPECTED"))
         #expect(r.out.contains("decision:  QUARANTINE (outbound"))
         #expect(r.out.contains("QUARANTINE via (not resolved) for x@gmail.com"))
         #expect(r.out.contains("PM-ERR-001"))
-        let j = try run(["check", "--format", "json", "--direction", "inbound", "--rcpt", "me@agency.govt.nz", "-"], stdin: many)
+        let j = try run(
+            ["check", "--format", "json", "--direction", "inbound", "--rcpt", "me@agency.govt.nz", "-"], stdin: many)
         let obj = try JSONSerialization.jsonObject(with: Data(j.out.utf8)) as! [String: Any]
         let d = obj["decision"] as! [String: Any]
         #expect(d["direction"] as? String == "inbound")

@@ -6,7 +6,9 @@ import Testing
 @Suite("pmark scan: layouts, outputs, shards")
 struct ScanTests {
     let cli = CLITests()
-    func run(_ args: [String], stdin: String? = nil) throws -> (out: String, err: String, code: Int32) { try cli.run(args, stdin: stdin) }
+    func run(_ args: [String], stdin: String? = nil) throws -> (out: String, err: String, code: Int32) {
+        try cli.run(args, stdin: stdin)
+    }
 
     func tempDir() throws -> String {
         let d = NSTemporaryDirectory() + "pmark-scan-" + UUID().uuidString
@@ -15,7 +17,8 @@ struct ScanTests {
     }
 
     func write(_ path: String, _ text: String) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
@@ -23,14 +26,17 @@ struct ScanTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/gzip")
         p.arguments = ["-n", path]
-        try p.run(); p.waitUntilExit()
+        try p.run()
+        p.waitUntilExit()
         #expect(p.terminationStatus == 0)
     }
 
     func msg(_ subject: String, _ body: String = "hello", marking: String = "[IN-CONFIDENCE] ") -> String {
         "From: a@agency.govt.nz\nTo: b@agency.govt.nz\nDate: Mon, 6 Jan 2025 09:00:00 +1300\nMessage-ID: <\(subject.replacingOccurrences(of: " ", with: "."))@agency.govt.nz>\nSubject: \(marking)\(subject)\n\n\(body)\n"
     }
-    func mbox(_ subjects: [String]) -> String { subjects.map { "From a@b Mon Jan  6 09:00:00 2025\n" + msg($0) + "\n" }.joined() }
+    func mbox(_ subjects: [String]) -> String {
+        subjects.map { "From a@b Mon Jan  6 09:00:00 2025\n" + msg($0) + "\n" }.joined()
+    }
 
     func jsonLines(_ out: String) throws -> [[String: Any]] {
         try out.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
@@ -58,17 +64,22 @@ struct ScanTests {
         try write(d + "/gz/one.eml", msg("gz eml"))
         try gzip(d + "/gz/one.eml")
         try FileManager.default.copyItem(atPath: CLITests.root + "/Corpus/scan/support.pst", toPath: d + "/outlook.pst")
-        try FileManager.default.copyItem(atPath: CLITests.root + "/Corpus/scan/dist-list.pst", toPath: d + "/contacts.pst")
+        try FileManager.default.copyItem(
+            atPath: CLITests.root + "/Corpus/scan/dist-list.pst", toPath: d + "/contacts.pst")
         return d
     }
 
-    @Test("every layout is read: Thunderbird folders, *.mbox with leading junk, Maildir++, .eml trees, gzip, PST; everything else is skipped with a reason")
+    @Test(
+        "every layout is read: Thunderbird folders, *.mbox with leading junk, Maildir++, .eml trees, gzip, PST; everything else is skipped with a reason"
+    )
     func layouts() throws {
         let d = try layoutTree()
         let r = try run(["scan", "--format", "jsonl", "--policy", "Corpus/scan/log-subjects-and-addresses.yaml", d])
         var lines = try jsonLines(r.out)
         let summary = lines.removeLast()
-        let bySource = Dictionary(grouping: lines, by: { ($0["source_path"] as! String).replacingOccurrences(of: d + "/", with: "") }).mapValues(\.count)
+        let bySource = Dictionary(
+            grouping: lines, by: { ($0["source_path"] as! String).replacingOccurrences(of: d + "/", with: "") }
+        ).mapValues(\.count)
         #expect(bySource["thunderbird/Local Folders/Inbox"] == 2)
         #expect(bySource["thunderbird/Local Folders/Archives.sbd/2024"] == 1)
         #expect(bySource["export/leading-junk.mbox"] == 2)
@@ -83,10 +94,15 @@ struct ScanTests {
         #expect(r.out.contains("Release 9.5.2"))
         // Junk before the first postmark is a defect on the first message, not a message.
         let junk = lines.first { ($0["source_path"] as! String).hasSuffix("leading-junk.mbox") }!
-        #expect((junk["defects"] as! [[String: Any]]).contains { $0["kind"] as? String == "mbox-junk-before-first-postmark" })
+        #expect(
+            (junk["defects"] as! [[String: Any]]).contains {
+                $0["kind"] as? String == "mbox-junk-before-first-postmark"
+            })
         #expect((junk["subject"] as? String)?.hasSuffix("junk one") == true)
         // Every skipped file is listed with its reason.
-        let skipped = (summary["skipped"] as! [[String: String]]).map { ($0["path"]!.replacingOccurrences(of: d + "/", with: ""), $0["reason"]!) }
+        let skipped = (summary["skipped"] as! [[String: String]]).map {
+            ($0["path"]!.replacingOccurrences(of: d + "/", with: ""), $0["reason"]!)
+        }
         let reasons = Dictionary(skipped, uniquingKeysWith: { a, _ in a })
         #expect(reasons["thunderbird/Local Folders/Inbox.msf"]?.contains(".msf") == true)
         #expect(reasons["maildir/tmp/1700000002.3.host"]?.contains("tmp/") == true)
@@ -113,12 +129,15 @@ struct ScanTests {
         #expect(r.code == 0)
     }
 
-    @Test("errors do not stop a scan: unreadable paths and corrupt files are listed, the rest is read, the summary prints, exit 2")
+    @Test(
+        "errors do not stop a scan: unreadable paths and corrupt files are listed, the rest is read, the summary prints, exit 2"
+    )
     func errorsContinue() throws {
         let d = try tempDir()
         try write(d + "/good.eml", msg("good"))
         try FileManager.default.createSymbolicLink(atPath: d + "/dangling.eml", withDestinationPath: d + "/nowhere")
-        var gz = Data([0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03]); gz.append(Data(repeating: 0xFF, count: 64))
+        var gz = Data([0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03])
+        gz.append(Data(repeating: 0xFF, count: 64))
         try gz.write(to: URL(fileURLWithPath: d + "/broken.mbox.gz"))
         try write(d + "/later.eml", msg("later"))
         let r = try run(["scan", d, "/nonexistent/path"])
@@ -136,11 +155,11 @@ struct ScanTests {
         try write(d + "/ok.eml", msg("fine"))
         try write(d + "/unmarked.eml", msg("no marking", marking: ""))
         #expect(try run(["scan", d + "/ok.eml"]).code == 0)
-        #expect(try run(["scan", d]).code == 0)                                 // unmarked internal: quarantine < block
+        #expect(try run(["scan", d]).code == 0)  // unmarked internal: quarantine < block
         #expect(try run(["scan", "--fail-on", "quarantine", d]).code == 1)
         #expect(try run(["scan", "--fail-on", "finding", d]).code == 1)
         #expect(try run(["scan", "--fail-on", "finding", d + "/ok.eml"]).code == 0)
-        #expect(try run(["scan", "Corpus/sample/sample.mbox"]).code == 1)       // blocks
+        #expect(try run(["scan", "Corpus/sample/sample.mbox"]).code == 1)  // blocks
         #expect(try run(["scan", "Corpus/sample/sample.mbox", d + "/missing"]).code == 2)
     }
 
@@ -155,7 +174,8 @@ struct ScanTests {
         }
     }
 
-    @Test("filters: --only blocked|quarantined|findings and --min-classification print a subset; the summary counts all")
+    @Test(
+        "filters: --only blocked|quarantined|findings and --min-classification print a subset; the summary counts all")
     func filters() throws {
         func count(_ args: [String]) throws -> (Int, Int) {
             var l = try jsonLines(try run(["scan", "--format", "jsonl"] + args + ["Corpus/sample/sample.mbox"]).out)
@@ -166,7 +186,8 @@ struct ScanTests {
         var all = try jsonLines(try run(["scan", "--format", "jsonl", "Corpus/sample/sample.mbox"]).out)
         all.removeLast()
         func n(_ f: ([String: Any]) -> Bool) -> Int { all.filter(f).count }
-        let blocked = n { $0["action"] as? String == "block" }, quarantined = n { $0["action"] as? String == "quarantine" }
+        let blocked = n { $0["action"] as? String == "block" },
+            quarantined = n { $0["action"] as? String == "quarantine" }
         let withFindings = n { !($0["finding_ids"] as! [String]).isEmpty }
         #expect(blocked == 3 && quarantined >= 1 && withFindings >= 4 && withFindings < 6)
         #expect(try count([]) == (6, 6))
@@ -178,9 +199,15 @@ struct ScanTests {
         #expect(try run(["scan", "--min-classification", "SECRT", "Corpus/sample/sample.mbox"]).code == 64)
     }
 
-    @Test("JSONL records carry the identity keys and the summary record ends the output; addresses follow the policy's privacy")
+    @Test(
+        "JSONL records carry the identity keys and the summary record ends the output; addresses follow the policy's privacy"
+    )
     func identityAndSummary() throws {
-        var l = try jsonLines(try run(["scan", "--format", "jsonl", "--policy", "Corpus/scan/log-subjects-and-addresses.yaml", "Corpus/sample/sample.mbox"]).out)
+        var l = try jsonLines(
+            try run([
+                "scan", "--format", "jsonl", "--policy", "Corpus/scan/log-subjects-and-addresses.yaml",
+                "Corpus/sample/sample.mbox",
+            ]).out)
         let s = l.removeLast()
         let first = l[0]
         #expect(first["record"] as? String == "message")
@@ -210,13 +237,21 @@ struct ScanTests {
         let r = try run(["scan", "--format", "csv", "Corpus/sample/sample.mbox"])
         let rows = r.out.components(separatedBy: "\r\n").filter { !$0.isEmpty }
         #expect(rows.count == 7)
-        #expect(rows[0].hasPrefix("ordinal,source_path,source_kind,offset,index,message_id,date,from,to,cc,size,sha256,subject,classification,action"))
-        #expect(rows[1].hasPrefix("1,Corpus/sample/sample.mbox,mbox,0,1,<20250106091158.1@agency.govt.nz>,\"Mon, 6 Jan 2025 09:11:58 +1300\",(redacted)"))
+        #expect(
+            rows[0].hasPrefix(
+                "ordinal,source_path,source_kind,offset,index,message_id,date,from,to,cc,size,sha256,subject,classification,action"
+            ))
+        #expect(
+            rows[1].hasPrefix(
+                "1,Corpus/sample/sample.mbox,mbox,0,1,<20250106091158.1@agency.govt.nz>,\"Mon, 6 Jan 2025 09:11:58 +1300\",(redacted)"
+            ))
         #expect(rows.contains { $0.contains(",SECRET,block,PM-OUT-001;") })
         #expect(r.err.contains("6 message(s)"))
     }
 
-    @Test("the HTML report is self-contained and renders in a headless browser with its charts and the flagged-messages table")
+    @Test(
+        "the HTML report is self-contained and renders in a headless browser with its charts and the flagged-messages table"
+    )
     func htmlReport() throws {
         let d = try tempDir()
         let report = d + "/report.html"
@@ -232,30 +267,43 @@ struct ScanTests {
         let refused = try run(["scan", "--report", d + "/evidence.html", "Corpus/sample/sample.mbox"])
         #expect(refused.code == 73)
         #expect(try String(contentsOfFile: d + "/evidence.html", encoding: .utf8) == "<html>someone else's</html>")
-        guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        guard
+            let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else {
             print("chromium not installed: skipping the rendering check (scripts/setup installs it in CI)")
             return
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: chromium)
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + d + "/profile", "--dump-dom", "file://" + report]
+        p.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + d + "/profile", "--dump-dom",
+            "file://" + report,
+        ]
         let out = Pipe()
-        p.standardOutput = out; p.standardError = FileHandle.nullDevice
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
         try p.run()
         let dom = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
         // The browser parsed the page into a DOM holding the charts (SVG bars) and the table rows.
-        #expect(dom.contains("id=\"classification-chart\"") && dom.contains("id=\"decision-chart\"") && dom.contains("id=\"timeline\""))
+        #expect(
+            dom.contains("id=\"classification-chart\"") && dom.contains("id=\"decision-chart\"")
+                && dom.contains("id=\"timeline\""))
         #expect(dom.components(separatedBy: "<rect class=\"bar\"").count - 1 >= 6)
         #expect(dom.contains("<table id=\"flagged\">"))
-        let flagged = try jsonLines(try run(["scan", "--format", "jsonl", "Corpus/sample/sample.mbox"]).out).last!["flagged"] as! Int
+        let flagged =
+            try jsonLines(try run(["scan", "--format", "jsonl", "Corpus/sample/sample.mbox"]).out).last!["flagged"]
+            as! Int
         #expect(flagged >= 5)
         #expect(dom.components(separatedBy: "<td>Corpus/sample/sample.mbox</td>").count - 1 == flagged)
         #expect(dom.contains("PM-OUT-001"))
     }
 
-    @Test("--shard K/N parts are disjoint, together equal the whole scan, and report merge prints the whole scan's bytes")
+    @Test(
+        "--shard K/N parts are disjoint, together equal the whole scan, and report merge prints the whole scan's bytes")
     func shardsAndMerge() throws {
         let d = try tempDir()
         let whole = try run(["scan", "--format", "jsonl", "Corpus"])
@@ -293,11 +341,17 @@ struct ScanTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: evidence)) == before)
     }
 
-    @Test("check refuses an mbox holding several messages (usage error, never the first silently); empty input is an error; a missing policy file is an I/O error (74)")
+    @Test(
+        "check refuses an mbox holding several messages (usage error, never the first silently); empty input is an error; a missing policy file is an I/O error (74)"
+    )
     func checkSeveral() throws {
         let r = try run(["check", "Corpus/sample/sample.mbox"])
         #expect(r.code == 64 && r.err.contains("holding 6 messages") && r.out.isEmpty)
-        let one = try run(["check", "-"], stdin: "From a@b Mon Jan  6 09:00:00 2025\nSubject: [IN-CONFIDENCE] x\nFrom: a@agency.govt.nz\nTo: b@agency.govt.nz\n\nhello\n")
+        let one = try run(
+            ["check", "-"],
+            stdin:
+                "From a@b Mon Jan  6 09:00:00 2025\nSubject: [IN-CONFIDENCE] x\nFrom: a@agency.govt.nz\nTo: b@agency.govt.nz\n\nhello\n"
+        )
         #expect(one.code != 64 && one.out.contains("decision:"))
         let empty = try run(["check", "-"], stdin: "")
         #expect(empty.code == 66 && empty.err.contains("no message"))
@@ -308,10 +362,13 @@ struct ScanTests {
     @Test("--version names pmark and the linked libmagic, PCRE2, SQLite and zlib")
     func version() throws {
         let r = try run(["--version"])
-        for lib in ["pmark ", "libmagic 5.", "PCRE2 10.", "SQLite 3.", "zlib 1."] { #expect(r.out.contains(lib), "\(lib)") }
+        for lib in ["pmark ", "libmagic 5.", "PCRE2 10.", "SQLite 3.", "zlib 1."] {
+            #expect(r.out.contains(lib), "\(lib)")
+        }
     }
 
-    @Test("progress goes to stderr with --progress (messages, MB, rate), and not otherwise when stderr is not a terminal")
+    @Test(
+        "progress goes to stderr with --progress (messages, MB, rate), and not otherwise when stderr is not a terminal")
     func progress() throws {
         let on = try run(["scan", "--progress", "--format", "jsonl", "Corpus/sample/sample.mbox"])
         #expect(on.err.contains("6 messages") && on.err.contains("MB/s"))

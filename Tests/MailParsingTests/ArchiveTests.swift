@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MailParsing
 
 @Suite("Archive readers")
@@ -12,7 +13,10 @@ struct ArchiveTests {
 
     func read(_ path: String, limits: ParserLimits = .default) throws -> [RawMessage] {
         var out: [RawMessage] = []
-        try ArchiveReader(limits: limits).forEach(paths: [path]) { out.append($0); return true }
+        try ArchiveReader(limits: limits).forEach(paths: [path]) {
+            out.append($0)
+            return true
+        }
         return out
     }
 
@@ -21,7 +25,8 @@ struct ArchiveTests {
     @Test("mbox: messages split at From lines, with offsets, and >From unescaped (mboxrd)")
     func mbox() throws {
         let d = try tempDir()
-        let mbox = "From a@b Mon Jan 1 00:00:00 2024\nSubject: one\n\n>From the start\nline\n>>From quoted\n\nFrom c@d Tue Jan 2 00:00:00 2024\nSubject: two\n\nbody\n"
+        let mbox =
+            "From a@b Mon Jan 1 00:00:00 2024\nSubject: one\n\n>From the start\nline\n>>From quoted\n\nFrom c@d Tue Jan 2 00:00:00 2024\nSubject: two\n\nbody\n"
         try mbox.write(toFile: d + "/x.mbox", atomically: true, encoding: .utf8)
         let msgs = try read(d + "/x.mbox")
         #expect(msgs.count == 2)
@@ -35,7 +40,8 @@ struct ArchiveTests {
     func contentLength() throws {
         let d = try tempDir()
         let body = "line\nFrom inside\n"
-        let mbox = "From a@b Mon\nSubject: one\nContent-Length: \(body.utf8.count)\n\n\(body)\nFrom c@d Tue\nSubject: two\n\nx\n"
+        let mbox =
+            "From a@b Mon\nSubject: one\nContent-Length: \(body.utf8.count)\n\n\(body)\nFrom c@d Tue\nSubject: two\n\nx\n"
         try mbox.write(toFile: d + "/cl.mbox", atomically: true, encoding: .utf8)
         let msgs = try read(d + "/cl.mbox")
         #expect(msgs.count == 2)
@@ -66,7 +72,8 @@ struct ArchiveTests {
     @Test("mbox: messages larger than one read chunk are reassembled")
     func largeMessages() throws {
         let d = try tempDir()
-        let big = String(repeating: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n", count: 40_000)  // 2.6 MB
+        // 2.6 MB
+        let big = String(repeating: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n", count: 40_000)
         var mbox = ""
         for i in 0..<3 { mbox += "From x Mon\nSubject: \(i)\n\n\(big)\n" }
         try mbox.write(toFile: d + "/big.mbox", atomically: true, encoding: .utf8)
@@ -90,7 +97,9 @@ struct ArchiveTests {
     @Test("Maildir: new/ and cur/ are read, file names are the source")
     func maildir() throws {
         let d = try tempDir()
-        for sub in ["cur", "new", "tmp"] { try FileManager.default.createDirectory(atPath: d + "/" + sub, withIntermediateDirectories: true) }
+        for sub in ["cur", "new", "tmp"] {
+            try FileManager.default.createDirectory(atPath: d + "/" + sub, withIntermediateDirectories: true)
+        }
         try "Subject: a\n\nx".write(toFile: d + "/cur/1.host:2,S", atomically: true, encoding: .utf8)
         try "Subject: b\n\ny".write(toFile: d + "/new/2.host", atomically: true, encoding: .utf8)
         try "Subject: ignored\n\n".write(toFile: d + "/tmp/3.host", atomically: true, encoding: .utf8)
@@ -111,7 +120,9 @@ struct ArchiveTests {
         #expect(msgs.map { $0.source.path.replacingOccurrences(of: d, with: "") } == ["/a.eml", "/sub/b.EML"])
     }
 
-    @Test("symbolic links in a tree are followed once: a link back up the tree does not loop, a linked file is read once", .timeLimit(.minutes(1)))
+    @Test(
+        "symbolic links in a tree are followed once: a link back up the tree does not loop, a linked file is read once",
+        .timeLimit(.minutes(1)))
     func symlinkLoops() throws {
         let d = try tempDir()
         try FileManager.default.createDirectory(atPath: d + "/a/b", withIntermediateDirectories: true)

@@ -1,9 +1,18 @@
 import Testing
+
 @testable import MailParsing
 
 @Suite("Base64 fast path")
 struct Base64FastPathTests {
-    struct RNG { var s: UInt64; mutating func next() -> UInt64 { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return s } }
+    struct RNG {
+        var s: UInt64
+        mutating func next() -> UInt64 {
+            s ^= s << 13
+            s ^= s >> 7
+            s ^= s << 17
+            return s
+        }
+    }
 
     @Test("the contiguous fast path decodes exactly as the byte-by-byte decoder: bytes, invalid, truncated, limit")
     func differential() {
@@ -15,14 +24,19 @@ struct Base64FastPathTests {
             let junkRate = [0, 0, 50, 5][round % 4]
             var input: [UInt8] = []
             for k in 0..<len {
-                if junkRate > 0 && Int(rng.next() % 100) < junkRate { input.append(extras[Int(rng.next() % UInt64(extras.count))]) }
-                else if k % 77 == 76 { input.append(0x0A) }
-                else { input.append(alphabet[Int(rng.next() % 64)]) }
+                if junkRate > 0 && Int(rng.next() % 100) < junkRate {
+                    input.append(extras[Int(rng.next() % UInt64(extras.count))])
+                } else if k % 77 == 76 {
+                    input.append(0x0A)
+                } else {
+                    input.append(alphabet[Int(rng.next() % 64)])
+                }
             }
             if round % 3 == 0 { input += Array("==\n".utf8) }
             let limit = round % 5 == 0 ? Int(rng.next() % 100) : .max
             let fast = TransferDecoding.base64(input[...], limit: limit)
-            let slow = TransferDecoding.base64(input.lazy.map { $0 }, limit: limit)  // no contiguous storage: the byte-by-byte path
+            // no contiguous storage: the byte-by-byte path
+            let slow = TransferDecoding.base64(input.lazy.map { $0 }, limit: limit)
             #expect(fast == slow, "round \(round)")
         }
     }
@@ -31,11 +45,15 @@ struct Base64FastPathTests {
     func size() {
         for text in ["", "QQ==", "QUI=", "QUJD", "QUJDRA==\r\n", "SGVsbG8sIFdvcmxkIQ==\n"] {
             let b = Array(text.utf8)
-            #expect(b.withUnsafeBufferPointer { TransferDecoding.base64DecodedSize($0) } == TransferDecoding.base64(b).bytes.count, "\(text)")
+            #expect(
+                b.withUnsafeBufferPointer { TransferDecoding.base64DecodedSize($0) }
+                    == TransferDecoding.base64(b).bytes.count, "\(text)")
         }
     }
 
-    @Test("the branch-free size count equals the per-character count on random bodies with junk, padding and base64url characters")
+    @Test(
+        "the branch-free size count equals the per-character count on random bodies with junk, padding and base64url characters"
+    )
     func sizeCountDifferential() {
         func reference(_ p: [UInt8]) -> Int {
             let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
@@ -45,8 +63,12 @@ struct Base64FastPathTests {
         }
         var rng = RNG(s: 0xB64)
         for round in 0..<2000 {
-            let input = (0..<Int(rng.next() % 200)).map { _ in UInt8(truncatingIfNeeded: rng.next()) } + (round % 2 == 0 ? Array("==".utf8) : [])
-            #expect(input.withUnsafeBufferPointer { TransferDecoding.base64DecodedSize($0) } == reference(input), "round \(round)")
+            let input =
+                (0..<Int(rng.next() % 200)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                + (round % 2 == 0 ? Array("==".utf8) : [])
+            #expect(
+                input.withUnsafeBufferPointer { TransferDecoding.base64DecodedSize($0) } == reference(input),
+                "round \(round)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Fuzzing) @testable import MailParsing
 
 /// Every crasher the fuzzers found, replayed through the same code the fuzz target runs.

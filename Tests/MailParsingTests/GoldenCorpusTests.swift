@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MailParsing
 
 /// `Corpus/mime/<name>.eml` → `<name>.tree.txt` (structure and defects).

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MailParsing
 
 @Suite("RFC 5322 header sections")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MailParsing
 
 @Suite("Content-Type parameters (RFC 2045, RFC 2231)")
@@ -40,7 +41,9 @@ struct ParameterTests {
 
     @Test("file names from Content-Disposition win over Content-Type name, and encoded words are decoded")
     func filename() throws {
-        let m = try parse("Content-Type: application/pdf; name=\"a.pdf\"\nContent-Disposition: attachment; filename=\"=?utf-8?Q?r=C3=A9sum=C3=A9.pdf?=\"\n\nx")
+        let m = try parse(
+            "Content-Type: application/pdf; name=\"a.pdf\"\nContent-Disposition: attachment; filename=\"=?utf-8?Q?r=C3=A9sum=C3=A9.pdf?=\"\n\nx"
+        )
         #expect(m.root.filename == "résumé.pdf")
         #expect(m.root.isAttachment)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MailParsing
 
 /// Real mail written by other projects (`../shared/corpora`); skipped when absent.
@@ -34,7 +35,9 @@ struct ThirdPartyCorpusTests {
                 return true
             }
         }
-        print("third-party corpora: \(files.count) files, \(messages) messages, \(defects) defects, \(limitHits) limit hits")
+        print(
+            "third-party corpora: \(files.count) files, \(messages) messages, \(defects) defects, \(limitHits) limit hits"
+        )
         #expect(messages >= files.count)
     }
 
@@ -65,7 +68,9 @@ struct ThirdPartyCorpusTests {
                     rest = rest[fe.upperBound...]
                     guard let colon = field.firstIndex(of: ":") else { continue }
                     if field[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == "content-type" {
-                        let v = field[field.index(after: colon)...].split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
+                        let v =
+                            field[field.index(after: colon)...].split(separator: ";", maxSplits: 1).first.map(
+                                String.init) ?? ""
                         let t = v.replacingOccurrences(of: "&lt;", with: "<").filter { !$0.isWhitespace }.lowercased()
                         let pieces = t.split(separator: "/")
                         if pieces.count == 2 { type = t } else { type = "text/plain" }
@@ -98,8 +103,11 @@ struct ThirdPartyCorpusTests {
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: f)))
             let m = try Message(parsing: bytes)
             let actual = m.contentTypesInOrder
-            if actual == expected { agree += 1 } else {
-                disagreements.append("\(f.split(separator: "/").suffix(2).joined(separator: "/")): expected \(expected) got \(actual)")
+            if actual == expected {
+                agree += 1
+            } else {
+                disagreements.append(
+                    "\(f.split(separator: "/").suffix(2).joined(separator: "/")): expected \(expected) got \(actual)")
             }
         }
         let total = agree + disagreements.count
@@ -112,7 +120,9 @@ struct ThirdPartyCorpusTests {
     @Test("MimeKit mbox message boundaries equal the offsets in its JSON", arguments: ["content-length", "issue1189"])
     func mimekitMboxOffsets(name: String) throws {
         let dir = TestPaths.corpora! + "/mimekit/mbox"
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(name).unix-offsets.json"))) as! [[String: Any]]
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(name).unix-offsets.json"))) as! [[String: Any]]
         let expected = json.map { $0["mboxMarkerOffset"] as! Int }
         var actual: [Int] = []
         try ArchiveReader().forEach(paths: ["\(dir)/\(name).mbox.txt"]) { raw in

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MailParsing
 @testable import Markings
 
@@ -17,16 +18,34 @@ struct AdversarialTextTests {
         .subject("mathematical bold letters", "[\(mathBoldSECRET)] plan", "SECRET", findings: ["obfuscated-marking"]),
         .subject("small capitals", "[\(smallCapsSecret)] plan", "SECRET", findings: ["obfuscated-marking"]),
         .subject("Cherokee letters", "[\(cherokeeSECRET)] plan", "SECRET", findings: ["obfuscated-marking"]),
-        .subject("U+034F combining grapheme joiner inside the word", "[SEC\u{034F}RET] plan", "SECRET", findings: ["obfuscated-marking"]),
-        .subject("U+2063 invisible separator inside the word", "[SEC\u{2063}RET] plan", "SECRET", findings: ["obfuscated-marking"]),
-        .subject("U+FE00 variation selector inside the word", "[SEC\u{FE00}RET] plan", "SECRET", findings: ["obfuscated-marking"]),
-        .subject("U+E0020 tag space inside the word", "[SEC\u{E0020}RET] plan", "SECRET", findings: ["obfuscated-marking"]),
-        .subject("U+061C Arabic letter mark inside the word", "[SEC\u{061C}RET] plan", "SECRET", findings: ["obfuscated-marking"]),
-        .subject("a combining low line on every letter", "[\(lowLine)] plan", "SECRET", findings: ["obfuscated-marking"]),
-        .subject("a right-to-left override displays TERCES as SECRET", "[\u{202E}TERCES\u{202C}] plan", "SECRET", findings: ["obfuscated-marking"]),
-        .body("a right-to-left override on the first body line", "\u{202E}TERCES\u{202C}\n\nThe plan.\n", "SECRET", findings: ["obfuscated-marking"]),
-        .body("math bold letters on the first body line", "\(mathBoldSECRET)\n\nThe plan.\n", "SECRET", findings: ["obfuscated-marking"]),
-        .subject("Cyrillic look-alikes are still obfuscation", "[S\u{0415}CR\u{0415}T] plan", "SECRET", findings: ["obfuscated-marking"]),
+        .subject(
+            "U+034F combining grapheme joiner inside the word", "[SEC\u{034F}RET] plan", "SECRET",
+            findings: ["obfuscated-marking"]),
+        .subject(
+            "U+2063 invisible separator inside the word", "[SEC\u{2063}RET] plan", "SECRET",
+            findings: ["obfuscated-marking"]),
+        .subject(
+            "U+FE00 variation selector inside the word", "[SEC\u{FE00}RET] plan", "SECRET",
+            findings: ["obfuscated-marking"]),
+        .subject(
+            "U+E0020 tag space inside the word", "[SEC\u{E0020}RET] plan", "SECRET", findings: ["obfuscated-marking"]),
+        .subject(
+            "U+061C Arabic letter mark inside the word", "[SEC\u{061C}RET] plan", "SECRET",
+            findings: ["obfuscated-marking"]),
+        .subject(
+            "a combining low line on every letter", "[\(lowLine)] plan", "SECRET", findings: ["obfuscated-marking"]),
+        .subject(
+            "a right-to-left override displays TERCES as SECRET", "[\u{202E}TERCES\u{202C}] plan", "SECRET",
+            findings: ["obfuscated-marking"]),
+        .body(
+            "a right-to-left override on the first body line", "\u{202E}TERCES\u{202C}\n\nThe plan.\n", "SECRET",
+            findings: ["obfuscated-marking"]),
+        .body(
+            "math bold letters on the first body line", "\(mathBoldSECRET)\n\nThe plan.\n", "SECRET",
+            findings: ["obfuscated-marking"]),
+        .subject(
+            "Cyrillic look-alikes are still obfuscation", "[S\u{0415}CR\u{0415}T] plan", "SECRET",
+            findings: ["obfuscated-marking"]),
         .subject("plain Māori text stays unmarked", "Hui ā-rohe mō te marama", nil),
     ]
 
@@ -51,9 +70,15 @@ struct AdversarialTextTests {
         .body("a first line of ZWSP hides nothing", "\u{200B}\nSECRET\n\nThe plan.\n", "SECRET"),
         .body("a first line of form feed hides nothing", "\u{000C}\nSECRET\n\nThe plan.\n", "SECRET"),
         .body("a first line of U+3164 Hangul filler hides nothing", "\u{3164}\nSECRET\n\nThe plan.\n", "SECRET"),
-        .body("an HTML first paragraph of &#160; hides nothing", "<p>&#160;</p><p>SECRET</p><p>The plan.</p>", "SECRET", contentType: "text/html"),
-        .body("the line before a signature separator", "Kia ora,\n\nThe plan.\n\nSECRET\n-- \nAroha\nPolicy team\n", "SECRET"),
-        .body("the line before a PGP signature", "The plan.\n\nRESTRICTED\n-----BEGIN PGP SIGNATURE-----\nabc\n-----END PGP SIGNATURE-----\n", "RESTRICTED"),
+        .body(
+            "an HTML first paragraph of &#160; hides nothing", "<p>&#160;</p><p>SECRET</p><p>The plan.</p>", "SECRET",
+            contentType: "text/html"),
+        .body(
+            "the line before a signature separator", "Kia ora,\n\nThe plan.\n\nSECRET\n-- \nAroha\nPolicy team\n",
+            "SECRET"),
+        .body(
+            "the line before a PGP signature",
+            "The plan.\n\nRESTRICTED\n-----BEGIN PGP SIGNATURE-----\nabc\n-----END PGP SIGNATURE-----\n", "RESTRICTED"),
         .body("Sensitivity label", "Sensitivity: SECRET\n\nThe plan.\n", "SECRET"),
         .body("Classification label with a dash", "Classification - SECRET\n\nThe plan.\n", "SECRET"),
         .body("wrapped in braces", "{SECRET}\n\nThe plan.\n", "SECRET"),
@@ -63,13 +88,22 @@ struct AdversarialTextTests {
     ]
 
     static let nearMarkings: [MarkingCase] = [
-        .body("SECRET - do not forward", "SECRET - do not forward\n\nThe plan.\n", nil, findings: ["unparseable-marking"]),
-        .body("SECRET: for the Minister only", "SECRET: for the Minister only\n\nThe plan.\n", nil, findings: ["unparseable-marking"]),
-        .body("TOP SECRET | Minister's office", "TOP SECRET | Minister's office\n\nThe plan.\n", nil, findings: ["unparseable-marking"]),
-        .body("SECRET followed by upper-case words", "SECRET EYES ONLY\n\nThe plan.\n", nil, findings: ["unparseable-marking"]),
+        .body(
+            "SECRET - do not forward", "SECRET - do not forward\n\nThe plan.\n", nil, findings: ["unparseable-marking"]),
+        .body(
+            "SECRET: for the Minister only", "SECRET: for the Minister only\n\nThe plan.\n", nil,
+            findings: ["unparseable-marking"]),
+        .body(
+            "TOP SECRET | Minister's office", "TOP SECRET | Minister's office\n\nThe plan.\n", nil,
+            findings: ["unparseable-marking"]),
+        .body(
+            "SECRET followed by upper-case words", "SECRET EYES ONLY\n\nThe plan.\n", nil,
+            findings: ["unparseable-marking"]),
         .body("letters spaced out", "S E C R E T\n\nThe plan.\n", nil, findings: ["unparseable-marking"]),
         .body("letters split by dots", "S.E.C.R.E.T\n\nThe plan.\n", nil, findings: ["unparseable-marking"]),
-        .body("a classification word then a sentence is prose", "CONFIDENTIAL papers must not be left on printers overnight.\n\nThanks.\n", nil),
+        .body(
+            "a classification word then a sentence is prose",
+            "CONFIDENTIAL papers must not be left on printers overnight.\n\nThanks.\n", nil),
         .body("a word containing a classification is prose", "SECRETARIAT\n\nThe plan.\n", nil),
         .body("a lower-case classification word then a phrase is prose", "Secret - do not forward\n\nThe plan.\n", nil),
     ]
@@ -91,7 +125,8 @@ struct AdversarialTextTests {
         let long = "SECRET" + String(repeating: " ", count: 1 << 20) + "x"
         let r = try read(makeMessage(subject: "hello", body: long + "\n"))
         #expect(r.classificationName == "SECRET")
-        let junk = try read(makeMessage(subject: "hello", body: "SECRET - " + String(repeating: "a", count: 1 << 20) + "\n"))
+        let junk = try read(
+            makeMessage(subject: "hello", body: "SECRET - " + String(repeating: "a", count: 1 << 20) + "\n"))
         #expect(junk.findingIDs.contains("unparseable-marking"))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ContentInspection
 @testable import MailParsing
 @testable import Markings
@@ -16,9 +17,12 @@ struct DocumentReaderTests {
     }
     static let w = "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\""
 
-    @Test("a Word header is found by its root element whatever the part is called, with any prefix and character references")
+    @Test(
+        "a Word header is found by its root element whatever the part is called, with any prefix and character references"
+    )
     func wordHeaderByRoot() {
-        let hdr = "<x:hdr xmlns:x=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><x:tbl><x:tr><x:tc><x:p><x:r><x:t>&#83;ECRET</x:t></x:r></x:p></x:tc></x:tr></x:tbl></x:hdr>"
+        let hdr =
+            "<x:hdr xmlns:x=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><x:tbl><x:tr><x:tc><x:p><x:r><x:t>&#83;ECRET</x:t></x:r></x:p></x:tc></x:tr></x:tbl></x:hdr>"
         for name in ["word/header1.xml", "word/HDR1.XML", "word/Header7.xml", "custom/whatever.xml"] {
             let t = reader.read(docx([(name, hdr)]))
             #expect(t.headerFooterLines == ["SECRET"], "\(name): \(t.headerFooterLines)")
@@ -26,31 +30,38 @@ struct DocumentReaderTests {
         }
     }
 
-    @Test("tab stops separate a Word header paragraph into the segments a reader sees; tab-stop definitions are not text")
+    @Test(
+        "tab stops separate a Word header paragraph into the segments a reader sees; tab-stop definitions are not text")
     func wordTabs() {
-        let hdr = "<w:hdr \(Self.w)><w:p><w:pPr><w:tabs><w:tab w:val=\"center\" w:pos=\"4513\"/></w:tabs></w:pPr><w:r><w:t>SECRET</w:t></w:r><w:r><w:tab/><w:t>Budget</w:t><w:tab/><w:t>Page 1</w:t></w:r></w:p></w:hdr>"
+        let hdr =
+            "<w:hdr \(Self.w)><w:p><w:pPr><w:tabs><w:tab w:val=\"center\" w:pos=\"4513\"/></w:tabs></w:pPr><w:r><w:t>SECRET</w:t></w:r><w:r><w:tab/><w:t>Budget</w:t><w:tab/><w:t>Page 1</w:t></w:r></w:p></w:hdr>"
         let t = reader.read(docx([("word/header1.xml", hdr)]))
         #expect(t.headerFooterLines == ["SECRET\tBudget\tPage 1", "SECRET", "Budget", "Page 1"])
     }
 
     @Test("an XML part with a document type declaration is refused, not expanded (entity bombs, external entities)")
     func doctypeRefused() {
-        let bomb = "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><w:hdr \(Self.w)><w:p><w:r><w:t>&b;</w:t></w:r></w:p></w:hdr>"
+        let bomb =
+            "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><w:hdr \(Self.w)><w:p><w:r><w:t>&b;</w:t></w:r></w:p></w:hdr>"
         let t = reader.read(docx([("word/header1.xml", bomb)]))
         #expect(t.notInspected?.contains("document type declaration") == true)
-        let xxe = "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><w:hdr \(Self.w)><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:hdr>"
+        let xxe =
+            "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><w:hdr \(Self.w)><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:hdr>"
         #expect(reader.read(docx([("word/header1.xml", xxe)])).notInspected != nil)
     }
 
     @Test("a damaged header part, or a part that breaks before its root element, is not inspected")
     func damagedPart() {
-        #expect(reader.read(docx([("word/header1.xml", "<w:hdr \(Self.w)><w:p><w:r><w:t>SECRET</w:t></w:r>")])).notInspected != nil)
+        #expect(
+            reader.read(docx([("word/header1.xml", "<w:hdr \(Self.w)><w:p><w:r><w:t>SECRET</w:t></w:r>")])).notInspected
+                != nil)
         #expect(reader.read(docx([("word/header2.xml", "\u{01}not xml")])).notInspected != nil)
     }
 
     @Test("a 52-byte ZIP named .docx does not trap; it is not inspected")
     func tinyZip() {
-        var tiny: [UInt8] = Array("PK\u{03}\u{04}".utf8) + [UInt8](repeating: 0, count: 26) + Array("PK\u{05}\u{06}".utf8)
+        var tiny: [UInt8] =
+            Array("PK\u{03}\u{04}".utf8) + [UInt8](repeating: 0, count: 26) + Array("PK\u{05}\u{06}".utf8)
         tiny += [0, 0, 0, 0, 1, 0, 1, 0, 46, 0, 0, 0, 0xF0, 0xFF, 0xFF, 0xFF, 0, 0]
         #expect(tiny.count == 52)
         let t = reader.read(tiny)
@@ -62,22 +73,48 @@ struct DocumentReaderTests {
         let ns = "xmlns:p=\"p\" xmlns:a=\"a\""
         func slide(_ lines: [String], footer: String? = nil) -> String {
             let paras = lines.map { "<a:p><a:r><a:t>\($0)</a:t></a:r></a:p>" }.joined()
-            let ftr = footer.map { "<p:sp><p:nvSpPr><p:nvPr><p:ph type=\"ftr\"/></p:nvPr></p:nvSpPr><p:txBody><a:p><a:r><a:t>\($0)</a:t></a:r></a:p></p:txBody></p:sp>" } ?? ""
-            return "<p:sld \(ns)><p:cSld><p:spTree><p:sp><p:txBody>\(paras)</p:txBody></p:sp>\(ftr)</p:spTree></p:cSld></p:sld>"
+            let ftr =
+                footer.map {
+                    "<p:sp><p:nvSpPr><p:nvPr><p:ph type=\"ftr\"/></p:nvPr></p:nvSpPr><p:txBody><a:p><a:r><a:t>\($0)</a:t></a:r></a:p></p:txBody></p:sp>"
+                } ?? ""
+            return
+                "<p:sld \(ns)><p:cSld><p:spTree><p:sp><p:txBody>\(paras)</p:txBody></p:sp>\(ftr)</p:spTree></p:cSld></p:sld>"
         }
-        let t = reader.read(docx([("ppt/slides/slide10.xml", slide(["Ten", "SECRET"])), ("ppt/slides/slide2.xml", slide(["Two", "middle", "end"], footer: "RESTRICTED"))]))
+        let t = reader.read(
+            docx([
+                ("ppt/slides/slide10.xml", slide(["Ten", "SECRET"])),
+                ("ppt/slides/slide2.xml", slide(["Two", "middle", "end"], footer: "RESTRICTED")),
+            ]))
         #expect(t.pageLines == [["Two", "RESTRICTED"], ["Ten", "SECRET"]])
         #expect(t.headerFooterLines == ["RESTRICTED"])
     }
 
     @Test("Excel header section codes and OpenDocument master-page headers and user-defined properties are read")
     func sheetAndODF() {
-        let x = reader.read(docx([("xl/worksheets/sheet1.xml", "<worksheet><headerFooter><oddHeader>&amp;L&amp;\"Arial,Bold\"&amp;12SECRET&amp;RPage &amp;P</oddHeader></headerFooter></worksheet>")]))
+        let x = reader.read(
+            docx([
+                (
+                    "xl/worksheets/sheet1.xml",
+                    "<worksheet><headerFooter><oddHeader>&amp;L&amp;\"Arial,Bold\"&amp;12SECRET&amp;RPage &amp;P</oddHeader></headerFooter></worksheet>"
+                )
+            ]))
         #expect(x.headerFooterLines == ["SECRET", "Page "])
-        let odf = StoredZip.make([("mimetype", Array("application/vnd.oasis.opendocument.text".utf8)),
-                                  ("styles.xml", Array("<office:document-styles xmlns:office=\"o\" xmlns:style=\"s\" xmlns:text=\"t\"><office:master-styles><style:master-page><style:header><text:p>SECRET<text:tab/>Draft</text:p></style:header></style:master-page></office:master-styles></office:document-styles>".utf8)),
-                                  ("meta.xml", Array("<office:document-meta xmlns:office=\"o\" xmlns:meta=\"m\"><office:meta><meta:user-defined meta:name=\"Classification\">SECRET</meta:user-defined></office:meta></office:document-meta>".utf8)),
-                                  ("content.xml", Array("<office:document-content xmlns:office=\"o\"/>".utf8))])
+        let odf = StoredZip.make([
+            ("mimetype", Array("application/vnd.oasis.opendocument.text".utf8)),
+            (
+                "styles.xml",
+                Array(
+                    "<office:document-styles xmlns:office=\"o\" xmlns:style=\"s\" xmlns:text=\"t\"><office:master-styles><style:master-page><style:header><text:p>SECRET<text:tab/>Draft</text:p></style:header></style:master-page></office:master-styles></office:document-styles>"
+                        .utf8)
+            ),
+            (
+                "meta.xml",
+                Array(
+                    "<office:document-meta xmlns:office=\"o\" xmlns:meta=\"m\"><office:meta><meta:user-defined meta:name=\"Classification\">SECRET</meta:user-defined></office:meta></office:document-meta>"
+                        .utf8)
+            ),
+            ("content.xml", Array("<office:document-content xmlns:office=\"o\"/>".utf8)),
+        ])
         let o = reader.read(odf)
         #expect(o.kind == "odf")
         #expect(o.headerFooterLines.contains("SECRET"))
@@ -86,7 +123,8 @@ struct DocumentReaderTests {
 
     @Test("RTF header and footer groups are read; body text and font tables are not")
     func rtf() {
-        let doc = #"{\rtf1\ansi{\fonttbl{\f0 SECRET;}}{\header\pard SEC\'52ET\tab Page\par}{\footerl \u82?ESTRICTED\par}Body SECRET\par}"#
+        let doc =
+            #"{\rtf1\ansi{\fonttbl{\f0 SECRET;}}{\header\pard SEC\'52ET\tab Page\par}{\footerl \u82?ESTRICTED\par}Body SECRET\par}"#
         let t = reader.read(Array(doc.utf8))
         #expect(t.kind == "rtf")
         #expect(t.headerFooterLines == ["SECRET", "Page", "RESTRICTED"])
@@ -94,7 +132,8 @@ struct DocumentReaderTests {
 
     @Test("calendar: folded SUMMARY with escapes, DESCRIPTION lines, inline and URI attachments")
     func calendar() {
-        let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:[SEC\r\n RET] Briefing\\, level 2\r\nDESCRIPTION:SECRET\\nAgenda\r\nATTACH;VALUE=BINARY;ENCODING=BASE64;X-FILENAME=a.txt:U0VDUkVU\r\nATTACH:https://example.org/files/[SECRET] plan.pdf\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        let ics =
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:[SEC\r\n RET] Briefing\\, level 2\r\nDESCRIPTION:SECRET\\nAgenda\r\nATTACH;VALUE=BINARY;ENCODING=BASE64;X-FILENAME=a.txt:U0VDUkVU\r\nATTACH:https://example.org/files/[SECRET] plan.pdf\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
         let t = reader.read(Array(ics.utf8))
         #expect(t.subjects == ["[SECRET] Briefing, level 2"])
         #expect(t.bodies == ["SECRET\nAgenda"])
@@ -106,7 +145,9 @@ struct DocumentReaderTests {
     func tnef() {
         func attr(_ level: UInt8, _ id: UInt32, _ d: [UInt8]) -> [UInt8] {
             var o: [UInt8] = [level]
-            for v in [id, UInt32(d.count)] { o += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)] }
+            for v in [id, UInt32(d.count)] {
+                o += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)]
+            }
             let sum = d.reduce(0) { ($0 + Int($1)) & 0xFFFF }
             return o + d + [UInt8(sum & 0xFF), UInt8(sum >> 8)]
         }
@@ -124,14 +165,19 @@ struct DocumentReaderTests {
 
     /// A TNEF stream whose attMAPIProps holds the given (type, id, value) properties.
     static func tnefWithProps(_ props: [(UInt16, UInt16, [UInt8])]) -> [UInt8] {
-        func le32(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24 & 0xFF)] }
+        func le32(_ v: Int) -> [UInt8] {
+            [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24 & 0xFF)]
+        }
         var mapi = le32(props.count)
         for (type, id, v) in props {
-            mapi += [UInt8(type & 0xFF), UInt8(type >> 8), UInt8(id & 0xFF), UInt8(id >> 8)] + le32(1) + le32(v.count) + v
+            mapi +=
+                [UInt8(type & 0xFF), UInt8(type >> 8), UInt8(id & 0xFF), UInt8(id >> 8)] + le32(1) + le32(v.count) + v
             mapi += [UInt8](repeating: 0, count: (4 - v.count % 4) % 4)
         }
         let sum = mapi.reduce(0) { ($0 + Int($1)) & 0xFFFF }
-        return [0x78, 0x9F, 0x3E, 0x22, 1, 0] + [1] + le32(0x0006_9003) + le32(mapi.count) + mapi + [UInt8(sum & 0xFF), UInt8(sum >> 8)]
+        return [0x78, 0x9F, 0x3E, 0x22, 1, 0] + [1] + le32(0x0006_9003) + le32(mapi.count) + mapi + [
+            UInt8(sum & 0xFF), UInt8(sum >> 8),
+        ]
     }
 
     /// MS-OXRTFCP compression by literal runs only (control bytes of zero, then the end marker):
@@ -155,43 +201,59 @@ struct DocumentReaderTests {
             out[out.count - k - 1] = UInt8(1 << k)
             out += marker
         }
-        func le32(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24 & 0xFF)] }
+        func le32(_ v: Int) -> [UInt8] {
+            [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24 & 0xFF)]
+        }
         return le32(out.count + 12) + le32(raw.count) + Array("LZFu".utf8) + [0, 0, 0, 0] + out
     }
 
     @Test("compressed RTF (MS-OXRTFCP): the specification's example with dictionary references decodes exactly")
     func compressedRTFSpecExample() throws {
         // MS-OXRTFCP section 3.1.1 (compressing "{\rtf1\ansi\ansicpg1252\pard hello world}\r\n")
-        let example: [UInt8] = [0x2D, 0x00, 0x00, 0x00, 0x2B, 0x00, 0x00, 0x00, 0x4C, 0x5A, 0x46, 0x75, 0xF1, 0xC5, 0xC7, 0xA7,
-                                0x03, 0x00, 0x0A, 0x00, 0x72, 0x63, 0x70, 0x67, 0x31, 0x32, 0x35, 0x42, 0x32, 0x0A, 0xF3, 0x20,
-                                0x68, 0x65, 0x6C, 0x09, 0x00, 0x20, 0x62, 0x77, 0x05, 0xB0, 0x6C, 0x64, 0x7D, 0x0A, 0x80, 0x0F, 0xA0]
+        let example: [UInt8] = [
+            0x2D, 0x00, 0x00, 0x00, 0x2B, 0x00, 0x00, 0x00, 0x4C, 0x5A, 0x46, 0x75, 0xF1, 0xC5, 0xC7, 0xA7,
+            0x03, 0x00, 0x0A, 0x00, 0x72, 0x63, 0x70, 0x67, 0x31, 0x32, 0x35, 0x42, 0x32, 0x0A, 0xF3, 0x20,
+            0x68, 0x65, 0x6C, 0x09, 0x00, 0x20, 0x62, 0x77, 0x05, 0xB0, 0x6C, 0x64, 0x7D, 0x0A, 0x80, 0x0F, 0xA0,
+        ]
         let out = try CompressedRTF.decompress(example)
         #expect(String(decoding: out, as: UTF8.self) == "{\\rtf1\\ansi\\ansicpg1252\\pard hello world}\r\n")
         let raw = Array("{\\rtf1 SECRET\\par body}".utf8)
         #expect(try CompressedRTF.decompress(Self.lzfuLiterals(raw)) == raw)
         // stored ("MELA")
-        #expect(try CompressedRTF.decompress([20, 0, 0, 0, 4, 0, 0, 0] + Array("MELA".utf8) + [0, 0, 0, 0] + Array("{\\rt".utf8)) == Array("{\\rt".utf8))
+        #expect(
+            try CompressedRTF.decompress(
+                [20, 0, 0, 0, 4, 0, 0, 0] + Array("MELA".utf8) + [0, 0, 0, 0] + Array("{\\rt".utf8))
+                == Array("{\\rt".utf8))
     }
 
-    @Test("compressed RTF that is truncated, of an unknown type, without its end marker or too large is refused, never half-read",
-          arguments: ["truncated header", "unknown type", "no end marker", "too large", "stored overrun"])
+    @Test(
+        "compressed RTF that is truncated, of an unknown type, without its end marker or too large is refused, never half-read",
+        arguments: ["truncated header", "unknown type", "no end marker", "too large", "stored overrun"])
     func compressedRTFRefused(_ kind: String) {
         let good = Self.lzfuLiterals(Array("{\\rtf1 SECRET\\par}".utf8))
         var bad: [UInt8]
         var limit = CompressedRTF.maxOutputBytes
         switch kind {
         case "truncated header": bad = Array(good.prefix(10))
-        case "unknown type": bad = good; bad[8] = 0x41
+        case "unknown type":
+            bad = good
+            bad[8] = 0x41
         case "no end marker": bad = Array(good.dropLast(2))
-        case "too large": bad = good; limit = 8
+        case "too large":
+            bad = good
+            limit = 8
         default: bad = [20, 0, 0, 0, 200, 0, 0, 0] + Array("MELA".utf8) + [0, 0, 0, 0] + Array("{\\rt".utf8)
         }
         #expect(throws: CompressedRTF.Failure.self) { try CompressedRTF.decompress(bad, limit: limit) }
     }
 
-    @Test("TNEF: the RTF and HTML bodies Outlook shows are read like a body; an RTF body that cannot be decompressed fails closed")
+    @Test(
+        "TNEF: the RTF and HTML bodies Outlook shows are read like a body; an RTF body that cannot be decompressed fails closed"
+    )
     func tnefBodies() {
-        let rtf = Array("{\\rtf1\\ansi{\\fonttbl{\\f0 Calibri;}}{\\header Page}\\pard SECRET\\par Operation notes\\par Nga mihi\\par}".utf8)
+        let rtf = Array(
+            "{\\rtf1\\ansi{\\fonttbl{\\f0 Calibri;}}{\\header Page}\\pard SECRET\\par Operation notes\\par Nga mihi\\par}"
+                .utf8)
         let t = reader.read(Self.tnefWithProps([(0x0102, 0x1009, Self.lzfuLiterals(rtf))]))
         #expect(t.notInspected == nil)
         #expect(t.bodies.count == 1)
@@ -201,15 +263,25 @@ struct DocumentReaderTests {
         #expect(h.htmlBodies == ["<p>Kia ora</p><p><b>SECRET</b></p>"])
         var broken = Self.lzfuLiterals(rtf)
         broken.removeLast(3)
-        #expect(reader.read(Self.tnefWithProps([(0x0102, 0x1009, broken)])).notInspected?.contains("compressed RTF") == true)
+        #expect(
+            reader.read(Self.tnefWithProps([(0x0102, 0x1009, broken)])).notInspected?.contains("compressed RTF") == true
+        )
     }
 
     /// A PDF whose pages are given as content streams; `image` pages draw a 100×50 grey image.
     static func pdf(_ pages: [(text: String?, image: Bool)]) -> [UInt8] {
         var objects: [[UInt8]] = []
-        func add(_ o: [UInt8]) -> Int { objects.append(o); return objects.count }
-        func stream(_ dict: String, _ data: [UInt8]) -> [UInt8] { Array("<< \(dict) /Length \(data.count) >>\nstream\n".utf8) + data + Array("\nendstream".utf8) }
-        let image = add(stream("/Type /XObject /Subtype /Image /Width 100 /Height 50 /ColorSpace /DeviceGray /BitsPerComponent 8", [UInt8](repeating: 0x80, count: 5000)))
+        func add(_ o: [UInt8]) -> Int {
+            objects.append(o)
+            return objects.count
+        }
+        func stream(_ dict: String, _ data: [UInt8]) -> [UInt8] {
+            Array("<< \(dict) /Length \(data.count) >>\nstream\n".utf8) + data + Array("\nendstream".utf8)
+        }
+        let image = add(
+            stream(
+                "/Type /XObject /Subtype /Image /Width 100 /Height 50 /ColorSpace /DeviceGray /BitsPerComponent 8",
+                [UInt8](repeating: 0x80, count: 5000)))
         let font = add(Array("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".utf8))
         let pagesID = 2 + 2 * pages.count + 1
         var kids: [Int] = []
@@ -218,24 +290,39 @@ struct DocumentReaderTests {
             if let t = p.text { content += "BT /F1 24 Tf 72 720 Td (\(t)) Tj ET\n" }
             if p.image { content += "q 200 0 0 100 72 500 cm /Im1 Do Q\n" }
             let c = add(stream("", Array(content.utf8)))
-            kids.append(add(Array("<< /Type /Page /Parent \(pagesID) 0 R /MediaBox [0 0 612 792] /Contents \(c) 0 R /Resources << /Font << /F1 \(font) 0 R >> /XObject << /Im1 \(image) 0 R >> >> >>".utf8)))
+            kids.append(
+                add(
+                    Array(
+                        "<< /Type /Page /Parent \(pagesID) 0 R /MediaBox [0 0 612 792] /Contents \(c) 0 R /Resources << /Font << /F1 \(font) 0 R >> /XObject << /Im1 \(image) 0 R >> >> >>"
+                            .utf8)))
         }
-        _ = add(Array("<< /Type /Pages /Kids [\(kids.map { "\($0) 0 R" }.joined(separator: " "))] /Count \(kids.count) >>".utf8))
+        _ = add(
+            Array(
+                "<< /Type /Pages /Kids [\(kids.map { "\($0) 0 R" }.joined(separator: " "))] /Count \(kids.count) >>"
+                    .utf8))
         let catalog = add(Array("<< /Type /Catalog /Pages \(pagesID) 0 R >>".utf8))
         var out = Array("%PDF-1.4\n".utf8)
         var offsets: [Int] = []
-        for (i, o) in objects.enumerated() { offsets.append(out.count); out += Array("\(i + 1) 0 obj\n".utf8) + o + Array("\nendobj\n".utf8) }
+        for (i, o) in objects.enumerated() {
+            offsets.append(out.count)
+            out += Array("\(i + 1) 0 obj\n".utf8) + o + Array("\nendobj\n".utf8)
+        }
         let xref = out.count
         out += Array("xref\n0 \(objects.count + 1)\n0000000000 65535 f \n".utf8)
-        for o in offsets { out += Array((String(repeating: "0", count: 10 - String(o).count) + "\(o) 00000 n \n").utf8) }
+        for o in offsets {
+            out += Array((String(repeating: "0", count: 10 - String(o).count) + "\(o) 00000 n \n").utf8)
+        }
         out += Array("trailer\n<< /Size \(objects.count + 1) /Root \(catalog) 0 R >>\nstartxref\n\(xref)\n%%EOF\n".utf8)
         return out
     }
 
-    @Test("a PDF page with images but no text (a scan) is not inspected; blank pages and pages with text and images are read",
-          arguments: [("text, image-only", [(Optional("Hello"), false), (nil, true)], false),
-                      ("text, blank", [(Optional("Hello"), false), (nil, false)], true),
-                      ("text with an image", [(Optional("SECRET"), true)], true)])
+    @Test(
+        "a PDF page with images but no text (a scan) is not inspected; blank pages and pages with text and images are read",
+        arguments: [
+            ("text, image-only", [(Optional("Hello"), false), (nil, true)], false),
+            ("text, blank", [(Optional("Hello"), false), (nil, false)], true),
+            ("text with an image", [(Optional("SECRET"), true)], true),
+        ])
     func scannedPDFPage(_ name: String, _ pages: [(String?, Bool)], _ readable: Bool) throws {
         try #require(PDFText.tool != nil, "poppler-utils is installed by scripts/setup")
         let t = reader.read(Self.pdf(pages.map { (text: $0.0, image: $0.1) }))
@@ -244,7 +331,9 @@ struct DocumentReaderTests {
         if !readable { #expect(t.notInspected?.contains("page 2 shows images but no text") == true) }
     }
 
-    @Test("poppler runs under pmark's limits: past the deadline or the output limit a PDF is not inspected, never read as empty")
+    @Test(
+        "poppler runs under pmark's limits: past the deadline or the output limit a PDF is not inspected, never read as empty"
+    )
     func popplerLimits() throws {
         try #require(PDFText.tool != nil, "poppler-utils is installed by scripts/setup")
         let pdf = Self.pdf([(text: "SECRET", image: false)])
@@ -260,14 +349,17 @@ struct DocumentReaderTests {
 
     @Test("pdfimages -list rows give the pages that draw images")
     func imagePageNumbers() {
-        let listing = "page   num  type   width height color comp bpc  enc interp  object ID x-ppi y-ppi size ratio\n" + String(repeating: "-", count: 92) + "\n"
+        let listing =
+            "page   num  type   width height color comp bpc  enc interp  object ID x-ppi y-ppi size ratio\n"
+            + String(repeating: "-", count: 92) + "\n"
             + "   2     0 image     100    50  gray    1   8  image  no         1  0    36    36 5000B 100%\n"
             + "  17     1 smask     100    50  gray    1   8  image  no         9  0    36    36 5000B 100%\n"
         #expect(PDFText.imagePageNumbers(Array(listing.utf8)) == [2, 17])
         #expect(PDFText.imagePageNumbers(Array("junk".utf8)).isEmpty)
     }
 
-    @Test("a legacy binary Office document (OLE2) is identified as a document and not inspected, never silently allowed")
+    @Test(
+        "a legacy binary Office document (OLE2) is identified as a document and not inspected, never silently allowed")
     func legacyOfficeNotInspected() {
         let ole: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] + [UInt8](repeating: 0, count: 504)
         #expect(ElementSniffer.kind(ole) == .document)
@@ -278,7 +370,8 @@ struct DocumentReaderTests {
 
     @Test("a ZIP holding a stored PDF is read as the ZIP it is, not as a PDF (found by FuzzOfficeXML)")
     func zipHoldingPDF() {
-        let t = reader.read(StoredZip.make([("a.pdf", Array("%PDF-1.4\n".utf8) + [UInt8](repeating: 0x78, count: 100))]))
+        let t = reader.read(
+            StoredZip.make([("a.pdf", Array("%PDF-1.4\n".utf8) + [UInt8](repeating: 0x78, count: 100))]))
         #expect(t.kind == "archive")
         #expect(t.entries.map(\.name) == ["a.pdf"])
     }
@@ -323,7 +416,8 @@ struct DocumentReaderTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/gzip")
         p.arguments = ["-n", f.path]
-        try? p.run(); p.waitUntilExit()
+        try? p.run()
+        p.waitUntilExit()
         return FileManager.default.contents(atPath: f.path + ".gz").map(Array.init)
     }
 
@@ -344,7 +438,10 @@ struct DocumentReaderTests {
         let uu = TextDecoding.uuencodedFiles("hi\nbegin 644 a.txt\n&4T5#4D54\n`\nend\n")
         #expect(uu.first?.name == "a.txt")
         #expect(uu.first?.bytes == Array("SECRET".utf8))
-        #expect(TextDecoding.clearSignedText("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n- SECRET\nbody\n-----BEGIN PGP SIGNATURE-----\nxx\n") == "SECRET\nbody")
+        #expect(
+            TextDecoding.clearSignedText(
+                "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n- SECRET\nbody\n-----BEGIN PGP SIGNATURE-----\nxx\n"
+            ) == "SECRET\nbody")
         let le = Array("SECRET".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
         #expect(TextDecoding.readings(le, declaredCharset: "utf-16").contains("SECRET"))
         #expect(TextDecoding.readings([0xFF, 0xFE] + le, declaredCharset: "us-ascii") == ["SECRET"])
@@ -376,45 +473,138 @@ struct DocumentReaderTests {
         #expect(tb <= 8 * ta + 0.005, "\(name): \(a.count) bytes took \(ta) s, \(b.count) bytes took \(tb) s")
     }
 
-    static let linearCases: [String] = ["word-tabs", "word-paragraphs", "word-header-parts", "slides", "rtf", "calendar", "tnef", "flowed", "enriched", "uuencode", "pdf-front-end", "archive-entries", "compressed-rtf"]
+    static let linearCases: [String] = [
+        "word-tabs", "word-paragraphs", "word-header-parts", "slides", "rtf", "calendar", "tnef", "flowed", "enriched",
+        "uuencode", "pdf-front-end", "archive-entries", "compressed-rtf",
+    ]
 
     @Test("every reader does work linear in its input", arguments: linearCases)
     func linear(_ kind: String) {
         let r = DocumentReader()
         switch kind {
         case "word-tabs":  // the issue's 500,000 <w:tab/> message took 91 s
-            Self.expectLinear(kind, { n in docx([("word/header1.xml", "<w:hdr \(Self.w)><w:p><w:r>" + String(repeating: "<w:tab/>", count: n) + "<w:t>SECRET</w:t></w:r></w:p></w:hdr>")]) }, n: 50_000) { _ = r.read($0) }
+            Self.expectLinear(
+                kind,
+                { n in
+                    docx([
+                        (
+                            "word/header1.xml",
+                            "<w:hdr \(Self.w)><w:p><w:r>" + String(repeating: "<w:tab/>", count: n)
+                                + "<w:t>SECRET</w:t></w:r></w:p></w:hdr>"
+                        )
+                    ])
+                }, n: 50_000
+            ) { _ = r.read($0) }
         case "word-paragraphs":
-            Self.expectLinear(kind, { n in docx([("word/footer1.xml", "<w:ftr \(Self.w)>" + String(repeating: "<w:p><w:r><w:t>line</w:t></w:r></w:p>", count: n) + "</w:ftr>")]) }, n: 20_000) { _ = r.read($0) }
+            Self.expectLinear(
+                kind,
+                { n in
+                    docx([
+                        (
+                            "word/footer1.xml",
+                            "<w:ftr \(Self.w)>" + String(repeating: "<w:p><w:r><w:t>line</w:t></w:r></w:p>", count: n)
+                                + "</w:ftr>"
+                        )
+                    ])
+                }, n: 20_000
+            ) { _ = r.read($0) }
         case "word-header-parts":  // 40 header parts of 4 MB took 51 s and 212 MB
-            Self.expectLinear(kind, { n in docx((0..<n).map { ("word/header\($0).xml", "<w:hdr \(Self.w)>" + String(repeating: "<w:p><w:r><w:t>x</w:t></w:r></w:p>", count: 500) + "</w:hdr>") }) }, n: 20) { _ = r.read($0) }
+            Self.expectLinear(
+                kind,
+                { n in
+                    docx(
+                        (0..<n).map {
+                            (
+                                "word/header\($0).xml",
+                                "<w:hdr \(Self.w)>"
+                                    + String(repeating: "<w:p><w:r><w:t>x</w:t></w:r></w:p>", count: 500) + "</w:hdr>"
+                            )
+                        })
+                }, n: 20
+            ) { _ = r.read($0) }
         case "slides":
-            Self.expectLinear(kind, { n in docx((0..<n).map { ("ppt/slides/slide\($0).xml", "<p:sld xmlns:p=\"p\" xmlns:a=\"a\"><a:p><a:r><a:t>SECRET</a:t></a:r></a:p></p:sld>") }) }, n: 200) { _ = r.read($0) }
+            Self.expectLinear(
+                kind,
+                { n in
+                    docx(
+                        (0..<n).map {
+                            (
+                                "ppt/slides/slide\($0).xml",
+                                "<p:sld xmlns:p=\"p\" xmlns:a=\"a\"><a:p><a:r><a:t>SECRET</a:t></a:r></a:p></p:sld>"
+                            )
+                        })
+                }, n: 200
+            ) { _ = r.read($0) }
         case "rtf":
-            Self.expectLinear(kind, { n in Array(("{\\rtf1{\\header " + String(repeating: "SECRET\\tab x\\par ", count: n) + "}" + String(repeating: "{\\b body}", count: n) + "}").utf8) }, n: 20_000) { _ = r.read($0) }
+            Self.expectLinear(
+                kind,
+                { n in
+                    Array(
+                        ("{\\rtf1{\\header " + String(repeating: "SECRET\\tab x\\par ", count: n) + "}"
+                            + String(repeating: "{\\b body}", count: n) + "}").utf8)
+                }, n: 20_000
+            ) { _ = r.read($0) }
         case "calendar":
-            Self.expectLinear(kind, { n in Array(("BEGIN:VCALENDAR\r\nSUMMARY:[SECRET]" + String(repeating: "\r\n x", count: n) + "\r\n" + String(repeating: "DESCRIPTION:a\\nb\r\n", count: n) + "END:VCALENDAR\r\n").utf8) }, n: 10_000) { _ = r.read($0) }
+            Self.expectLinear(
+                kind,
+                { n in
+                    Array(
+                        ("BEGIN:VCALENDAR\r\nSUMMARY:[SECRET]" + String(repeating: "\r\n x", count: n) + "\r\n"
+                            + String(repeating: "DESCRIPTION:a\\nb\r\n", count: n) + "END:VCALENDAR\r\n").utf8)
+                }, n: 10_000
+            ) { _ = r.read($0) }
         case "tnef":
-            Self.expectLinear(kind, { n in
-                var b: [UInt8] = [0x78, 0x9F, 0x3E, 0x22, 1, 0]
-                for _ in 0..<n { b += [2, 0x10, 0x80, 0x01, 0x00, 4, 0, 0, 0] + Array("a.b\0".utf8) + [0, 0] }
-                return b
-            }, n: 20_000) { _ = r.read($0) }
+            Self.expectLinear(
+                kind,
+                { n in
+                    var b: [UInt8] = [0x78, 0x9F, 0x3E, 0x22, 1, 0]
+                    for _ in 0..<n { b += [2, 0x10, 0x80, 0x01, 0x00, 4, 0, 0, 0] + Array("a.b\0".utf8) + [0, 0] }
+                    return b
+                }, n: 20_000
+            ) { _ = r.read($0) }
         case "compressed-rtf":
-            Self.expectLinear(kind, { n in
-                Self.tnefWithProps([(0x0102, 0x1009, Self.lzfuLiterals(Array(("{\\rtf1 " + String(repeating: "SECRET line\\par ", count: n) + "}").utf8)))])
-            }, n: 20_000) { _ = r.read($0) }
+            Self.expectLinear(
+                kind,
+                { n in
+                    Self.tnefWithProps([
+                        (
+                            0x0102, 0x1009,
+                            Self.lzfuLiterals(
+                                Array(("{\\rtf1 " + String(repeating: "SECRET line\\par ", count: n) + "}").utf8))
+                        )
+                    ])
+                }, n: 20_000
+            ) { _ = r.read($0) }
         case "flowed":
-            Self.expectLinear(kind, { n in Array(String(repeating: "soft \r\n", count: n).utf8) }, n: 20_000) { _ = TextDecoding.unflow(String(decoding: $0, as: UTF8.self), delsp: true) }
+            Self.expectLinear(kind, { n in Array(String(repeating: "soft \r\n", count: n).utf8) }, n: 20_000) {
+                _ = TextDecoding.unflow(String(decoding: $0, as: UTF8.self), delsp: true)
+            }
         case "enriched":
-            Self.expectLinear(kind, { n in Array(String(repeating: "<bold>x</bold>\n\n", count: n).utf8) }, n: 20_000) { _ = TextDecoding.enriched(String(decoding: $0, as: UTF8.self)) }
+            Self.expectLinear(kind, { n in Array(String(repeating: "<bold>x</bold>\n\n", count: n).utf8) }, n: 20_000) {
+                _ = TextDecoding.enriched(String(decoding: $0, as: UTF8.self))
+            }
         case "uuencode":
-            Self.expectLinear(kind, { n in Array(("begin 644 a\n" + String(repeating: "M" + String(repeating: "A", count: 60) + "\n", count: n) + "end\n").utf8) }, n: 5_000) { _ = TextDecoding.uuencodedFiles(String(decoding: $0, as: UTF8.self)) }
-        case "pdf-front-end":  // pmark's side of PDF reading: page splitting and the page-count scan (poppler runs in its own process)
-            Self.expectLinear(kind, { n in Array(String(repeating: "SECRET\nline\n\u{0C}", count: n).utf8) }, n: 20_000) { _ = PDFText.split($0); _ = PDFText.pageCount($0) }
+            Self.expectLinear(
+                kind,
+                { n in
+                    Array(
+                        ("begin 644 a\n" + String(repeating: "M" + String(repeating: "A", count: 60) + "\n", count: n)
+                            + "end\n").utf8)
+                }, n: 5_000
+            ) { _ = TextDecoding.uuencodedFiles(String(decoding: $0, as: UTF8.self)) }
+        // pmark's side of PDF reading: page splitting and the page-count scan (poppler runs in its own process)
+        case "pdf-front-end":
+            Self.expectLinear(kind, { n in Array(String(repeating: "SECRET\nline\n\u{0C}", count: n).utf8) }, n: 20_000)
+            {
+                _ = PDFText.split($0)
+                _ = PDFText.pageCount($0)
+            }
         case "archive-entries":
-            Self.expectLinear(kind, { n in StoredZip.make((0..<n).map { ("d/f\($0).txt", Array("SECRET\n".utf8)) }) }, n: 400) {
-                var l = ArchiveLimits(); l.maxEntries = 100_000
+            Self.expectLinear(
+                kind, { n in StoredZip.make((0..<n).map { ("d/f\($0).txt", Array("SECRET\n".utf8)) }) }, n: 400
+            ) {
+                var l = ArchiveLimits()
+                l.maxEntries = 100_000
                 _ = BoundedArchive.read($0, limits: l)
             }
         default: Issue.record("unknown case \(kind)")
@@ -433,8 +623,14 @@ struct DocumentFuzzReplayTests {
     }()
     static let files: [String] = {
         let fm = FileManager.default
-        let seeds = (try? fm.contentsOfDirectory(atPath: root + "/Corpus/fuzz-seeds/documents"))?.map { root + "/Corpus/fuzz-seeds/documents/" + $0 } ?? []
-        let crashers = (try? fm.contentsOfDirectory(atPath: root + "/Corpus/fuzz-regressions"))?.filter { $0.hasPrefix("document-") }.map { root + "/Corpus/fuzz-regressions/" + $0 } ?? []
+        let seeds =
+            (try? fm.contentsOfDirectory(atPath: root + "/Corpus/fuzz-seeds/documents"))?.map {
+                root + "/Corpus/fuzz-seeds/documents/" + $0
+            } ?? []
+        let crashers =
+            (try? fm.contentsOfDirectory(atPath: root + "/Corpus/fuzz-regressions"))?.filter {
+                $0.hasPrefix("document-")
+            }.map { root + "/Corpus/fuzz-regressions/" + $0 } ?? []
         return (seeds + crashers).sorted()
     }()
 

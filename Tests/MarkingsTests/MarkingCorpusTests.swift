@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import MailParsing
 @testable import Markings
 
@@ -10,11 +11,19 @@ import TestSupport
 struct MarkingCorpusTests {
     static let root = Repository.root
     static let dir = root + "/Corpus/markings"
-    static let inputs: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+    static let inputs: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter {
+        $0.hasSuffix(".eml")
+    }.sorted()
 
     struct Golden: Codable, Equatable {
-        struct Finding: Codable, Equatable { var id: String; var location: String }
-        struct Reading: Codable, Equatable { var location: String; var marking: String? }
+        struct Finding: Codable, Equatable {
+            var id: String
+            var location: String
+        }
+        struct Reading: Codable, Equatable {
+            var location: String
+            var marking: String?
+        }
         var classification: String?
         var endorsements: [String]
         var findings: [Finding]
@@ -23,24 +32,30 @@ struct MarkingCorpusTests {
     }
 
     static func golden(_ r: MarkingResult) -> Golden {
-        Golden(classification: r.classification?.name, endorsements: r.endorsements.map(\.name),
-               findings: r.findings.map { .init(id: $0.id.rawValue, location: $0.location) },
-               readings: r.readings.map { .init(location: $0.location, marking: $0.marking?.text) },
-               autoForward: r.autoForwardSignals)
+        Golden(
+            classification: r.classification?.name, endorsements: r.endorsements.map(\.name),
+            findings: r.findings.map { .init(id: $0.id.rawValue, location: $0.location) },
+            readings: r.readings.map { .init(location: $0.location, marking: $0.marking?.text) },
+            autoForward: r.autoForwardSignals)
     }
 
     @Test("the corpus covers every finding kind and every location kind")
     func coverage() throws {
         var ids = Set<String>(), locations = Set<String>()
         for name in Self.inputs {
-            let r = sharedReader.read(try Message(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: Self.dir + "/" + name)))))
+            let r = sharedReader.read(
+                try Message(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: Self.dir + "/" + name)))))
             ids.formUnion(r.findings.map(\.id.rawValue))
             locations.formUnion(r.readings.map { $0.location.split(separator: ":").first.map(String.init) ?? "" })
             locations.formUnion(r.readings.map { String($0.location.split(separator: ":").dropFirst().first ?? "") })
         }
-        let expectedIDs = Set(FindingID.allCases.map(\.rawValue)).subtracting(["element-not-inspected"])  // covered by unit tests
+        // covered by unit tests
+        let expectedIDs = Set(FindingID.allCases.map(\.rawValue)).subtracting(["element-not-inspected"])
         #expect(expectedIDs.isSubset(of: ids), "missing findings: \(expectedIDs.subtracting(ids))")
-        for l in ["subject", "header", "body", "attachment[1]", "name", "first-line", "last-line", "property", "header-footer", "attachment[1]/message"] {
+        for l in [
+            "subject", "header", "body", "attachment[1]", "name", "first-line", "last-line", "property",
+            "header-footer", "attachment[1]/message",
+        ] {
             #expect(locations.contains(l), "missing location \(l)")
         }
     }
@@ -53,7 +68,8 @@ struct MarkingCorpusTests {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         if ProcessInfo.processInfo.environment["RECORD_GOLDENS"] == "1" {
-            try (String(decoding: try enc.encode(actual), as: UTF8.self) + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            try (String(decoding: try enc.encode(actual), as: UTF8.self) + "\n").write(
+                toFile: path, atomically: true, encoding: .utf8)
             Issue.record("recorded \(path); review it and rerun without RECORD_GOLDENS")
             return
         }

@@ -1,6 +1,7 @@
-import Testing
-@testable import Markings
 import OfficeDocuments
+import Testing
+
+@testable import Markings
 
 @Suite("Markings in the subject (spec §3.3)")
 struct SubjectMarkingTests {
@@ -30,11 +31,15 @@ struct SubjectMarkingTests {
         .subject("IN-CONFIDENCE//MEDICAL", "[IN-CONFIDENCE//MEDICAL]", "IN-CONFIDENCE", ["MEDICAL"]),
         .subject("IN-CONFIDENCE: MEDICAL", "[IN-CONFIDENCE: MEDICAL]", "IN-CONFIDENCE", ["MEDICAL"]),
         .subject("MEDICAL IN-CONFIDENCE (endorsement first)", "[MEDICAL IN-CONFIDENCE]", "IN-CONFIDENCE", ["MEDICAL"]),
-        .subject("IN-CONFIDENCE MEDICAL (endorsement after a space)", "[IN-CONFIDENCE MEDICAL]", "IN-CONFIDENCE", ["MEDICAL"]),
+        .subject(
+            "IN-CONFIDENCE MEDICAL (endorsement after a space)", "[IN-CONFIDENCE MEDICAL]", "IN-CONFIDENCE", ["MEDICAL"]
+        ),
         .subject("IN-CONFIDENCE - MEDICAL (spaced dash)", "[IN-CONFIDENCE - MEDICAL]", "IN-CONFIDENCE", ["MEDICAL"]),
         .subject("BUDGET SENSITIVE (legacy SEEMail style)", "[BUDGET SENSITIVE]", "SENSITIVE", ["BUDGET"]),
         .subject("SENSITIVE//LEGAL PRIVILEGE", "[SENSITIVE//LEGAL PRIVILEGE]", "SENSITIVE", ["LEGAL PRIVILEGE"]),
-        .subject("SENSITIVE//SPECIAL HANDLING REQUIRED", "[SENSITIVE//SPECIAL HANDLING REQUIRED]", "SENSITIVE", ["SPECIAL HANDLING REQUIRED"]),
+        .subject(
+            "SENSITIVE//SPECIAL HANDLING REQUIRED", "[SENSITIVE//SPECIAL HANDLING REQUIRED]", "SENSITIVE",
+            ["SPECIAL HANDLING REQUIRED"]),
         .subject("IN-CONFIDENCE//CABINET", "[IN-CONFIDENCE//CABINET]", "IN-CONFIDENCE", ["CABINET"]),
         .subject("every P&P endorsement: APPOINTMENTS", "[SENSITIVE//APPOINTMENTS]", "SENSITIVE", ["APPOINTMENTS"]),
         .subject("every P&P endorsement: COMMERCIAL", "[SENSITIVE//COMMERCIAL]", "SENSITIVE", ["COMMERCIAL"]),
@@ -44,21 +49,31 @@ struct SubjectMarkingTests {
         .subject("every P&P endorsement: POLICY", "[SENSITIVE//POLICY]", "SENSITIVE", ["POLICY"]),
         .subject("agency use only", "[IN-CONFIDENCE//DIA USE ONLY]", "IN-CONFIDENCE", ["DIA USE ONLY"]),
         .subject("two-word agency use only", "[SENSITIVE//MFAT DPMC USE ONLY]", "SENSITIVE", ["MFAT DPMC USE ONLY"]),
-        .subject("embargoed for release with a date", "[SENSITIVE//EMBARGOED FOR RELEASE 10 MAY 2025]", "SENSITIVE", ["EMBARGOED FOR RELEASE 10 MAY 2025"]),
-        .subject("embargoed for release with a time", "[SENSITIVE//EMBARGOED FOR RELEASE 2PM 10 MAY]", "SENSITIVE", ["EMBARGOED FOR RELEASE 2PM 10 MAY"]),
-        .subject("to be reviewed on an ISO date", "[IN-CONFIDENCE//TO BE REVIEWED ON 2026-01-01]", "IN-CONFIDENCE", ["TO BE REVIEWED ON 2026-01-01"]),
+        .subject(
+            "embargoed for release with a date", "[SENSITIVE//EMBARGOED FOR RELEASE 10 MAY 2025]", "SENSITIVE",
+            ["EMBARGOED FOR RELEASE 10 MAY 2025"]),
+        .subject(
+            "embargoed for release with a time", "[SENSITIVE//EMBARGOED FOR RELEASE 2PM 10 MAY]", "SENSITIVE",
+            ["EMBARGOED FOR RELEASE 2PM 10 MAY"]),
+        .subject(
+            "to be reviewed on an ISO date", "[IN-CONFIDENCE//TO BE REVIEWED ON 2026-01-01]", "IN-CONFIDENCE",
+            ["TO BE REVIEWED ON 2026-01-01"]),
         .subject("NZEO with REL TO NZL only is valid", "[SECRET//NZEO/REL TO NZL]", "SECRET", ["NZEO", "REL TO NZL"]),
         .subject("REL TO list is sorted", "[SECRET//REL TO NZL, AUS]", "SECRET", ["REL TO AUS, NZL"]),
         .subject("REL TO list separated by spaces", "[SECRET//REL TO NZL AUS]", "SECRET", ["REL TO AUS, NZL"]),
-        .subject("RELEASABLE TO long form", "[SECRET//RELEASABLE TO NZL, GBR, USA]", "SECRET", ["REL TO GBR, NZL, USA"]),
-        .subject("FVEY expands to five countries", "[SECRET//REL TO FVEY]", "SECRET", ["REL TO AUS, CAN, GBR, NZL, USA"]),
-        .subject("NZL plus FVEY deduplicates", "[SECRET//REL TO NZL, FVEY]", "SECRET", ["REL TO AUS, CAN, GBR, NZL, USA"]),
+        .subject(
+            "RELEASABLE TO long form", "[SECRET//RELEASABLE TO NZL, GBR, USA]", "SECRET", ["REL TO GBR, NZL, USA"]),
+        .subject(
+            "FVEY expands to five countries", "[SECRET//REL TO FVEY]", "SECRET", ["REL TO AUS, CAN, GBR, NZL, USA"]),
+        .subject(
+            "NZL plus FVEY deduplicates", "[SECRET//REL TO NZL, FVEY]", "SECRET", ["REL TO AUS, CAN, GBR, NZL, USA"]),
         .subject("NEW ZEALAND EYES ONLY long form", "[SECRET//NEW ZEALAND EYES ONLY]", "SECRET", ["NZEO"]),
         .subject("ACCOUNTABLE MATERIAL", "[SECRET//ACCOUNTABLE MATERIAL]", "SECRET", ["ACCOUNTABLE MATERIAL"]),
         .subject("ORCON", "[SECRET//ORCON]", "SECRET", ["ORCON"]),
         .subject("several endorsements in one marking", "[SECRET//NZEO/ORCON]", "SECRET", ["NZEO", "ORCON"]),
-        .subject("the PSR example with an unlisted codeword", "TOP SECRET//CODEWORD//ORCON/REL TO NZL, AUS", "TOP SECRET",
-                 ["ACCOUNTABLE MATERIAL", "CODEWORD", "ORCON", "REL TO AUS, NZL"], findings: ["invalid-combination"]),
+        .subject(
+            "the PSR example with an unlisted codeword", "TOP SECRET//CODEWORD//ORCON/REL TO NZL, AUS", "TOP SECRET",
+            ["ACCOUNTABLE MATERIAL", "CODEWORD", "ORCON", "REL TO AUS, NZL"], findings: ["invalid-combination"]),
         .subject("two brackets with the same marking", "[SECRET] plan [SECRET]", "SECRET"),
         .subject("SEEMail trigger word with a marking", "[SEEMAIL] [IN-CONFIDENCE] report", "IN-CONFIDENCE"),
     ]
@@ -67,34 +82,62 @@ struct SubjectMarkingTests {
         .subject("SEC=RESTRICTED (NZ value in the EPMS form)", "Plan [SEC=RESTRICTED]", "RESTRICTED"),
         .subject("SEC=OFFICIAL maps to UNCLASSIFIED", "Note [SEC=OFFICIAL]", "UNCLASSIFIED"),
         .subject("SEC=OFFICIAL:Sensitive maps to IN-CONFIDENCE", "Note [SEC=OFFICIAL:Sensitive]", "IN-CONFIDENCE"),
-        .subject("EPMS example with ACCESS=Legal-Privilege", "This is an example subject line [SEC=OFFICIAL:Sensitive, ACCESS=Legal-Privilege]", "IN-CONFIDENCE", ["LEGAL PRIVILEGE"]),
+        .subject(
+            "EPMS example with ACCESS=Legal-Privilege",
+            "This is an example subject line [SEC=OFFICIAL:Sensitive, ACCESS=Legal-Privilege]", "IN-CONFIDENCE",
+            ["LEGAL PRIVILEGE"]),
         .subject("SEC=PROTECTED maps to RESTRICTED", "x [SEC=PROTECTED]", "RESTRICTED"),
         .subject("SEC=TOP-SECRET", "x [SEC=TOP-SECRET]", "TOP SECRET", TS),
-        .subject("EPMS example with AUSTEO", "x [SEC=SECRET, CAVEAT=SH:ACCOUNTABLE-MATERIAL, CAVEAT=RI:AUSTEO]", "SECRET", ["ACCOUNTABLE MATERIAL", "AUSTEO"], findings: ["foreign-eyes-only"]),
-        .subject("EXPIRES and DOWNTO are recorded, not applied", "x [SEC=PROTECTED, EXPIRES=2019-07-01, DOWNTO=OFFICIAL]", "RESTRICTED"),
-        .subject("NATIONAL-CABINET is CABINET", "x [SEC=OFFICIAL:Sensitive, CAVEAT=SH:NATIONAL-CABINET]", "IN-CONFIDENCE", ["CABINET"]),
+        .subject(
+            "EPMS example with AUSTEO", "x [SEC=SECRET, CAVEAT=SH:ACCOUNTABLE-MATERIAL, CAVEAT=RI:AUSTEO]", "SECRET",
+            ["ACCOUNTABLE MATERIAL", "AUSTEO"], findings: ["foreign-eyes-only"]),
+        .subject(
+            "EXPIRES and DOWNTO are recorded, not applied", "x [SEC=PROTECTED, EXPIRES=2019-07-01, DOWNTO=OFFICIAL]",
+            "RESTRICTED"),
+        .subject(
+            "NATIONAL-CABINET is CABINET", "x [SEC=OFFICIAL:Sensitive, CAVEAT=SH:NATIONAL-CABINET]", "IN-CONFIDENCE",
+            ["CABINET"]),
         .subject("OFFICIAL: Sensitive with a space is tolerated", "x [SEC=OFFICIAL: Sensitive]", "IN-CONFIDENCE"),
         .subject("OFFICIAL-Sensitive is tolerated", "x [SEC=OFFICIAL-Sensitive]", "IN-CONFIDENCE"),
         .subject("lower-case sec= key and NZ value", "x [sec=restricted]", "RESTRICTED"),
-        .subject("REL list in an AU caveat", "x [SEC=PROTECTED, CAVEAT=RI:REL/AUS/NZL]", "RESTRICTED", ["REL TO AUS, NZL"]),
-        .subject("AGAO is foreign eyes only", "x [SEC=SECRET, CAVEAT=RI:AGAO]", "SECRET", ["AGAO"], findings: ["foreign-eyes-only"]),
-        .subject("unlisted AU codeword is invalid", "x [SEC=PROTECTED, CAVEAT=C:KESTREL]", "RESTRICTED", ["KESTREL"], findings: ["invalid-combination"]),
-        .subject("DELICATE-SOURCE is kept as an AU caveat", "x [SEC=PROTECTED, CAVEAT=SH:DELICATE-SOURCE]", "RESTRICTED", ["AU:DELICATE-SOURCE"]),
-        .subject("Personal-Privacy is kept as an AU access marker", "x [SEC=OFFICIAL:Sensitive, ACCESS=Personal-Privacy]", "IN-CONFIDENCE", ["AU:PERSONAL-PRIVACY"]),
-        .subject("Legislative-Secrecy is kept", "x [SEC=OFFICIAL:Sensitive, ACCESS=Legislative-Secrecy]", "IN-CONFIDENCE", ["AU:LEGISLATIVE-SECRECY"]),
-        .subject("ACCESS on OFFICIAL is an endorsement on UNCLASSIFIED", "x [SEC=OFFICIAL, ACCESS=Legal-Privilege]", "UNCLASSIFIED", ["LEGAL PRIVILEGE"], findings: ["invalid-combination"]),
+        .subject(
+            "REL list in an AU caveat", "x [SEC=PROTECTED, CAVEAT=RI:REL/AUS/NZL]", "RESTRICTED", ["REL TO AUS, NZL"]),
+        .subject(
+            "AGAO is foreign eyes only", "x [SEC=SECRET, CAVEAT=RI:AGAO]", "SECRET", ["AGAO"],
+            findings: ["foreign-eyes-only"]),
+        .subject(
+            "unlisted AU codeword is invalid", "x [SEC=PROTECTED, CAVEAT=C:KESTREL]", "RESTRICTED", ["KESTREL"],
+            findings: ["invalid-combination"]),
+        .subject(
+            "DELICATE-SOURCE is kept as an AU caveat", "x [SEC=PROTECTED, CAVEAT=SH:DELICATE-SOURCE]", "RESTRICTED",
+            ["AU:DELICATE-SOURCE"]),
+        .subject(
+            "Personal-Privacy is kept as an AU access marker", "x [SEC=OFFICIAL:Sensitive, ACCESS=Personal-Privacy]",
+            "IN-CONFIDENCE", ["AU:PERSONAL-PRIVACY"]),
+        .subject(
+            "Legislative-Secrecy is kept", "x [SEC=OFFICIAL:Sensitive, ACCESS=Legislative-Secrecy]", "IN-CONFIDENCE",
+            ["AU:LEGISLATIVE-SECRECY"]),
+        .subject(
+            "ACCESS on OFFICIAL is an endorsement on UNCLASSIFIED", "x [SEC=OFFICIAL, ACCESS=Legal-Privilege]",
+            "UNCLASSIFIED", ["LEGAL PRIVILEGE"], findings: ["invalid-combination"]),
         .subject("legacy DLM For-Official-Use-Only", "x [DLM=For-Official-Use-Only]", "IN-CONFIDENCE"),
         .subject("legacy DLM Sensitive:Legal", "x [DLM=Sensitive:Legal]", "SENSITIVE", ["LEGAL PRIVILEGE"]),
         .subject("legacy DLM Sensitive:Cabinet", "x [DLM=Sensitive:Cabinet]", "SENSITIVE", ["CABINET"]),
-        .subject("legacy SEC=UNCLASSIFIED with DLM=Sensitive raises to SENSITIVE", "x [SEC=UNCLASSIFIED, DLM=Sensitive]", "SENSITIVE"),
+        .subject(
+            "legacy SEC=UNCLASSIFIED with DLM=Sensitive raises to SENSITIVE", "x [SEC=UNCLASSIFIED, DLM=Sensitive]",
+            "SENSITIVE"),
         .subject("legacy X-IN-CONFIDENCE", "x [SEC=X-IN-CONFIDENCE]", "IN-CONFIDENCE"),
         .subject("legacy HIGHLY-PROTECTED is SECRET", "x [SEC=HIGHLY-PROTECTED]", "SECRET"),
         .subject("misspelt SEC value is unparseable", "x [SEC=SECRT]", nil, findings: ["unparseable-marking"]),
         .subject("empty SEC value is unparseable", "x [SEC=]", nil, findings: ["unparseable-marking"]),
         // Spec §10.11: an unknown field beside a valid classification keeps the classification.
-        .subject("unknown EPMS field keeps the classification and is unparseable", "x [SEC=SECRET, FOO=BAR]", "SECRET", findings: ["unparseable-marking"]),
+        .subject(
+            "unknown EPMS field keeps the classification and is unparseable", "x [SEC=SECRET, FOO=BAR]", "SECRET",
+            findings: ["unparseable-marking"]),
         .subject("unknown DLM is unparseable", "x [DLM=Whatever]", nil, findings: ["unparseable-marking"]),
-        .subject("unknown CAVEAT type keeps the classification and is unparseable", "x [SEC=PROTECTED, CAVEAT=ZZ:TOP]", "RESTRICTED", findings: ["unparseable-marking"]),
+        .subject(
+            "unknown CAVEAT type keeps the classification and is unparseable", "x [SEC=PROTECTED, CAVEAT=ZZ:TOP]",
+            "RESTRICTED", findings: ["unparseable-marking"]),
     ]
 
     static let bare: [MarkingCase] = [
@@ -143,28 +186,52 @@ struct SubjectMarkingTests {
     ]
 
     static let findings: [MarkingCase] = [
-        .subject("endorsement alone is unmarked and invalid", "[NZEO]", nil, ["NZEO"], findings: ["invalid-combination"]),
-        .subject("endorsement on UNCLASSIFIED is invalid", "[UNCLASSIFIED//NZEO]", "UNCLASSIFIED", ["NZEO"], findings: ["invalid-combination"]),
-        .subject("P&P endorsement on UNCLASSIFIED is invalid", "[UNCLASSIFIED MEDICAL]", "UNCLASSIFIED", ["MEDICAL"], findings: ["invalid-combination"]),
-        .subject("unknown endorsement after // is kept and invalid", "[SECRET//BANANA]", "SECRET", ["BANANA"], findings: ["invalid-combination"]),
-        .subject("NZEO with REL TO another country is invalid", "[SECRET//NZEO/REL TO NZL, AUS]", "SECRET", ["NZEO", "REL TO AUS, NZL"], findings: ["invalid-combination"]),
-        .subject("AUSTEO in NZ form is foreign eyes only", "[SECRET//AUSTEO]", "SECRET", ["AUSTEO"], findings: ["foreign-eyes-only"]),
-        .subject("two different markings in the subject disagree", "[RESTRICTED] hello [UNCLASSIFIED]", "RESTRICTED", findings: ["locations-disagree"]),
-        .subject("bracket starting like a marking but not parsing is unparseable", "[SECRET santa list]", nil, findings: ["unparseable-marking"]),
+        .subject(
+            "endorsement alone is unmarked and invalid", "[NZEO]", nil, ["NZEO"], findings: ["invalid-combination"]),
+        .subject(
+            "endorsement on UNCLASSIFIED is invalid", "[UNCLASSIFIED//NZEO]", "UNCLASSIFIED", ["NZEO"],
+            findings: ["invalid-combination"]),
+        .subject(
+            "P&P endorsement on UNCLASSIFIED is invalid", "[UNCLASSIFIED MEDICAL]", "UNCLASSIFIED", ["MEDICAL"],
+            findings: ["invalid-combination"]),
+        .subject(
+            "unknown endorsement after // is kept and invalid", "[SECRET//BANANA]", "SECRET", ["BANANA"],
+            findings: ["invalid-combination"]),
+        .subject(
+            "NZEO with REL TO another country is invalid", "[SECRET//NZEO/REL TO NZL, AUS]", "SECRET",
+            ["NZEO", "REL TO AUS, NZL"], findings: ["invalid-combination"]),
+        .subject(
+            "AUSTEO in NZ form is foreign eyes only", "[SECRET//AUSTEO]", "SECRET", ["AUSTEO"],
+            findings: ["foreign-eyes-only"]),
+        .subject(
+            "two different markings in the subject disagree", "[RESTRICTED] hello [UNCLASSIFIED]", "RESTRICTED",
+            findings: ["locations-disagree"]),
+        .subject(
+            "bracket starting like a marking but not parsing is unparseable", "[SECRET santa list]", nil,
+            findings: ["unparseable-marking"]),
     ]
 
     static let obfuscation: [MarkingCase] = [
         .subject("Cyrillic Е inside SECRET", "[S\u{0415}CRET]", "SECRET", findings: ["obfuscated-marking"]),
         .subject("zero-width space inside SECRET", "[SE\u{200B}CRET]", "SECRET", findings: ["obfuscated-marking"]),
         .subject("soft hyphen inside SECRET", "[SEC\u{00AD}RET]", "SECRET", findings: ["obfuscated-marking"]),
-        .subject("fullwidth letters", "[\u{FF33}\u{FF25}\u{FF23}\u{FF32}\u{FF25}\u{FF34}]", "SECRET", findings: ["obfuscated-marking"]),
-        .subject("Greek Epsilon inside RESTRICTED", "[R\u{0395}STRICTED]", "RESTRICTED", findings: ["obfuscated-marking"]),
-        .subject("bidi override inside a bare marking", "SEC\u{202E}RET: plan", "SECRET", findings: ["obfuscated-marking"]),
-        .subject("Cyrillic о in a bare CONFIDENTIAL", "C\u{041E}NFIDENTIAL: x", "CONFIDENTIAL", findings: ["obfuscated-marking"]),
-        .subject("NBSP between TOP and SECRET is a separator, not obfuscation", "[TOP\u{00A0}SECRET]", "TOP SECRET", TS),
+        .subject(
+            "fullwidth letters", "[\u{FF33}\u{FF25}\u{FF23}\u{FF32}\u{FF25}\u{FF34}]", "SECRET",
+            findings: ["obfuscated-marking"]),
+        .subject(
+            "Greek Epsilon inside RESTRICTED", "[R\u{0395}STRICTED]", "RESTRICTED", findings: ["obfuscated-marking"]),
+        .subject(
+            "bidi override inside a bare marking", "SEC\u{202E}RET: plan", "SECRET", findings: ["obfuscated-marking"]),
+        .subject(
+            "Cyrillic о in a bare CONFIDENTIAL", "C\u{041E}NFIDENTIAL: x", "CONFIDENTIAL",
+            findings: ["obfuscated-marking"]),
+        .subject(
+            "NBSP between TOP and SECRET is a separator, not obfuscation", "[TOP\u{00A0}SECRET]", "TOP SECRET", TS),
         .subject("non-breaking hyphen is a separator", "[IN\u{2011}CONFIDENCE]", "IN-CONFIDENCE"),
         .subject("en dash is a separator", "[IN\u{2013}CONFIDENCE]", "IN-CONFIDENCE"),
-        .subject("marking split across adjacent encoded words is not obfuscation", "=?utf-8?Q?[SEC?= =?utf-8?Q?RET]?=", "SECRET"),
+        .subject(
+            "marking split across adjacent encoded words is not obfuscation", "=?utf-8?Q?[SEC?= =?utf-8?Q?RET]?=",
+            "SECRET"),
         .subject("marking inside one B encoded word", "=?utf-8?B?W1NFQ1JFVF0=?=", "SECRET"),
         .subject("Cyrillic lookalike text without a marking word stays unmarked", "Привет", nil),
     ]
@@ -181,7 +248,9 @@ struct SubjectMarkingTests {
         var v = Vocabulary.nz
         v.codewords = ["CODEWORD"]
         let reader = try MarkingReader(options: .standard(vocabulary: v))
-        try MarkingCase.subject("listed", "TOP SECRET//CODEWORD//ORCON", "TOP SECRET", ["ACCOUNTABLE MATERIAL", "CODEWORD", "ORCON"]).check(reader: reader)
+        try MarkingCase.subject(
+            "listed", "TOP SECRET//CODEWORD//ORCON", "TOP SECRET", ["ACCOUNTABLE MATERIAL", "CODEWORD", "ORCON"]
+        ).check(reader: reader)
     }
 
     @Test("every subject reading records its location and the marking text as written")

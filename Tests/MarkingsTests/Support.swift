@@ -1,7 +1,8 @@
 import Foundation
+import OfficeDocuments
+
 @testable import MailParsing
 @testable import Markings
-import OfficeDocuments
 
 let sharedReader = try! MarkingReader(options: .standard())
 

@@ -1,13 +1,16 @@
-import Testing
-@testable import Markings
 import OfficeDocuments
+import Testing
+
+@testable import Markings
 
 @Suite("The vocabulary is data (spec §1, §2, §4)")
 struct VocabularyTests {
     @Test("classifications are totally ordered, lowest first, with SENSITIVE below RESTRICTED")
     func order() {
         let v = Vocabulary.nz
-        let names = ["UNCLASSIFIED", "IN-CONFIDENCE", "SENSITIVE", "RESTRICTED", "CONFIDENTIAL", "SECRET", "TOP SECRET"]
+        let names = [
+            "UNCLASSIFIED", "IN-CONFIDENCE", "SENSITIVE", "RESTRICTED", "CONFIDENTIAL", "SECRET", "TOP SECRET",
+        ]
         let ranks = names.map { v.classification(named: $0)!.rank }
         #expect(ranks == Array(0...6))
         #expect(v.classification(named: "SENSITIVE")! < v.classification(named: "RESTRICTED")!)
@@ -43,7 +46,9 @@ struct VocabularyTests {
         var v = Vocabulary.nz
         v.australian["OFFICIAL:SENSITIVE"] = "SENSITIVE"
         let reader = try MarkingReader(options: .standard(vocabulary: v))
-        #expect(try read(makeMessage(subject: "x [SEC=OFFICIAL:Sensitive]"), reader: reader).classificationName == "SENSITIVE")
+        #expect(
+            try read(makeMessage(subject: "x [SEC=OFFICIAL:Sensitive]"), reader: reader).classificationName
+                == "SENSITIVE")
         #expect(try read(makeMessage(subject: "x [SEC=OFFICIAL:Sensitive]")).classificationName == "IN-CONFIDENCE")
     }
 

@@ -1,7 +1,6 @@
 import DecisionEngine
 import Foundation
 import Logging
-@testable import Milter
 import MilterCodec
 import NIOConcurrencyHelpers
 import NIOCore
@@ -9,6 +8,8 @@ import NIOPosix
 import OfficeDocuments
 import PolicyLanguage
 import Testing
+
+@testable import Milter
 
 enum Fixture {
     static let root: String = {
@@ -32,7 +33,10 @@ final class RecordingSink: DecisionSink, @unchecked Sendable {
     let events = NIOLockedValueBox<[DecisionEvent]>([])
     let delay: UInt64
     let fails: Bool
-    init(delayMillis: UInt64 = 0, fails: Bool = false) { delay = delayMillis; self.fails = fails }
+    init(delayMillis: UInt64 = 0, fails: Bool = false) {
+        delay = delayMillis
+        self.fails = fails
+    }
     struct Refused: Error {}
     func record(_ event: DecisionEvent) async throws {
         if delay > 0 { try await Task.sleep(nanoseconds: delay * 1_000_000) }
@@ -49,8 +53,10 @@ final class TestServer {
     let server: MilterServer
     let sink: RecordingSink
 
-    init(sink: RecordingSink = RecordingSink(), configure: (inout MilterServerConfiguration) -> Void = { _ in },
-         reload: @escaping @Sendable () throws -> Engine = { Fixture.engine }) throws {
+    init(
+        sink: RecordingSink = RecordingSink(), configure: (inout MilterServerConfiguration) -> Void = { _ in },
+        reload: @escaping @Sendable () throws -> Engine = { Fixture.engine }
+    ) throws {
         dir = NSTemporaryDirectory() + "pmark-milter-test-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         address = ListenAddress(kind: .unix(dir + "/milter.sock"))
@@ -93,7 +99,8 @@ let unmarkedInbound = ClientMessage(
 struct ServerActionTests {
     @Test("negotiation grants only add-header, delete-recipient and quarantine, and protocol 6")
     func negotiation() async throws {
-        let s = try TestServer(); defer { s.stop() }
+        let s = try TestServer()
+        defer { s.stop() }
         let (c, o) = try await s.client()
         #expect(o.version == 6)
         #expect(o.actions == [.addHeaders, .deleteRecipients, .quarantine])
@@ -101,36 +108,48 @@ struct ServerActionTests {
         // No replies to connect, MAIL and RCPT: pmark decides at end of message only, so the MTA
         // need not wait for it three times per message.
         #expect(o.protocolFlags.isSuperset(of: [.noReplyConnect, .noReplyMail, .noReplyRecipient]))
-        #expect(!o.protocolFlags.contains(.noConnect) && !o.protocolFlags.contains(.noMail) && !o.protocolFlags.contains(.noRecipient) && !o.protocolFlags.contains(.noBody))
+        #expect(
+            !o.protocolFlags.contains(.noConnect) && !o.protocolFlags.contains(.noMail)
+                && !o.protocolFlags.contains(.noRecipient) && !o.protocolFlags.contains(.noBody))
         await c.close()
     }
 
     @Test("a negotiation offering no protocol steps to skip still gets every reply it needs")
     func minimalOffer() async throws {
-        let s = try TestServer(); defer { s.stop() }
+        let s = try TestServer()
+        defer { s.stop() }
         let c = try await MilterClient.connect(s.address, group: Fixture.group)
-        let o = try await c.negotiate(OptionNegotiation(version: 6, actions: [.addHeaders, .deleteRecipients, .quarantine], protocolFlags: []))
+        let o = try await c.negotiate(
+            OptionNegotiation(version: 6, actions: [.addHeaders, .deleteRecipients, .quarantine], protocolFlags: []))
         #expect(o.protocolFlags == [])
         let r = try await c.transaction(restrictedToInternalAndInternet, negotiated: o)
         #expect(r == [.deleteRecipient(Array("<someone@example.com>".utf8)), .accept])
         // Without SMFIP_HDR_LEADSPC the MTA adds the space after the colon itself.
-        #expect(try await c.transaction(unmarkedInbound, negotiated: o, connect: false) == [.addHeader(name: "X-Pmark-Tag", value: "review"), .accept])
+        #expect(
+            try await c.transaction(unmarkedInbound, negotiated: o, connect: false) == [
+                .addHeader(name: "X-Pmark-Tag", value: "review"), .accept,
+            ])
         await c.close()
     }
 
     @Test("an MTA that grants no quarantine gets tempfail for a message that must be held, never accept")
     func noQuarantineAction() async throws {
-        let s = try TestServer(); defer { s.stop() }
+        let s = try TestServer()
+        defer { s.stop() }
         let c = try await MilterClient.connect(s.address, group: Fixture.group)
         let o = try await c.negotiate(OptionNegotiation(version: 6, actions: [.addHeaders], protocolFlags: []))
         #expect(try await c.transaction(unmarkedOutbound, negotiated: o) == [.replyCode(Fixture.tempfail)])
-        #expect(try await c.transaction(restrictedToInternalAndInternet, negotiated: o, connect: false) == [.replyCode(Fixture.tempfail)])
+        #expect(
+            try await c.transaction(restrictedToInternalAndInternet, negotiated: o, connect: false) == [
+                .replyCode(Fixture.tempfail)
+            ])
         await c.close()
     }
 
     @Test("a RESTRICTED message to an internal and an internet recipient loses only the internet recipient")
     func deleteOneRecipient() async throws {
-        let s = try TestServer(); defer { s.stop() }
+        let s = try TestServer()
+        defer { s.stop() }
         let (c, o) = try await s.client()
         let r = try await c.transaction(restrictedToInternalAndInternet, negotiated: o)
         #expect(r == [.deleteRecipient(Array("<someone@example.com>".utf8)), .accept])
@@ -145,7 +164,8 @@ struct ServerActionTests {
 
     @Test("SECRET inbound to recipients who are all blocked is rejected with the policy's generic 5.7.1 text")
     func rejectAll() async throws {
-        let s = try TestServer(); defer { s.stop() }
+        let s = try TestServer()
+        defer { s.stop() }
         let (c, o) = try await s.client()
         let r = try await c.transaction(secretInbound, negotiated: o)
         #expect(r == [.replyCode(Fixture.reject)])
@@ -155,7 +175,8 @@ struct ServerActionTests {
 
     @Test("an unmarked outbound message is quarantined with a generic reason")
     func quarantine() async throws {
-        let s = try TestServer(); defer { s.stop() }
+        let s = try TestServer()
+        defer { s.stop() }
         let (c, o) = try await s.client()
         let r = try await c.transaction(unmarkedOutbound, negotiated: o)
         #expect(r == [.quarantine(reason: Gateway.quarantineReason), .accept])
@@ -164,7 +185,8 @@ struct ServerActionTests {
 
     @Test("an unmarked inbound message is accepted with the policy's tag header")
     func tag() async throws {
-        let s = try TestServer(); defer { s.stop() }
+        let s = try TestServer()
+        defer { s.stop() }
         let (c, o) = try await s.client()
         let r = try await c.transaction(unmarkedInbound, negotiated: o)
         #expect(r == [.addHeader(name: "X-Pmark-Tag", value: " review"), .accept])
@@ -173,7 +195,8 @@ struct ServerActionTests {
 
     @Test("several messages on one connection, with an abort between, are decided independently")
     func severalMessages() async throws {
-        let s = try TestServer(); defer { s.stop() }
+        let s = try TestServer()
+        defer { s.stop() }
         let (c, o) = try await s.client()
         #expect(try await c.transaction(secretInbound, negotiated: o) == [.replyCode(Fixture.reject)])
         // A transaction aborted after its headers: nothing of it may leak into the next.
@@ -181,8 +204,12 @@ struct ServerActionTests {
         if !o.protocolFlags.contains(.noReplyMail) { _ = try await c.next() }
         if !o.protocolFlags.contains(.noReplyRecipient) { _ = try await c.next() }
         try await c.send([.header(name: Array("Subject".utf8), value: Array(" [SECRET] x".utf8)), .abort])
-        #expect(try await c.transaction(unmarkedInbound, negotiated: o, connect: false) == [.addHeader(name: "X-Pmark-Tag", value: " review"), .accept])
-        #expect(try await c.transaction(restrictedToInternalAndInternet, negotiated: o, connect: false)
+        #expect(
+            try await c.transaction(unmarkedInbound, negotiated: o, connect: false) == [
+                .addHeader(name: "X-Pmark-Tag", value: " review"), .accept,
+            ])
+        #expect(
+            try await c.transaction(restrictedToInternalAndInternet, negotiated: o, connect: false)
                 == [.deleteRecipient(Array("<someone@example.com>".utf8)), .accept])
         #expect(s.sink.count == 3)
         let last = try #require(s.sink.events.withLockedValue { $0.last })
@@ -192,7 +219,8 @@ struct ServerActionTests {
 
     @Test("after quit-new-connection the next SMTP session on the same milter connection is decided afresh")
     func quitNewConnection() async throws {
-        let s = try TestServer(); defer { s.stop() }
+        let s = try TestServer()
+        defer { s.stop() }
         let (c, o) = try await s.client()
         #expect(try await c.transaction(unmarkedInbound, negotiated: o).last == .accept)
         try await c.send([.quitNewConnection])
@@ -202,7 +230,8 @@ struct ServerActionTests {
 
     @Test("a listener's direction overrides inference: outbound-looking mail on an inbound listener is judged inbound")
     func listenerDirection() async throws {
-        let s = try TestServer(configure: { $0.listeners[0].direction = .inbound }); defer { s.stop() }
+        let s = try TestServer(configure: { $0.listeners[0].direction = .inbound })
+        defer { s.stop() }
         let (c, o) = try await s.client()
         _ = try await c.transaction(unmarkedOutbound, negotiated: o)
         #expect(s.sink.events.withLockedValue { $0.first?.verdict.direction } == .inbound)
@@ -211,10 +240,12 @@ struct ServerActionTests {
 
     @Test("{daemon_name} maps to a direction, and {auth_authen} marks an authenticated submission")
     func daemonDirection() async throws {
-        let s = try TestServer(configure: { $0.daemonDirections = ["ORIGINATING": .outbound] }); defer { s.stop() }
+        let s = try TestServer(configure: { $0.daemonDirections = ["ORIGINATING": .outbound] })
+        defer { s.stop() }
         let (c, o) = try await s.client()
         var m = unmarkedInbound
-        m.daemonName = "ORIGINATING"; m.authenticatedAs = "aroha@agency.govt.nz"
+        m.daemonName = "ORIGINATING"
+        m.authenticatedAs = "aroha@agency.govt.nz"
         _ = try await c.transaction(m, negotiated: o)
         let e = try #require(s.sink.events.withLockedValue { $0.first })
         #expect(e.envelope.direction == .outbound)
@@ -227,7 +258,8 @@ struct ServerActionTests {
 struct ServerFailClosedTests {
     @Test("the sink is awaited before the reply: a slow sink has recorded when the reply arrives")
     func sinkAwaited() async throws {
-        let s = try TestServer(sink: RecordingSink(delayMillis: 300)); defer { s.stop() }
+        let s = try TestServer(sink: RecordingSink(delayMillis: 300))
+        defer { s.stop() }
         let (c, o) = try await s.client()
         _ = try await c.transaction(unmarkedInbound, negotiated: o)
         #expect(s.sink.count == 1)
@@ -236,7 +268,8 @@ struct ServerFailClosedTests {
 
     @Test("a sink that fails gives tempfail, never accept")
     func sinkFails() async throws {
-        let s = try TestServer(sink: RecordingSink(fails: true)); defer { s.stop() }
+        let s = try TestServer(sink: RecordingSink(fails: true))
+        defer { s.stop() }
         let (c, o) = try await s.client()
         #expect(try await c.transaction(unmarkedInbound, negotiated: o) == [.replyCode(Fixture.tempfail)])
         await c.close()
@@ -244,7 +277,9 @@ struct ServerFailClosedTests {
 
     @Test("a decision slower than the timeout gives tempfail")
     func timeout() async throws {
-        let s = try TestServer(sink: RecordingSink(delayMillis: 2000), configure: { $0.decisionTimeout = .milliseconds(200) }); defer { s.stop() }
+        let s = try TestServer(
+            sink: RecordingSink(delayMillis: 2000), configure: { $0.decisionTimeout = .milliseconds(200) })
+        defer { s.stop() }
         let (c, o) = try await s.client()
         #expect(try await c.transaction(unmarkedInbound, negotiated: o) == [.replyCode(Fixture.tempfail)])
         // The connection goes on: the next message is decided (and waits for the slow sink).
@@ -253,21 +288,29 @@ struct ServerFailClosedTests {
 
     @Test("a message above the memory limit is spooled to a private file and still inspected")
     func spooled() async throws {
-        let s = try TestServer(configure: { $0.spool = SpoolLimits(memoryLimit: 1024, maxMessageSize: 10 << 20) }); defer { s.stop() }
+        let s = try TestServer(configure: { $0.spool = SpoolLimits(memoryLimit: 1024, maxMessageSize: 10 << 20) })
+        defer { s.stop() }
         let (c, o) = try await s.client()
         var m = restrictedToInternalAndInternet
-        m.bytes = Fixture.message(subject: "[RESTRICTED] Budget", from: "aroha@agency.govt.nz", body: String(repeating: "Lorem ipsum dolor sit amet.\r\n", count: 10_000))
-        #expect(try await c.transaction(m, negotiated: o) == [.deleteRecipient(Array("<someone@example.com>".utf8)), .accept])
+        m.bytes = Fixture.message(
+            subject: "[RESTRICTED] Budget", from: "aroha@agency.govt.nz",
+            body: String(repeating: "Lorem ipsum dolor sit amet.\r\n", count: 10_000))
+        #expect(
+            try await c.transaction(m, negotiated: o) == [
+                .deleteRecipient(Array("<someone@example.com>".utf8)), .accept,
+            ])
         #expect(s.sink.events.withLockedValue { $0.first?.messageBytes } == m.bytes)
         await c.close()
     }
 
     @Test("a message above the inspected maximum is quarantined")
     func oversize() async throws {
-        let s = try TestServer(configure: { $0.spool = SpoolLimits(memoryLimit: 1024, maxMessageSize: 64 * 1024) }); defer { s.stop() }
+        let s = try TestServer(configure: { $0.spool = SpoolLimits(memoryLimit: 1024, maxMessageSize: 64 * 1024) })
+        defer { s.stop() }
         let (c, o) = try await s.client()
         var m = unmarkedInbound
-        m.bytes = Fixture.message(subject: "[UNCLASSIFIED] big", from: "friend@example.com", body: String(repeating: "x", count: 200_000))
+        m.bytes = Fixture.message(
+            subject: "[UNCLASSIFIED] big", from: "friend@example.com", body: String(repeating: "x", count: 200_000))
         #expect(try await c.transaction(m, negotiated: o) == [.quarantine(reason: Gateway.quarantineReason), .accept])
         let e = try #require(s.sink.events.withLockedValue { $0.first })
         #expect(e.verdict.messageAction == .quarantine)
@@ -276,7 +319,8 @@ struct ServerFailClosedTests {
     }
 
     struct Malformed: CustomTestStringConvertible, Sendable {
-        var name: String; var bytes: [UInt8]
+        var name: String
+        var bytes: [UInt8]
         var testDescription: String { name }
     }
     static let malformed: [Malformed] = [
@@ -289,7 +333,8 @@ struct ServerFailClosedTests {
 
     @Test("a malformed frame closes the connection, and the server goes on serving", arguments: malformed)
     func malformedCloses(_ m: Malformed) async throws {
-        let s = try TestServer(); defer { s.stop() }
+        let s = try TestServer()
+        defer { s.stop() }
         let c = try await MilterClient.connect(s.address, group: Fixture.group)
         if m.name != "command before negotiation" { _ = try await c.negotiate() }
         try await c.sendRaw(m.bytes)
@@ -301,7 +346,8 @@ struct ServerFailClosedTests {
 
     @Test("a frame cut off by the peer closing mid-frame is no crash, and the server goes on")
     func truncatedAtClose() async throws {
-        let s = try TestServer(); defer { s.stop() }
+        let s = try TestServer()
+        defer { s.stop() }
         let c = try await MilterClient.connect(s.address, group: Fixture.group)
         _ = try await c.negotiate()
         try await c.sendRaw([0, 0, 0, 100, 0x42, 1, 2, 3])
@@ -313,7 +359,8 @@ struct ServerFailClosedTests {
 
     @Test("connections above the maximum are closed at once")
     func maxConnections() async throws {
-        let s = try TestServer(configure: { $0.maxConnections = 1 }); defer { s.stop() }
+        let s = try TestServer(configure: { $0.maxConnections = 1 })
+        defer { s.stop() }
         let (c1, _) = try await s.client()
         let c2 = try await MilterClient.connect(s.address, group: Fixture.group)
         #expect(await c2.isClosed(within: .seconds(5)))
@@ -322,7 +369,8 @@ struct ServerFailClosedTests {
 
     @Test("an idle connection is closed after the idle timeout")
     func idle() async throws {
-        let s = try TestServer(configure: { $0.idleTimeout = .milliseconds(200) }); defer { s.stop() }
+        let s = try TestServer(configure: { $0.idleTimeout = .milliseconds(200) })
+        defer { s.stop() }
         let (c, _) = try await s.client()
         #expect(await c.isClosed(within: .seconds(5)))
     }
@@ -336,16 +384,22 @@ struct ServerFailClosedTests {
         let s = try TestServer(reload: {
             let p = try PolicyLoader.load(contentsOf: which.withLockedValue { $0 })
             return try Engine(policy: p)
-        }); defer { s.stop() }
+        })
+        defer { s.stop() }
         let before = s.server.engines.current.policy.contentHash
         #expect(!s.server.reloadPolicy())
         #expect(s.server.engines.current.policy.contentHash == before)
-        do { _ = try PolicyLoader.load(contentsOf: bad); Issue.record("the bad policy loaded") } catch let e as PolicyLoadError {
+        do {
+            _ = try PolicyLoader.load(contentsOf: bad)
+            Issue.record("the bad policy loaded")
+        } catch let e as PolicyLoadError {
             #expect(e.description.contains(bad + ":"))
         }
         let good = NSTemporaryDirectory() + "pmark-good-policy-\(UUID().uuidString.prefix(6)).yaml"
-        try String(contentsOfFile: Fixture.policyPath, encoding: .utf8).replacingOccurrences(of: "name: NZ agency default", with: "name: reloaded")
-            .write(toFile: good, atomically: true, encoding: .utf8)
+        try String(contentsOfFile: Fixture.policyPath, encoding: .utf8).replacingOccurrences(
+            of: "name: NZ agency default", with: "name: reloaded"
+        )
+        .write(toFile: good, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: good) }
         which.withLockedValue { $0 = good }
         #expect(s.server.reloadPolicy())
@@ -355,8 +409,11 @@ struct ServerFailClosedTests {
     @Test("the health check's negotiation works over inet too", .timeLimit(.minutes(1)))
     func inet() async throws {
         let port = 20000 + Int.random(in: 0..<20000)
-        let s = try TestServer(configure: { $0.listeners = [ListenAddress(kind: .inet(host: "127.0.0.1", port: port))] }); defer { s.stop() }
-        let c = try await MilterClient.connect(ListenAddress(kind: .inet(host: "127.0.0.1", port: port)), group: Fixture.group)
+        let s = try TestServer(configure: { $0.listeners = [ListenAddress(kind: .inet(host: "127.0.0.1", port: port))] }
+        )
+        defer { s.stop() }
+        let c = try await MilterClient.connect(
+            ListenAddress(kind: .inet(host: "127.0.0.1", port: port)), group: Fixture.group)
         #expect(try await c.negotiate().version == 6)
         await c.close()
     }
@@ -364,18 +421,25 @@ struct ServerFailClosedTests {
 
 @Suite("Milter: listen addresses and the JSON-lines sink")
 struct MiscTests {
-    @Test("listen addresses parse as Postfix and Sendmail write them", arguments: [
-        ("unix:/run/pmark.sock", ListenAddress(kind: .unix("/run/pmark.sock"))),
-        ("inet:10025@127.0.0.1", ListenAddress(kind: .inet(host: "127.0.0.1", port: 10025))),
-        ("inet6:10025@[::1]", ListenAddress(kind: .inet(host: "::1", port: 10025))),
-        ("inbound=inet:10025@127.0.0.1", ListenAddress(kind: .inet(host: "127.0.0.1", port: 10025), direction: .inbound)),
-        ("outbound=unix:/s", ListenAddress(kind: .unix("/s"), direction: .outbound)),
-    ])
+    @Test(
+        "listen addresses parse as Postfix and Sendmail write them",
+        arguments: [
+            ("unix:/run/pmark.sock", ListenAddress(kind: .unix("/run/pmark.sock"))),
+            ("inet:10025@127.0.0.1", ListenAddress(kind: .inet(host: "127.0.0.1", port: 10025))),
+            ("inet6:10025@[::1]", ListenAddress(kind: .inet(host: "::1", port: 10025))),
+            (
+                "inbound=inet:10025@127.0.0.1",
+                ListenAddress(kind: .inet(host: "127.0.0.1", port: 10025), direction: .inbound)
+            ),
+            ("outbound=unix:/s", ListenAddress(kind: .unix("/s"), direction: .outbound)),
+        ])
     func listen(_ spec: String, _ expected: ListenAddress) {
         #expect(ListenAddress(spec) == expected)
     }
 
-    @Test("bad listen addresses are refused", arguments: ["unix:relative", "inet:0@127.0.0.1", "inet:99999", "tcp:25", "sideways=unix:/s"])
+    @Test(
+        "bad listen addresses are refused",
+        arguments: ["unix:relative", "inet:0@127.0.0.1", "inet:99999", "tcp:25", "sideways=unix:/s"])
     func badListen(_ spec: String) {
         #expect(ListenAddress(spec) == nil)
     }
@@ -384,7 +448,9 @@ struct MiscTests {
     func jsonPrivacy() throws {
         let env = Envelope(mailFrom: "aroha@agency.govt.nz", recipients: ["bob@agency.govt.nz", "someone@example.com"])
         let v = Fixture.engine.evaluate(bytes: restrictedToInternalAndInternet.bytes, envelope: env)
-        let e = DecisionEvent(unixTime: 1, origin: .gateway(queueID: "Q1", daemonName: "smtpd"), envelope: env, verdict: v, messageBytes: [1, 2])
+        let e = DecisionEvent(
+            unixTime: 1, origin: .gateway(queueID: "Q1", daemonName: "smtpd"), envelope: env, verdict: v,
+            messageBytes: [1, 2])
         let hidden = JSONLinesSink.json(e, addresses: false)
         #expect(!hidden.contains("example.com") && !hidden.contains("aroha"))
         #expect(hidden.contains("\"queue_id\":\"Q1\"") && hidden.contains("PM-OUT-001"))
@@ -393,7 +459,9 @@ struct MiscTests {
         #expect(shown.contains("someone@example.com"))
     }
 
-    @Test("a spooled message leaves no file anyone could open (mkstemp 0600, unlinked at once) and reads back whole, up to the maximum")
+    @Test(
+        "a spooled message leaves no file anyone could open (mkstemp 0600, unlinked at once) and reads back whole, up to the maximum"
+    )
     func spoolPrivate() throws {
         let dir = NSTemporaryDirectory() + "pmark-spool-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -1,44 +1,63 @@
 import Foundation
-import Testing
-@testable import PolicyHarness
 import PolicyLanguage
+import Testing
+
+@testable import PolicyHarness
 
 /// `pmark policy diff`: each pair of policies differs in one setting; the diff must name that
 /// setting and exactly the cases whose verdict it changes, with both verdicts.
 @Suite("Policy diff")
 struct PolicyDiffTests {
     struct Edit: CustomTestStringConvertible, Sendable {
-        var id: String; var from: String; var to: String
+        var id: String
+        var from: String
+        var to: String
         var setting: String
         /// A case whose verdict must change, with its old and new message actions.
         var changedCase: String?
-        var oldAction: String = ""; var newAction: String = ""
+        var oldAction: String = ""
+        var newAction: String = ""
         var testDescription: String { id }
     }
     static let edits: [Edit] = [
-        .init(id: "raise the internet ceiling", from: "  - name: internet\n    ceiling: IN-CONFIDENCE", to: "  - name: internet\n    ceiling: RESTRICTED",
-              setting: "paths.internet.ceiling: IN-CONFIDENCE → RESTRICTED",
-              changedCase: "RESTRICTED exceeds the internet path but may go to all-of-government [someone@gmail.com]", oldAction: "block", newAction: "allow"),
-        .init(id: "allow unmarked outbound mail", from: "unmarked-outbound: quarantine", to: "unmarked-outbound: allow",
-              setting: "actions.unmarked-outbound: quarantine → allow",
-              changedCase: "unmarked mail is quarantined outbound and internally [outbound a@gmail.com]", oldAction: "quarantine", newAction: "allow"),
-        .init(id: "stop trusting the gateway's authserv-id", from: "trusted-authserv-ids: [mx.agency.govt.nz]", to: "trusted-authserv-ids: []",
-              setting: "authentication.trusted-authserv-ids: [mx.agency.govt.nz] → []",
-              changedCase: "a trusted DKIM pass for the agency domain clears the spoofing rule", oldAction: "allow", newAction: "block"),
-        .init(id: "raise the accreditation", from: "  accreditation: RESTRICTED", to: "  accreditation: SECRET",
-              setting: "system.accreditation: RESTRICTED → SECRET",
-              changedCase: "internal SECRET mail exceeds the system", oldAction: "block", newAction: "allow"),
-        .init(id: "log subjects (no verdict changes)", from: "log-subjects: false", to: "log-subjects: true",
-              setting: "privacy.log-subjects: false → true", changedCase: nil),
+        .init(
+            id: "raise the internet ceiling", from: "  - name: internet\n    ceiling: IN-CONFIDENCE",
+            to: "  - name: internet\n    ceiling: RESTRICTED",
+            setting: "paths.internet.ceiling: IN-CONFIDENCE → RESTRICTED",
+            changedCase: "RESTRICTED exceeds the internet path but may go to all-of-government [someone@gmail.com]",
+            oldAction: "block", newAction: "allow"),
+        .init(
+            id: "allow unmarked outbound mail", from: "unmarked-outbound: quarantine", to: "unmarked-outbound: allow",
+            setting: "actions.unmarked-outbound: quarantine → allow",
+            changedCase: "unmarked mail is quarantined outbound and internally [outbound a@gmail.com]",
+            oldAction: "quarantine", newAction: "allow"),
+        .init(
+            id: "stop trusting the gateway's authserv-id", from: "trusted-authserv-ids: [mx.agency.govt.nz]",
+            to: "trusted-authserv-ids: []",
+            setting: "authentication.trusted-authserv-ids: [mx.agency.govt.nz] → []",
+            changedCase: "a trusted DKIM pass for the agency domain clears the spoofing rule", oldAction: "allow",
+            newAction: "block"),
+        .init(
+            id: "raise the accreditation", from: "  accreditation: RESTRICTED", to: "  accreditation: SECRET",
+            setting: "system.accreditation: RESTRICTED → SECRET",
+            changedCase: "internal SECRET mail exceeds the system", oldAction: "block", newAction: "allow"),
+        .init(
+            id: "log subjects (no verdict changes)", from: "log-subjects: false", to: "log-subjects: true",
+            setting: "privacy.log-subjects: false → true", changedCase: nil),
     ]
 
     static func policies(_ e: Edit) throws -> (Policy, Policy) {
         let text = try String(contentsOfFile: H.root + "/policies/default.yaml", encoding: .utf8)
         #expect(text.contains(e.from), "edit does not apply: \(e.id)")
-        return (try PolicyLoader.load(yaml: text, file: "old.yaml"), try PolicyLoader.load(yaml: text.replacingOccurrences(of: e.from, with: e.to), file: "new.yaml"))
+        return (
+            try PolicyLoader.load(yaml: text, file: "old.yaml"),
+            try PolicyLoader.load(yaml: text.replacingOccurrences(of: e.from, with: e.to), file: "new.yaml")
+        )
     }
 
-    @Test("a one-setting change lists that setting and the cases whose verdict it changes, with both verdicts", arguments: edits)
+    @Test(
+        "a one-setting change lists that setting and the cases whose verdict it changes, with both verdicts",
+        arguments: edits)
     func oneSetting(_ e: Edit) throws {
         let (a, b) = try Self.policies(e)
         let d = try PolicyDiff.compare(old: a, new: b, suite: [try PolicyTestLoader.load(path: H.defaultSuite)])
@@ -64,13 +83,17 @@ struct PolicyDiffTests {
         #expect(d.text(old: "a", new: "b").contains("settings: no change"))
     }
 
-    @Test("corpus messages are evaluated under both policies with the envelope from their headers; unreadable files are listed")
+    @Test(
+        "corpus messages are evaluated under both policies with the envelope from their headers; unreadable files are listed"
+    )
     func corpus() throws {
         let (a, b) = try Self.policies(Self.edits[0])
         let dir = NSTemporaryDirectory() + "pmark-diff-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try "From: a@agency.govt.nz\nTo: b@gmail.com\nSubject: [RESTRICTED] x\n\nhi\n".write(toFile: dir + "/restricted.eml", atomically: true, encoding: .utf8)
-        try "From: a@agency.govt.nz\nTo: b@gmail.com\nSubject: [SECRET] x\n\nhi\n".write(toFile: dir + "/secret.eml", atomically: true, encoding: .utf8)
+        try "From: a@agency.govt.nz\nTo: b@gmail.com\nSubject: [RESTRICTED] x\n\nhi\n".write(
+            toFile: dir + "/restricted.eml", atomically: true, encoding: .utf8)
+        try "From: a@agency.govt.nz\nTo: b@gmail.com\nSubject: [SECRET] x\n\nhi\n".write(
+            toFile: dir + "/secret.eml", atomically: true, encoding: .utf8)
         let d = try PolicyDiff.compare(old: a, new: b, corpus: [dir, dir + "/missing.eml"])
         #expect(d.messagesCompared == 2)
         #expect(d.messages.map(\.name) == [dir + "/restricted.eml"])

@@ -18,9 +18,12 @@ struct JSONOutputTests {
 
     /// Every string escape: all ASCII control characters, quote, backslash, slash, DEL,
     /// non-ASCII (Latin, CJK, emoji, U+2028, U+FEFF).
-    static let nasty = String(decoding: (0..<0x80).map { UInt8($0) }, as: UTF8.self) + "é日本😀\u{2028}\u{2029}\u{FEFF}\\/\"end"
+    static let nasty =
+        String(decoding: (0..<0x80).map { UInt8($0) }, as: UTF8.self) + "é日本😀\u{2028}\u{2029}\u{FEFF}\\/\"end"
 
-    @Test("a record with every field set, and nasty strings everywhere, is written byte for byte as JSONEncoder writes it")
+    @Test(
+        "a record with every field set, and nasty strings everywhere, is written byte for byte as JSONEncoder writes it"
+    )
     func everyField() throws {
         // The nested values are decoded from JSON (their memberwise initialisers are internal),
         // with the nasty string in every string field.
@@ -56,10 +59,13 @@ struct JSONOutputTests {
     }
 
     static func repositoryRoot() -> URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
-    @Test("the record of every corpus message, privacy open and closed, is written byte for byte as JSONEncoder writes it")
+    @Test(
+        "the record of every corpus message, privacy open and closed, is written byte for byte as JSONEncoder writes it"
+    )
     func corpus() throws {
         let root = Self.repositoryRoot().appendingPathComponent("Corpus")
         let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)!.compactMap { $0 as? URL }
@@ -67,7 +73,8 @@ struct JSONOutputTests {
         var compared = 0
         for f in files {
             guard let data = try? Data(contentsOf: f), data.count < 4 << 20 else { continue }
-            let e = Self.engine.evaluate(bytes: Array(data), envelope: Envelope(recipients: []), envelopeFromHeaders: true)
+            let e = Self.engine.evaluate(
+                bytes: Array(data), envelope: Envelope(recipients: []), envelopeFromHeaders: true)
             for privacy in [Privacy(), Privacy(logSubjects: true, logAddresses: true, logAttachmentNames: true)] {
                 let r = DecisionRecord(source: f.lastPathComponent, evaluation: e, privacy: privacy)
                 #expect(r.jsonLine == Self.encoderLine(r), "\(f.path)")

@@ -47,9 +47,14 @@ public enum ZipWriter {
 
     /// One gzip member (RFC 1952): header, raw deflate, CRC-32 and length.
     public static func gzip(_ data: [UInt8]) -> [UInt8] {
-        let crc = data.withUnsafeBufferPointer { UInt32(truncatingIfNeeded: crc32(0, $0.baseAddress, UInt32($0.count))) }
-        func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)] }
-        return [0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0x02, 0xFF] + deflateRaw(data) + le32(crc) + le32(UInt32(truncatingIfNeeded: data.count))
+        let crc = data.withUnsafeBufferPointer {
+            UInt32(truncatingIfNeeded: crc32(0, $0.baseAddress, UInt32($0.count)))
+        }
+        func le32(_ v: UInt32) -> [UInt8] {
+            [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)]
+        }
+        return [0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0x02, 0xFF] + deflateRaw(data) + le32(crc)
+            + le32(UInt32(truncatingIfNeeded: data.count))
     }
 
     /// Raw deflate (no zlib header), best compression.

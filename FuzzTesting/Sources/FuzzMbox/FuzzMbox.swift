@@ -1,7 +1,8 @@
+import MailParsing
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import MailParsing
 
 /// glibc's memfd_create (not exported by the Swift Glibc module).
 @_silgen_name("memfd_create")
@@ -16,7 +17,11 @@ public func fuzzMbox(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     ftruncate(memfd, 0)
     lseek(memfd, 0, SEEK_SET)
     var off = 0
-    while off < size { let n = write(memfd, data + off, size - off); if n <= 0 { break }; off += n }
+    while off < size {
+        let n = write(memfd, data + off, size - off)
+        if n <= 0 { break }
+        off += n
+    }
     let path = "/proc/self/fd/\(memfd)"
     var total = 0
     try? ArchiveReader(limits: ParserLimits(maxMessageBytes: 1 << 16)).forEach(paths: [path]) { raw in
