@@ -311,16 +311,34 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         return try pool.writeWithoutTransaction { db in
             var ids: [Int64] = []
             try db.inTransaction(.immediate) {
-                for p in batch { ids.append(try Self.insert(db, p)) }
+                // The chain head is read once and written once per transaction, not per decision.
+                var head = try Chain.head(db)
+                for p in batch { ids.append(try Self.insert(db, p, head: &head)) }
+                try Chain.store(db, head)
                 return .commit
             }
             return ids
         }
     }
 
-    static func insert(_ db: Database, _ p: PreparedDecision) throws -> Int64 {
-        let link = try Chain.next(db, kind: "decision", content: p.json)
-        try DecisionInsert(header: p.content.header, seq: link.seq, prev: link.prev, hash: link.hash).insert(db)
+    /// Inserts one decision with its child rows, linked after `head` (which moves to it).
+    static func insert(_ db: Database, _ p: PreparedDecision, head: inout Chain.Head) throws -> Int64 {
+        let link = Chain.advance(&head, kind: "decision", content: p.json)
+        let h = p.content.header
+        // One cached statement with the columns named (GRDB's record encoding of the same row,
+        // through its Encoder, cost more than the insert itself on the gateway's path).
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO decisions (seq, prev_hash, hash, time_us, origin, source, queue_id, message_id, sha256, size,
+                    direction, mail_from, authenticated, subject, policy_name, policy_hash, pmark_version, message_action,
+                    classification, endorsements, auto_forward, notify_recipients, notify_sender)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            link.seq, link.prev, link.hash, h.timeUS, h.origin, h.source, h.queueID, h.messageID, h.sha256, h.size,
+            h.direction, h.mailFrom, h.authenticated, h.subject, h.policyName, h.policyHash, h.pmarkVersion,
+            h.messageAction, h.classification, h.endorsements, h.autoForward, h.notifyRecipients, h.notifySender,
+        ])
         let id = db.lastInsertedRowID
         for r in p.content.verdicts {
             try db.cachedStatement(
@@ -386,17 +404,6 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
 
     /// Runs `body` against a read-only snapshot (reports, tests).
     public func read<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
-}
-
-struct DecisionInsert: PersistableRecord {
-    static let databaseTableName = "decisions"
-    var header: DecisionHeader, seq: Int64, prev: String, hash: String
-    func encode(to container: inout PersistenceContainer) throws {
-        try header.encode(to: &container)
-        container["seq"] = seq
-        container["prev_hash"] = prev
-        container["hash"] = hash
-    }
 }
 
 struct EventInsert: PersistableRecord {

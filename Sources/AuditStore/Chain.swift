@@ -125,23 +125,50 @@ public enum Chain {
         return e
     }
 
-    /// Appends one entry: reads the head, links, updates the head (inside the caller's write
-    /// transaction, so two writers — the milter and a `pmark quarantine` command — serialise).
-    static func next(_ db: Database, kind: String, content: [UInt8]) throws -> (seq: Int64, prev: String, hash: String)
-    {
-        // Cached statements: this runs once per decision on the single writer, inside the
-        // transaction the MTA waits for (compiling SQL each time was measurable there).
-        guard let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM chain_head WHERE id = 1"))
+    /// The last link: the sequence number and hash the next entry links to.
+    struct Head: Sendable, Hashable {
+        var seq: Int64
+        var hash: String
+    }
+
+    /// Reads the head inside the caller's write transaction (so two writers — the milter and a
+    /// `pmark quarantine` command — serialise on SQLite's lock).
+    static func head(_ db: Database) throws -> Head {
+        // Cached statements: this runs on the single writer, inside the transaction the MTA
+        // waits for (compiling SQL each time was measurable there).
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM chain_head WHERE id = 1"))
         else {
             throw AuditError.corrupt("the chain head is missing")
         }
-        let seq: Int64 = head["seq"] + 1
-        let prev: String = head["hash"]
+        return Head(seq: row["seq"], hash: row["hash"])
+    }
+
+    /// Links one entry after `head` and moves `head` to it (no I/O: a batch of decisions reads
+    /// the head once and writes it once, see ``store(_:_:)``).
+    static func advance(_ head: inout Head, kind: String, content: [UInt8]) -> (seq: Int64, prev: String, hash: String)
+    {
+        let seq = head.seq + 1
+        let prev = head.hash
         let hash = link(seq: seq, kind: kind, prev: prev, content: content)
-        try db.cachedStatement(sql: "UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1").execute(arguments: [
-            seq, hash,
-        ])
+        head = Head(seq: seq, hash: hash)
         return (seq, prev, hash)
+    }
+
+    /// Writes the head after the entries linked in this transaction.
+    static func store(_ db: Database, _ head: Head) throws {
+        try db.cachedStatement(sql: "UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1").execute(arguments: [
+            head.seq, head.hash,
+        ])
+    }
+
+    /// Appends one entry: reads the head, links, updates the head (inside the caller's write
+    /// transaction).
+    static func next(_ db: Database, kind: String, content: [UInt8]) throws -> (seq: Int64, prev: String, hash: String)
+    {
+        var h = try head(db)
+        let l = advance(&h, kind: kind, content: content)
+        try store(db, h)
+        return l
     }
 }
 

@@ -50,7 +50,9 @@ struct StoreFileTests {
             let q = try DatabaseQueue(path: path)
             try Schema.migrator.migrate(q, upTo: upTo)
             try await q.write { db in
-                for e in events { _ = try AuditStore.insert(db, try scratch.prepare(e)) }
+                var head = try Chain.head(db)
+                for e in events { _ = try AuditStore.insert(db, try scratch.prepare(e), head: &head) }
+                try Chain.store(db, head)
                 // An event with only the columns the old schema has.
                 let e = EventContent(
                     timeUS: 1, kind: "release", decisionID: 2, actor: "ops", reason: "checked", detail: "re-submitted",
@@ -122,6 +124,28 @@ struct StoreFileTests {
         let r = try store.verify()
         #expect(r.isIntact)
         #expect(r.entries == 200)
+    }
+
+    @Test("Every decision column and child row reads back as prepared, whether decisions share a transaction or not")
+    func decisionRowRoundTrips() async throws {
+        let dir = TempDir()
+        let store = try AuditStore(path: dir.file("audit.db"), options: .init(privacy: .open, pmarkVersion: "test"))
+        let events = [
+            Fixture.event(subject: "[SENSITIVE] x", rcpts: ["a@gmail.com", "b@agency.govt.nz"], queueID: "Q1"),
+            Fixture.event(
+                subject: "hello", mailFrom: nil, rcpts: ["c@gmail.com"], headers: ["Message-ID: <m1@agency.govt.nz>"],
+                direction: .inbound),
+            Fixture.event(subject: "[IN-CONFIDENCE] figures", rcpts: ["d@example.com"], time: 1_700_000_000.25),
+        ]
+        let prepared = try events.map(store.prepare)
+        // Two decisions in one transaction (one chain-head read and write), one alone.
+        let ids = try store.write(Array(prepared.prefix(2))) + store.write([prepared[2]])
+        for (p, id) in zip(prepared, ids) {
+            let stored = try store.read { try Chain.loadDecision($0, id: id) }
+            #expect(stored == p.content)
+        }
+        #expect(try store.read { try Int64.fetchOne($0, sql: "SELECT seq FROM chain_head") } == 3)
+        #expect(try store.verify().isIntact)
     }
 }
 
@@ -320,7 +344,8 @@ struct ChainTests {
             // the head on to the last entry.
             let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM chain_head")!
             try db.execute(sql: "UPDATE chain_head SET seq = 2, hash = (SELECT hash FROM decisions WHERE seq = 2)")
-            #expect(try AuditStore.insert(db, forged) > 0)
+            var forgedHead = try Chain.head(db)
+            #expect(try AuditStore.insert(db, forged, head: &forgedHead) > 0)
             try db.execute(
                 sql: "UPDATE chain_head SET seq = ?, hash = ?",
                 arguments: [(head["seq"] as Int64) + 1, head["hash"] as String])
