@@ -215,14 +215,16 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
         let stored = { (a: String) in self.stored(address: a, privacy: privacy) }
         // Free text (evidence, locations, details) is scrubbed of addresses and file names the
         // policy withholds, by the same redactor every other report uses (it needs the parsed
-        // message to know every address and file name).
+        // message to know every address and file name: the engine's parse when the front-end
+        // passed it, which the milter does; otherwise the bytes are parsed here).
         let redactor: Redactor? =
             privacy.logAddresses && privacy.logAttachmentNames
             ? nil
             : Redactor(
                 privacy: privacy,
                 evaluation: Evaluation(
-                    message: try? Message(parsing: e.messageBytes), error: nil, envelope: e.envelope, verdict: v))
+                    message: e.message ?? (try? Message(parsing: e.messageBytes)), error: nil, envelope: e.envelope,
+                    verdict: v))
         let scrub = { (s: String) in redactor?.scrub(s) ?? s }
         let sha = Digest.sha256Hex(e.messageBytes)
         let (origin, source, queueID): (String, String?, String?) =

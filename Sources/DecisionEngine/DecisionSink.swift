@@ -1,3 +1,5 @@
+import MailParsing
+
 /// Where a decision goes before anyone acts on it.
 ///
 /// NZISM 15.2.40.C.02 [CID:1761] asks that every blocked email is logged, and 15.2.41.C.01
@@ -33,12 +35,21 @@ public struct DecisionEvent: Sendable {
     /// The message exactly as received (CRLF or LF as the front-end had it). Stores keep it for
     /// quarantined and blocked messages and hash it for identity.
     public var messageBytes: [UInt8]
+    /// The engine's parse of `messageBytes` (``Evaluation/message``) when the front-end has it,
+    /// so a store applying the privacy settings (which needs every address and file name in the
+    /// message) does not parse the message again; nil: the store parses `messageBytes` itself.
+    /// Never a parse of other bytes.
+    public var message: Message?
 
-    public init(unixTime: Double, origin: Origin, envelope: Envelope, verdict: Verdict, messageBytes: [UInt8]) {
+    public init(
+        unixTime: Double, origin: Origin, envelope: Envelope, verdict: Verdict, messageBytes: [UInt8],
+        message: Message? = nil
+    ) {
         self.unixTime = unixTime
         self.origin = origin
         self.envelope = envelope
         self.verdict = verdict
         self.messageBytes = messageBytes
+        self.message = message
     }
 }

@@ -1,6 +1,7 @@
 import DecisionEngine
 import Foundation
 import Logging
+import MailParsing
 import MilterCodec
 import NIOConcurrencyHelpers
 import NIOCore
@@ -348,7 +349,9 @@ final class MilterConnectionHandler: ChannelInboundHandler {
                 promise.fail(CancellationError())
                 return
             }
-            let decided = Result { () throws -> (Verdict, [UInt8]) in
+            // The engine's parse travels with the decision, so the audit store's privacy
+            // redaction does not parse the message a second time.
+            let decided = Result { () throws -> (Verdict, Message?, [UInt8]) in
                 let bytes = try messageSpool.contents()
                 if messageSpool.exceedsMaximum {
                     return (
@@ -356,12 +359,13 @@ final class MilterConnectionHandler: ChannelInboundHandler {
                             envelope: envelope,
                             detail:
                                 "message of \(messageSpool.totalBytes) bytes exceeds the inspected maximum of \(messageSpool.limits.maxMessageSize)"
-                        ), bytes
+                        ), nil, bytes
                     )
                 }
-                return (engine.evaluate(bytes: bytes, envelope: envelope), bytes)
+                let evaluation = engine.evaluate(bytes: bytes, envelope: envelope, envelopeFromHeaders: false)
+                return (evaluation.verdict, evaluation.message, bytes)
             }
-            guard case .success(let (verdict, bytes)) = decided else {
+            guard case .success(let (verdict, message, bytes)) = decided else {
                 if case .failure(let e) = decided { promise.fail(e) }
                 return
             }
@@ -373,7 +377,7 @@ final class MilterConnectionHandler: ChannelInboundHandler {
                 try await shared.sink.record(
                     DecisionEvent(
                         unixTime: shared.clock(), origin: .gateway(queueID: queueID, daemonName: daemon),
-                        envelope: envelope, verdict: verdict, messageBytes: bytes))
+                        envelope: envelope, verdict: verdict, messageBytes: bytes, message: message))
                 Self.log(
                     shared.logger, verdict: verdict, envelope: envelope, policy: engine.policy, queueID: queueID,
                     size: messageSpool.totalBytes,

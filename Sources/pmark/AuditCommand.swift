@@ -419,7 +419,7 @@ func recordCheck(_ path: String, policy: Policy, source: String, evaluation: Eva
         try store.appendSync([
             DecisionEvent(
                 unixTime: Date().timeIntervalSince1970, origin: .check(source: source), envelope: evaluation.envelope,
-                verdict: evaluation.verdict, messageBytes: bytes)
+                verdict: evaluation.verdict, messageBytes: bytes, message: evaluation.message)
         ])
     } catch { fail("\(path): the decision could not be recorded: \(error)", code: 74) }
 }
