@@ -41,6 +41,11 @@ let package = Package(
         .systemLibrary(
             name: "PmarkZlib", path: "Sources/PmarkZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        // zstd: the bytes of held (quarantined) messages the audit store keeps (~5× less CPU than
+        // zlib on the gateway's decision path, for a smaller result).
+        .systemLibrary(
+            name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         .systemLibrary(
             name: "CPff", path: "Sources/CPff", pkgConfig: "libpff",
             providers: [.apt(["libpff-dev"]), .brew(["libpff"])]),
@@ -89,7 +94,7 @@ let package = Package(
             name: "AuditStore",
             dependencies: [
                 "DecisionEngine", "Reporting", "PolicyLanguage", "Markings", "ContentInspection", "MailParsing",
-                "PmarkZlib", "CCrypto",
+                "PmarkZlib", "CZstd", "CCrypto",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         // The milter protocol: a pure codec (bytes <-> typed commands and responses, NIOCore's

@@ -14,7 +14,7 @@ import Darwin
 
 /// The audit log: every decision recorded in SQLite (WAL) before the front-end acts on it, with
 /// per-recipient verdicts, reasons (rule, control, CID), findings and attachment identities; the
-/// bytes of held and blocked messages (zlib); quarantine release and deletion events; notices.
+/// bytes of held and blocked messages (zstd); quarantine release and deletion events; notices.
 /// A hash chain over every entry makes edits visible (``verify()``).
 ///
 /// Durability: each `record` returns only after the transaction holding its decision has
@@ -289,7 +289,7 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
                 releaseRecipients: String(
                     decoding: try JSONEncoder().encode(held ? e.envelope.recipients : blocked), as: UTF8.self),
                 size: e.messageBytes.count, sha256: sha,
-                data: try Zlib.compress(e.messageBytes))
+                data: try HeldBytes.compress(e.messageBytes))
         }
         return PreparedDecision(content: content, json: content.canonicalJSON, quarantine: q)
     }
@@ -356,11 +356,11 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO quarantine (decision_id, kind, status, created_us, updated_us, queue_id, envelope_from, release_recipients, size, sha256, compression, data)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'zlib', ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
                 id, q.kind, q.kind, p.content.header.timeUS, p.content.header.timeUS, q.queueID, q.envelopeFrom,
-                q.releaseRecipients, q.size, q.sha256, Data(q.data),
+                q.releaseRecipients, q.size, q.sha256, HeldBytes.codec, Data(q.data),
             ])
         }
         return id

@@ -81,20 +81,20 @@ extension AuditStore {
 
     /// The message exactly as received, checked against the SHA-256 its decision recorded.
     public func quarantinedBytes(_ id: Int64) throws -> [UInt8] {
-        let (data, size, sha) = try pool.read { db -> (Data?, Int, String) in
+        let (data, codec, size, sha) = try pool.read { db -> (Data?, String, Int, String) in
             guard
                 let r = try Row.fetchOne(
                     db,
                     sql:
-                        "SELECT q.data, q.size, d.sha256 FROM quarantine q JOIN decisions d ON d.id = q.decision_id WHERE q.decision_id = ?",
+                        "SELECT q.data, q.compression, q.size, d.sha256 FROM quarantine q JOIN decisions d ON d.id = q.decision_id WHERE q.decision_id = ?",
                     arguments: [id])
             else {
                 throw AuditError.notFound("quarantined message \(id)")
             }
-            return (r["data"], r["size"], r["sha256"])
+            return (r["data"], r["compression"], r["size"], r["sha256"])
         }
         guard let data else { throw AuditError.notFound("the bytes of message \(id) (deleted)") }
-        let bytes = try Zlib.decompress(Array(data), expectedSize: size)
+        let bytes = try HeldBytes.decompress(Array(data), codec: codec, expectedSize: size)
         guard SHA256Hex(bytes) == sha else {
             throw AuditError.corrupt("quarantined message \(id) does not match its recorded SHA-256")
         }
