@@ -13,6 +13,18 @@ public protocol DecisionSink: Sendable {
     func record(_ event: DecisionEvent) async throws
 }
 
+/// A sink whose record is finished when `recordNow` returns, without waiting on anything else
+/// (a file append, nothing at all). A front-end may call it on the thread that decided instead
+/// of starting a task to await `record` (the milter saves a thread hand-off per message); the
+/// rule is the same: it returns before the front-end acts, and a throw fails closed.
+public protocol SynchronousDecisionSink: DecisionSink {
+    func recordNow(_ event: DecisionEvent) throws
+}
+
+extension SynchronousDecisionSink {
+    public func record(_ event: DecisionEvent) async throws { try recordNow(event) }
+}
+
 /// One decision, as a sink receives it. Built by the front-end; the engine stays pure.
 public struct DecisionEvent: Sendable {
     /// Which front-end decided, with what it knows of the message's identity.

@@ -10,7 +10,7 @@ import NIOConcurrencyHelpers
 ///
 /// Addresses appear only when the policy's `privacy.log-addresses` allows; otherwise each
 /// recipient group carries a count. Subjects and bodies never appear.
-public final class JSONLinesSink: DecisionSink, @unchecked Sendable {
+public final class JSONLinesSink: SynchronousDecisionSink, @unchecked Sendable {
     private let fd: Int32
     private let lock = NIOLock()
     public let path: String
@@ -31,7 +31,7 @@ public final class JSONLinesSink: DecisionSink, @unchecked Sendable {
     }
     deinit { close(fd) }
 
-    public func record(_ event: DecisionEvent) async throws {
+    public func recordNow(_ event: DecisionEvent) throws {
         var line = Array(Self.json(event, addresses: logAddresses()).utf8)
         line.append(10)
         try lock.withLock {
@@ -90,9 +90,9 @@ public final class JSONLinesSink: DecisionSink, @unchecked Sendable {
 }
 
 /// A sink that keeps nothing (benchmarks, and `--no-decision-log` where the MTA's own logs suffice).
-public struct DiscardingSink: DecisionSink {
+public struct DiscardingSink: SynchronousDecisionSink {
     public init() {}
-    public func record(_ event: DecisionEvent) async throws {}
+    public func recordNow(_ event: DecisionEvent) throws {}
 }
 
 /// Hands each decision to every sink in turn (e.g. the JSON-lines file and the audit store); the
@@ -102,5 +102,18 @@ public struct FanOutSink: DecisionSink {
     public init(_ sinks: [any DecisionSink]) { self.sinks = sinks }
     public func record(_ event: DecisionEvent) async throws {
         for s in sinks { try await s.record(event) }
+    }
+
+    /// The same sinks as one synchronous sink, when every one of them is synchronous.
+    public var synchronous: (any SynchronousDecisionSink)? {
+        let all = sinks.compactMap { $0 as? any SynchronousDecisionSink }
+        return all.count == sinks.count ? SynchronousFanOut(sinks: all) : nil
+    }
+
+    struct SynchronousFanOut: SynchronousDecisionSink {
+        let sinks: [any SynchronousDecisionSink]
+        func recordNow(_ event: DecisionEvent) throws {
+            for s in sinks { try s.recordNow(event) }
+        }
     }
 }

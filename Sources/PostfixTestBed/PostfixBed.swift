@@ -207,6 +207,46 @@ public final class PostfixBed: @unchecked Sendable {
         return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// CPU seconds (user + system) Postfix (its master and every process under it, the reaped
+    /// ones through the master's children's times) and `smtp-sink` have used so far; 0 when the
+    /// master's pid is unknown.
+    public func postfixCPUSeconds() -> Double {
+        var total = sink.map { Self.treeCPUSeconds($0.processIdentifier) } ?? 0
+        if let pid = try? String(contentsOfFile: dir + "/queue/pid/master.pid", encoding: .utf8),
+            let n = Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            total += Self.treeCPUSeconds(n)
+        }
+        return total
+    }
+
+    /// User + system CPU seconds of `root` and every live descendant, each with its reaped
+    /// children's times (`/proc/PID/stat` fields 14–17, proc(5)).
+    static func treeCPUSeconds(_ root: Int32) -> Double {
+        var parent: [Int32: Int32] = [:], ticks: [Int32: Double] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(name),
+                let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            let f = stat[stat.index(after: close)...].split(separator: " ")
+            guard f.count > 14, let pp = Int32(f[1]) else { continue }
+            parent[pid] = pp
+            ticks[pid] = f[11...14].compactMap { Double($0) }.reduce(0, +)
+        }
+        func under(_ p: Int32) -> Bool {
+            var p = p
+            for _ in 0..<64 {
+                if p == root { return true }
+                guard let q = parent[p], q > 1 else { return false }
+                p = q
+            }
+            return false
+        }
+        let sum = ticks.filter { under($0.key) }.values.reduce(0, +)
+        return sum / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// Kills pmark with SIGKILL (no drain) and waits for it to be gone.
     public func killPmark() {
         guard let p = pmark else { return }

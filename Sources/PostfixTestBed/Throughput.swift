@@ -16,6 +16,13 @@ public enum PostfixThroughput {
         public var rejected: Int
         /// CPU seconds pmark used for the timed messages (nil without pmark).
         public var pmarkCPU: Double?
+        /// The whole machine's busy and idle CPU seconds (all cores, `/proc/stat`) over the timed
+        /// window: whether a mode was bound by CPU (idle near 0) or by latency (idle left over).
+        public var machineBusy: Double = 0
+        /// CPU seconds Postfix and `smtp-sink` used over the timed window (what a milter costs
+        /// Postfix itself shows here: the milter client's packets, the extra processes' work).
+        public var postfixCPU: Double = 0
+        public var machineIdle: Double = 0
         public var messagesPerSecond: Double { Double(timedMessages) / seconds }
         public var accounted: Bool { sent == delivered + held + rejected }
         public var description: String {
@@ -24,11 +31,27 @@ public enum PostfixThroughput {
                     format: "%d messages in %.2f s = %.1f msg/s; sent %d = delivered %d + held %d + rejected %d",
                     timedMessages, seconds, messagesPerSecond, sent, delivered, held, rejected)
                 + (pmarkCPU.map { String(format: "; pmark CPU %.2f ms/msg", $0 / Double(timedMessages) * 1000) } ?? "")
+                + String(format: "; postfix CPU %.2f ms/msg", postfixCPU / Double(timedMessages) * 1000)
+                + String(
+                    format: "; machine CPU %.2f ms/msg, idle %.0f%%", machineBusy / Double(timedMessages) * 1000,
+                    100 * machineIdle / max(machineBusy + machineIdle, 1e-9))
                 + (accounted ? "" : "  (NOT ACCOUNTED)")
         }
     }
 
     static func now() -> Double { Date().timeIntervalSince1970 }
+
+    /// Busy and idle CPU seconds of the whole machine since boot (the `cpu` line of `/proc/stat`,
+    /// in clock ticks: user nice system idle iowait irq softirq steal; iowait counts as idle).
+    static func machineCPU() -> (busy: Double, idle: Double) {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ")
+        else { return (0, 0) }
+        let f = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard f.count >= 8 else { return (0, 0) }
+        let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return ((f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / hz, (f[3] + f[4]) / hz)
+    }
 
     static let smtpSource = "/usr/sbin/smtp-source"
 
@@ -44,6 +67,8 @@ public enum PostfixThroughput {
         defer { bed.stop() }
         try bed.start()
         let start = now()
+        let cpu0 = machineCPU()
+        let postfix0 = bed.postfixCPUSeconds()
         let src = try PostfixBed.run(
             smtpSource,
             [
@@ -56,6 +81,8 @@ public enum PostfixThroughput {
         }
         let seconds = now() - start
         let cpu = bed.pmarkCPUSeconds()
+        let cpu1 = machineCPU()
+        let postfix1 = bed.postfixCPUSeconds()
         if unmarked > 0 {
             _ = try PostfixBed.run(
                 smtpSource,
@@ -76,6 +103,9 @@ public enum PostfixThroughput {
         var r = Result(
             withMilter: withMilter, timedMessages: messages, seconds: seconds, sent: sent, delivered: 0, held: 0,
             rejected: 0, pmarkCPU: cpu)
+        r.machineBusy = cpu1.busy - cpu0.busy
+        r.postfixCPU = postfix1 - postfix0
+        r.machineIdle = cpu1.idle - cpu0.idle
         func count() {
             r.delivered = bed.sunkCount() + bed.maildirCount("bob")
             r.held = ((try? bed.queue()) ?? []).filter { ($0["queue_name"] as? String) == "hold" }.count

@@ -46,6 +46,18 @@ final class RecordingSink: DecisionSink, @unchecked Sendable {
     var count: Int { events.withLockedValue { $0.count } }
 }
 
+/// Records synchronously (the path the JSON-lines sink takes: no task hand-off); optionally fails.
+final class SynchronousRecordingSink: SynchronousDecisionSink, @unchecked Sendable {
+    let events = NIOLockedValueBox<[DecisionEvent]>([])
+    let fails: Bool
+    init(fails: Bool = false) { self.fails = fails }
+    func recordNow(_ event: DecisionEvent) throws {
+        if fails { throw RecordingSink.Refused() }
+        events.withLockedValue { $0.append(event) }
+    }
+    var count: Int { events.withLockedValue { $0.count } }
+}
+
 /// A server on a private unix socket for one test.
 final class TestServer {
     let dir: String
@@ -55,7 +67,7 @@ final class TestServer {
 
     init(
         sink: RecordingSink = RecordingSink(), configure: (inout MilterServerConfiguration) -> Void = { _ in },
-        reload: @escaping @Sendable () throws -> Engine = { Fixture.engine }
+        reload: @escaping @Sendable () throws -> Engine = { Fixture.engine }, serverSink: (any DecisionSink)? = nil
     ) throws {
         dir = NSTemporaryDirectory() + "pmark-milter-test-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -67,7 +79,8 @@ final class TestServer {
         self.sink = sink
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        server = MilterServer(configuration: config, engine: Fixture.engine, sink: sink, logger: logger, reload: reload)
+        server = MilterServer(
+            configuration: config, engine: Fixture.engine, sink: serverSink ?? sink, logger: logger, reload: reload)
         try server.start()
     }
 
@@ -273,6 +286,41 @@ struct ServerFailClosedTests {
         let (c, o) = try await s.client()
         #expect(try await c.transaction(unmarkedInbound, negotiated: o) == [.replyCode(Fixture.tempfail)])
         await c.close()
+    }
+
+    @Test("a synchronous sink, alone or fanned out, has recorded when the reply arrives")
+    func synchronousSinkRecords() async throws {
+        let a = SynchronousRecordingSink(), b = SynchronousRecordingSink()
+        for sink in [a, FanOutSink([a, b])] as [any DecisionSink] {
+            let s = try TestServer(serverSink: sink)
+            defer { s.stop() }
+            let (c, o) = try await s.client()
+            #expect(try await c.transaction(unmarkedInbound, negotiated: o) != [.replyCode(Fixture.tempfail)])
+            await c.close()
+        }
+        #expect(a.count == 2 && b.count == 1)
+    }
+
+    @Test("a synchronous sink that fails gives tempfail, never accept, alone or fanned out")
+    func synchronousSinkFails() async throws {
+        for sink in [
+            SynchronousRecordingSink(fails: true),
+            FanOutSink([SynchronousRecordingSink(), SynchronousRecordingSink(fails: true)]),
+        ]
+            as [any DecisionSink]
+        {
+            let s = try TestServer(serverSink: sink)
+            defer { s.stop() }
+            let (c, o) = try await s.client()
+            #expect(try await c.transaction(unmarkedInbound, negotiated: o) == [.replyCode(Fixture.tempfail)])
+            await c.close()
+        }
+    }
+
+    @Test("a fan-out is synchronous only when every sink in it is")
+    func fanOutSynchronous() {
+        #expect(FanOutSink([SynchronousRecordingSink(), DiscardingSink()]).synchronous != nil)
+        #expect(FanOutSink([SynchronousRecordingSink(), RecordingSink()]).synchronous == nil)
     }
 
     @Test("a decision slower than the timeout gives tempfail")
