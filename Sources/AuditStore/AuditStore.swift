@@ -78,6 +78,28 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
     private var transactions = 0
     /// Write transactions committed by this process (benchmarks report decisions per commit).
     public var transactionCount: Int { lock.withLock { transactions } }
+
+    /// CPU time this store's own work took (the threads' CPU clocks, so other processes on a
+    /// shared machine do not count): benchmarks attribute the store's cost per decision with it.
+    public struct CPUSpent: Sendable, Hashable {
+        /// Decisions prepared.
+        public var decisions = 0
+        /// Preparing them on the callers' threads: SHA-256, redaction, compression of held
+        /// bytes, the chain's canonical JSON.
+        public var prepareSeconds = 0.0
+        /// The write transactions on the writer: inserts, the chain link, commit (WAL write and
+        /// fsync) and SQLite's automatic checkpoints.
+        public var writeSeconds = 0.0
+    }
+    private var spent = CPUSpent()
+    public var cpuSpent: CPUSpent { lock.withLock { spent } }
+
+    /// This thread's CPU time in seconds.
+    static func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
     private let writerQueue = DispatchQueue(label: "pmark.audit.writer")
     let noticeQueue = DispatchQueue(label: "pmark.audit.notices")
 
@@ -150,9 +172,13 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
     /// Records a decision and returns its id once it has committed.
     @discardableResult
     public func append(_ event: DecisionEvent) async throws -> Int64 {
+        let t0 = Self.threadCPUSeconds()
         let p = try prepare(event)
+        let prepareSeconds = Self.threadCPUSeconds() - t0
         let id: Int64 = try await withCheckedThrowingContinuation { c in
             let start: Bool = lock.withLock {
+                spent.decisions += 1
+                spent.prepareSeconds += prepareSeconds
                 pending.append((p, c))
                 if draining { return false }
                 draining = true
@@ -167,7 +193,14 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
     /// Records decisions in one transaction, synchronously (batch scans).
     @discardableResult
     public func appendSync(_ events: [DecisionEvent]) throws -> [Int64] {
-        let ids = try write(events.map(prepare))
+        let t0 = Self.threadCPUSeconds()
+        let prepared = try events.map(prepare)
+        let prepareSeconds = Self.threadCPUSeconds() - t0
+        lock.withLock {
+            spent.decisions += prepared.count
+            spent.prepareSeconds += prepareSeconds
+        }
+        let ids = try write(prepared)
         for (e, id) in zip(events, ids) { scheduleNotices(for: e, decisionID: id) }
         return ids
     }
@@ -309,7 +342,14 @@ public final class AuditStore: DecisionSink, @unchecked Sendable {
     }
 
     func write(_ batch: [PreparedDecision]) throws -> [Int64] {
-        lock.withLock { transactions += 1 }
+        let t0 = Self.threadCPUSeconds()
+        defer {
+            let seconds = Self.threadCPUSeconds() - t0
+            lock.withLock {
+                transactions += 1
+                spent.writeSeconds += seconds
+            }
+        }
         return try pool.writeWithoutTransaction { db in
             var ids: [Int64] = []
             try db.inTransaction(.immediate) {
