@@ -508,7 +508,10 @@ struct MiscTests {
     }
 
     @Test(
-        "a spooled message leaves no file anyone could open (mkstemp 0600, unlinked at once) and reads back whole, up to the maximum"
+        """
+        a spooled message leaves no file anyone could open (mkstemp 0600, unlinked at once) and reads back whole, up \
+        to the maximum
+        """
     )
     func spoolPrivate() throws {
         let dir = NSTemporaryDirectory() + "pmark-spool-\(UUID().uuidString.prefix(6))"
