@@ -21,6 +21,15 @@ public protocol SynchronousDecisionSink: DecisionSink {
     func recordNow(_ event: DecisionEvent) throws
 }
 
+/// A sink that reports when its record is finished through a callback, called once on whatever
+/// thread finished it (the audit store's writer, after the commit). A front-end may call it on
+/// the thread that decided and act in `completion`, instead of starting a task to await
+/// `record` (the milter saves two thread hand-offs per message); the rule is the same: act only
+/// after a success, and a failure fails closed.
+public protocol CompletionDecisionSink: DecisionSink {
+    func record(_ event: DecisionEvent, completion: @escaping @Sendable (Result<Void, Error>) -> Void)
+}
+
 extension SynchronousDecisionSink {
     public func record(_ event: DecisionEvent) async throws { try recordNow(event) }
 }

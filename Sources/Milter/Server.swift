@@ -100,6 +100,9 @@ struct ServerShared: Sendable {
     /// The same sink when it records without waiting (a file, nothing): called on the worker
     /// that decided, so a message costs two thread hand-offs instead of three.
     let synchronousSink: (any SynchronousDecisionSink)?
+    /// The same sink when it reports through a completion (the audit store's group commit):
+    /// called on the worker that decided, the reply sent from its completion, three hand-offs.
+    let completionSink: (any CompletionDecisionSink)?
     let pool: NIOThreadPool
     let logger: Logger
     let connections: NIOLockedValueBox<Int>
@@ -125,7 +128,8 @@ public final class MilterServer: Sendable {
         pool.start()
         shared = ServerShared(
             config: configuration, engines: EngineHolder(engine), sink: sink,
-            synchronousSink: (sink as? any SynchronousDecisionSink) ?? (sink as? FanOutSink)?.synchronous, pool: pool,
+            synchronousSink: (sink as? any SynchronousDecisionSink) ?? (sink as? FanOutSink)?.synchronous,
+            completionSink: (sink as? any CompletionDecisionSink) ?? (sink as? FanOutSink)?.completion, pool: pool,
             logger: logger, connections: NIOLockedValueBox(0), clock: clock)
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.reload = reload
@@ -345,10 +349,12 @@ final class MilterConnectionHandler: ChannelInboundHandler {
         let loop = context.eventLoop
         let promise = loop.makePromise(of: [MilterResponse].self)
         // The engine runs on the thread pool; a synchronous sink (the decision log, none) is
-        // then called on that thread, any other (the audit store's group commit) awaited in a
-        // task started from it, and the reply goes out on the event loop: two thread hand-offs
-        // per message, three with an asynchronous sink (a task awaiting the pool first would
-        // take four), each a wake-up that costs most on a busy gateway.
+        // then called on that thread, and the reply goes out on the event loop: two thread
+        // hand-offs per message. A completion sink (the audit store's group commit) is called on
+        // that thread too and the reply sent from its completion on the store's writer: three.
+        // Any other sink is awaited in a task started from the worker (five with the store:
+        // the task, the writer, resuming the task, the event loop), each a wake-up that costs
+        // most on a busy gateway.
         shared.pool.submit { state in
             guard case .active = state else {
                 promise.fail(CancellationError())
@@ -393,6 +399,8 @@ final class MilterConnectionHandler: ChannelInboundHandler {
             }
             if let sink = shared.synchronousSink {
                 promise.completeWith(Result { try sink.recordNow(event) }.map { recorded() })
+            } else if let sink = shared.completionSink {
+                sink.record(event) { result in promise.completeWith(result.map { recorded() }) }
             } else {
                 promise.completeWithTask {
                     try await shared.sink.record(event)

@@ -116,4 +116,27 @@ public struct FanOutSink: DecisionSink {
             for s in sinks { try s.recordNow(event) }
         }
     }
+
+    /// The same sinks as one completion sink, when the first reports through a completion (the
+    /// audit store) and the rest are synchronous (the decision log): those run, in order, in the
+    /// first one's completion after its success.
+    public var completion: (any CompletionDecisionSink)? {
+        guard let first = sinks.first as? any CompletionDecisionSink else { return nil }
+        let rest = sinks.dropFirst().compactMap { $0 as? any SynchronousDecisionSink }
+        return rest.count == sinks.count - 1 ? CompletionFanOut(first: first, rest: rest) : nil
+    }
+
+    struct CompletionFanOut: CompletionDecisionSink {
+        let first: any CompletionDecisionSink
+        let rest: [any SynchronousDecisionSink]
+        func record(_ event: DecisionEvent) async throws {
+            try await first.record(event)
+            for s in rest { try s.recordNow(event) }
+        }
+        func record(_ event: DecisionEvent, completion: @escaping @Sendable (Result<Void, Error>) -> Void) {
+            first.record(event) { result in
+                completion(result.flatMap { Result { for s in rest { try s.recordNow(event) } } })
+            }
+        }
+    }
 }

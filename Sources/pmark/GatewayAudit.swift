@@ -97,8 +97,15 @@ struct AuditMilterBench: ParsableCommand {
             server.shutdown()
             var recorded = ""
             if on, let s = sink as? AuditStore {
+                // The store's own CPU (its threads' clocks: steady under load), per decision.
+                let spent = s.cpuSpent
+                let per = { (seconds: Double) in seconds / Double(max(1, spent.decisions)) * 1000 }
                 let n = try s.records(AuditFilter()).count
-                recorded = ", \(n) decisions recorded, chain \(try s.verify().isIntact ? "intact" : "BROKEN")"
+                recorded =
+                    String(
+                        format: ", store CPU %.3f + %.3f ms/decision (prepare + write)", per(spent.prepareSeconds),
+                        per(spent.writeSeconds))
+                    + ", \(n) decisions recorded, chain \(try s.verify().isIntact ? "intact" : "BROKEN")"
             }
             let cpuPerMessage = cpu / Double(max(1, msgs.count)) * 1000
             print(

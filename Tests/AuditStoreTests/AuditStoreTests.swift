@@ -130,6 +130,10 @@ struct StoreFileTests {
         let r = try store.verify()
         #expect(r.isIntact)
         #expect(r.entries == 200)
+        // The store's own CPU is counted for benchmarks: every decision, both phases.
+        let spent = store.cpuSpent
+        #expect(spent.decisions == 200)
+        #expect(spent.prepareSeconds > 0 && spent.writeSeconds > 0)
     }
 
     @Test("Every decision column and child row reads back as prepared, whether decisions share a transaction or not")

@@ -58,6 +58,27 @@ final class SynchronousRecordingSink: SynchronousDecisionSink, @unchecked Sendab
     var count: Int { events.withLockedValue { $0.count } }
 }
 
+/// Reports through a completion called later on another thread (the audit store's way: its
+/// writer commits, then completes); optionally fails. `completed` is set just before completing.
+final class CompletionRecordingSink: CompletionDecisionSink, @unchecked Sendable {
+    let events = NIOLockedValueBox<[DecisionEvent]>([])
+    let completed = NIOLockedValueBox(0)
+    let fails: Bool
+    init(fails: Bool = false) { self.fails = fails }
+    func record(_ event: DecisionEvent) async throws {
+        if fails { throw RecordingSink.Refused() }
+        events.withLockedValue { $0.append(event) }
+    }
+    func record(_ event: DecisionEvent, completion: @escaping @Sendable (Result<Void, Error>) -> Void) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(200)) {
+            if !self.fails { self.events.withLockedValue { $0.append(event) } }
+            self.completed.withLockedValue { $0 += 1 }
+            completion(self.fails ? .failure(RecordingSink.Refused()) : .success(()))
+        }
+    }
+    var count: Int { events.withLockedValue { $0.count } }
+}
+
 /// A server on a private unix socket for one test.
 final class TestServer {
     let dir: String
@@ -315,6 +336,50 @@ struct ServerFailClosedTests {
             #expect(try await c.transaction(unmarkedInbound, negotiated: o) == [.replyCode(Fixture.tempfail)])
             await c.close()
         }
+    }
+
+    @Test(
+        "a completion sink (the audit store's group commit), alone or before synchronous sinks, has completed when the reply arrives"
+    )
+    func completionSinkRecords() async throws {
+        let a = CompletionRecordingSink(), b = SynchronousRecordingSink()
+        for (i, sink) in ([a, FanOutSink([a, b])] as [any DecisionSink]).enumerated() {
+            let s = try TestServer(serverSink: sink)
+            defer { s.stop() }
+            let (c, o) = try await s.client()
+            #expect(try await c.transaction(unmarkedInbound, negotiated: o) != [.replyCode(Fixture.tempfail)])
+            // The completion comes 200 ms after the decision: a reply sent before it would be
+            // here while the count is still behind.
+            #expect(a.completed.withLockedValue { $0 } == i + 1)
+            #expect(b.count == i)
+            await c.close()
+        }
+        #expect(a.count == 2)
+    }
+
+    @Test("a completion sink that fails, or a synchronous sink after it that fails, gives tempfail, never accept")
+    func completionSinkFails() async throws {
+        for sink in [
+            CompletionRecordingSink(fails: true),
+            FanOutSink([CompletionRecordingSink(fails: true), SynchronousRecordingSink()]),
+            FanOutSink([CompletionRecordingSink(), SynchronousRecordingSink(fails: true)]),
+        ]
+            as [any DecisionSink]
+        {
+            let s = try TestServer(serverSink: sink)
+            defer { s.stop() }
+            let (c, o) = try await s.client()
+            #expect(try await c.transaction(unmarkedInbound, negotiated: o) == [.replyCode(Fixture.tempfail)])
+            await c.close()
+        }
+    }
+
+    @Test("a fan-out reports through a completion only when its first sink does and every other is synchronous")
+    func fanOutCompletion() {
+        #expect(FanOutSink([CompletionRecordingSink(), SynchronousRecordingSink()]).completion != nil)
+        #expect(FanOutSink([CompletionRecordingSink()]).completion != nil)
+        #expect(FanOutSink([SynchronousRecordingSink(), CompletionRecordingSink()]).completion == nil)
+        #expect(FanOutSink([CompletionRecordingSink(), RecordingSink()]).completion == nil)
     }
 
     @Test("a fan-out is synchronous only when every sink in it is")
