@@ -339,7 +339,10 @@ struct ServerFailClosedTests {
     }
 
     @Test(
-        "a completion sink (the audit store's group commit), alone or before synchronous sinks, has completed when the reply arrives"
+        """
+        a completion sink (the audit store's group commit), alone or before synchronous sinks, has completed when the \
+        reply arrives
+        """
     )
     func completionSinkRecords() async throws {
         let a = CompletionRecordingSink(), b = SynchronousRecordingSink()
