@@ -82,13 +82,19 @@ public struct HTMLReportBuilder {
         let h = max(1, items.count) * rowH + 10
         var s = "<figure class=\"chart\" id=\"\(id)\"><figcaption>\(esc(title))</figcaption>"
         s +=
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"\(esc(title))\" width=\"\(labelW + barW + 80)\" height=\"\(h)\" viewBox=\"0 0 \(labelW + barW + 80) \(h)\">"
+            """
+            <svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="\(esc(title))" \
+            width="\(labelW + barW + 80)" height="\(h)" viewBox="0 0 \(labelW + barW + 80) \(h)">
+            """
         for (i, (label, v)) in items.enumerated() {
             let y = i * rowH + 5
             let w = max(v > 0 ? 2 : 0, v * barW / maxV)
             s += "<text x=\"\(labelW - 6)\" y=\"\(y + 16)\" text-anchor=\"end\">\(esc(label))</text>"
             s +=
-                "<rect class=\"bar\" x=\"\(labelW)\" y=\"\(y + 3)\" width=\"\(w)\" height=\"\(rowH - 8)\" fill=\"\(colour(label, i))\"><title>\(esc(label)): \(v)</title></rect>"
+                """
+                <rect class="bar" x="\(labelW)" y="\(y + 3)" width="\(w)" height="\(rowH - 8)" \
+                fill="\(colour(label, i))"><title>\(esc(label)): \(v)</title></rect>
+                """
             s += "<text x=\"\(labelW + w + 6)\" y=\"\(y + 16)\">\(v)</text>"
         }
         if items.isEmpty { s += "<text x=\"10\" y=\"20\">(none)</text>" }
@@ -102,9 +108,15 @@ public struct HTMLReportBuilder {
         let colW = 28, h = 200, left = 40
         let w = left + max(1, months.count) * colW + 20
         var s =
-            "<figure class=\"chart\" id=\"timeline\"><figcaption>Messages by month (Date header; flagged in red)</figcaption>"
+            """
+            <figure class="chart" id="timeline"><figcaption>Messages by month (Date header; flagged in \
+            red)</figcaption>
+            """
         s +=
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"Messages by month\" width=\"\(w)\" height=\"\(h + 70)\" viewBox=\"0 0 \(w) \(h + 70)\">"
+            """
+            <svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Messages by month" width="\(w)" \
+            height="\(h + 70)" viewBox="0 0 \(w) \(h + 70)">
+            """
         s += "<line x1=\"\(left)\" y1=\"\(h)\" x2=\"\(w - 10)\" y2=\"\(h)\" stroke=\"#333\"/>"
         s += "<text x=\"\(left - 4)\" y=\"12\" text-anchor=\"end\">\(maxV)</text>"
         for (i, m) in months.enumerated() {
@@ -112,11 +124,20 @@ public struct HTMLReportBuilder {
             let x = left + i * colW + 4
             let bh = v * (h - 10) / maxV, fh = f * (h - 10) / maxV
             s +=
-                "<rect class=\"bar\" x=\"\(x)\" y=\"\(h - bh)\" width=\"\(colW - 8)\" height=\"\(bh)\" fill=\"#1f77b4\"><title>\(esc(m)): \(v) messages, \(f) flagged</title></rect>"
+                """
+                <rect class="bar" x="\(x)" y="\(h - bh)" width="\(colW - 8)" height="\(bh)" \
+                fill="#1f77b4"><title>\(esc(m)): \(v) messages, \(f) flagged</title></rect>
+                """
             s +=
-                "<rect class=\"bar flagged\" x=\"\(x)\" y=\"\(h - fh)\" width=\"\(colW - 8)\" height=\"\(fh)\" fill=\"#d62728\"><title>\(esc(m)): \(f) flagged</title></rect>"
+                """
+                <rect class="bar flagged" x="\(x)" y="\(h - fh)" width="\(colW - 8)" height="\(fh)" \
+                fill="#d62728"><title>\(esc(m)): \(f) flagged</title></rect>
+                """
             s +=
-                "<text x=\"\(x + 6)\" y=\"\(h + 8)\" transform=\"rotate(60 \(x + 6) \(h + 8))\" font-size=\"10\">\(esc(m))</text>"
+                """
+                <text x="\(x + 6)" y="\(h + 8)" transform="rotate(60 \(x + 6) \(h + 8))" \
+                font-size="10">\(esc(m))</text>
+                """
         }
         return s + "</svg></figure>\n"
     }
@@ -125,12 +146,24 @@ public struct HTMLReportBuilder {
         var s = Self.signature
         s += "<html lang=\"en\"><head><meta charset=\"utf-8\"><title>pmark scan report</title>\n"
         s +=
-            "<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}th{background:#eee}.chart{display:inline-block;margin:0 2em 1em 0;vertical-align:top}figcaption{font-weight:bold;margin-bottom:4px}svg text{font-size:12px}.num{text-align:right}.block{color:#b00}.quarantine{color:#c60}</style>\n"
+            """
+            <style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;\
+            margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}\
+            th{background:#eee}.chart{display:inline-block;margin:0 2em 1em \
+            0;vertical-align:top}figcaption{font-weight:bold;margin-bottom:4px}svg \
+            text{font-size:12px}.num{text-align:right}.block{color:#b00}.quarantine{color:#c60}</style>\n
+            """
         s += "</head><body>\n<h1>pmark scan report</h1>\n"
         s +=
-            "<p>Policy <b>\(Self.esc(sum.policyName))</b> (sha256 <code>\(Self.esc(String(sum.policySHA256.prefix(12))))</code>), pmark \(Self.esc(sum.pmarkVersion))\(sum.shard.map { ", shard \(Self.esc($0))" } ?? "").</p>\n"
+            """
+            <p>Policy <b>\(Self.esc(sum.policyName))</b> (sha256 <code>\(Self.esc(String(sum.policySHA256.prefix(12))))\
+            </code>), pmark \(Self.esc(sum.pmarkVersion))\(sum.shard.map { ", shard \(Self.esc($0))" } ?? "").</p>\n
+            """
         s +=
-            "<table id=\"totals\"><tr><th>messages</th><th>bytes</th><th>flagged</th><th>not inspected</th><th>defects</th><th>files read</th><th>files skipped</th><th>could not read</th></tr>"
+            """
+            <table id="totals"><tr><th>messages</th><th>bytes</th><th>flagged</th><th>not \
+            inspected</th><th>defects</th><th>files read</th><th>files skipped</th><th>could not read</th></tr>
+            """
         s +=
             "<tr>"
             + [
@@ -148,10 +181,16 @@ public struct HTMLReportBuilder {
         let titles = Dictionary(
             uniqueKeysWithValues: Rules.all.map { ($0.id, ($0.title, $0.controls.joined(separator: "; "))) })
         s +=
-            "<h2>Rules fired</h2>\n<table id=\"rules\"><tr><th>rule</th><th>messages</th><th>what</th><th>control</th></tr>"
+            """
+            <h2>Rules fired</h2>\n<table id="rules"><tr><th>rule</th><th>messages</th><th>what</th><th>control</th>\
+            </tr>
+            """
         for (r, n) in sum.byRule.sorted(by: { $0.key < $1.key }) {
             s +=
-                "<tr><td>\(Self.esc(r))</td><td class=\"num\">\(n)</td><td>\(Self.esc(titles[r]?.0 ?? ""))</td><td>\(Self.esc(titles[r]?.1 ?? ""))</td></tr>"
+                """
+                <tr><td>\(Self.esc(r))</td><td class="num">\(n)</td><td>\(Self.esc(titles[r]?.0 ?? ""))</td><td>\
+                \(Self.esc(titles[r]?.1 ?? ""))</td></tr>
+                """
         }
         s += "</table>\n"
         if !sum.byFinding.isEmpty {
@@ -164,21 +203,38 @@ public struct HTMLReportBuilder {
         let showSubject = rows.contains { $0.subject != nil }
         s += "<h2>Flagged messages</h2>\n<p>Blocked, quarantined, not inspected or with a finding, in scan order.</p>\n"
         s +=
-            "<table id=\"flagged\"><tr><th>#</th><th>source</th><th>offset</th><th>index</th><th>date</th><th>classification</th><th>action</th><th>rules</th><th>findings</th>\(showSubject ? "<th>subject</th>" : "")</tr>\n"
+            """
+            <table id="flagged"><tr><th>#</th><th>source</th><th>offset</th><th>index</th><th>date</th><th>\
+            classification</th><th>action</th><th>rules</th><th>findings</th>\(showSubject ? "<th>subject</th>" : "")\
+            </tr>\n
+            """
         for r in rows {
             s +=
-                "<tr><td class=\"num\">\(r.ordinal)</td><td>\(Self.esc(r.source))</td><td class=\"num\">\(r.offset.map(String.init) ?? "")</td><td class=\"num\">\(r.index.map(String.init) ?? "")</td>"
+                """
+                <tr><td class="num">\(r.ordinal)</td><td>\(Self.esc(r.source))</td><td \
+                class="num">\(r.offset.map(String.init) ?? "")</td><td \
+                class="num">\(r.index.map(String.init) ?? "")</td>
+                """
             s +=
-                "<td>\(Self.esc(r.date ?? ""))</td><td>\(Self.esc(r.classification))</td><td class=\"\(Self.esc(r.action))\">\(Self.esc(r.action))</td>"
+                """
+                <td>\(Self.esc(r.date ?? ""))</td><td>\(Self.esc(r.classification))</td><td \
+                class="\(Self.esc(r.action))">\(Self.esc(r.action))</td>
+                """
             s +=
-                "<td>\(Self.esc(r.rules.joined(separator: ", ")))</td><td>\(Self.esc(r.findings.joined(separator: ", ")))</td>"
+                """
+                <td>\(Self.esc(r.rules.joined(separator: ", ")))</td><td>\
+                \(Self.esc(r.findings.joined(separator: ", ")))</td>
+                """
             if showSubject { s += "<td>\(Self.esc(r.subject ?? ""))</td>" }
             s += "</tr>\n"
         }
         s += "</table>\n"
         if moreRows > 0 {
             s +=
-                "<p>\(moreRows) more flagged message(s) are not listed here (limit \(Self.maxFlaggedRows)); the JSONL output lists every message.</p>\n"
+                """
+                <p>\(moreRows) more flagged message(s) are not listed here (limit \(Self.maxFlaggedRows)); the JSONL \
+                output lists every message.</p>\n
+                """
         }
         if !sum.skipped.isEmpty {
             s += "<h2>Skipped files</h2>\n<table id=\"skipped\"><tr><th>path</th><th>reason</th></tr>"

@@ -67,7 +67,10 @@ public struct ReportMerger {
             else {
                 throw MergeError(
                     description:
-                        "\(p): no summary record at the end (is it the complete JSONL output of pmark scan --format jsonl?)"
+                        """
+                        \(p): no summary record at the end (is it the complete JSONL output of pmark scan --format \
+                        jsonl?)
+                        """
                 )
             }
             summaries.append(s)

@@ -19,7 +19,10 @@ public enum SafeOutput {
         public var path: String
         public init(path: String) { self.path = path }
         public var description: String {
-            "\(path): refusing to overwrite an existing file that pmark did not create (remove it or choose another name)"
+            """
+            \(path): refusing to overwrite an existing file that pmark did not create (remove it or choose another \
+            name)
+            """
         }
     }
     public struct WriteFailed: Error, CustomStringConvertible, Sendable {

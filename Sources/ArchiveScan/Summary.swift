@@ -185,7 +185,10 @@ public struct ScanSummary: Sendable, Codable, Equatable {
     /// The human-readable summary that ends a text scan (and goes to stderr with CSV).
     public var text: String {
         var out =
-            "\n\(messages) message(s), \(notInspected) not inspected, \(defects) defect(s); \(filesRead) file(s) read, \(skipped.count) skipped, \(errors.count) could not be read\n"
+            """
+            \n\(messages) message(s), \(notInspected) not inspected, \(defects) defect(s); \(filesRead) file(s) read, \
+            \(skipped.count) skipped, \(errors.count) could not be read\n
+            """
         if let shard { out += "shard \(shard)\n" }
         if !byClassification.isEmpty {
             out +=

@@ -390,8 +390,10 @@ public final class AuditStore: CompletionDecisionSink, @unchecked Sendable {
         // through its Encoder, cost more than the insert itself on the gateway's path).
         try db.cachedStatement(
             sql: """
-                INSERT INTO decisions (seq, prev_hash, hash, time_us, origin, source, queue_id, message_id, sha256, size,
-                    direction, mail_from, authenticated, subject, policy_name, policy_hash, pmark_version, message_action,
+                INSERT INTO decisions (seq, prev_hash, hash, time_us, origin, source, queue_id, message_id, \
+                sha256, size,
+                    direction, mail_from, authenticated, subject, policy_name, policy_hash, pmark_version, \
+                message_action,
                     classification, endorsements, auto_forward, notify_recipients, notify_sender)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
@@ -404,28 +406,40 @@ public final class AuditStore: CompletionDecisionSink, @unchecked Sendable {
         for r in p.content.verdicts {
             try db.cachedStatement(
                 sql:
-                    "INSERT INTO recipient_verdicts (decision_id, group_index, ordinal, recipient, path, action) VALUES (?, ?, ?, ?, ?, ?)"
+                    """
+                    INSERT INTO recipient_verdicts (decision_id, group_index, ordinal, recipient, path, action) VALUES \
+                    (?, ?, ?, ?, ?, ?)
+                    """
             )
             .execute(arguments: [id, r.groupIndex, r.ordinal, r.recipient, r.path, r.action])
         }
         for r in p.content.reasons {
             try db.cachedStatement(
                 sql:
-                    "INSERT INTO reasons (decision_id, group_index, ordinal, rule_id, action, control, cid, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    """
+                    INSERT INTO reasons (decision_id, group_index, ordinal, rule_id, action, control, cid, evidence) \
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
             )
             .execute(arguments: [id, r.groupIndex, r.ordinal, r.ruleID, r.action, r.control, r.cid, r.evidence])
         }
         for f in p.content.findings {
             try db.cachedStatement(
                 sql:
-                    "INSERT INTO findings (decision_id, ordinal, origin, finding_id, location, detail) VALUES (?, ?, ?, ?, ?, ?)"
+                    """
+                    INSERT INTO findings (decision_id, ordinal, origin, finding_id, location, detail) VALUES (?, ?, ?, \
+                    ?, ?, ?)
+                    """
             )
             .execute(arguments: [id, f.ordinal, f.origin, f.findingID, f.location, f.detail])
         }
         for a in p.content.attachments {
             try db.cachedStatement(
                 sql:
-                    "INSERT INTO attachments (decision_id, ordinal, location, filename, declared_type, detected_type, family, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    """
+                    INSERT INTO attachments (decision_id, ordinal, location, filename, declared_type, detected_type, \
+                    family, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
             )
             .execute(arguments: [
                 id, a.ordinal, a.location, a.filename, a.declaredType, a.detectedType, a.family, a.size,
@@ -434,7 +448,8 @@ public final class AuditStore: CompletionDecisionSink, @unchecked Sendable {
         if let q = p.quarantine {
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO quarantine (decision_id, kind, status, created_us, updated_us, queue_id, envelope_from, release_recipients, size, sha256, compression, data)
+                    INSERT INTO quarantine (decision_id, kind, status, created_us, updated_us, queue_id, \
+                    envelope_from, release_recipients, size, sha256, compression, data)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [

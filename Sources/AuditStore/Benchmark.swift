@@ -23,7 +23,10 @@ public enum AuditBenchmark {
         public var line: String {
             String(
                 format:
-                    "audit store, %3d in flight: %8.0f decisions/s  (%d decisions in %.2f s, %d transactions; latency p50 %.2f ms, p99 %.2f ms)",
+                    """
+                    audit store, %3d in flight: %8.0f decisions/s  (%d decisions in %.2f s, %d transactions; latency \
+                    p50 %.2f ms, p99 %.2f ms)
+                    """,
                 inFlight, perSecond, decisions, seconds, transactions, p50 * 1000, p99 * 1000)
         }
     }

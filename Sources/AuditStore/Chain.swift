@@ -94,7 +94,10 @@ public enum Chain {
                 firstBreak: Break(
                     seq: expectedSeq, row: "head",
                     problem:
-                        "the chain head names seq \(headSeq) but the last entry is seq \(expectedSeq - 1) (entries at the end were deleted, or the head was edited)"
+                        """
+                        the chain head names seq \(headSeq) but the last entry is seq \(expectedSeq - 1) (entries at \
+                        the end were deleted, or the head was edited)
+                        """
                 ))
         }
         return Report(entries: n, headSeq: headSeq, headHash: headHash, firstBreak: nil)
@@ -185,7 +188,10 @@ public enum AuditError: Error, CustomStringConvertible, Sendable {
         case .notFound(let s): "not found: \(s)"
         case .corrupt(let s): "audit store is damaged: \(s)"
         case .newerSchema(let p, let u):
-            "\(p) was written by a newer pmark (unknown migrations: \(u.joined(separator: ", "))); refusing to write to it"
+            """
+            \(p) was written by a newer pmark (unknown migrations: \(u.joined(separator: ", "))); refusing to write to \
+            it
+            """
         case .invalid(let s): s
         case .handOff(let s): "the MTA did not take the message: \(s)"
         }

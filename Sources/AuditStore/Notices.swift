@@ -97,7 +97,10 @@ public enum NoticeMessage {
             months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func p(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return
-            "\(days[Int(tmv.tm_wday) % 7]), \(tmv.tm_mday) \(months[Int(tmv.tm_mon) % 12]) \(tmv.tm_year + 1900) \(p(tmv.tm_hour)):\(p(tmv.tm_min)):\(p(tmv.tm_sec)) +0000"
+            """
+            \(days[Int(tmv.tm_wday) % 7]), \(tmv.tm_mday) \(months[Int(tmv.tm_mon) % 12]) \(tmv.tm_year + 1900) \
+            \(p(tmv.tm_hour)):\(p(tmv.tm_min)):\(p(tmv.tm_sec)) +0000
+            """
     }
 }
 

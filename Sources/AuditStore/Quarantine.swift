@@ -39,7 +39,8 @@ public enum ReleaseMethod: Sendable, Hashable, CustomStringConvertible {
 
 extension AuditStore {
     static let quarantineSelect = """
-        SELECT q.*, d.direction, (SELECT group_concat(DISTINCT rule_id) FROM reasons r WHERE r.decision_id = q.decision_id) AS rules
+        SELECT q.*, d.direction, \
+        (SELECT group_concat(DISTINCT rule_id) FROM reasons r WHERE r.decision_id = q.decision_id) AS rules
         FROM quarantine q JOIN decisions d ON d.id = q.decision_id
         """
 
@@ -86,7 +87,10 @@ extension AuditStore {
                 let r = try Row.fetchOne(
                     db,
                     sql:
-                        "SELECT q.data, q.compression, q.size, d.sha256 FROM quarantine q JOIN decisions d ON d.id = q.decision_id WHERE q.decision_id = ?",
+                        """
+                        SELECT q.data, q.compression, q.size, d.sha256 FROM quarantine q JOIN decisions d ON d.id = \
+                        q.decision_id WHERE q.decision_id = ?
+                        """,
                     arguments: [id])
             else {
                 throw AuditError.notFound("quarantined message \(id)")

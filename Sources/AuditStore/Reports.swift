@@ -138,7 +138,10 @@ extension AuditStore {
         }
         if let a = f.action {
             conds.append(
-                "(d.message_action = ? OR EXISTS (SELECT 1 FROM recipient_verdicts v WHERE v.decision_id = d.id AND v.action = ?))"
+                """
+                (d.message_action = ? OR EXISTS (SELECT 1 FROM recipient_verdicts v WHERE v.decision_id = d.id AND \
+                v.action = ?))
+                """
             )
             args += [a, a]
         }
@@ -165,7 +168,10 @@ extension AuditStore {
             // Either stored form: the store may hold rows written under either privacy setting.
             let plain = a, keyed = addressKey(a)
             conds.append(
-                "(d.mail_from IN (?, ?) OR EXISTS (SELECT 1 FROM recipient_verdicts v WHERE v.decision_id = d.id AND v.recipient IN (?, ?)))"
+                """
+                (d.mail_from IN (?, ?) OR EXISTS (SELECT 1 FROM recipient_verdicts v WHERE v.decision_id = d.id AND \
+                v.recipient IN (?, ?)))
+                """
             )
             args += [plain, keyed, plain, keyed]
         }
@@ -212,7 +218,10 @@ extension AuditStore {
             let row = try Row.fetchOne(
                 db,
                 sql:
-                    "SELECT d.seq, d.hash, q.status FROM decisions d LEFT JOIN quarantine q ON q.decision_id = d.id WHERE d.id = ?",
+                    """
+                    SELECT d.seq, d.hash, q.status FROM decisions d LEFT JOIN quarantine q ON q.decision_id = d.id \
+                    WHERE d.id = ?
+                    """,
                 arguments: [id])
         else {
             throw AuditError.notFound("decision \(id)")
@@ -263,22 +272,40 @@ extension AuditStore {
                 byDirection: try counts(
                     "SELECT d.direction AS k, count(*) AS n FROM decisions d\(w) GROUP BY k ORDER BY n DESC, k"),
                 byRule: try counts(
-                    "SELECT r.rule_id AS k, count(DISTINCT r.decision_id) AS n FROM reasons r WHERE r.decision_id IN (\(sub)) GROUP BY k ORDER BY n DESC, k",
+                    """
+                    SELECT r.rule_id AS k, count(DISTINCT r.decision_id) AS n FROM reasons r WHERE r.decision_id IN \
+                    (\(sub)) GROUP BY k ORDER BY n DESC, k
+                    """,
                     title: { titles[$0] }),
                 byControl: try counts(
-                    "SELECT r.control || ' [CID:' || ifnull(r.cid, '?') || ']' AS k, count(DISTINCT r.decision_id) AS n FROM reasons r WHERE r.decision_id IN (\(sub)) GROUP BY k ORDER BY n DESC, k"
+                    """
+                    SELECT r.control || ' [CID:' || ifnull(r.cid, '?') || ']' AS k, count(DISTINCT r.decision_id) AS n \
+                    FROM reasons r WHERE r.decision_id IN (\(sub)) GROUP BY k ORDER BY n DESC, k
+                    """
                 ),
                 byPath: try counts(
-                    "SELECT v.path || ' ' || v.action AS k, count(*) AS n FROM recipient_verdicts v WHERE v.decision_id IN (\(sub)) GROUP BY k ORDER BY k"
+                    """
+                    SELECT v.path || ' ' || v.action AS k, count(*) AS n FROM recipient_verdicts v WHERE v.decision_id \
+                    IN (\(sub)) GROUP BY k ORDER BY k
+                    """
                 ),
                 byDay: try counts(
-                    "SELECT strftime('%Y-%m-%d', d.time_us / 1000000, 'unixepoch') || ' ' || d.message_action AS k, count(*) AS n FROM decisions d\(w) GROUP BY k ORDER BY k"
+                    """
+                    SELECT strftime('%Y-%m-%d', d.time_us / 1000000, 'unixepoch') || ' ' || d.message_action AS k, \
+                    count(*) AS n FROM decisions d\(w) GROUP BY k ORDER BY k
+                    """
                 ),
                 quarantine: try counts(
-                    "SELECT q.status AS k, count(*) AS n FROM quarantine q WHERE q.decision_id IN (\(sub)) GROUP BY k ORDER BY k"
+                    """
+                    SELECT q.status AS k, count(*) AS n FROM quarantine q WHERE q.decision_id IN (\(sub)) GROUP BY k \
+                    ORDER BY k
+                    """
                 ),
                 events: try counts(
-                    "SELECT e.kind AS k, count(*) AS n FROM events e WHERE e.decision_id IN (\(sub)) GROUP BY k ORDER BY k"
+                    """
+                    SELECT e.kind AS k, count(*) AS n FROM events e WHERE e.decision_id IN (\(sub)) GROUP BY k ORDER \
+                    BY k
+                    """
                 ))
         }
     }
@@ -343,9 +370,8 @@ public enum AuditFormat {
         if let q = r.queueID { e.append("cs1Label=queueId cs1=\(ext(q))") }
         if let m = r.messageID { e.append("cs2Label=messageId cs2=\(ext(m))") }
         e.append("cs3Label=rules cs3=\(ext(Array(Set(r.reasons.map(\.rule))).sorted().joined(separator: ",")))")
-        e.append(
-            "cs4Label=controls cs4=\(ext(Array(Set(r.reasons.map { $0.control + ($0.cid.map { " CID:\($0)" } ?? "") })).sorted().joined(separator: ",")))"
-        )
+        let controls = Array(Set(r.reasons.map { $0.control + ($0.cid.map { " CID:\($0)" } ?? "") })).sorted()
+        e.append("cs4Label=controls cs4=\(ext(controls.joined(separator: ",")))")
         e.append("cs5Label=policy cs5=\(ext(r.policy + " " + r.policyHash))")
         e.append("cs6Label=direction cs6=\(ext(r.direction))")
         if let f = r.mailFrom { e.append("suser=\(ext(f))") }
@@ -387,7 +413,10 @@ public enum AuditFormat {
         }
         var h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>pmark audit report</title>\n"
         h +=
-            "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}td.n{text-align:right}</style></head><body>\n"
+            """
+            <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}td,\
+            th{border:1px solid #ccc;padding:.25em .6em;text-align:left}td.n{text-align:right}</style></head><body>\n
+            """
         h +=
             "<h1>pmark audit report</h1>\n<p>"
             + esc((s.since.map { "Since \($0). " } ?? "") + (s.until.map { "Until \($0). " } ?? ""))

@@ -261,7 +261,10 @@ public func isoTime(_ us: Int64) -> String {
     }
     let frac = String(us % 1_000_000)
     return
-        "\(p(tmv.tm_year + 1900, 4))-\(p(tmv.tm_mon + 1, 2))-\(p(tmv.tm_mday, 2))T\(p(tmv.tm_hour, 2)):\(p(tmv.tm_min, 2)):\(p(tmv.tm_sec, 2)).\(String(repeating: "0", count: 6 - frac.count) + frac)Z"
+        """
+        \(p(tmv.tm_year + 1900, 4))-\(p(tmv.tm_mon + 1, 2))-\(p(tmv.tm_mday, 2))T\(p(tmv.tm_hour, 2))\
+        :\(p(tmv.tm_min, 2)):\(p(tmv.tm_sec, 2)).\(String(repeating: "0", count: 6 - frac.count) + frac)Z
+        """
 }
 
 /// SHA-256 through libcrypto (several times faster than the portable one on long messages);

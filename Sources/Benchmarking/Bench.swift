@@ -183,7 +183,10 @@ public struct BenchmarkRunner {
     static func line(_ m: Measurement, _ base: Measurement, baseName: String = "raw") -> String {
         let name = m.name.padding(32)
         return
-            "\(name) \(fixed(m.mbPerSecond, 1).leftPad(9)) MB/s \(fixed(m.messagesPerSecond, 0).leftPad(10)) msg/s  ratio to \(baseName) \(fixed(m.mbPerSecond / base.mbPerSecond, 3))"
+            """
+            \(name) \(fixed(m.mbPerSecond, 1).leftPad(9)) MB/s \(fixed(m.messagesPerSecond, 0).leftPad(10)) msg/s  \
+            ratio to \(baseName) \(fixed(m.mbPerSecond / base.mbPerSecond, 3))
+            """
     }
 
     /// Generates the archive when missing (or when it is a generated one that is too small);
@@ -245,7 +248,11 @@ public struct BenchmarkRunner {
         }
         let extra = content.seconds - parse.seconds
         log(
-            "attachments: \(att.attachments), \(Self.fixed(Double(att.bytes) / 1e6, 1)) MB decoded; inspection cost \(Self.fixed(extra / Double(max(att.attachments, 1)) * 1e6, 1)) µs per attachment, \(Self.fixed(extra / max(Double(att.bytes) / 1e6, 1e-9) * 1e3, 2)) ms per MB"
+            """
+            attachments: \(att.attachments), \(Self.fixed(Double(att.bytes) / 1e6, 1)) MB decoded; inspection cost \
+            \(Self.fixed(extra / Double(max(att.attachments, 1)) * 1e6, 1)) µs per attachment, \
+            \(Self.fixed(extra / max(Double(att.bytes) / 1e6, 1e-9) * 1e3, 2)) ms per MB
+            """
         )
         let evidence = try best("evidence (markings + content)") {
             (size, try Self.evidenceAll(archive, reader: reader))

@@ -28,7 +28,11 @@ public struct ArchiveGenerator {
     }
 
     static let words =
-        "the of and to in is that for on with as was by at from this be are an or have which not policy budget meeting minister report draft review agency advice cabinet paper briefing update project schedule attached please find comments regarding following week tomorrow secretary santa list"
+        """
+        the of and to in is that for on with as was by at from this be are an or have which not policy budget meeting \
+        minister report draft review agency advice cabinet paper briefing update project schedule attached please find \
+        comments regarding following week tomorrow secretary santa list
+        """
         .split(separator: " ").map(String.init)
     static let subjectMarkings = [
         "[IN-CONFIDENCE]", "[SENSITIVE]", "[RESTRICTED]", "[UNCLASSIFIED]", "[SEC=OFFICIAL]",
@@ -95,16 +99,25 @@ public struct ArchiveGenerator {
         var h = ""
         for i in 0..<(4 + rng.int(14)) {
             h +=
-                "Received: from mx\(i).relay\(rng.int(90)).govt.nz (mx\(i).relay.govt.nz [10.\(rng.int(255)).\(rng.int(255)).\(rng.int(255))])\n"
+                """
+                Received: from mx\(i).relay\(rng.int(90)).govt.nz (mx\(i).relay.govt.nz \
+                [10.\(rng.int(255)).\(rng.int(255)).\(rng.int(255))])\n
+                """
             h += "\tby gateway\(i).agency.govt.nz (Postfix) with ESMTPS id 4X\(rng.next() % 1_000_000_000)\n"
             h += "\tfor <user\(rng.int(500))@agency.govt.nz>; Mon, 6 Jan 2025 09:\(10 + i):\(10 + rng.int(49)) +1300\n"
         }
         h += "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=agency.govt.nz; s=sel1;\n"
         h += "\th=from:to:subject:date:message-id:mime-version:content-type;\n"
         h +=
-            "\tbh=\(base64Line(&rng, 32)); b=\(base64Line(&rng, 60))\n\t\(base64Line(&rng, 60))\n\t\(base64Line(&rng, 60))\n"
+            """
+            \tbh=\(base64Line(&rng, 32)); b=\(base64Line(&rng, 60))\n\t\(base64Line(&rng, 60))\n\
+            \t\(base64Line(&rng, 60))\n
+            """
         h +=
-            "Authentication-Results: mx.agency.govt.nz; spf=pass smtp.mailfrom=other.govt.nz; dkim=pass header.d=other.govt.nz\n"
+            """
+            Authentication-Results: mx.agency.govt.nz; spf=pass smtp.mailfrom=other.govt.nz; dkim=pass \
+            header.d=other.govt.nz\n
+            """
         h += "From: Person \(n % 97) <person\(n % 97)@other.govt.nz>\n"
         h += "To: user\(rng.int(500))@agency.govt.nz\n"
         h += "Subject: \(subject)\n"
@@ -160,7 +173,12 @@ public struct ArchiveGenerator {
             "<html><head><style>p{margin:0}</style></head><body>" + (bodyMarking.isEmpty ? "" : "<p>\(bodyMarking)</p>")
             + text.split(separator: "\n").map { "<p>\($0)</p>" }.joined(separator: "\n") + "</body></html>\n"
         return
-            "Content-Type: multipart/alternative; boundary=\"\(boundary)\"\n\n--\(boundary)\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 7bit\n\n\(text)\n--\(boundary)\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n\(html)\n--\(boundary)--\n"
+            """
+            Content-Type: multipart/alternative; boundary="\(boundary)"\n\n--\(boundary)\n\
+            Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 7bit\n\n\(text)\n--\(boundary)\n\
+            Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n\(html)\n\
+            --\(boundary)--\n
+            """
     }
 
     func message(_ rng: inout RNG, _ n: Int) -> [UInt8] {
@@ -184,12 +202,19 @@ public struct ArchiveGenerator {
                 headers(&rng, n + 1, subject: "fwd " + sentence(&rng, 3), marking: "")
                 + alternative(&rng, boundary: "inner-\(n)", bodyMarking: bm)
             h +=
-                "Content-Type: multipart/mixed; boundary=\"mix-\(n)\"\n\n--mix-\(n)\nContent-Type: text/plain\n\nSee below.\n\n--mix-\(n)\nContent-Type: message/rfc822\nContent-Disposition: attachment\n\n\(inner)\n--mix-\(n)--\n"
+                """
+                Content-Type: multipart/mixed; boundary="mix-\(n)"\n\n--mix-\(n)\nContent-Type: text/plain\n\n\
+                See below.\n\n--mix-\(n)\nContent-Type: message/rfc822\nContent-Disposition: attachment\n\n\(inner)\n\
+                --mix-\(n)--\n
+                """
             return Array(h.utf8)
         default:  // mixed with attachments
             var out = Array(
                 (h
-                    + "Content-Type: multipart/mixed; boundary=\"mix-\(n)\"\n\nThis is a multi-part message in MIME format.\n\n--mix-\(n)\n"
+                    + """
+                    Content-Type: multipart/mixed; boundary="mix-\(n)"\n\n\
+                    This is a multi-part message in MIME format.\n\n--mix-\(n)\n
+                    """
                     + alternative(&rng, boundary: "alt-\(n)", bodyMarking: bm)).utf8)
             let types = [
                 ("application/pdf", "report.pdf"),
@@ -199,8 +224,11 @@ public struct ArchiveGenerator {
             for a in 0..<(1 + rng.int(3)) {
                 let t = types[rng.int(types.count)]
                 out += Array(
-                    "\n--mix-\(n)\nContent-Type: \(t.0); name=\"\(a)-\(t.1)\"\nContent-Disposition: attachment; filename=\"\(a)-\(t.1)\"\nContent-Transfer-Encoding: base64\n\n"
-                        .utf8)
+                    """
+                    \n--mix-\(n)\nContent-Type: \(t.0); name="\(a)-\(t.1)"\n\
+                    Content-Disposition: attachment; filename="\(a)-\(t.1)"\nContent-Transfer-Encoding: base64\n\n
+                    """
+                    .utf8)
                 out += base64Body(&rng, bytes: attachmentSize(&rng))
             }
             out += Array("--mix-\(n)--\n".utf8)

@@ -339,7 +339,10 @@ public struct ContentInspector: Sendable {
                 ContentFinding(
                     kind: .typeMismatch,
                     detail:
-                        "named or declared as \(c.rawValue) (\(ext.map { "." + $0 } ?? declared ?? "")), content is \(canonical)"
+                        """
+                        named or declared as \(c.rawValue) (\(ext.map { "." + $0 } ?? declared ?? "")), content is \
+                        \(canonical)
+                        """
                 ))
         } else if let c = claimed, let e = ext?.lowercased(), Self.launchedByName.contains(e), c != family,
             !bytes.isEmpty
@@ -350,7 +353,10 @@ public struct ContentInspector: Sendable {
                 ContentFinding(
                     kind: .typeMismatch,
                     detail:
-                        "named or declared as \(c.rawValue) (\(ext.map { "." + $0 } ?? declared ?? "")), content is \(canonical)"
+                        """
+                        named or declared as \(c.rawValue) (\(ext.map { "." + $0 } ?? declared ?? "")), content is \
+                        \(canonical)
+                        """
                 ))
         }
         items.append(

@@ -314,7 +314,10 @@ public struct Engine: Sendable {
                 out.append(
                     reason(
                         Rules.deniedAttachment,
-                        "\(item.location) is \(hit.why) (\(hit.family ?? "")), deny-listed; content is \(item.detectedType)"
+                        """
+                        \(item.location) is \(hit.why) (\(hit.family ?? "")), deny-listed; content is \
+                        \(item.detectedType)
+                        """
                     ))
             } else if declared.map({ policy.denyTypes.contains($0) }) ?? false {
                 out.append(

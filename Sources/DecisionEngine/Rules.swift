@@ -186,7 +186,10 @@ public enum Rules {
                 ?? r.fixedAction.rawValue
             if r.actionKey == .unmarkedOutbound {
                 action +=
-                    ", inbound `\(ActionKey.unmarkedInbound.rawValue)` (default \(ActionKey.unmarkedInbound.defaultAction.rawValue))"
+                    """
+                    , inbound `\(ActionKey.unmarkedInbound.rawValue)` (default \
+                    \(ActionKey.unmarkedInbound.defaultAction.rawValue))
+                    """
             }
             out += "| \(r.id) | \(r.title) | \(action) | \(r.controls.joined(separator: "; ")) |\n"
         }

@@ -30,7 +30,10 @@ struct LocationReaders {
         candidates = try PCRE2Pattern(Self.candidatePattern(vocabulary))
         rawCandidates = try PCRE2Pattern(Self.candidatePattern(vocabulary), options: PCRE2_CASELESS)
         lineCandidates = try PCRE2Pattern(
-            "^[\\s*_#=~|<>\\[\\](){}/\"-]*(?:(?:SECURITY[ \\t]+)?CLASSIFICATION|PROTECTIVE[ \\t]+MARKING|MARKING|SENSITIVITY)?[ \\t]*[:-]?[\\s*_\\[{(/=-]*"
+            """
+            ^[\\s*_#=~|<>\\[\\](){}/"-]*(?:(?:SECURITY[ \\t]+)?CLASSIFICATION|PROTECTIVE[ \
+            \\t]+MARKING|MARKING|SENSITIVITY)?[ \\t]*[:-]?[\\s*_\\[{(/=-]*
+            """
                 + Self.candidatePattern(vocabulary), options: PCRE2_CASELESS)
     }
 

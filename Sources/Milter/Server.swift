@@ -369,7 +369,10 @@ final class MilterConnectionHandler: ChannelInboundHandler {
                         engine.notInspected(
                             envelope: envelope,
                             detail:
-                                "message of \(messageSpool.totalBytes) bytes exceeds the inspected maximum of \(messageSpool.limits.maxMessageSize)"
+                                """
+                                message of \(messageSpool.totalBytes) bytes exceeds the inspected maximum of \
+                                \(messageSpool.limits.maxMessageSize)
+                                """
                         ), nil, bytes
                     )
                 }

@@ -160,7 +160,10 @@ public enum PDFText {
                     return .failure(
                         Failure(
                             reason:
-                                "PDF page \(page) shows images but no text (a scanned page?): what it shows cannot be read"
+                                """
+                                PDF page \(page) shows images but no text (a scanned page?): what it shows cannot be \
+                                read
+                                """
                         ))
                 }
             case .failure(let e): return .failure(e)
@@ -176,7 +179,10 @@ public enum PDFText {
             return .failure(
                 Failure(
                     reason:
-                        "PDF has pages without text and pdfimages (poppler-utils) is not installed to tell blank from scanned"
+                        """
+                        PDF has pages without text and pdfimages (poppler-utils) is not installed to tell blank from \
+                        scanned
+                        """
                 ))
         }
         let listing = dir.appendingPathComponent("images.txt"), errors = dir.appendingPathComponent("images-err.txt")

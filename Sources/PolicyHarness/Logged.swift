@@ -60,7 +60,10 @@ enum LoggedCheck {
         let gotRecipients = key(r.recipients.map { "\($0.recipient) \($0.path) \($0.action)" })
         if wantRecipients != gotRecipients {
             out.append(
-                "logged: recipients stored \(gotRecipients.count), decided \(wantRecipients.count), or their paths or actions differ"
+                """
+                logged: recipients stored \(gotRecipients.count), decided \(wantRecipients.count), or their paths or \
+                actions differ
+                """
             )
         }
         let wantReasons = key(
@@ -72,7 +75,10 @@ enum LoggedCheck {
         let gotReasons = key(r.reasons.map { "\($0.rule) \($0.action) \($0.control)" })
         if wantReasons != gotReasons {
             out.append(
-                "logged: reasons stored [\(gotReasons.joined(separator: "; "))], decided [\(wantReasons.joined(separator: "; "))]"
+                """
+                logged: reasons stored [\(gotReasons.joined(separator: "; "))], decided \
+                [\(wantReasons.joined(separator: "; "))]
+                """
             )
         }
         let held =

@@ -30,13 +30,19 @@ public enum HarnessReporters {
             for f in res.failures { out.append("    \(f)") }
             if let v = res.verdict {
                 out.append(
-                    "    actual: \(v.messageAction.rawValue) (\(v.direction.rawValue)), classification \(v.markings?.classification?.name ?? "UNMARKED")"
+                    """
+                        actual: \(v.messageAction.rawValue) (\(v.direction.rawValue)), classification \
+                    \(v.markings?.classification?.name ?? "UNMARKED")
+                    """
                         + ", notify recipients \(v.notifyRecipients), sender \(v.notifySender)")
                 for d in v.decisions {
                     out.append("      \(d.action.rawValue) via \(d.path) for \(d.recipients.joined(separator: ", "))")
                     for reason in d.reasons {
                         out.append(
-                            "        \(reason.rule.id) \(reason.rule.title): \(reason.evidence) [\(reason.rule.controls.joined(separator: "; "))]"
+                            """
+                                    \(reason.rule.id) \(reason.rule.title): \(reason.evidence) \
+                            [\(reason.rule.controls.joined(separator: "; "))]
+                            """
                         )
                     }
                 }
@@ -45,7 +51,10 @@ public enum HarnessReporters {
         if detail != .quiet || r.failed > 0 { out.append("") }
         for e in r.coverage.entries {
             out.append(
-                "coverage for policy '\(e.policy)': rules \(e.rules.count - e.uncoveredRules.count)/\(e.rules.count), controls \(e.controls.count - e.uncoveredControls.count)/\(e.controls.count)"
+                """
+                coverage for policy '\(e.policy)': rules \(e.rules.count - e.uncoveredRules.count)/\(e.rules.count), \
+                controls \(e.controls.count - e.uncoveredControls.count)/\(e.controls.count)
+                """
             )
             if !e.uncoveredRules.isEmpty {
                 out.append("  rules no passing case demonstrates: \(e.uncoveredRules.joined(separator: ", "))")
@@ -96,15 +105,25 @@ public enum HarnessReporters {
         for res in r.results { byFile[res.testCase.file, default: []].append(res) }
         let total = r.results.reduce(0) { $0 + $1.seconds }
         var s =
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"pmark test\" tests=\"\(r.results.count)\" failures=\"\(r.failed)\" time=\"\(seconds(total))\">\n"
+            """
+            <?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="pmark test" tests="\(r.results.count)" \
+            failures="\(r.failed)" time="\(seconds(total))">\n
+            """
         for (file, results) in byFile.sorted(by: { $0.key < $1.key }) {
             let time = results.reduce(0) { $0 + $1.seconds }
             s +=
-                "  <testsuite name=\"\(xml(file))\" tests=\"\(results.count)\" failures=\"\(results.filter { !$0.passed }.count)\" errors=\"0\" time=\"\(seconds(time))\" file=\"\(xml(file))\">\n"
+                """
+                  <testsuite name="\(xml(file))" tests="\(results.count)" \
+                failures="\(results.filter { !$0.passed }.count)" errors="0" time="\(seconds(time))" \
+                file="\(xml(file))">\n
+                """
             for res in results {
                 let c = res.testCase
                 s +=
-                    "    <testcase name=\"\(xml(c.name))\" classname=\"\(xml(res.policyName))\" time=\"\(seconds(res.seconds))\" file=\"\(xml(c.file))\" line=\"\(c.location.line)\">"
+                    """
+                        <testcase name="\(xml(c.name))" classname="\(xml(res.policyName))" \
+                    time="\(seconds(res.seconds))" file="\(xml(c.file))" line="\(c.location.line)">
+                    """
                 if res.passed {
                     s += "</testcase>\n"
                     continue
@@ -113,7 +132,10 @@ public enum HarnessReporters {
                 if let v = res.verdict { text.append("actual: \(HarnessRunner.summary(v))") }
                 text.append("at \(c.location)")
                 s +=
-                    "\n      <failure message=\"\(xml(res.failures.first ?? "failed"))\" type=\"assertion\">\(xml(text.joined(separator: "\n")))</failure>\n    </testcase>\n"
+                    """
+                    \n      <failure message="\(xml(res.failures.first ?? "failed"))" \
+                    type="assertion">\(xml(text.joined(separator: "\n")))</failure>\n    </testcase>\n
+                    """
             }
             s += "  </testsuite>\n"
         }

@@ -97,7 +97,10 @@ public struct HarnessRunner {
                 // An assertion about a rule that cannot fire under this policy checks nothing.
                 for id in c.expect.notRules where !applicableIDs.contains(id) {
                     r.failures.append(
-                        "not-rules: \(id) cannot fire under policy '\(policy.name)', so asserting that it does not fire checks nothing"
+                        """
+                        not-rules: \(id) cannot fire under policy '\(policy.name)', so asserting that it does not fire \
+                        checks nothing
+                        """
                     )
                 }
                 fileResults.append(r)
@@ -156,7 +159,10 @@ public struct HarnessRunner {
             + "\n"
         for a in c.message.attachments {
             text +=
-                "--\(b)\nContent-Type: \(a.type); name=\"\(a.name)\"\nContent-Disposition: attachment; filename=\"\(a.name)\"\n"
+                """
+                --\(b)\nContent-Type: \(a.type); name="\(a.name)"\nContent-Disposition: attachment; \
+                filename="\(a.name)"\n
+                """
             text +=
                 "Content-Transfer-Encoding: base64\n\n"
                 + Data(a.bytes).base64EncodedString(options: .lineLength76Characters) + "\n"
@@ -173,7 +179,10 @@ public struct HarnessRunner {
             return CaseResult(
                 testCase: c, policyName: "",
                 failures: [
-                    "\(at): message file '\(c.message.file ?? "")' cannot be read (message files resolve against the test file's folder)"
+                    """
+                    \(at): message file '\(c.message.file ?? "")' cannot be read (message files resolve against the \
+                    test file's folder)
+                    """
                 ],
                 verdict: nil, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
@@ -203,7 +212,10 @@ public struct HarnessRunner {
             let c = results[i].testCase
             for tag in c.controls where !(groups[c.caseLocation] ?? []).contains(tag) {
                 results[i].failures.append(
-                    "controls: tagged \(tag), but nothing this case asserts implements it (assert that a rule citing it fired, the decision such a rule produced, or the notice)"
+                    """
+                    controls: tagged \(tag), but nothing this case asserts implements it (assert that a rule citing it \
+                    fired, the decision such a rule produced, or the notice)
+                    """
                 )
             }
         }
@@ -244,8 +256,11 @@ public struct HarnessRunner {
         if v.notifyRecipients { notices.append("recipients") }
         if v.notifySender { notices.append("sender") }
         return
-            "\(v.messageAction.rawValue) [\(groups.joined(separator: "; "))], classification \(v.markings?.classification?.name ?? "UNMARKED")"
-            + (notices.isEmpty ? "" : ", notify \(notices.joined(separator: "+"))")
+            """
+            \(v.messageAction.rawValue) [\(groups.joined(separator: "; "))], classification \
+            \(v.markings?.classification?.name ?? "UNMARKED")
+            """
+                + (notices.isEmpty ? "" : ", notify \(notices.joined(separator: "+"))")
     }
 
     /// Expected versus actual, one line per difference.
@@ -269,7 +284,10 @@ public struct HarnessRunner {
             }
             for r in rules where !fired.contains(r) {
                 out.append(
-                    "rule \(r): expected to fire, did not (fired: \(fired.sorted().joined(separator: ", ").ifEmpty("none")))"
+                    """
+                    rule \(r): expected to fire, did not (fired: \
+                    \(fired.sorted().joined(separator: ", ").ifEmpty("none")))
+                    """
                 )
             }
         }
@@ -277,7 +295,10 @@ public struct HarnessRunner {
         let findings = Set(v.markings?.findings.map(\.id.rawValue) ?? [])
         for f in x.findings where !findings.contains(f) {
             out.append(
-                "finding \(f): expected, not raised (raised: \(findings.sorted().joined(separator: ", ").ifEmpty("none")))"
+                """
+                finding \(f): expected, not raised (raised: \
+                \(findings.sorted().joined(separator: ", ").ifEmpty("none")))
+                """
             )
         }
         for f in x.notFindings where findings.contains(f) { out.append("finding \(f): not expected, raised") }

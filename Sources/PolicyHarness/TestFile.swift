@@ -404,7 +404,10 @@ struct TestWalker: YAMLDiagnosing {
         for (c, item) in zip(controls, items) where !HarnessVocabulary.controls.contains(c) {
             error(
                 item,
-                "unknown control '\(c)': no rule or notice implements it (known: \(HarnessVocabulary.controls.sorted().joined(separator: ", ")))"
+                """
+                unknown control '\(c)': no rule or notice implements it (known: \
+                \(HarnessVocabulary.controls.sorted().joined(separator: ", ")))
+                """
             )
         }
     }

@@ -52,7 +52,8 @@ extension PolicyLoader {
           # an attachment takes the most dangerous of its content's, extension's and declared type's family.
           extension-families:
             executable: [exe, scr, com, pif, cpl, dll, msc, lnk, url, jar, gadget, application, reg]
-            script: [bat, cmd, ps1, psm1, psd1, ps1xml, vbs, vbe, js, jse, wsf, wsh, wsc, hta, sct, scf, ws, inf, msh, bash, sh]
+            script: [bat, cmd, ps1, psm1, psd1, ps1xml, vbs, vbe, js, jse, wsf, wsh, wsc, hta, sct, scf, ws, inf, \#
+        msh, bash, sh]
             installer: [msi, msp, mst, appx, appxbundle, msix, msixbundle]
             disk-image: [iso, img, vhd, vhdx, udf]
             macro-office: [docm, dotm, xlsm, xltm, xlam, pptm, potm, ppsm, sldm]

@@ -126,7 +126,10 @@ struct Walker: YAMLDiagnosing {
         else {
             error(
                 node,
-                "unknown classification '\(s)' in \(what) (expected one of: UNCLASSIFIED, IN-CONFIDENCE, SENSITIVE, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET)"
+                """
+                unknown classification '\(s)' in \(what) (expected one of: UNCLASSIFIED, IN-CONFIDENCE, SENSITIVE, \
+                RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET)
+                """
             )
             return nil
         }
@@ -207,7 +210,10 @@ struct Walker: YAMLDiagnosing {
                     guard PolicyLoader.auValues.contains(au) else {
                         error(
                             k,
-                            "unknown Australian value '\(au)' in vocabulary.australian (expected one of: \(PolicyLoader.auValues.sorted().joined(separator: ", ")))"
+                            """
+                            unknown Australian value '\(au)' in vocabulary.australian (expected one of: \
+                            \(PolicyLoader.auValues.sorted().joined(separator: ", ")))
+                            """
                         )
                         continue
                     }
@@ -306,7 +312,10 @@ struct Walker: YAMLDiagnosing {
                 guard let act = PolicyAction(rawValue: s) else {
                     error(
                         v.value,
-                        "unknown action '\(s)' for actions.\(k) (expected one of: block, quarantine, allow-and-tag, allow)"
+                        """
+                        unknown action '\(s)' for actions.\(k) (expected one of: block, quarantine, allow-and-tag, \
+                        allow)
+                        """
                     )
                     continue
                 }
@@ -379,7 +388,10 @@ struct Walker: YAMLDiagnosing {
                         } else {
                             error(
                                 n,
-                                "unknown attachment family '\(s)' (expected one of: \(families.sorted().joined(separator: ", ")))"
+                                """
+                                unknown attachment family '\(s)' (expected one of: \
+                                \(families.sorted().joined(separator: ", ")))
+                                """
                             )
                         }
                     }
@@ -521,7 +533,10 @@ struct Walker: YAMLDiagnosing {
                     PolicyDiagnostic(
                         location: p.location,
                         message:
-                            "duplicate path name '\(p.name)' (first defined at \(first.location.line):\(first.location.column))"
+                            """
+                            duplicate path name '\(p.name)' (first defined at \
+                            \(first.location.line):\(first.location.column))
+                            """
                     ))
             }
             seenNames[p.name] = seenNames[p.name] ?? p

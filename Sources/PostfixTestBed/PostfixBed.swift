@@ -110,7 +110,8 @@ public final class PostfixBed: @unchecked Sendable {
     var masterCF: String {
         """
         127.0.0.1:\(mxPort) inet n - n - - smtpd -o syslog_name=postfix-mx -o milter_macro_daemon_name=MX
-        127.0.0.1:\(submissionPort) inet n - n - - smtpd -o syslog_name=postfix-submission -o milter_macro_daemon_name=ORIGINATING
+        127.0.0.1:\(submissionPort) inet n - n - - smtpd -o syslog_name=postfix-submission -o \
+        milter_macro_daemon_name=ORIGINATING
         pickup unix n - n 60 1 pickup
         cleanup unix n - n - 0 cleanup
         qmgr unix n - n 300 1 qmgr
@@ -277,7 +278,10 @@ public final class PostfixBed: @unchecked Sendable {
             usleep(100_000)
         }
         throw BedError(
-            "Postfix did not start; see \(dir)/maillog: \((try? String(contentsOfFile: dir + "/maillog", encoding: .utf8)) ?? "")"
+            """
+            Postfix did not start; see \(dir)/maillog: \
+            \((try? String(contentsOfFile: dir + "/maillog", encoding: .utf8)) ?? "")
+            """
         )
     }
 

@@ -30,12 +30,18 @@ extension DecisionRecord {
         }
         if let d = decision {
             s +=
-                "  decision:  \(d.messageAction.rawValue.uppercased()) (\(d.direction.rawValue), policy '\(d.policy.name)' \(d.policy.sha256.prefix(12)))\n"
+                """
+                  decision:  \(d.messageAction.rawValue.uppercased()) (\(d.direction.rawValue), policy \
+                '\(d.policy.name)' \(d.policy.sha256.prefix(12)))\n
+                """
             for g in d.groups {
                 s += "    \(g.action.rawValue.uppercased()) via \(g.path) for \(g.recipients.joined(separator: ", "))\n"
                 for r in g.reasons {
                     s +=
-                        "      \(r.rule) \(r.title): \(r.evidence) [\(r.controls.joined(separator: "; "))] -> \(r.action.rawValue)\n"
+                        """
+                              \(r.rule) \(r.title): \(r.evidence) [\(r.controls.joined(separator: "; "))] -> \
+                        \(r.action.rawValue)\n
+                        """
                 }
             }
             if d.notifyRecipients {

@@ -133,7 +133,10 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the hash chain (and SQLite's integrity); exit 1 at the first broken link.",
             discussion:
-                "Record the printed head hash outside the system: a later verify whose chain still contains that hash at that sequence number shows the log before it was not rewritten."
+                """
+                Record the printed head hash outside the system: a later verify whose chain still contains that hash \
+                at that sequence number shows the log before it was not rewritten.
+                """
         )
         @OptionGroup var store: StoreOptions
         func run() throws {
@@ -235,7 +238,10 @@ struct QuarantineCommand: ParsableCommand {
                 let i = try s.quarantineItem(id)
                 print("#\(i.id) \(i.kind), \(i.status); created \(i.created), updated \(i.updated)")
                 print(
-                    "  envelope from <\(i.envelopeFrom)> to \(i.releaseRecipients.map { "<\($0)>" }.joined(separator: " "))"
+                    """
+                      envelope from <\(i.envelopeFrom)> to \
+                    \(i.releaseRecipients.map { "<\($0)>" }.joined(separator: " "))
+                    """
                 )
                 print(
                     "  \(i.size) bytes, sha256 \(i.sha256)" + (i.queueID.map { ", Postfix queue id \($0)" } ?? "")
@@ -251,7 +257,10 @@ struct QuarantineCommand: ParsableCommand {
     struct Release: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Hand a held or blocked message back to the MTA (Postfix hold queue via postsuper -H, else re-submission through sendmail)."
+                """
+                Hand a held or blocked message back to the MTA (Postfix hold queue via postsuper -H, else \
+                re-submission through sendmail).
+                """
         )
         @OptionGroup var store: StoreOptions
         @OptionGroup var mta: MTAOptions
@@ -307,7 +316,10 @@ struct BenchAudit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract:
-            "Decisions recorded per second with the store's durability, at several numbers in flight (build with -c release)."
+            """
+            Decisions recorded per second with the store's durability, at several numbers in flight (build with -c \
+            release).
+            """
     )
     @Option(help: "Decisions per run.") var decisions: Int = 5000
     @Option(help: "Decisions in flight, comma-separated (1 = each waits for its own commit alone).") var inFlight:
@@ -335,7 +347,11 @@ struct BenchAudit: ParsableCommand {
         sem.wait()
         if let e = box.error { fail("\(e)") }
         print(
-            "samples: \(samples.count) messages (\(samples.map { $0.verdict.messageAction.rawValue }.joined(separator: ", "))), privacy closed (keyed addresses, redaction)"
+            """
+            samples: \(samples.count) messages (\
+            \(samples.map { $0.verdict.messageAction.rawValue }.joined(separator: ", "))), privacy closed (keyed \
+            addresses, redaction)
+            """
         )
         for r in box.results { print(r.line) }
     }
@@ -357,8 +373,11 @@ enum AuditBenchSamples {
         ]
         return shapes.enumerated().map { i, s in
             let bytes = Array(
-                "From: Aroha <aroha@agency.govt.nz>\r\nTo: \(s.1.joined(separator: ", "))\r\nSubject: \(s.0)\r\nMessage-ID: <bench\(i)@agency.govt.nz>\r\nDate: Mon, 30 Nov 2026 10:00:00 +1300\r\n\r\n\(s.2)"
-                    .utf8)
+                """
+                From: Aroha <aroha@agency.govt.nz>\r\nTo: \(s.1.joined(separator: ", "))\r\nSubject: \(s.0)\r\n\
+                Message-ID: <bench\(i)@agency.govt.nz>\r\nDate: Mon, 30 Nov 2026 10:00:00 +1300\r\n\r\n\(s.2)
+                """
+                .utf8)
             let env = Envelope(mailFrom: "aroha@agency.govt.nz", recipients: s.1)
             return DecisionEvent(
                 unixTime: Date().timeIntervalSince1970, origin: .gateway(queueID: "BENCH\(i)", daemonName: "smtpd"),

@@ -10,7 +10,10 @@ struct Bench: ParsableCommand {
 
     @Option(
         help:
-            "Archive to measure; generated deterministically when missing (an existing file pmark did not generate is measured as it is, never written)."
+            """
+            Archive to measure; generated deterministically when missing (an existing file pmark did not generate is \
+            measured as it is, never written).
+            """
     )
     var archive: String = "bench-data/generated.mbox"
 

@@ -35,7 +35,10 @@ func privacy(_ policy: Policy, redactSubjects: Bool) -> Privacy {
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Decide one message: markings found where, and allow / quarantine / block per recipient path, with the NZISM control behind each reason.",
+            """
+            Decide one message: markings found where, and allow / quarantine / block per recipient path, with the \
+            NZISM control behind each reason.
+            """,
         discussion: """
             Without --rcpt the recipients are read from To and Cc; without --mail-from the sender from
             From; without --direction it is inferred from the sender and recipient domains and the

@@ -42,7 +42,10 @@ struct AuditMilterBench: ParsableCommand {
         abstract:
             "The milter's messages/s with the audit store on vs off, same messages, same run (build with -c release).",
         discussion:
-            "Rounds alternate off, on, off, on, …; each pair's ratio, their median (the figure for the target on/off ≥ 0.8), the best of each mode, and CPU per message."
+            """
+            Rounds alternate off, on, off, on, …; each pair's ratio, their median (the figure for the target on/off ≥ \
+            0.8), the best of each mode, and CPU per message.
+            """
     )
     @Option(help: "Messages per round.") var messages: Int = 2000
     @Option(help: "Concurrent milter connections.") var connections: Int = 8
@@ -67,7 +70,10 @@ struct AuditMilterBench: ParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         print(
-            "\(msgs.count) messages (\(msgs.map(\.bytes.count).reduce(0, +) >> 10) KiB), \(connections) connections, \(System.coreCount) cores"
+            """
+            \(msgs.count) messages (\(msgs.map(\.bytes.count).reduce(0, +) >> 10) KiB), \(connections) connections, \
+            \(System.coreCount) cores
+            """
         )
         var best: [Bool: Double] = [:], bestCPU: [Bool: Double] = [:], pairs: [Double] = [], lastOff: Double? = nil
         for round in 0..<(2 * rounds) {
@@ -126,7 +132,10 @@ struct AuditMilterBench: ParsableCommand {
             print(
                 String(
                     format:
-                        "best: store off %.0f msgs/s, store on %.0f msgs/s, ratio %.2f; CPU (this process, load generator included) %.2f vs %.2f ms/msg, off/on %.2f",
+                        """
+                        best: store off %.0f msgs/s, store on %.0f msgs/s, ratio %.2f; CPU (this process, load \
+                        generator included) %.2f vs %.2f ms/msg, off/on %.2f
+                        """,
                     off, on, on / off, cOff, cOn, cOff / cOn))
         }
     }

@@ -15,7 +15,10 @@ struct MilterBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract:
-            "Gateway benchmark (build with -c release): a milter load generator on loopback at increasing concurrency, then smtp-source → Postfix → smtp-sink with and without pmark.",
+            """
+            Gateway benchmark (build with -c release): a milter load generator on loopback at increasing concurrency, \
+            then smtp-source → Postfix → smtp-sink with and without pmark.
+            """,
         discussion: """
             Part 1 plays Postfix against an in-process pmark milter (unix socket, the default policy, a
             JSON-lines decision log): --messages from the generated archive over each number of
@@ -46,7 +49,10 @@ struct MilterBench: ParsableCommand {
 
     @Option(
         help:
-            "Part 2 rounds: without and with pmark alternate this many times in the run (a shared machine's load drifts; each pair is compared, and the best of each mode)."
+            """
+            Part 2 rounds: without and with pmark alternate this many times in the run (a shared machine's load \
+            drifts; each pair is compared, and the best of each mode).
+            """
     )
     var rounds: Int = 3
 
@@ -60,7 +66,10 @@ struct MilterBench: ParsableCommand {
         }
         let msgs = try MilterLoadGenerator.messages(archive: archive, count: messages)
         print(
-            "part 1: milter load generator, \(msgs.count) messages (\(msgs.map(\.bytes.count).reduce(0, +) >> 20) MiB) per level, \(System.coreCount) cores"
+            """
+            part 1: milter load generator, \(msgs.count) messages (\(msgs.map(\.bytes.count).reduce(0, +) >> 20) MiB) \
+            per level, \(System.coreCount) cores
+            """
         )
         let dir = NSTemporaryDirectory() + "pmark-milter-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -100,7 +109,10 @@ struct MilterBench: ParsableCommand {
         let policy = dir + "/policy.yaml"
         try (PolicyLoader.embeddedDefaultYAML + "\n").write(toFile: policy, atomically: true, encoding: .utf8)
         print(
-            "part 2: smtp-source → Postfix → smtp-sink, \(postfixMessages) messages, \(sessions) sessions, \(rounds) rounds of without, with"
+            """
+            part 2: smtp-source → Postfix → smtp-sink, \(postfixMessages) messages, \(sessions) sessions, \(rounds) \
+            rounds of without, with
+            """
         )
         var pairs: [Double] = [], best: [Bool: Double] = [:], accounted = true
         for round in 1...max(1, rounds) {

@@ -59,13 +59,19 @@ struct MilterServe: ParsableCommand {
 
     @Option(
         help:
-            "Record every decision in this audit store before answering (SQLite, WAL, created 0600); held and blocked messages are kept for `pmark quarantine`."
+            """
+            Record every decision in this audit store before answering (SQLite, WAL, created 0600); held and blocked \
+            messages are kept for `pmark quarantine`.
+            """
     )
     var audit: String?
 
     @Flag(
         help:
-            "Send the policy's recipient and sender notices through sendmail when a verdict asks for them (needs --audit, where they are recorded)."
+            """
+            Send the policy's recipient and sender notices through sendmail when a verdict asks for them (needs \
+            --audit, where they are recorded).
+            """
     )
     var notices = false
 
@@ -270,7 +276,10 @@ struct MilterHealth: ParsableCommand {
         switch result.withLockedValue({ $0 }) {
         case .success(let o)?:
             print(
-                "ok: \(connect) speaks milter protocol \(o.version), actions 0x\(String(o.actions.rawValue, radix: 16)), steps 0x\(String(o.protocolFlags.rawValue, radix: 16))"
+                """
+                ok: \(connect) speaks milter protocol \(o.version), actions \
+                0x\(String(o.actions.rawValue, radix: 16)), steps 0x\(String(o.protocolFlags.rawValue, radix: 16))
+                """
             )
         case .failure(let e)?:
             print("unhealthy: \(connect): \(e)")

@@ -13,7 +13,10 @@ struct PolicyCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rules",
             abstract:
-                "Print every rule (id, title, action, NZISM controls) as the README's Markdown table, from the rule definitions."
+                """
+                Print every rule (id, title, action, NZISM controls) as the README's Markdown table, from the rule \
+                definitions.
+                """
         )
 
         func run() throws { print(Rules.markdownTable(), terminator: "") }
@@ -33,11 +36,16 @@ struct PolicyCommand: ParsableCommand {
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "What changes between two policy versions: settings, and every test case or corpus message whose verdict changes, with both verdicts.",
+                """
+                What changes between two policy versions: settings, and every test case or corpus message whose \
+                verdict changes, with both verdicts.
+                """,
             discussion: """
-                --suite runs the test files under DIR against both policies (the policy each test file names is ignored);
+                --suite runs the test files under DIR against both policies (the policy each test file names is \
+                ignored);
                 --corpus evaluates every message file under PATH (envelope from the headers).
-                Exit codes: 0 nothing changes, 1 something changes, 65 an invalid policy or test file, 74 an unreadable corpus file.
+                Exit codes: 0 nothing changes, 1 something changes, 65 an invalid policy or test file, 74 an \
+                unreadable corpus file.
                 """)
 
         @Argument(help: "The current policy file.")

@@ -9,7 +9,10 @@ struct ReportCommand: ParsableCommand {
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Combine the JSONL outputs of 'pmark scan --shard K/N' (or of separate scans) into one output and summary.",
+                """
+                Combine the JSONL outputs of 'pmark scan --shard K/N' (or of separate scans) into one output and \
+                summary.
+                """,
             discussion: """
                 Prints the message records (shards: in scan order) and one merged summary record, the same
                 bytes as one unsharded scan. Exit codes as 'pmark scan' (0 clean, 1 found at or above the

@@ -20,7 +20,10 @@ extension OnlyFilter: ExpressibleByArgument {}
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Scan mbox files and folders of them, Maildirs, .eml trees, gzip-compressed mail, Outlook PST/OST files or '-', on every core, and decide each message.",
+            """
+            Scan mbox files and folders of them, Maildirs, .eml trees, gzip-compressed mail, Outlook PST/OST files or \
+            '-', on every core, and decide each message.
+            """,
         discussion: """
             Each message is reported with its identity (source, offset, index, Message-ID, Date,
             From/To/Cc as the policy's privacy settings allow, size, SHA-256), markings, findings and
@@ -71,7 +74,10 @@ struct Scan: ParsableCommand {
 
     @Option(
         help:
-            "Scan part K of N (e.g. 2/8): messages whose ordinal is K modulo N. Merge the parts with 'pmark report merge'."
+            """
+            Scan part K of N (e.g. 2/8): messages whose ordinal is K modulo N. Merge the parts with 'pmark report \
+            merge'.
+            """
     )
     var shard: String?
 
@@ -96,7 +102,10 @@ struct Scan: ParsableCommand {
         if let name = minClassification {
             guard let c = policy.vocabulary.classification(named: name) else {
                 throw ValidationError(
-                    "unknown classification '\(name)' for --min-classification (expected one of: \(policy.vocabulary.classifications.map(\.classification.name).joined(separator: ", ")))"
+                    """
+                    unknown classification '\(name)' for --min-classification (expected one of: \
+                    \(policy.vocabulary.classifications.map(\.classification.name).joined(separator: ", ")))
+                    """
                 )
             }
             options.minClassificationRank = c.rank

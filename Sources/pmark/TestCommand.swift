@@ -7,7 +7,10 @@ struct TestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
         abstract:
-            "Run policy test files: PASS/FAIL per case with a diff, rule and control coverage, and a closing 'N passed, N failed' line.",
+            """
+            Run policy test files: PASS/FAIL per case with a diff, rule and control coverage, and a closing 'N passed, \
+            N failed' line.
+            """,
         discussion: """
             Test files are YAML files with a top-level 'cases:' list (see README, "For auditors").
             Each names its policy ('policy: ../default.yaml'); --policy overrides it.

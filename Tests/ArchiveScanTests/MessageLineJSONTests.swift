@@ -25,12 +25,18 @@ struct MessageLineJSONTests {
     }
 
     @Test(
-        "identity, facts and record merge into one object byte for byte as JSONEncoder merges them, whichever fields are absent",
+        """
+        identity, facts and record merge into one object byte for byte as JSONEncoder merges them, whichever fields \
+        are absent
+        """,
         arguments: [true, false])
     func sameAsEncoder(_ full: Bool) {
         let headers =
             full
-            ? "Message-ID: <a/b@x>\nDate: Mon, 6 Jan 2025 09:10:00 +1300\nFrom: \"Q\\\" Z\" <q@x.nz>\nTo: a@b.c, \"d\te\" <d@e.f>\nCc: g@h.i\n"
+            ? """
+            Message-ID: <a/b@x>\nDate: Mon, 6 Jan 2025 09:10:00 +1300\nFrom: "Q\\" Z" <q@x.nz>\n\
+            To: a@b.c, "d\te" <d@e.f>\nCc: g@h.i\n
+            """
             : ""
         let raw = RawMessage(
             source: MessageSource(

@@ -44,7 +44,10 @@ struct ArchiveScanUnitTests {
     @Test("identity: header fields unfolded and decoded, first Date/Message-ID, To and Cc joined; SHA-256 of the bytes")
     func identity() {
         let m =
-            "Message-ID: <1@x>\r\nDate: Mon, 6 Jan 2025\r\n 09:00:00 +1300\r\nFrom: =?utf-8?q?Ren=C3=A9?= <r@x.nz>\r\nTo: a@x.nz\r\nTo: b@x.nz\r\nCc: c@x.nz\r\n\r\nFrom: not@header\r\n"
+            """
+            Message-ID: <1@x>\r\nDate: Mon, 6 Jan 2025\r\n 09:00:00 +1300\r\nFrom: =?utf-8?q?Ren=C3=A9?= <r@x.nz>\r\n\
+            To: a@x.nz\r\nTo: b@x.nz\r\nCc: c@x.nz\r\n\r\nFrom: not@header\r\n
+            """
         let raw = RawMessage(
             source: MessageSource(kind: .mbox, path: "p", offset: 10, index: 2), bytes: Array(m.utf8), defects: [])
         let id = MessageIdentity(ordinal: 7, raw: raw)
@@ -116,7 +119,9 @@ struct ArchiveScanUnitTests {
     }
 
     @Test(
-        "an output file is written only when absent or made by pmark (its signature); anything else is refused untouched"
+        """
+        an output file is written only when absent or made by pmark (its signature); anything else is refused untouched
+        """
     )
     func safeOutput() throws {
         let d = NSTemporaryDirectory() + "pmark-out-" + UUID().uuidString
@@ -139,8 +144,11 @@ struct ArchiveScanUnitTests {
         #expect(
             MboxCount.messages(
                 in: Array(
-                    "From a@b Mon Jan  6 09:00:00 2025\nSubject: x\n\nhi\n\nFrom c@d Tue Jan  7 10:00:00 2025\nSubject: y\n\nho\n"
-                        .utf8)) == 2)
+                    """
+                    From a@b Mon Jan  6 09:00:00 2025\nSubject: x\n\nhi\n\nFrom c@d Tue Jan  7 10:00:00 2025\n\
+                    Subject: y\n\nho\n
+                    """
+                    .utf8)) == 2)
     }
 
     @Test("the summary merges shard totals and exits like clamscan: 0 clean, 1 found, 2 unreadable input wins")

@@ -14,7 +14,9 @@ import Glibc
 @Suite("Audit store: files, migrations, durability")
 struct StoreFileTests {
     @Test(
-        "A new store is created 0600 (WAL file too) with every migration, on the system SQLite, WAL and synchronous=FULL"
+        """
+        A new store is created 0600 (WAL file too) with every migration, on the system SQLite, WAL and synchronous=FULL
+        """
     )
     func newStore() async throws {
         let dir = TempDir()
@@ -61,7 +63,10 @@ struct StoreFileTests {
                 let link = try Chain.next(db, kind: "event", content: try Chain.canonical(e))
                 try db.execute(
                     sql:
-                        "INSERT INTO events (seq, time_us, kind, decision_id, actor, reason, detail, prev_hash, hash) VALUES (?, 1, 'release', 2, 'ops', 'checked', 're-submitted', ?, ?)",
+                        """
+                        INSERT INTO events (seq, time_us, kind, decision_id, actor, reason, detail, prev_hash, hash) \
+                        VALUES (?, 1, 'release', 2, 'ops', 'checked', 're-submitted', ?, ?)
+                        """,
                     arguments: [link.seq, link.prev, link.hash])
             }
             try q.close()
@@ -165,7 +170,10 @@ struct RecordContentTests {
     }()
 
     @Test(
-        "Redaction from the engine's parse (what the milter passes) stores exactly what parsing the bytes again stored, on the whole corpus",
+        """
+        Redaction from the engine's parse (what the milter passes) stores exactly what parsing the bytes again stored, \
+        on the whole corpus
+        """,
         arguments: [false, true])
     func redactionFromEnginesParse(_ logAttachmentNames: Bool) throws {
         let dir = TempDir()
@@ -198,7 +206,10 @@ struct RecordContentTests {
     }
 
     @Test(
-        "A decision row holds identity, envelope, policy, version, action; verdicts per recipient with path; reasons with rule, control and CID"
+        """
+        A decision row holds identity, envelope, policy, version, action; verdicts per recipient with path; reasons \
+        with rule, control and CID
+        """
     )
     func rowContent() async throws {
         let dir = TempDir()
@@ -229,7 +240,12 @@ struct RecordContentTests {
     @Test("Findings and attachment identities are recorded; file names only when the policy logs attachment names")
     func findingsAndAttachments() async throws {
         let body =
-            "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"run-me.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAA4fug4AtAnNIbgBTM0hVGhpcyBwcm9ncmFtIGNhbm5vdCBiZSBydW4gaW4gRE9TIG1vZGUuDQ0KJAAAAAAAAABQRQAATAEDAA==\r\n--b--\r\n"
+            """
+            --b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: application/octet-stream\r\n\
+            Content-Disposition: attachment; filename="run-me.exe"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+            TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAA4fug4AtAnNIbgBTM0hVGh\
+            pcyBwcm9ncmFtIGNhbm5vdCBiZSBydW4gaW4gRE9TIG1vZGUuDQ0KJAAAAAAAAABQRQAATAEDAA==\r\n--b--\r\n
+            """
         for names in [false, true] {
             let dir = TempDir()
             let store = try AuditStore.open(dir.file("audit.db"), policy: Fixture.policy(logAttachmentNames: names))
@@ -291,7 +307,10 @@ struct RecordContentTests {
     }
 
     @Test(
-        "The keyed hash differs between stores (per-store key) and is HMAC-SHA256 (RFC 4231 vector); digests agree with the portable SHA-256"
+        """
+        The keyed hash differs between stores (per-store key) and is HMAC-SHA256 (RFC 4231 vector); digests agree with \
+        the portable SHA-256
+        """
     )
     func keyedHash() throws {
         let dir = TempDir()
@@ -361,7 +380,10 @@ struct ChainTests {
         try await raw(path).write { db in
             try db.execute(
                 sql:
-                    "DELETE FROM reasons WHERE decision_id = 2; DELETE FROM recipient_verdicts WHERE decision_id = 2; DELETE FROM findings WHERE decision_id = 2; DELETE FROM decisions WHERE id = 2"
+                    """
+                    DELETE FROM reasons WHERE decision_id = 2; DELETE FROM recipient_verdicts WHERE decision_id = 2; \
+                    DELETE FROM findings WHERE decision_id = 2; DELETE FROM decisions WHERE id = 2
+                    """
             )
         }
         let b = try #require(try AuditStore.open(path).verify().firstBreak)

@@ -49,7 +49,10 @@ struct CanonicalJSONTests {
     }
 
     @Test(
-        "the writer gives JSONEncoder's bytes for rows with every escape, nil and non-nil optionals, empty and full lists",
+        """
+        the writer gives JSONEncoder's bytes for rows with every escape, nil and non-nil optionals, empty and full \
+        lists
+        """,
         arguments: 0..<60)
     func sameBytes(_ i: Int) throws {
         let c = Self.content(i)

@@ -80,7 +80,10 @@ struct QuarantineTests {
     }
 
     @Test(
-        "Rows written with the earlier codec (a zlib stream) still read back byte-exact: empty, text, base64, random, runs",
+        """
+        Rows written with the earlier codec (a zlib stream) still read back byte-exact: empty, text, base64, random, \
+        runs
+        """,
         arguments: [0, 1, 2, 3, 4])
     func zlibRoundTrip(_ variant: Int) throws {
         let bytes = Self.codecSample(variant)
@@ -127,7 +130,10 @@ struct QuarantineTests {
     }
 
     @Test(
-        "Release re-submits through sendmail (-G -i -f sender -- rcpts) the exact bytes, and is recorded with who and why"
+        """
+        Release re-submits through sendmail (-G -i -f sender -- rcpts) the exact bytes, and is recorded with who and \
+        why
+        """
     )
     func releaseRecorded() async throws {
         let dir = TempDir()
@@ -212,7 +218,10 @@ struct NoticeTests {
     }
 
     @Test(
-        "A blocked inbound message sends the recipient a generic MIME notice (no marking, rule or subject) from the null sender, recorded"
+        """
+        A blocked inbound message sends the recipient a generic MIME notice (no marking, rule or subject) from the \
+        null sender, recorded
+        """
     )
     func recipientNotice() async throws {
         let dir = TempDir()

@@ -86,7 +86,10 @@ struct AdversarialCLITests {
             (
                 "base64 attachment",
                 head + "Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nhi\n--B\n"
-                    + "Content-Type: text/plain; name=a.txt\nContent-Disposition: attachment; filename=a.txt\nContent-Transfer-Encoding: base64\n\n"
+                    + """
+                    Content-Type: text/plain; name=a.txt\nContent-Disposition: attachment; filename=a.txt\n\
+                    Content-Transfer-Encoding: base64\n\n
+                    """
                     + b64 + "\n--B--\n"
             ),
             (
@@ -102,7 +105,10 @@ struct AdversarialCLITests {
             let peak = try peakRSS(path)
             let ratio = Double(peak - base) / Double(size)
             print(
-                "memory: \(name): \(size) bytes, peak \(peak) (\(String(format: "%.2f", ratio))x over a one-line message)"
+                """
+                memory: \(name): \(size) bytes, peak \(peak) (\(String(format: "%.2f", ratio))x over a one-line \
+                message)
+                """
             )
             #expect(peak - base <= 4 * size, "\(name): \(ratio)x")
         }

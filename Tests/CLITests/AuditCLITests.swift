@@ -22,12 +22,21 @@ struct AuditCLITests {
     }
 
     static let held =
-        "From: Aroha <aroha@agency.govt.nz>\r\nTo: a@gmail.com\r\nSubject: Lunch\r\nMessage-ID: <held1@agency.govt.nz>\r\n\r\nKia ora \u{e9}\r\n"
+        """
+        From: Aroha <aroha@agency.govt.nz>\r\nTo: a@gmail.com\r\nSubject: Lunch\r\n\
+        Message-ID: <held1@agency.govt.nz>\r\n\r\nKia ora \u{e9}\r\n
+        """
     static let blocked =
-        "From: Aroha <aroha@agency.govt.nz>\r\nTo: a@gmail.com\r\nSubject: [SENSITIVE] Budget\r\nMessage-ID: <blocked1@agency.govt.nz>\r\n\r\nFigures.\r\n"
+        """
+        From: Aroha <aroha@agency.govt.nz>\r\nTo: a@gmail.com\r\nSubject: [SENSITIVE] Budget\r\n\
+        Message-ID: <blocked1@agency.govt.nz>\r\n\r\nFigures.\r\n
+        """
 
     @Test(
-        "check --audit keeps a held message; quarantine list/show --raw/release/delete work and are recorded; verify, list, report and export read the store"
+        """
+        check --audit keeps a held message; quarantine list/show --raw/release/delete work and are recorded; verify, \
+        list, report and export read the store
+        """
     )
     func lifecycle() throws {
         let dir = Dir()

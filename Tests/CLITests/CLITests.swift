@@ -182,9 +182,11 @@ struct CLITests {
         #expect(ok.out.contains("policies/default.yaml: ok: 'NZ agency default', system RESTRICTED, 2 path(s)"))
         let path = NSTemporaryDirectory() + "broken-\(UUID().uuidString).yaml"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try
-            "policy:\n  name: x\norganisation:\n  domains: [a.govt.nz]\nsystem:\n  name: s\n  accreditation: SECRT\npaths:\n  - name: p\n    ceiling: UNCLASSIFIED\n    countries: any\n    default: true\n"
-            .write(toFile: path, atomically: true, encoding: .utf8)
+        try """
+        policy:\n  name: x\norganisation:\n  domains: [a.govt.nz]\nsystem:\n  name: s\n  accreditation: SECRT\n\
+        paths:\n  - name: p\n    ceiling: UNCLASSIFIED\n    countries: any\n    default: true\n
+        """
+        .write(toFile: path, atomically: true, encoding: .utf8)
         let bad = try run(["policy", "lint", path])
         #expect(bad.code == 65)
         #expect(bad.err.contains("\(path):7:18: unknown classification 'SECRT' in system.accreditation"))
@@ -251,9 +253,11 @@ struct CLITests {
         let dir = NSTemporaryDirectory() + "pmark-cli-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try
-            "cases:\n  - name: wrong\n    message: {subject: \"[SECRET] x\"}\n    envelope: {direction: outbound, mail-from: a@agency.govt.nz, rcpt: [a@gmail.com]}\n    expect: {decision: allow}\n"
-            .write(toFile: dir + "/f.test.yaml", atomically: true, encoding: .utf8)
+        try """
+        cases:\n  - name: wrong\n    message: {subject: "[SECRET] x"}\n    envelope: {direction: outbound, \
+        mail-from: a@agency.govt.nz, rcpt: [a@gmail.com]}\n    expect: {decision: allow}\n
+        """
+        .write(toFile: dir + "/f.test.yaml", atomically: true, encoding: .utf8)
         let fail = try run(["test", dir, "--junit", dir + "/j.xml", "--format", "json"])
         #expect(fail.code == 1)
         let obj = try JSONSerialization.jsonObject(with: Data(fail.out.utf8)) as! [String: Any]
@@ -302,7 +306,10 @@ struct CLITests {
         """
 
     @Test(
-        "scan and check under log-subjects: false and log-addresses: false print no subject, address or attachment name, in every format",
+        """
+        scan and check under log-subjects: false and log-addresses: false print no subject, address or attachment \
+        name, in every format
+        """,
         arguments: [
             ["check"], ["check", "--format", "json"], ["scan"], ["scan", "--format", "jsonl"],
             [

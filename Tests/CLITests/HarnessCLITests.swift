@@ -7,7 +7,10 @@ struct HarnessCLITests {
     let cli = CLITests()
 
     @Test(
-        "--run selects cases by regular expression; -q prints only failures and the closing lines; an unmatched --run fails"
+        """
+        --run selects cases by regular expression; -q prints only failures and the closing lines; an unmatched --run \
+        fails
+        """
     )
     func runAndQuiet() throws {
         let r = try cli.run([
@@ -36,7 +39,10 @@ struct HarnessCLITests {
     }
 
     @Test(
-        "policy diff prints the changed setting and the changed cases with both verdicts; exit 1 on change, 0 when identical"
+        """
+        policy diff prints the changed setting and the changed cases with both verdicts; exit 1 on change, 0 when \
+        identical
+        """
     )
     func diff() throws {
         let dir = NSTemporaryDirectory() + "pmark-cli-" + UUID().uuidString
@@ -52,7 +58,10 @@ struct HarnessCLITests {
         #expect(r.out.contains("settings changed (1):\n  actions.unmarked-outbound: quarantine → allow\n"))
         #expect(
             r.out.contains(
-                "  unmarked mail is quarantined outbound and internally [outbound a@gmail.com]  (policies/tests/default.test.yaml:"
+                """
+                  unmarked mail is quarantined outbound and internally [outbound a@gmail.com]  \
+                (policies/tests/default.test.yaml:
+                """
             ))
         #expect(r.out.contains("    old: quarantine [internet quarantine (PM-UNM-002)]"))
         #expect(r.out.contains("corpus messages whose verdict changes: "))

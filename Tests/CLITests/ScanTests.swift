@@ -32,7 +32,11 @@ struct ScanTests {
     }
 
     func msg(_ subject: String, _ body: String = "hello", marking: String = "[IN-CONFIDENCE] ") -> String {
-        "From: a@agency.govt.nz\nTo: b@agency.govt.nz\nDate: Mon, 6 Jan 2025 09:00:00 +1300\nMessage-ID: <\(subject.replacingOccurrences(of: " ", with: "."))@agency.govt.nz>\nSubject: \(marking)\(subject)\n\n\(body)\n"
+        """
+        From: a@agency.govt.nz\nTo: b@agency.govt.nz\nDate: Mon, 6 Jan 2025 09:00:00 +1300\n\
+        Message-ID: <\(subject.replacingOccurrences(of: " ", with: "."))@agency.govt.nz>\n\
+        Subject: \(marking)\(subject)\n\n\(body)\n
+        """
     }
     func mbox(_ subjects: [String]) -> String {
         subjects.map { "From a@b Mon Jan  6 09:00:00 2025\n" + msg($0) + "\n" }.joined()
@@ -70,7 +74,10 @@ struct ScanTests {
     }
 
     @Test(
-        "every layout is read: Thunderbird folders, *.mbox with leading junk, Maildir++, .eml trees, gzip, PST; everything else is skipped with a reason"
+        """
+        every layout is read: Thunderbird folders, *.mbox with leading junk, Maildir++, .eml trees, gzip, PST; \
+        everything else is skipped with a reason
+        """
     )
     func layouts() throws {
         let d = try layoutTree()
@@ -130,7 +137,10 @@ struct ScanTests {
     }
 
     @Test(
-        "errors do not stop a scan: unreadable paths and corrupt files are listed, the rest is read, the summary prints, exit 2"
+        """
+        errors do not stop a scan: unreadable paths and corrupt files are listed, the rest is read, the summary \
+        prints, exit 2
+        """
     )
     func errorsContinue() throws {
         let d = try tempDir()
@@ -200,7 +210,10 @@ struct ScanTests {
     }
 
     @Test(
-        "JSONL records carry the identity keys and the summary record ends the output; addresses follow the policy's privacy"
+        """
+        JSONL records carry the identity keys and the summary record ends the output; addresses follow the policy's \
+        privacy
+        """
     )
     func identityAndSummary() throws {
         var l = try jsonLines(
@@ -239,18 +252,27 @@ struct ScanTests {
         #expect(rows.count == 7)
         #expect(
             rows[0].hasPrefix(
-                "ordinal,source_path,source_kind,offset,index,message_id,date,from,to,cc,size,sha256,subject,classification,action"
+                """
+                ordinal,source_path,source_kind,offset,index,message_id,date,from,to,cc,size,sha256,subject,\
+                classification,action
+                """
             ))
         #expect(
             rows[1].hasPrefix(
-                "1,Corpus/sample/sample.mbox,mbox,0,1,<20250106091158.1@agency.govt.nz>,\"Mon, 6 Jan 2025 09:11:58 +1300\",(redacted)"
+                """
+                1,Corpus/sample/sample.mbox,mbox,0,1,<20250106091158.1@agency.govt.nz>,"Mon, 6 Jan 2025 09:11:58 \
+                +1300",(redacted)
+                """
             ))
         #expect(rows.contains { $0.contains(",SECRET,block,PM-OUT-001;") })
         #expect(r.err.contains("6 message(s)"))
     }
 
     @Test(
-        "the HTML report is self-contained and renders in a headless browser with its charts and the flagged-messages table"
+        """
+        the HTML report is self-contained and renders in a headless browser with its charts and the flagged-messages \
+        table
+        """
     )
     func htmlReport() throws {
         let d = try tempDir()
@@ -342,7 +364,10 @@ struct ScanTests {
     }
 
     @Test(
-        "check refuses an mbox holding several messages (usage error, never the first silently); empty input is an error; a missing policy file is an I/O error (74)"
+        """
+        check refuses an mbox holding several messages (usage error, never the first silently); empty input is an \
+        error; a missing policy file is an I/O error (74)
+        """
     )
     func checkSeveral() throws {
         let r = try run(["check", "Corpus/sample/sample.mbox"])
@@ -350,7 +375,10 @@ struct ScanTests {
         let one = try run(
             ["check", "-"],
             stdin:
-                "From a@b Mon Jan  6 09:00:00 2025\nSubject: [IN-CONFIDENCE] x\nFrom: a@agency.govt.nz\nTo: b@agency.govt.nz\n\nhello\n"
+                """
+                From a@b Mon Jan  6 09:00:00 2025\nSubject: [IN-CONFIDENCE] x\nFrom: a@agency.govt.nz\n\
+                To: b@agency.govt.nz\n\nhello\n
+                """
         )
         #expect(one.code != 64 && one.out.contains("decision:"))
         let empty = try run(["check", "-"], stdin: "")

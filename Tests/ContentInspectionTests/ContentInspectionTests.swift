@@ -13,7 +13,10 @@ enum CI {
     }
     static func render(_ r: ContentReport) -> String {
         r.items.map { i in
-            "\(i.location) | declared \(i.declaredType ?? "-") | detected \(i.detectedType) [\(i.family.rawValue)] | \(i.size) bytes"
+            """
+            \(i.location) | declared \(i.declaredType ?? "-") | detected \(i.detectedType) [\(i.family.rawValue)] | \
+            \(i.size) bytes
+            """
                 + i.findings.map { " | \($0.kind.rawValue): \($0.detail)" }.joined()
         }.joined(separator: "\n") + "\n"
     }
@@ -74,7 +77,10 @@ struct ContentIdentificationTests {
     }
 
     @Test(
-        "libmagic aliases are pinned (libmagic \\(Magic.version)); a magic database upgrade that renames types fails here first"
+        """
+        libmagic aliases are pinned (libmagic \\(Magic.version)); a magic database upgrade that renames types fails \
+        here first
+        """
     )
     func aliasesPinned() throws {
         // What this libmagic says for the corpus files, and what pmark normalises it to.
@@ -149,8 +155,11 @@ struct ContentIdentificationTests {
     func noMagicOnBodies() throws {
         let body = try Message(
             parsing: Array(
-                "Subject: x\nContent-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\nhello\n--b\nContent-Type: text/html\n\n<p>hello</p>\n--b--\n"
-                    .utf8))
+                """
+                Subject: x\nContent-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\nhello\n\
+                --b\nContent-Type: text/html\n\n<p>hello</p>\n--b--\n
+                """
+                .utf8))
         let before = Magic.callsOnThisThread
         #expect(ContentInspector().inspect(body).items.isEmpty)
         #expect(Magic.callsOnThisThread == before)
@@ -303,7 +312,11 @@ struct OneArchiveReaderTests {
     static let sevenZip = Array(
         Data(
             base64Encoded:
-                "N3q8ryccAARtcaL5ggAAAAAAAAAgAAAAAAAAAGME2DgBABcjIS9iaW4vc2gKZWNobyBoaQpoZWxsbwoAAACBMweuD8/Hr2gP6+qcvzY9/nXb5jZNUxgs8QLS/+MkChQGZ0F7YID3NS1bwH5b2JpXQyT2y9IGzhNiF2oxcqQUeMjbHQYyj9I2jEz0m4HxVZWerN2kp6/I1bEDzcFLTRAAAAAAFwYcAQlmAAcLAQABIwMBAQVdABAAAAx+CgHvp9KMAAA="
+                """
+                N3q8ryccAARtcaL5ggAAAAAAAAAgAAAAAAAAAGME2DgBABcjIS9iaW4vc2gKZWNobyBoaQpoZWxsbwoAAACBMweuD8/Hr2gP6+qcvzY\
+                9/nXb5jZNUxgs8QLS/+MkChQGZ0F7YID3NS1bwH5b2JpXQyT2y9IGzhNiF2oxcqQUeMjbHQYyj9I2jEz0m4HxVZWerN2kp6/I1bEDzc\
+                FLTRAAAAAAFwYcAQlmAAcLAQABIwMBAQVdABAAAAx+CgHvp9KMAAA=
+                """
         )!)
 
     @Test("a 7z archive's entries are identified like a ZIP's: a script named .txt inside is a mismatch")
@@ -374,7 +387,10 @@ struct OneArchiveReaderTests {
     }
 
     @Test(
-        "a gzip stream is checked against its trailer (libarchive does not): a CRC that does not match is a finding; concatenated members are read"
+        """
+        a gzip stream is checked against its trailer (libarchive does not): a CRC that does not match is a finding; \
+        concatenated members are read
+        """
     )
     func gzipTrailer() {
         let text = Array("hello world, a log line\n".utf8)
@@ -389,7 +405,10 @@ struct OneArchiveReaderTests {
     }
 
     @Test(
-        "a ZIP without its central directory is not read (libarchive would decompress an entry to skip it, unbounded): a finding"
+        """
+        a ZIP without its central directory is not read (libarchive would decompress an entry to skip it, unbounded): \
+        a finding
+        """
     )
     func noCentralDirectory() {
         let z = ZipWriter.zip([("zeros.bin", [UInt8](repeating: 0, count: 64 << 10))])

@@ -32,7 +32,10 @@ struct CorporaTableTests {
                         flagged.append("\(f)#\(raw.source.index ?? 1) \(i.location) \(k.kind.rawValue):\(k.detail)")
                         if ProcessInfo.processInfo.environment["PMARK_DUMP"] != nil {
                             print(
-                                "DUMP \(f)#\(raw.source.index ?? 1) \(i.location) declared=\(i.declaredType ?? "-") name=\(i.filename ?? "-") size=\(i.size) libmagic=\(i.libmagicType)"
+                                """
+                                DUMP \(f)#\(raw.source.index ?? 1) \(i.location) declared=\(i.declaredType ?? "-") \
+                                name=\(i.filename ?? "-") size=\(i.size) libmagic=\(i.libmagicType)
+                                """
                             )
                         }
                     }
@@ -70,20 +73,55 @@ struct CorporaTableTests {
         // Test fixtures whose bytes are not what they claim (checked: a 66-byte 'zip', 3-byte 'PNG', 227-byte 'JPEG',
         // 399-byte 'PDF'/'mp3', random data.bin, 13-byte binary '.txt' files, a 53-byte 'audio/basic'): unidentifiable
         // is right.
-        "enmime/testdata/low-quality/bad-header-wrap.raw#1 attachment[1] unidentifiable:content is not a recognised type",
+        """
+        enmime/testdata/low-quality/bad-header-wrap.raw#1 attachment[1] unidentifiable:content is not a recognised type
+        """,
         "enmime/testdata/mail/attachment-octet.raw#1 attachment[1] unidentifiable:content is not a recognised type",
         "enmime/testdata/parts/bin-attach.raw#1 attachment[1] unidentifiable:content is not a recognised type",
-        "mikel-mail/spec/fixtures/emails/attachment_emails/attachment_content_location.eml#1 attachment[1] unidentifiable:content is not a recognised type",
-        "mikel-mail/spec/fixtures/emails/attachment_emails/attachment_only_email.eml#1 attachment[1] unidentifiable:content is not a recognised type",
-        "mikel-mail/spec/fixtures/emails/attachment_emails/attachment_with_base64_encoded_name.eml#1 attachment[1] unidentifiable:content is not a recognised type",
-        "mikel-mail/spec/fixtures/emails/attachment_emails/attachment_with_encoded_name.eml#1 attachment[1] unidentifiable:content is not a recognised type",
-        "mikel-mail/spec/fixtures/emails/mime_emails/email_with_similar_boundaries.eml#1 attachment[1] unidentifiable:content is not a recognised type",
-        "mikel-mail/spec/fixtures/emails/mime_emails/raw_email12.eml#1 attachment[1] unidentifiable:content is not a recognised type",
-        "mikel-mail/spec/fixtures/emails/plain_emails/raw_email8.eml#1 attachment[1] unidentifiable:content is not a recognised type",
-        "mime4j/core/src/test/resources/testmsgs/simple-attachment.msg#1 attachment[1] unidentifiable:content is not a recognised type",
-        "mime4j/core/src/test/resources/testmsgs/simple-attachment.out#1 attachment[1] unidentifiable:content is not a recognised type",
-        "mimekit/compliance/invalid-content-transfer-encoding-multiple.eml#1 attachment[1] unidentifiable:content is not a recognised type",
-        "mimekit/messages/simple-multipart.anonymized.eml#1 attachment[1] unidentifiable:content is not a recognised type",
+        """
+        mikel-mail/spec/fixtures/emails/attachment_emails/attachment_content_location.eml#1 attachment[1] \
+        unidentifiable:content is not a recognised type
+        """,
+        """
+        mikel-mail/spec/fixtures/emails/attachment_emails/attachment_only_email.eml#1 attachment[1] \
+        unidentifiable:content is not a recognised type
+        """,
+        """
+        mikel-mail/spec/fixtures/emails/attachment_emails/attachment_with_base64_encoded_name.eml#1 attachment[1] \
+        unidentifiable:content is not a recognised type
+        """,
+        """
+        mikel-mail/spec/fixtures/emails/attachment_emails/attachment_with_encoded_name.eml#1 attachment[1] \
+        unidentifiable:content is not a recognised type
+        """,
+        """
+        mikel-mail/spec/fixtures/emails/mime_emails/email_with_similar_boundaries.eml#1 attachment[1] \
+        unidentifiable:content is not a recognised type
+        """,
+        """
+        mikel-mail/spec/fixtures/emails/mime_emails/raw_email12.eml#1 attachment[1] unidentifiable:content is not a \
+        recognised type
+        """,
+        """
+        mikel-mail/spec/fixtures/emails/plain_emails/raw_email8.eml#1 attachment[1] unidentifiable:content is not a \
+        recognised type
+        """,
+        """
+        mime4j/core/src/test/resources/testmsgs/simple-attachment.msg#1 attachment[1] unidentifiable:content is not a \
+        recognised type
+        """,
+        """
+        mime4j/core/src/test/resources/testmsgs/simple-attachment.out#1 attachment[1] unidentifiable:content is not a \
+        recognised type
+        """,
+        """
+        mimekit/compliance/invalid-content-transfer-encoding-multiple.eml#1 attachment[1] unidentifiable:content is \
+        not a recognised type
+        """,
+        """
+        mimekit/messages/simple-multipart.anonymized.eml#1 attachment[1] unidentifiable:content is not a recognised \
+        type
+        """,
         "mimekit/partial/rfc2046.eml#1 attachment[1] unidentifiable:content is not a recognised type",
         "php-mime-mail-parser/tests/mails/m0018#1 attachment[1] unidentifiable:content is not a recognised type",
         "php-mime-mail-parser/tests/mails/m0028#1 attachment[1] unidentifiable:content is not a recognised type",
@@ -128,13 +166,31 @@ struct CorporaTableTests {
         "mimekit/mbox/content-length.mbox.txt#21 attachment[1] encrypted:smime",
         // Opaque-signed S/MIME (signed-data, incl. .p7c certificate bundles): content inside PKCS#7 that pmark does not
         // unpack, so it cannot be inspected.
-        "mimekit/mbox/content-length.mbox.txt#9 attachment[1] unidentifiable:opaque S/MIME signed data cannot be inspected",
-        "mimekit/mbox/content-length.mbox.txt#10 attachment[1] unidentifiable:opaque S/MIME signed data cannot be inspected",
-        "mimekit/mbox/content-length.mbox.txt#14 attachment[1] unidentifiable:opaque S/MIME signed data cannot be inspected",
-        "mimekit/mbox/content-length.mbox.txt#22 attachment[1] unidentifiable:opaque S/MIME signed data cannot be inspected",
-        "mimekit/mbox/content-length.mbox.txt#23 attachment[1] unidentifiable:opaque S/MIME signed data cannot be inspected",
+        """
+        mimekit/mbox/content-length.mbox.txt#9 attachment[1] unidentifiable:opaque S/MIME signed data cannot be \
+        inspected
+        """,
+        """
+        mimekit/mbox/content-length.mbox.txt#10 attachment[1] unidentifiable:opaque S/MIME signed data cannot be \
+        inspected
+        """,
+        """
+        mimekit/mbox/content-length.mbox.txt#14 attachment[1] unidentifiable:opaque S/MIME signed data cannot be \
+        inspected
+        """,
+        """
+        mimekit/mbox/content-length.mbox.txt#22 attachment[1] unidentifiable:opaque S/MIME signed data cannot be \
+        inspected
+        """,
+        """
+        mimekit/mbox/content-length.mbox.txt#23 attachment[1] unidentifiable:opaque S/MIME signed data cannot be \
+        inspected
+        """,
         // A detached signature whose base64 was mangled by the fixture's anonymisation ('jamis' inserted): not valid
         // PKCS#7.
-        "mikel-mail/spec/fixtures/emails/mime_emails/raw_email7.eml#1 attachment[4] unidentifiable:declared S/MIME signature is not PKCS#7 signed data",
+        """
+        mikel-mail/spec/fixtures/emails/mime_emails/raw_email7.eml#1 attachment[4] unidentifiable:declared S/MIME \
+        signature is not PKCS#7 signed data
+        """,
     ]
 }

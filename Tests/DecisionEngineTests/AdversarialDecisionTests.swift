@@ -65,7 +65,9 @@ struct AdversarialDecisionTests {
     static let unknownRows: [UnknownRow] = [
         UnknownRow(
             name: "an unknown caveat beside SEC=SECRET in the header", subject: "budget",
-            headers: ["X-Protective-Marking: VER=2024.1, NS=gov.au, SEC=SECRET, CAVEAT=SH:WHATEVER, ORIGIN=a@b.gov.au"]),
+            headers: [
+                "X-Protective-Marking: VER=2024.1, NS=gov.au, SEC=SECRET, CAVEAT=SH:WHATEVER, ORIGIN=a@b.gov.au"
+            ]),
         UnknownRow(
             name: "an unknown NZ caveat beside SEC=SECRET in the header", subject: "budget",
             headers: [

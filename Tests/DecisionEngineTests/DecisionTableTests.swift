@@ -376,7 +376,10 @@ struct PolicyExplainTests {
         #expect(text.contains("  - internet (default) — reaches any country:"))
         #expect(
             text.contains(
-                "carries up to IN-CONFIDENCE; anything marked higher is blocked (PM-OUT-001; NZISM 15.2.40.C.01 [CID:1760])"
+                """
+                carries up to IN-CONFIDENCE; anything marked higher is blocked (PM-OUT-001; NZISM 15.2.40.C.01 \
+                [CID:1760])
+                """
             ))
         #expect(text.contains("NZEO is blocked: the path reaches foreign nationals (PM-OUT-002"))
         #expect(
@@ -384,7 +387,10 @@ struct PolicyExplainTests {
                 "  - all-of-government — New Zealand only; domains dpmc.govt.nz, mfat.govt.nz, treasury.govt.nz:"))
         #expect(
             text.contains(
-                "Unmarked mail: outbound and internal → quarantine; inbound → allow-and-tag (PM-UNM-002; NZISM 15.2.39.C.03 [CID:1756])"
+                """
+                Unmarked mail: outbound and internal → quarantine; inbound → allow-and-tag (PM-UNM-002; NZISM \
+                15.2.39.C.03 [CID:1756])
+                """
             ))
         for r in Rules.all where r.id != "PM-UNM-001" && r.id != "PM-INAPP-001" {
             #expect(text.contains(r.id), "\(r.id)")
@@ -396,7 +402,10 @@ struct PolicyExplainTests {
         let text = PolicyExplainer.explain(Fixture.secretEngine.policy)
         #expect(
             text.contains(
-                "Unmarked mail is blocked in every direction: the system is accredited CONFIDENTIAL or above (PM-UNM-001; NZISM 15.2.39.C.01 [CID:1754])"
+                """
+                Unmarked mail is blocked in every direction: the system is accredited CONFIDENTIAL or above \
+                (PM-UNM-001; NZISM 15.2.39.C.01 [CID:1754])
+                """
             ))
         #expect(text.contains("REL TO mail is allowed only when the list includes AUS, CAN, GBR, NZL, USA"))
     }

@@ -65,7 +65,10 @@ struct MIMEDifferentialTests {
             name: "bare CR line ends make delimiters for a lenient reader",
             message: top
                 + "Subject: [IN-CONFIDENCE] notes\nContent-Type: multipart/mixed; boundary=\"B\"\n\n"
-                + "--B\rContent-Type: text/plain\r\rKia ora\r--B\rContent-Type: text/plain; name=\"a.txt\"\rContent-Disposition: attachment; filename=\"a.txt\"\r\rSECRET\rplan\r--B--\r"
+                    + """
+                    --B\rContent-Type: text/plain\r\rKia ora\r--B\rContent-Type: text/plain; \
+                    name="a.txt"\rContent-Disposition: attachment; filename="a.txt"\r\rSECRET\rplan\r--B--\r
+                    """
         ),
         Row(
             name: "a multipart without a boundary parameter is read with the boundary of its first -- line",
@@ -168,7 +171,10 @@ struct MIMEDifferentialTests {
         Row(
             name: "a header line with an 8-bit name before the Subject",
             message:
-                "From: aroha@agency.govt.nz\nTo: x@gmail.com\nX-\u{00DC}ber: 1\nSubject: [SECRET] notes\n\nIN-CONFIDENCE\n"
+                """
+                From: aroha@agency.govt.nz\nTo: x@gmail.com\nX-\u{00DC}ber: 1\nSubject: [SECRET] notes\n\n\
+                IN-CONFIDENCE\n
+                """
         ),
         Row(
             name: "a header line with a NUL in its name before the Subject",
@@ -178,12 +184,18 @@ struct MIMEDifferentialTests {
         Row(
             name: "Content-Transfer-Encoding: base64; is decoded",
             message: top
-                + "Subject: [IN-CONFIDENCE] notes\nContent-Type: text/plain\nContent-Transfer-Encoding: base64;\n\n\(b64Secret)\n"
+                + """
+                Subject: [IN-CONFIDENCE] notes\nContent-Type: text/plain\nContent-Transfer-Encoding: base64;\n\n\
+                \(b64Secret)\n
+                """
         ),
         Row(
             name: "Content-Transfer-Encoding: base64 (comment) is decoded",
             message: top
-                + "Subject: [IN-CONFIDENCE] notes\nContent-Type: text/plain\nContent-Transfer-Encoding: base64 (sent by x)\n\n\(b64Secret)\n"
+                + """
+                Subject: [IN-CONFIDENCE] notes\nContent-Type: text/plain\n\
+                Content-Transfer-Encoding: base64 (sent by x)\n\n\(b64Secret)\n
+                """
         ),
     ]
 
@@ -206,7 +218,10 @@ struct MIMEDifferentialTests {
         let m = try Message(
             parsing: Array(
                 (Self.top
-                    + "Subject: [IN-CONFIDENCE] x\nContent-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\nhi\n--B--\n")
+                    + """
+                    Subject: [IN-CONFIDENCE] x\nContent-Type: multipart/mixed; boundary="B"\n\n--B\n\
+                    Content-Type: text/plain\n\nhi\n--B--\n
+                    """)
                     .utf8))
         #expect(m.alternate == nil)
         let v = Fixture.defaultEngine.evaluate(
@@ -220,7 +235,10 @@ struct MIMEDifferentialTests {
         // Two Subjects that read the same; a --B junk line in a part that holds no marking.
         let msg =
             Self.top
-            + "Subject: [IN-CONFIDENCE] x\nSubject: [IN-CONFIDENCE]  x\nContent-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\nIN-CONFIDENCE\nhi\n--B junk\nmore\n--B--\n"
+                + """
+                Subject: [IN-CONFIDENCE] x\nSubject: [IN-CONFIDENCE]  x\nContent-Type: multipart/mixed; boundary="B"\n\
+                \n--B\nContent-Type: text/plain\n\nIN-CONFIDENCE\nhi\n--B junk\nmore\n--B--\n
+                """
         let m = try Message(parsing: Array(msg.utf8))
         #expect(m.alternate != nil)
         #expect(m.defects.map(\.kind).contains(.delimiterWithTrailingText))
@@ -232,7 +250,10 @@ struct MIMEDifferentialTests {
     func unresolved() {
         for msg in [
             Self.top
-                + "Subject: [IN-CONFIDENCE] x\nContent-Type: multipart/mixed; boundary=\"B\"\nContent-Transfer-Encoding: base64\n\n--B\n\nhi\n--B--\n",
+                + """
+                Subject: [IN-CONFIDENCE] x\nContent-Type: multipart/mixed; boundary="B"\n\
+                Content-Transfer-Encoding: base64\n\n--B\n\nhi\n--B--\n
+                """,
             "From: a@agency.govt.nz\nFrom: b@evil.example\nSubject: [IN-CONFIDENCE] x\n\nhi\n",
         ] {
             let mk = Fixture.defaultEngine.reader.read(try! Message(parsing: Array(msg.utf8)))

@@ -18,7 +18,10 @@ struct PipelineTests {
         boundary b: String = "B"
     ) -> [UInt8] {
         var s =
-            "From: \(from)\nTo: \(to)\nSubject: \(subject)\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"\(b)\"\n\n"
+            """
+            From: \(from)\nTo: \(to)\nSubject: \(subject)\nMIME-Version: 1.0\n\
+            Content-Type: multipart/mixed; boundary="\(b)"\n\n
+            """
         s += "--\(b)\nContent-Type: text/plain\n\nKia ora.\n"
         for p in parts {
             s +=
@@ -61,7 +64,10 @@ struct PipelineTests {
     }
 
     @Test(
-        "an Office document under a misleading name and declared type is read for markings: inbound above the accreditation it is blocked",
+        """
+        an Office document under a misleading name and declared type is read for markings: inbound above the \
+        accreditation it is blocked
+        """,
         arguments: disguises)
     func misleadingInbound(_ d: Disguise) {
         let bytes = Self.mime(

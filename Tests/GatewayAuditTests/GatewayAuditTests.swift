@@ -82,7 +82,10 @@ func crashMessages(_ n: Int) -> [ClientMessage] {
         let s = shapes[i % shapes.count]
         let body = String(repeating: "Kia ora koutou, line \(i).\r\n", count: 20 + i % 50)
         let text =
-            "From: <\(s.1)>\r\nTo: \(s.2.joined(separator: ", "))\r\nSubject: \(s.0)\r\nMessage-ID: <crash\(i)@test.example>\r\n\r\n\(body)"
+            """
+            From: <\(s.1)>\r\nTo: \(s.2.joined(separator: ", "))\r\nSubject: \(s.0)\r\n\
+            Message-ID: <crash\(i)@test.example>\r\n\r\n\(body)
+            """
         var m = ClientMessage(mailFrom: s.1, recipients: s.2, bytes: Array(text.utf8))
         m.queueID = String(format: "Q%05d", i)
         return m
@@ -105,7 +108,10 @@ func isDecided(_ rs: [MilterResponse]) -> Bool {
     .enabled(if: Root.pmark != nil, "the pmark binary is not built"))
 struct GatewayCrashTests {
     @Test(
-        "SIGKILL at a random moment while 2,000 messages flow: integrity_check ok, chain intact, every decided message has its committed record"
+        """
+        SIGKILL at a random moment while 2,000 messages flow: integrity_check ok, chain intact, every decided message \
+        has its committed record
+        """
     )
     func crash() async throws {
         let binary = try #require(Root.pmark)
@@ -277,7 +283,9 @@ struct GatewayPostfixAuditTests {
     }
 
     @Test(
-        "pmark killed mid-stream behind Postfix: every sent message ends delivered, held or rejected, each with a record"
+        """
+        pmark killed mid-stream behind Postfix: every sent message ends delivered, held or rejected, each with a record
+        """
     )
     func crashBehindPostfix() throws {
         let bed = try bed

@@ -26,7 +26,10 @@ struct ArchiveTests {
     func mbox() throws {
         let d = try tempDir()
         let mbox =
-            "From a@b Mon Jan 1 00:00:00 2024\nSubject: one\n\n>From the start\nline\n>>From quoted\n\nFrom c@d Tue Jan 2 00:00:00 2024\nSubject: two\n\nbody\n"
+            """
+            From a@b Mon Jan 1 00:00:00 2024\nSubject: one\n\n>From the start\nline\n>>From quoted\n\n\
+            From c@d Tue Jan 2 00:00:00 2024\nSubject: two\n\nbody\n
+            """
         try mbox.write(toFile: d + "/x.mbox", atomically: true, encoding: .utf8)
         let msgs = try read(d + "/x.mbox")
         #expect(msgs.count == 2)
@@ -41,7 +44,10 @@ struct ArchiveTests {
         let d = try tempDir()
         let body = "line\nFrom inside\n"
         let mbox =
-            "From a@b Mon\nSubject: one\nContent-Length: \(body.utf8.count)\n\n\(body)\nFrom c@d Tue\nSubject: two\n\nx\n"
+            """
+            From a@b Mon\nSubject: one\nContent-Length: \(body.utf8.count)\n\n\(body)\nFrom c@d Tue\nSubject: two\n\n\
+            x\n
+            """
         try mbox.write(toFile: d + "/cl.mbox", atomically: true, encoding: .utf8)
         let msgs = try read(d + "/cl.mbox")
         #expect(msgs.count == 2)

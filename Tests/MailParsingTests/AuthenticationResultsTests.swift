@@ -67,7 +67,8 @@ struct AuthenticationResultsTests {
             spf: false),
         Row(
             name: "pass only as a word inside a reason",
-            value: "mx.agency.govt.nz; dkim=fail reason=\"dkim=pass\" header.d=agency.govt.nz", dkim: false, spf: false),
+            value: "mx.agency.govt.nz; dkim=fail reason=\"dkim=pass\" header.d=agency.govt.nz", dkim: false,
+            spf: false),
         Row(
             name: "spf=pass for a mailfrom whose local part names the domain",
             value: "mx.agency.govt.nz; spf=pass smtp.mailfrom=agency.govt.nz@evil.example", dkim: false, spf: false),
@@ -109,7 +110,10 @@ struct AuthenticationResultsTests {
     func tokens() {
         let a = AuthenticationResults(
             parsing:
-                "example.com 1; dkim=pass (good sig) header.d=example.com header.b=\"abc=\"; spf=none smtp.mailfrom=\"a b\"@example.com"
+                """
+                example.com 1; dkim=pass (good sig) header.d=example.com header.b="abc="; spf=none smtp.mailfrom="a \
+                b"@example.com
+                """
         )
         #expect(a.authservID == "example.com")
         #expect(a.results.map(\.method) == ["dkim", "spf"])

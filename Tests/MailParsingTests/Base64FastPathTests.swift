@@ -52,7 +52,10 @@ struct Base64FastPathTests {
     }
 
     @Test(
-        "the branch-free size count equals the per-character count on random bodies with junk, padding and base64url characters"
+        """
+        the branch-free size count equals the per-character count on random bodies with junk, padding and base64url \
+        characters
+        """
     )
     func sizeCountDifferential() {
         func reference(_ p: [UInt8]) -> Int {

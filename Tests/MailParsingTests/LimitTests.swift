@@ -14,7 +14,8 @@ struct LimitTests {
 
     static let cases: [Case] = [
         .init(
-            name: .messageBytes, limits: ParserLimits(maxMessageBytes: 10), message: "Subject: more than ten bytes\n\n"),
+            name: .messageBytes, limits: ParserLimits(maxMessageBytes: 10),
+            message: "Subject: more than ten bytes\n\n"),
         .init(
             name: .headerBytes, limits: ParserLimits(maxHeaderBytes: 64),
             message: String(repeating: "X-A: aaaaaaaa\n", count: 10) + "\n"),
@@ -25,7 +26,10 @@ struct LimitTests {
         .init(
             name: .depth, limits: ParserLimits(maxDepth: 2),
             message:
-                "Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: multipart/mixed; boundary=c\n\n--c\n\nx\n--c--\n--b--\n--a--\n"
+                """
+                Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\
+                Content-Type: multipart/mixed; boundary=c\n\n--c\n\nx\n--c--\n--b--\n--a--\n
+                """
         ),
         .init(
             name: .parts, limits: ParserLimits(maxParts: 3),

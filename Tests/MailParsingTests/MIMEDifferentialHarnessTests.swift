@@ -31,7 +31,10 @@ struct MIMEDifferentialHarnessTests {
     /// structure, Python's structure and defects) and why pmark's reading is right or reads more.
     static let explained: [(why: String, matches: @Sendable (String, String, Reference) -> Bool)] = [
         (
-            "Python parses RFC 3464/8098/5965 report bodies (message/delivery-status, disposition-notification, feedback-report) into header blocks; pmark keeps them as one leaf whose text it reads",
+            """
+            Python parses RFC 3464/8098/5965 report bodies (message/delivery-status, disposition-notification, \
+            feedback-report) into header blocks; pmark keeps them as one leaf whose text it reads
+            """,
             { _, mine, r in
                 strip(
                     r.structure,
@@ -39,34 +42,55 @@ struct MIMEDifferentialHarnessTests {
             }
         ),
         (
-            "message/partial is a fragment (RFC 2046 §5.2.2), not a message until reassembled; Python parses the fragment, pmark keeps it as an element",
+            """
+            message/partial is a fragment (RFC 2046 §5.2.2), not a message until reassembled; Python parses the \
+            fragment, pmark keeps it as an element
+            """,
             { _, mine, r in strip(r.structure, ["message/partial"]) == mine }
         ),
         (
-            "pmark decodes a transfer-encoded message/rfc822 and parses it (Python leaves it encoded text): pmark reads more",
+            """
+            pmark decodes a transfer-encoded message/rfc822 and parses it (Python leaves it encoded text): pmark reads \
+            more
+            """,
             { _, mine, r in
                 r.defects.contains("MissingHeaderBodySeparatorDefect") && mine.count > r.structure.count
                     && mine.contains("message/rfc822{")
             }
         ),
         (
-            "Python finds no start boundary (its boundary parameter parsing differs) where pmark finds the delimiters: pmark reads every part Python shows and more",
+            """
+            Python finds no start boundary (its boundary parameter parsing differs) where pmark finds the delimiters: \
+            pmark reads every part Python shows and more
+            """,
             { _, mine, r in r.defects.contains("StartBoundaryNotFoundDefect") && mine.hasPrefix(r.structure + "(") }
         ),
         (
-            "a Content-Type without ';' before its parameters: both keep the junk as the type; they differ only in white space",
+            """
+            a Content-Type without ';' before its parameters: both keep the junk as the type; they differ only in \
+            white space
+            """,
             { _, mine, r in mine.filter { !$0.isWhitespace } == r.structure.filter { !$0.isWhitespace } }
         ),
         (
-            "a folded Content-Type holding another field ('message/rfc822\\n content-type: …'): Python falls back to text/plain, pmark keeps the odd type; its text is read as an element either way (mimekit mbox fixtures)",
+            """
+            a folded Content-Type holding another field ('message/rfc822\\n content-type: …'): Python falls back to \
+            text/plain, pmark keeps the odd type; its text is read as an element either way (mimekit mbox fixtures)
+            """,
             { _, mine, r in mine.hasPrefix("message/rfc822content-type:") && r.structure == "text/plain" }
         ),
         (
-            "double-bound fixtures: one boundary is a prefix of the other (RFC 2046 §5.1.1 forbids it); pmark matches the strict delimiter grammar and reads more parts than Python",
+            """
+            double-bound fixtures: one boundary is a prefix of the other (RFC 2046 §5.1.1 forbids it); pmark matches \
+            the strict delimiter grammar and reads more parts than Python
+            """,
             { name, _, _ in name.contains("doublebound.msg") || name.contains("double-bound.msg") }
         ),
         (
-            "an mbox message whose body holds an unescaped 'From ' header-like block (jwz-summary #3): same tree, different Subject line taken",
+            """
+            an mbox message whose body holds an unescaped 'From ' header-like block (jwz-summary #3): same tree, \
+            different Subject line taken
+            """,
             { name, mine, r in name.hasSuffix("jwz-summary.txt#3") && mine == r.structure }
         ),
     ]
@@ -211,7 +235,10 @@ struct MIMEDifferentialHarnessTests {
             unexplained.append("\(s.name): pmark \(m.structureSummary) | python \(r.structure) \(r.defects)")
         }
         print(
-            "MIME differential: \(all.count) messages (\(mutated.count) mutated): \(agree) agree, \(flagged) flagged ambiguous, \(explainedCount) explained, \(unexplained.count) unexplained"
+            """
+            MIME differential: \(all.count) messages (\(mutated.count) mutated): \(agree) agree, \(flagged) flagged \
+            ambiguous, \(explainedCount) explained, \(unexplained.count) unexplained
+            """
         )
         for u in unexplained.prefix(50) { print("  unexplained: \(u)") }
         #expect(unexplained.isEmpty, "\(unexplained.count) unexplained disagreements")

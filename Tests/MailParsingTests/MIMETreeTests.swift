@@ -19,12 +19,20 @@ struct MIMETreeTests {
         .init(
             name: "multipart/mixed with preamble and epilogue",
             message:
-                "Content-Type: multipart/mixed; boundary=b\n\npreamble\n--b\nContent-Type: text/plain\n\none\n--b\nContent-Type: image/png\n\nPNG\n--b--\nepilogue\n",
+                """
+                Content-Type: multipart/mixed; boundary=b\n\npreamble\n--b\nContent-Type: text/plain\n\none\n--b\n\
+                Content-Type: image/png\n\nPNG\n--b--\nepilogue\n
+                """,
             structure: "multipart/mixed(text/plain, image/png)"),
         .init(
             name: "nested alternative inside mixed",
             message:
-                "Content-Type: multipart/mixed; boundary=\"outer\"\n\n--outer\nContent-Type: multipart/alternative; boundary=\"inner\"\n\n--inner\nContent-Type: text/plain\n\na\n--inner\nContent-Type: text/html\n\n<b>a</b>\n--inner--\n--outer\nContent-Type: application/pdf\n\n%PDF\n--outer--\n",
+                """
+                Content-Type: multipart/mixed; boundary="outer"\n\n--outer\n\
+                Content-Type: multipart/alternative; boundary="inner"\n\n--inner\nContent-Type: text/plain\n\na\n\
+                --inner\nContent-Type: text/html\n\n<b>a</b>\n--inner--\n--outer\nContent-Type: application/pdf\n\n\
+                %PDF\n--outer--\n
+                """,
             structure: "multipart/mixed(multipart/alternative(text/plain, text/html), application/pdf)"),
         .init(
             name: "every multipart subtype is a multipart",
@@ -33,7 +41,11 @@ struct MIMETreeTests {
         .init(
             name: "signed and related multiparts",
             message:
-                "Content-Type: multipart/signed; boundary=s; protocol=\"application/pkcs7-signature\"\n\n--s\nContent-Type: multipart/related; boundary=r\n\n--r\nContent-Type: text/html\n\nx\n--r\nContent-Type: image/gif\n\nGIF\n--r--\n--s\nContent-Type: application/pkcs7-signature\n\nsig\n--s--\n",
+                """
+                Content-Type: multipart/signed; boundary=s; protocol="application/pkcs7-signature"\n\n--s\n\
+                Content-Type: multipart/related; boundary=r\n\n--r\nContent-Type: text/html\n\nx\n--r\n\
+                Content-Type: image/gif\n\nGIF\n--r--\n--s\nContent-Type: application/pkcs7-signature\n\nsig\n--s--\n
+                """,
             structure: "multipart/signed(multipart/related(text/html, image/gif), application/pkcs7-signature)"),
         .init(
             name: "missing close delimiter ends at the end with a defect",
@@ -62,12 +74,18 @@ struct MIMETreeTests {
         .init(
             name: "message/rfc822 is parsed recursively",
             message:
-                "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\nSubject: in\nContent-Type: multipart/alternative; boundary=z\n\n--z\n\na\n--z--\n--b--\n",
+                """
+                Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\nSubject: in\n\
+                Content-Type: multipart/alternative; boundary=z\n\n--z\n\na\n--z--\n--b--\n
+                """,
             structure: "multipart/mixed(message/rfc822{multipart/alternative(text/plain)})"),
         .init(
             name: "base64-encoded message/rfc822 is decoded and parsed",
             message:
-                "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogaW5uZXIKQ29udGVudC1UeXBlOiB0ZXh0L2h0bWwKCjxwPmhpPC9wPgo=\n",
+                """
+                Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n\
+                U3ViamVjdDogaW5uZXIKQ29udGVudC1UeXBlOiB0ZXh0L2h0bWwKCjxwPmhpPC9wPgo=\n
+                """,
             structure: "message/rfc822{text/html}"),
         .init(
             name: "empty embedded message is a defect",
@@ -84,7 +102,10 @@ struct MIMETreeTests {
         .init(
             name: "an inner part without its close delimiter stops at the outer delimiter",
             message:
-                "Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: multipart/alternative; boundary=i\n\n--i\n\na\n--o\nContent-Type: image/png\n\nP\n--o--\n",
+                """
+                Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: multipart/alternative; boundary=i\n\n\
+                --i\n\na\n--o\nContent-Type: image/png\n\nP\n--o--\n
+                """,
             structure: "multipart/mixed(multipart/alternative(text/plain), image/png)",
             defects: [.closeBoundaryNotFound]),
         .init(
@@ -94,7 +115,10 @@ struct MIMETreeTests {
         .init(
             name: "CRLF multipart",
             message:
-                "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--b--\r\n",
+                """
+                Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n\
+                --b--\r\n
+                """,
             structure: "multipart/mixed(text/html)"),
     ]
 
@@ -125,7 +149,10 @@ struct MIMETreeTests {
     @Test("text parts are decoded to Unicode from their charset")
     func charsetText() throws {
         let m = try parse(
-            "Content-Type: text/plain; charset=koi8-r\nContent-Transfer-Encoding: quoted-printable\n\n=F0=D2=C9=D7=C5=D4\n"
+            """
+            Content-Type: text/plain; charset=koi8-r\nContent-Transfer-Encoding: quoted-printable\n\n\
+            =F0=D2=C9=D7=C5=D4\n
+            """
         )
         #expect(try m.text(of: m.root).text == "Привет\n")
         let u = try parse("Content-Type: text/plain; charset=x-nothing\n\nabc")

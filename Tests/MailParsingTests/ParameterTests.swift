@@ -42,7 +42,10 @@ struct ParameterTests {
     @Test("file names from Content-Disposition win over Content-Type name, and encoded words are decoded")
     func filename() throws {
         let m = try parse(
-            "Content-Type: application/pdf; name=\"a.pdf\"\nContent-Disposition: attachment; filename=\"=?utf-8?Q?r=C3=A9sum=C3=A9.pdf?=\"\n\nx"
+            """
+            Content-Type: application/pdf; name="a.pdf"\nContent-Disposition: attachment; \
+            filename="=?utf-8?Q?r=C3=A9sum=C3=A9.pdf?="\n\nx
+            """
         )
         #expect(m.root.filename == "résumé.pdf")
         #expect(m.root.isAttachment)

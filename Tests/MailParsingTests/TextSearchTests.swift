@@ -25,7 +25,10 @@ struct TextSearchTests {
     static func reference(_ text: String, _ needle: String) -> Bool { text.firstRange(of: needle) != nil }
 
     @Test(
-        "TextSearch.contains answers exactly as String.contains, including combining marks, canonical equivalents and CRLF",
+        """
+        TextSearch.contains answers exactly as String.contains, including combining marks, canonical equivalents and \
+        CRLF
+        """,
         arguments: [
             ("begin 644 f", "begin "), ("begin\u{301} 644", "begin "), ("begin \u{301}644", "begin "),
             ("xx-----BEGIN PGP MESSAGE-----\r\n", "-----BEGIN PGP MESSAGE-----"),
@@ -68,7 +71,10 @@ struct TextSearchTests {
     }
 
     @Test(
-        "the ASCII case-insensitive search and replacement answer as Foundation's case-insensitive ones on ASCII; never says no where Foundation's case-insensitive search says yes, and is nil for non-ASCII"
+        """
+        the ASCII case-insensitive search and replacement answer as Foundation's case-insensitive ones on ASCII; never \
+        says no where Foundation's case-insensitive search says yes, and is nil for non-ASCII
+        """
     )
     func caseInsensitive() {
         var rng = RNG(s: 0xBEEF)

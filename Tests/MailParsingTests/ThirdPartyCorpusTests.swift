@@ -36,7 +36,10 @@ struct ThirdPartyCorpusTests {
             }
         }
         print(
-            "third-party corpora: \(files.count) files, \(messages) messages, \(defects) defects, \(limitHits) limit hits"
+            """
+            third-party corpora: \(files.count) files, \(messages) messages, \(defects) defects, \(limitHits) limit \
+            hits
+            """
         )
         #expect(messages >= files.count)
     }

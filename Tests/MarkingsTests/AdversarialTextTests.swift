@@ -89,7 +89,8 @@ struct AdversarialTextTests {
 
     static let nearMarkings: [MarkingCase] = [
         .body(
-            "SECRET - do not forward", "SECRET - do not forward\n\nThe plan.\n", nil, findings: ["unparseable-marking"]),
+            "SECRET - do not forward", "SECRET - do not forward\n\nThe plan.\n", nil,
+            findings: ["unparseable-marking"]),
         .body(
             "SECRET: for the Minister only", "SECRET: for the Minister only\n\nThe plan.\n", nil,
             findings: ["unparseable-marking"]),

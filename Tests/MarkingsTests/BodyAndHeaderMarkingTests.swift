@@ -105,7 +105,10 @@ struct HeaderMarkingTests {
             "folded over lines", "VER=2024.1, NS=govt.nz,\n SEC=RESTRICTED,\n ORIGIN=a.b@agency.govt.nz", "RESTRICTED"),
         .header(
             "AU namespace with ACCESS",
-            "VER=2024.1, NS=gov.au,\n SEC=OFFICIAL:Sensitive,\n ACCESS=Legal-Privilege,\n ORIGIN=neville.jones@entity.gov.au",
+            """
+            VER=2024.1, NS=gov.au,\n SEC=OFFICIAL:Sensitive,\n ACCESS=Legal-Privilege,\n \
+            ORIGIN=neville.jones@entity.gov.au
+            """,
             "IN-CONFIDENCE", ["LEGAL PRIVILEGE"]),
         .header(
             "AU SECRET AUSTEO",
@@ -119,7 +122,10 @@ struct HeaderMarkingTests {
             "SENSITIVE"),
         .header(
             "ACCESS after EXPIRES is tolerated",
-            "VER=2024.1, NS=gov.au, SEC=OFFICIAL:Sensitive, EXPIRES=2030-01-01, DOWNTO=OFFICIAL, ACCESS=Legal-Privilege, ORIGIN=a@b.gov.au",
+            """
+            VER=2024.1, NS=gov.au, SEC=OFFICIAL:Sensitive, EXPIRES=2030-01-01, DOWNTO=OFFICIAL, \
+            ACCESS=Legal-Privilege, ORIGIN=a@b.gov.au
+            """,
             "IN-CONFIDENCE", ["LEGAL PRIVILEGE"]),
         .header("NS is case-insensitive", "VER=2024.1, NS=GOV.AU, SEC=PROTECTED, ORIGIN=a@b.gov.au", "RESTRICTED"),
         .header(
@@ -274,7 +280,10 @@ struct HeaderMarkingTests {
         let msg = makeMessage(
             subject: "x",
             headers: [
-                "msip_labels: MSIP_Label_1234_Enabled=true; MSIP_Label_1234_Name=Agency Restricted; MSIP_Label_1234_SiteId=x"
+                """
+                msip_labels: MSIP_Label_1234_Enabled=true; MSIP_Label_1234_Name=Agency Restricted; \
+                MSIP_Label_1234_SiteId=x
+                """
             ])
         try MarkingCase("mapped", msg, "RESTRICTED").check(reader: reader)
     }

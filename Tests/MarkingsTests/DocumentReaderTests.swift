@@ -18,11 +18,17 @@ struct DocumentReaderTests {
     static let w = "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\""
 
     @Test(
-        "a Word header is found by its root element whatever the part is called, with any prefix and character references"
+        """
+        a Word header is found by its root element whatever the part is called, with any prefix and character \
+        references
+        """
     )
     func wordHeaderByRoot() {
         let hdr =
-            "<x:hdr xmlns:x=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><x:tbl><x:tr><x:tc><x:p><x:r><x:t>&#83;ECRET</x:t></x:r></x:p></x:tc></x:tr></x:tbl></x:hdr>"
+            """
+            <x:hdr xmlns:x="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><x:tbl><x:tr><x:tc><x:p><x:r>\
+            <x:t>&#83;ECRET</x:t></x:r></x:p></x:tc></x:tr></x:tbl></x:hdr>
+            """
         for name in ["word/header1.xml", "word/HDR1.XML", "word/Header7.xml", "custom/whatever.xml"] {
             let t = reader.read(docx([(name, hdr)]))
             #expect(t.headerFooterLines == ["SECRET"], "\(name): \(t.headerFooterLines)")
@@ -34,7 +40,11 @@ struct DocumentReaderTests {
         "tab stops separate a Word header paragraph into the segments a reader sees; tab-stop definitions are not text")
     func wordTabs() {
         let hdr =
-            "<w:hdr \(Self.w)><w:p><w:pPr><w:tabs><w:tab w:val=\"center\" w:pos=\"4513\"/></w:tabs></w:pPr><w:r><w:t>SECRET</w:t></w:r><w:r><w:tab/><w:t>Budget</w:t><w:tab/><w:t>Page 1</w:t></w:r></w:p></w:hdr>"
+            """
+            <w:hdr \(Self.w)><w:p><w:pPr><w:tabs><w:tab w:val="center" \
+            w:pos="4513"/></w:tabs></w:pPr><w:r><w:t>SECRET</w:t></w:r><w:r><w:tab/><w:t>Budget</w:t><w:tab/><w:t>Page \
+            1</w:t></w:r></w:p></w:hdr>
+            """
         let t = reader.read(docx([("word/header1.xml", hdr)]))
         #expect(t.headerFooterLines == ["SECRET\tBudget\tPage 1", "SECRET", "Budget", "Page 1"])
     }
@@ -42,11 +52,17 @@ struct DocumentReaderTests {
     @Test("an XML part with a document type declaration is refused, not expanded (entity bombs, external entities)")
     func doctypeRefused() {
         let bomb =
-            "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><w:hdr \(Self.w)><w:p><w:r><w:t>&b;</w:t></w:r></w:p></w:hdr>"
+            """
+            <?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b \
+            "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><w:hdr \(Self.w)><w:p><w:r><w:t>&b;</w:t></w:r></w:p></w:hdr>
+            """
         let t = reader.read(docx([("word/header1.xml", bomb)]))
         #expect(t.notInspected?.contains("document type declaration") == true)
         let xxe =
-            "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><w:hdr \(Self.w)><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:hdr>"
+            """
+            <?xml version="1.0"?><!DOCTYPE l [<!ENTITY x SYSTEM "file:///etc/passwd">]><w:hdr \
+            \(Self.w)><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:hdr>
+            """
         #expect(reader.read(docx([("word/header1.xml", xxe)])).notInspected != nil)
     }
 
@@ -75,10 +91,16 @@ struct DocumentReaderTests {
             let paras = lines.map { "<a:p><a:r><a:t>\($0)</a:t></a:r></a:p>" }.joined()
             let ftr =
                 footer.map {
-                    "<p:sp><p:nvSpPr><p:nvPr><p:ph type=\"ftr\"/></p:nvPr></p:nvSpPr><p:txBody><a:p><a:r><a:t>\($0)</a:t></a:r></a:p></p:txBody></p:sp>"
+                    """
+                    <p:sp><p:nvSpPr><p:nvPr><p:ph type="ftr"/></p:nvPr></p:nvSpPr><p:txBody><a:p><a:r><a:t>\($0)</a:t>\
+                    </a:r></a:p></p:txBody></p:sp>
+                    """
                 } ?? ""
             return
-                "<p:sld \(ns)><p:cSld><p:spTree><p:sp><p:txBody>\(paras)</p:txBody></p:sp>\(ftr)</p:spTree></p:cSld></p:sld>"
+                """
+                <p:sld \(ns)><p:cSld><p:spTree><p:sp><p:txBody>\(paras)</p:txBody></p:sp>\(ftr)</p:spTree></p:cSld>\
+                </p:sld>
+                """
         }
         let t = reader.read(
             docx([
@@ -95,7 +117,10 @@ struct DocumentReaderTests {
             docx([
                 (
                     "xl/worksheets/sheet1.xml",
-                    "<worksheet><headerFooter><oddHeader>&amp;L&amp;\"Arial,Bold\"&amp;12SECRET&amp;RPage &amp;P</oddHeader></headerFooter></worksheet>"
+                    """
+                    <worksheet><headerFooter><oddHeader>&amp;L&amp;"Arial,Bold"&amp;12SECRET&amp;RPage \
+                    &amp;P</oddHeader></headerFooter></worksheet>
+                    """
                 )
             ]))
         #expect(x.headerFooterLines == ["SECRET", "Page "])
@@ -104,14 +129,21 @@ struct DocumentReaderTests {
             (
                 "styles.xml",
                 Array(
-                    "<office:document-styles xmlns:office=\"o\" xmlns:style=\"s\" xmlns:text=\"t\"><office:master-styles><style:master-page><style:header><text:p>SECRET<text:tab/>Draft</text:p></style:header></style:master-page></office:master-styles></office:document-styles>"
-                        .utf8)
+                    """
+                    <office:document-styles xmlns:office="o" xmlns:style="s" \
+                    xmlns:text="t"><office:master-styles><style:master-page><style:header><text:p>SECRET<text:tab/>\
+                    Draft</text:p></style:header></style:master-page></office:master-styles></office:document-styles>
+                    """
+                    .utf8)
             ),
             (
                 "meta.xml",
                 Array(
-                    "<office:document-meta xmlns:office=\"o\" xmlns:meta=\"m\"><office:meta><meta:user-defined meta:name=\"Classification\">SECRET</meta:user-defined></office:meta></office:document-meta>"
-                        .utf8)
+                    """
+                    <office:document-meta xmlns:office="o" xmlns:meta="m"><office:meta><meta:user-defined \
+                    meta:name="Classification">SECRET</meta:user-defined></office:meta></office:document-meta>
+                    """
+                    .utf8)
             ),
             ("content.xml", Array("<office:document-content xmlns:office=\"o\"/>".utf8)),
         ])
@@ -124,7 +156,10 @@ struct DocumentReaderTests {
     @Test("RTF header and footer groups are read; body text and font tables are not")
     func rtf() {
         let doc =
-            #"{\rtf1\ansi{\fonttbl{\f0 SECRET;}}{\header\pard SEC\'52ET\tab Page\par}{\footerl \u82?ESTRICTED\par}Body SECRET\par}"#
+            #"""
+            {\rtf1\ansi{\fonttbl{\f0 SECRET;}}{\header\pard SEC\'52ET\tab Page\par}{\footerl \u82?ESTRICTED\par}Body \#
+            SECRET\par}
+            """#
         let t = reader.read(Array(doc.utf8))
         #expect(t.kind == "rtf")
         #expect(t.headerFooterLines == ["SECRET", "Page", "RESTRICTED"])
@@ -133,7 +168,11 @@ struct DocumentReaderTests {
     @Test("calendar: folded SUMMARY with escapes, DESCRIPTION lines, inline and URI attachments")
     func calendar() {
         let ics =
-            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:[SEC\r\n RET] Briefing\\, level 2\r\nDESCRIPTION:SECRET\\nAgenda\r\nATTACH;VALUE=BINARY;ENCODING=BASE64;X-FILENAME=a.txt:U0VDUkVU\r\nATTACH:https://example.org/files/[SECRET] plan.pdf\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+            """
+            BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:[SEC\r\n RET] Briefing\\, level 2\r\n\
+            DESCRIPTION:SECRET\\nAgenda\r\nATTACH;VALUE=BINARY;ENCODING=BASE64;X-FILENAME=a.txt:U0VDUkVU\r\n\
+            ATTACH:https://example.org/files/[SECRET] plan.pdf\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n
+            """
         let t = reader.read(Array(ics.utf8))
         #expect(t.subjects == ["[SECRET] Briefing, level 2"])
         #expect(t.bodies == ["SECRET\nAgenda"])
@@ -227,7 +266,10 @@ struct DocumentReaderTests {
     }
 
     @Test(
-        "compressed RTF that is truncated, of an unknown type, without its end marker or too large is refused, never half-read",
+        """
+        compressed RTF that is truncated, of an unknown type, without its end marker or too large is refused, never \
+        half-read
+        """,
         arguments: ["truncated header", "unknown type", "no end marker", "too large", "stored overrun"])
     func compressedRTFRefused(_ kind: String) {
         let good = Self.lzfuLiterals(Array("{\\rtf1 SECRET\\par}".utf8))
@@ -248,12 +290,18 @@ struct DocumentReaderTests {
     }
 
     @Test(
-        "TNEF: the RTF and HTML bodies Outlook shows are read like a body; an RTF body that cannot be decompressed fails closed"
+        """
+        TNEF: the RTF and HTML bodies Outlook shows are read like a body; an RTF body that cannot be decompressed \
+        fails closed
+        """
     )
     func tnefBodies() {
         let rtf = Array(
-            "{\\rtf1\\ansi{\\fonttbl{\\f0 Calibri;}}{\\header Page}\\pard SECRET\\par Operation notes\\par Nga mihi\\par}"
-                .utf8)
+            """
+            {\\rtf1\\ansi{\\fonttbl{\\f0 Calibri;}}{\\header Page}\\pard SECRET\\par Operation notes\\par Nga \
+            mihi\\par}
+            """
+            .utf8)
         let t = reader.read(Self.tnefWithProps([(0x0102, 0x1009, Self.lzfuLiterals(rtf))]))
         #expect(t.notInspected == nil)
         #expect(t.bodies.count == 1)
@@ -293,8 +341,11 @@ struct DocumentReaderTests {
             kids.append(
                 add(
                     Array(
-                        "<< /Type /Page /Parent \(pagesID) 0 R /MediaBox [0 0 612 792] /Contents \(c) 0 R /Resources << /Font << /F1 \(font) 0 R >> /XObject << /Im1 \(image) 0 R >> >> >>"
-                            .utf8)))
+                        """
+                        << /Type /Page /Parent \(pagesID) 0 R /MediaBox [0 0 612 792] /Contents \(c) 0 R /Resources << \
+                        /Font << /F1 \(font) 0 R >> /XObject << /Im1 \(image) 0 R >> >> >>
+                        """
+                        .utf8)))
         }
         _ = add(
             Array(
@@ -317,7 +368,10 @@ struct DocumentReaderTests {
     }
 
     @Test(
-        "a PDF page with images but no text (a scan) is not inspected; blank pages and pages with text and images are read",
+        """
+        a PDF page with images but no text (a scan) is not inspected; blank pages and pages with text and images are \
+        read
+        """,
         arguments: [
             ("text, image-only", [(Optional("Hello"), false), (nil, true)], false),
             ("text, blank", [(Optional("Hello"), false), (nil, false)], true),
@@ -332,7 +386,10 @@ struct DocumentReaderTests {
     }
 
     @Test(
-        "poppler runs under pmark's limits: past the deadline or the output limit a PDF is not inspected, never read as empty"
+        """
+        poppler runs under pmark's limits: past the deadline or the output limit a PDF is not inspected, never read as \
+        empty
+        """
     )
     func popplerLimits() throws {
         try #require(PDFText.tool != nil, "poppler-utils is installed by scripts/setup")
@@ -440,7 +497,9 @@ struct DocumentReaderTests {
         #expect(uu.first?.bytes == Array("SECRET".utf8))
         #expect(
             TextDecoding.clearSignedText(
-                "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n- SECRET\nbody\n-----BEGIN PGP SIGNATURE-----\nxx\n"
+                """
+                -----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n- SECRET\nbody\n-----BEGIN PGP SIGNATURE-----\nxx\n
+                """
             ) == "SECRET\nbody")
         let le = Array("SECRET".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
         #expect(TextDecoding.readings(le, declaredCharset: "utf-16").contains("SECRET"))

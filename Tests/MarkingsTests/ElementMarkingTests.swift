@@ -14,7 +14,10 @@ func makeDocx(customProperties: [(String, String)] = [], header: String? = nil, 
         ("word/document.xml", "<w:document><w:body><w:p><w:r><w:t>Body text</w:t></w:r></w:p></w:body></w:document>"))
     if !customProperties.isEmpty {
         let props = customProperties.enumerated().map { i, p in
-            "<property fmtid=\"{D5CDD505-2E9C-101B-9397-08002B2CF9AE}\" pid=\"\(i + 2)\" name=\"\(p.0)\"><vt:lpwstr>\(p.1)</vt:lpwstr></property>"
+            """
+            <property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="\(i + 2)" \
+            name="\(p.0)"><vt:lpwstr>\(p.1)</vt:lpwstr></property>
+            """
         }.joined()
         files.append(("docProps/custom.xml", "<?xml version=\"1.0\"?><Properties xmlns:vt=\"x\">\(props)</Properties>"))
     }
@@ -122,8 +125,11 @@ func withAttachment(
 struct ElementMarkingTests {
     /// A real (blank, one-page) PDF: the document reader reads it, so file-name tests see no `element-not-inspected`.
     static let pdf = Array(
-        "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-            .utf8)
+        """
+        %PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n\
+        3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n
+        """
+        .utf8)
 
     @Test("a bracketed marking in a file name is read, and a higher one under-marks the email")
     func filenameBracket() throws {
@@ -289,7 +295,10 @@ struct ElementMarkingTests {
     }
 
     @Test(
-        "a sensitivity label in docMetadata/LabelInfo.xml (an id without a name) is read through the label map; removed or disabled labels are not",
+        """
+        a sensitivity label in docMetadata/LabelInfo.xml (an id without a name) is read through the label map; removed \
+        or disabled labels are not
+        """,
         arguments: [
             ("enabled=\"1\" removed=\"0\"", true), ("enabled=\"0\"", false), ("enabled=\"1\" removed=\"1\"", false),
         ])
@@ -298,8 +307,14 @@ struct ElementMarkingTests {
         v.labelMap = ["f42aa342-8706-4288-bd11-ebb85995028c": "SECRET"]
         let reader = try MarkingReader(options: .standard(vocabulary: v))
         let labelInfo =
-            "<?xml version=\"1.0\"?><clbl:labelList xmlns:clbl=\"http://schemas.microsoft.com/office/2020/mipLabelMetadata\">"
-            + "<clbl:label id=\"{F42AA342-8706-4288-BD11-EBB85995028C}\" \(attrs) method=\"Privileged\" siteId=\"{72f988bf-86f1-41af-91ab-2d7cd011db47}\"/></clbl:labelList>"
+            """
+            <?xml version="1.0"?><clbl:labelList xmlns:clbl="http://schemas.microsoft.com/office/2020/mipLabelMetadata"\
+            >
+            """
+                + """
+                <clbl:label id="{F42AA342-8706-4288-BD11-EBB85995028C}" \(attrs) method="Privileged" \
+                siteId="{72f988bf-86f1-41af-91ab-2d7cd011db47}"/></clbl:labelList>
+                """
         let doc = StoredZip.make([
             ("[Content_Types].xml", Array("<Types/>".utf8)), ("word/document.xml", Array("<w:document/>".utf8)),
             ("docMetadata/LabelInfo.xml", Array(labelInfo.utf8)),

@@ -27,7 +27,8 @@ struct HTMLTokenizerTests {
         html("a custom element <head-line> is not head", "<head-line>SECRET</head-line><p>The plan.</p>", "SECRET"),
         html("a custom element <title-bar> is not title", "<title-bar>SECRET</title-bar><p>The plan.</p>", "SECRET"),
         html(
-            "> inside a quoted attribute does not end the tag", "<p title=\"a>b\">SECRET</p><p>The plan.</p>", "SECRET"),
+            "> inside a quoted attribute does not end the tag", "<p title=\"a>b\">SECRET</p><p>The plan.</p>",
+            "SECRET"),
         html("&#83ECRET: a numeric reference without ;", "<p>&#83ECRET</p><p>The plan.</p>", "SECRET"),
         html(
             "&nbsp without ; is a space", "<p>TOP&nbspSECRET</p><p>The plan.</p>", "TOP SECRET",
@@ -36,7 +37,8 @@ struct HTMLTokenizerTests {
         html("hex digits run on without ; (&#x53EC is U+53EC)", "<p>&#x53ECRET</p><p>The plan.</p>", nil),
         html("&lrm; inside the word", "<p>SEC&lrm;RET</p><p>The plan.</p>", "SECRET", findings: ["obfuscated-marking"]),
         html(
-            "&zwnj; inside the word", "<p>SEC&zwnj;RET</p><p>The plan.</p>", "SECRET", findings: ["obfuscated-marking"]),
+            "&zwnj; inside the word", "<p>SEC&zwnj;RET</p><p>The plan.</p>", "SECRET",
+            findings: ["obfuscated-marking"]),
         html("&emsp; between words", "<p>TOP&emsp;SECRET</p><p>The plan.</p>", "TOP SECRET", ["ACCOUNTABLE MATERIAL"]),
         html(
             "a named reference from the full table: &Sfr; is a fraktur S", "<p>&Sfr;ECRET</p><p>The plan.</p>",

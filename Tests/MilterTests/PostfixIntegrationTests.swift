@@ -39,7 +39,10 @@ struct PostfixBedTrait: SuiteTrait, TestScoping {
 func uniqueID() -> String { "\(UInt64.random(in: 0..<UInt64.max))" }
 
 func message(from: String, to: [String], subject: String, id: String) -> String {
-    "From: \(from)\nTo: \(to.joined(separator: ", "))\nSubject: \(subject)\nMessage-ID: <\(id)@test.example>\n\nKia ora.\n"
+    """
+    From: \(from)\nTo: \(to.joined(separator: ", "))\nSubject: \(subject)\nMessage-ID: <\(id)@test.example>\n\n\
+    Kia ora.\n
+    """
 }
 
 @Suite(

@@ -339,7 +339,10 @@ struct ServerFailClosedTests {
     }
 
     @Test(
-        "a completion sink (the audit store's group commit), alone or before synchronous sinks, has completed when the reply arrives"
+        """
+        a completion sink (the audit store's group commit), alone or before synchronous sinks, has completed when the \
+        reply arrives
+        """
     )
     func completionSinkRecords() async throws {
         let a = CompletionRecordingSink(), b = SynchronousRecordingSink()
@@ -573,7 +576,10 @@ struct MiscTests {
     }
 
     @Test(
-        "a spooled message leaves no file anyone could open (mkstemp 0600, unlinked at once) and reads back whole, up to the maximum"
+        """
+        a spooled message leaves no file anyone could open (mkstemp 0600, unlinked at once) and reads back whole, up \
+        to the maximum
+        """
     )
     func spoolPrivate() throws {
         let dir = NSTemporaryDirectory() + "pmark-spool-\(UUID().uuidString.prefix(6))"

@@ -31,7 +31,10 @@ struct ClaimTests {
         .init(
             id: "an unknown classification", expect: "{classification: SECERT}",
             expected:
-                ":4:30: unknown classification 'SECERT' (expected one of: UNCLASSIFIED, IN-CONFIDENCE, SENSITIVE, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET, UNMARKED)"
+                """
+                :4:30: unknown classification 'SECERT' (expected one of: UNCLASSIFIED, IN-CONFIDENCE, SENSITIVE, \
+                RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET, UNMARKED)
+                """
         ),
         .init(
             id: "a classification not in canonical spelling", expect: "{classification: top secret}",
@@ -80,7 +83,10 @@ struct ClaimTests {
     func controlTags() throws {
         let bad = try H.tmp(
             "c.test.yaml",
-            "cases:\n  - name: x\n    controls: [15.2.40.C.01, 15.2.40.C.99]\n    message: {subject: a}\n    expect: {decision: allow}\n"
+            """
+            cases:\n  - name: x\n    controls: [15.2.40.C.01, 15.2.40.C.99]\n    message: {subject: a}\n    expect: \
+            {decision: allow}\n
+            """
         )
         #expect { try PolicyTestLoader.load(path: bad) } throws: { e in
             (e as? PolicyLoadError)?.description.hasPrefix(
@@ -129,7 +135,10 @@ struct ClaimTests {
             """)
         #expect(
             r.results.first?.failures == [
-                "not-rules: PM-UNM-001 cannot fire under policy 'NZ agency default', so asserting that it does not fire checks nothing"
+                """
+                not-rules: PM-UNM-001 cannot fire under policy 'NZ agency default', so asserting that it does not fire \
+                checks nothing
+                """
             ])
     }
 
@@ -183,7 +192,10 @@ struct ClaimTests {
             !(byDecision.coverage.entries.first?.uncoveredControls.contains("NZISM 15.2.40.C.01 [CID:1760]") ?? true))
         // 15.2.41.C.02 only by notify.recipients: true; a blocked inbound case alone does not count.
         let inbound =
-            "message: {subject: \"[SECRET] x\", from: \"P <p@partner.example>\"}\n    envelope: {direction: inbound, mail-from: p@partner.example, rcpt: [me@agency.govt.nz]}"
+            """
+            message: {subject: "[SECRET] x", from: "P <p@partner.example>"}\n    envelope: {direction: inbound, \
+            mail-from: p@partner.example, rcpt: [me@agency.govt.nz]}
+            """
         let noNotice = try Self.run(
             "cases:\n  - name: blocked\n    \(inbound)\n    expect: {decision: block, rules: [PM-IN-001]}\n")
         #expect(noNotice.coverage.entries.first?.uncoveredControls.contains("NZISM 15.2.41.C.02 [CID:1765]") == true)
@@ -192,7 +204,10 @@ struct ClaimTests {
         #expect(notice.coverage.entries.first?.uncoveredControls.contains("NZISM 15.2.41.C.02 [CID:1765]") == false)
         // A failing case demonstrates nothing.
         let failing = try Self.run(
-            "cases:\n  - name: wrong\n    \(inbound)\n    expect: {decision: allow, rules: [PM-IN-001], notify: {recipients: true}}\n"
+            """
+            cases:\n  - name: wrong\n    \(inbound)\n    expect: {decision: allow, rules: [PM-IN-001], notify: \
+            {recipients: true}}\n
+            """
         )
         #expect(failing.coverage.entries.first?.uncoveredControls.contains("NZISM 15.2.41.C.02 [CID:1765]") == true)
         #expect(failing.coverage.entries.first?.uncoveredRules.contains("PM-IN-001") == true)
@@ -228,9 +243,11 @@ struct ClaimTests {
         try FileManager.default.createDirectory(atPath: dir + "/suite/fixtures", withIntermediateDirectories: true)
         try "From: a@agency.govt.nz\nTo: b@gmail.com\nSubject: [SECRET] x\n\nhi\n".write(
             toFile: dir + "/suite/fixtures/m.eml", atomically: true, encoding: .utf8)
-        try
-            "cases:\n  - name: fixture beside the test file\n    message: {file: fixtures/m.eml}\n    envelope: {direction: outbound}\n    expect: {decision: block, classification: SECRET}\n"
-            .write(toFile: dir + "/suite/s.test.yaml", atomically: true, encoding: .utf8)
+        try """
+        cases:\n  - name: fixture beside the test file\n    message: {file: fixtures/m.eml}\n    envelope: \
+        {direction: outbound}\n    expect: {decision: block, classification: SECRET}\n
+        """
+        .write(toFile: dir + "/suite/s.test.yaml", atomically: true, encoding: .utf8)
         let f = try PolicyTestLoader.load(path: dir + "/suite/s.test.yaml")
         #expect(f.cases.first?.message.file == dir + "/suite/fixtures/m.eml")
         let r = try HarnessRunner().run([f])
@@ -266,10 +283,10 @@ struct ClaimTests {
         #expect(files.count == 3)
         let r = try HarnessRunner().run(try files.map { try PolicyTestLoader.load(path: $0) })
         #expect(r.results.count > 150)
-        #expect(
-            r.failed == 0,
-            "\(r.results.filter { !$0.passed }.prefix(3).map { $0.testCase.name + ": " + $0.failures.joined(separator: "; ") })"
-        )
+        let firstFailures = r.results.filter { !$0.passed }.prefix(3).map {
+            $0.testCase.name + ": " + $0.failures.joined(separator: "; ")
+        }
+        #expect(r.failed == 0, "\(firstFailures)")
         #expect(r.coverage.rulePercent == 100 && r.coverage.controlPercent == 100)
     }
 
@@ -285,7 +302,10 @@ struct ClaimTests {
             let original = FileManager.default.contents(atPath: H.root + "/Corpus/" + f)
             #expect(
                 copy != nil && copy == original,
-                "\(f) differs from Corpus/\(f): copy it again (cp Corpus/\(f) policies/tests/fixtures/\(f)) and rerun the suites"
+                """
+                \(f) differs from Corpus/\(f): copy it again (cp Corpus/\(f) policies/tests/fixtures/\(f)) and rerun \
+                the suites
+                """
             )
         }
     }
@@ -371,7 +391,10 @@ struct ClaimTests {
             p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
             p.arguments = [
                 "-c",
-                "import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); assert len(r.findall('.//testcase')) == 2",
+                """
+                import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); assert \
+                len(r.findall('.//testcase')) == 2
+                """,
                 file,
             ]
             try p.run()
@@ -381,7 +404,10 @@ struct ClaimTests {
     }
 
     @Test(
-        "the text report is quiet (failures and the closing lines) or verbose (each case's position and verdict) on request"
+        """
+        the text report is quiet (failures and the closing lines) or verbose (each case's position and verdict) on \
+        request
+        """
     )
     func detail() throws {
         let r = try Self.run(

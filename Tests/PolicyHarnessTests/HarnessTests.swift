@@ -74,7 +74,10 @@ struct HarnessTests {
         #expect(text.contains("    finding unmarked: expected, not raised (raised: none)"))
         #expect(
             text.contains(
-                "        PM-OUT-001 classification exceeds the communication path: marked SECRET; path 'internet' is accredited to IN-CONFIDENCE [NZISM 15.2.40.C.01 [CID:1760]]"
+                """
+                        PM-OUT-001 classification exceeds the communication path: marked SECRET; path 'internet' is \
+                accredited to IN-CONFIDENCE [NZISM 15.2.40.C.01 [CID:1760]]
+                """
             ))
         #expect(text.hasSuffix("0 passed, 1 failed\n"))
     }
@@ -90,7 +93,8 @@ struct HarnessTests {
                   subject: "[IN-CONFIDENCE] Pack"
                   attachments: [{name: "plan [RESTRICTED].pdf", type: application/pdf, content: "%PDF"}]
                 envelope: {direction: outbound, mail-from: a@agency.govt.nz, rcpt: [x@dpmc.govt.nz, y@gmail.com]}
-                expect: {paths: {internet: allow, all-of-government: quarantine}, classification: RESTRICTED, findings: [under-marked]}
+                expect: {paths: {internet: allow, all-of-government: quarantine}, classification: RESTRICTED, \
+            findings: [under-marked]}
             """)
         let report = try HarnessRunner().run([try PolicyTestLoader.load(path: path)])
         #expect(report.results.first?.failures == ["path internet: expected allow, got block"])
@@ -118,7 +122,10 @@ struct HarnessTests {
         .init(
             id: "bad direction",
             yaml:
-                "cases:\n  - name: x\n    message: {subject: a}\n    envelope: {direction: sideways}\n    expect: {decision: allow}\n",
+                """
+                cases:\n  - name: x\n    message: {subject: a}\n    envelope: {direction: sideways}\n    expect: \
+                {decision: allow}\n
+                """,
             expected: ":4:27: direction must be one of: inbound, outbound, internal"),
         .init(
             id: "missing name", yaml: "cases:\n  - message: {subject: a}\n    expect: {decision: allow}\n",
@@ -126,7 +133,10 @@ struct HarnessTests {
         .init(
             id: "duplicate case names",
             yaml:
-                "cases:\n  - name: x\n    message: {subject: a}\n    expect: {decision: allow}\n  - name: x\n    message: {subject: a}\n    expect: {decision: allow}\n",
+                """
+                cases:\n  - name: x\n    message: {subject: a}\n    expect: {decision: allow}\n  - name: x\n    \
+                message: {subject: a}\n    expect: {decision: allow}\n
+                """,
             expected: ":5:5: duplicate case name 'x'"),
         .init(id: "cases not a list", yaml: "cases: 3\n", expected: ":1:8: cases must be a list"),
     ]
@@ -155,7 +165,10 @@ struct HarnessTests {
     }
 
     @Test(
-        "the default policy suite has at least 80 cases, all passing, with full rule and control coverage (notices included)"
+        """
+        the default policy suite has at least 80 cases, all passing, with full rule and control coverage (notices \
+        included)
+        """
     )
     func defaultSuite() throws {
         let report = try HarnessRunner().run([try PolicyTestLoader.load(path: H.defaultSuite)])
@@ -200,7 +213,8 @@ struct MutationTests {
             id: "turn the inappropriately-marked quarantine into allow", from: "inappropriately-marked: quarantine",
             to: "inappropriately-marked: allow"),
         .init(
-            id: "remove the internal-only alias", from: "  internal-only-aliases: [all-staff@agency.govt.nz]\n", to: ""),
+            id: "remove the internal-only alias", from: "  internal-only-aliases: [all-staff@agency.govt.nz]\n",
+            to: ""),
         .init(
             id: "stop trusting the gateway's Authentication-Results", from: "trusted-authserv-ids: [mx.agency.govt.nz]",
             to: "trusted-authserv-ids: []"),
@@ -220,9 +234,15 @@ struct MutationTests {
         .init(
             id: "stop permitting MEDICAL on the internet",
             from:
-                "    endorsements: [APPOINTMENTS, BUDGET, CABINET, COMMERCIAL, EVALUATIVE, HONOURS, LEGAL PRIVILEGE,\n                   MEDICAL, STAFF, POLICY]",
+                """
+                    endorsements: [APPOINTMENTS, BUDGET, CABINET, COMMERCIAL, EVALUATIVE, HONOURS, LEGAL \
+                PRIVILEGE,\n                   MEDICAL, STAFF, POLICY]
+                """,
             to:
-                "    endorsements: [APPOINTMENTS, BUDGET, CABINET, COMMERCIAL, EVALUATIVE, HONOURS, LEGAL PRIVILEGE,\n                   STAFF, POLICY]"
+                """
+                    endorsements: [APPOINTMENTS, BUDGET, CABINET, COMMERCIAL, EVALUATIVE, HONOURS, LEGAL \
+                PRIVILEGE,\n                   STAFF, POLICY]
+                """
         ),
     ]
 

@@ -20,7 +20,10 @@ struct LoggedTests {
         "a blocked message with logged: true passes and demonstrates 15.2.40.C.02; without it the control is uncovered")
     func blockedIsLogged() throws {
         let r = try ClaimTests.run(
-            "cases:\n  - name: blocked and logged\n    controls: [15.2.40.C.02]\n    \(Self.blocked)\n    expect: {decision: block, logged: true}\n"
+            """
+            cases:\n  - name: blocked and logged\n    controls: [15.2.40.C.02]\n    \(Self.blocked)\n    expect: \
+            {decision: block, logged: true}\n
+            """
         )
         #expect(r.failed == 0, "\(r.results.flatMap(\.failures))")
         #expect(r.results.first?.demonstratedControls.contains("15.2.40.C.02") == true)
@@ -32,17 +35,26 @@ struct LoggedTests {
     }
 
     @Test(
-        "logged: true on an allowed message is checked but does not demonstrate the block-logging control; a tag claiming it fails"
+        """
+        logged: true on an allowed message is checked but does not demonstrate the block-logging control; a tag \
+        claiming it fails
+        """
     )
     func allowedIsLoggedButNotABlock() throws {
         let allowed =
-            "message: {subject: \"[IN-CONFIDENCE] x\"}\n    envelope: {direction: outbound, mail-from: aroha@agency.govt.nz, rcpt: [a@gmail.com]}"
+            """
+            message: {subject: "[IN-CONFIDENCE] x"}\n    envelope: {direction: outbound, mail-from: \
+            aroha@agency.govt.nz, rcpt: [a@gmail.com]}
+            """
         let r = try ClaimTests.run(
             "cases:\n  - name: allowed and logged\n    \(allowed)\n    expect: {decision: allow, logged: true}\n")
         #expect(r.failed == 0, "\(r.results.flatMap(\.failures))")
         #expect(r.results.first?.demonstratedControls.contains("15.2.40.C.02") == false)
         let tagged = try ClaimTests.run(
-            "cases:\n  - name: tagged, not logged\n    controls: [15.2.40.C.02]\n    \(Self.blocked)\n    expect: {decision: block}\n"
+            """
+            cases:\n  - name: tagged, not logged\n    controls: [15.2.40.C.02]\n    \(Self.blocked)\n    expect: \
+            {decision: block}\n
+            """
         )
         #expect(tagged.results.first?.failures.contains { $0.hasPrefix("controls: tagged 15.2.40.C.02") } == true)
     }

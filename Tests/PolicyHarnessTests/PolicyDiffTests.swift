@@ -84,7 +84,10 @@ struct PolicyDiffTests {
     }
 
     @Test(
-        "corpus messages are evaluated under both policies with the envelope from their headers; unreadable files are listed"
+        """
+        corpus messages are evaluated under both policies with the envelope from their headers; unreadable files are \
+        listed
+        """
     )
     func corpus() throws {
         let (a, b) = try Self.policies(Self.edits[0])

@@ -18,7 +18,10 @@ struct RuleDefinitionTests {
     static let rules = Rules.all + [fake]
 
     @Test(
-        "a rule added as a value is evaluated by the engine, explained by policy explain, and counted by harness coverage"
+        """
+        a rule added as a value is evaluated by the engine, explained by policy explain, and counted by harness \
+        coverage
+        """
     )
     func fakeRuleEverywhere() throws {
         let policy = try PolicyLoader.embeddedDefault()

@@ -19,173 +19,337 @@ struct PolicyValidationTests {
         .init(
             id: "yaml syntax error", yaml: "policy:\n  name: [unclosed\n",
             expected:
-                "policy.yaml:3:1: YAML syntax: did not find expected ',' or ']' (while parsing a flow sequence at 2:9)"),
+                """
+                policy.yaml:3:1: YAML syntax: did not find expected ',' or ']' (while parsing a flow sequence at 2:9)
+                """),
         .init(
             id: "top level is not a mapping", yaml: "- a\n- b\n",
             expected: "policy.yaml:1:1: the policy must be a mapping"),
         .init(
             id: "unknown top-level key",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nextras: 1\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n\
+                extras: 1\n
+                """,
             expected:
-                "policy.yaml:14:1: unknown key 'extras' in the policy (expected one of: policy, organisation, system, paths, vocabulary, actions, authentication, privacy, notices, attachments)"
+                """
+                policy.yaml:14:1: unknown key 'extras' in the policy (expected one of: policy, organisation, system, \
+                paths, vocabulary, actions, authentication, privacy, notices, attachments)
+                """
         ),
         .init(
             id: "missing required section",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n
+                """,
             expected: "policy.yaml:1:1: the policy is missing required key 'system'"),
         .init(
             id: "unknown classification for the system",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: SECRT\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: SECRT\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n
+                """,
             expected:
-                "policy.yaml:7:18: unknown classification 'SECRT' in system.accreditation (expected one of: UNCLASSIFIED, IN-CONFIDENCE, SENSITIVE, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET)"
+                """
+                policy.yaml:7:18: unknown classification 'SECRT' in system.accreditation (expected one of: \
+                UNCLASSIFIED, IN-CONFIDENCE, SENSITIVE, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET)
+                """
         ),
         .init(
             id: "unknown key in system",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accredited: yes\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accredited: yes\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n
+                """,
             expected:
-                "policy.yaml:7:3: unknown key 'accredited' in system (expected one of: name, accreditation, endorsements, codewords)"
+                """
+                policy.yaml:7:3: unknown key 'accredited' in system (expected one of: name, accreditation, \
+                endorsements, codewords)
+                """
         ),
         .init(
             id: "missing accreditation",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n
+                """,
             expected: "policy.yaml:6:3: system is missing required key 'accreditation'"),
         .init(
             id: "path above the system accreditation",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: SECRET\n    countries: any\n    default: true\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: SECRET\n    countries: any\n    default: true\n
+                """,
             expected: "policy.yaml:11:14: path 'internet' ceiling SECRET is above the system accreditation RESTRICTED"),
         .init(
             id: "no default path",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n
+                """,
             expected: "policy.yaml:10:3: no default path: mark exactly one path with 'default: true'"),
         .init(
             id: "two default paths",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n  - name: aog\n    ceiling: RESTRICTED\n    countries: [NZL]\n    default: true\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n  - \
+                name: aog\n    ceiling: RESTRICTED\n    countries: [NZL]\n    default: true\n
+                """,
             expected: "policy.yaml:14:5: more than one default path ('internet' and 'aog')"),
         .init(
             id: "duplicate path name",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n  - name: internet\n    ceiling: RESTRICTED\n    countries: [NZL]\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n  - \
+                name: internet\n    ceiling: RESTRICTED\n    countries: [NZL]\n
+                """,
             expected: "policy.yaml:14:5: duplicate path name 'internet' (first defined at 10:5)"),
         .init(
             id: "domain routed over two paths",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n  - name: a\n    ceiling: RESTRICTED\n    countries: [NZL]\n    domains: [x.govt.nz]\n  - name: b\n    ceiling: RESTRICTED\n    countries: [NZL]\n    domains: [x.govt.nz]\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n  - \
+                name: a\n    ceiling: RESTRICTED\n    countries: [NZL]\n    domains: [x.govt.nz]\n  - name: b\n    \
+                ceiling: RESTRICTED\n    countries: [NZL]\n    domains: [x.govt.nz]\n
+                """,
             expected: "policy.yaml:18:5: domain 'x.govt.nz' is routed over both path 'a' and path 'b'"),
         .init(
             id: "NZEO on a path that reaches any country",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    endorsements: [NZEO]\n    default: true\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    endorsements: \
+                [NZEO]\n    default: true\n
+                """,
             expected: "policy.yaml:13:20: path 'internet' allows NZEO but reaches countries other than NZL"),
         .init(
             id: "endorsement the system may not hold",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    endorsements: [BUDGET]\n    default: true\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    endorsements: \
+                [BUDGET]\n    default: true\n
+                """,
             expected:
-                "policy.yaml:13:20: path 'internet' allows 'BUDGET', which the system may not hold (add it to system.endorsements)"
+                """
+                policy.yaml:13:20: path 'internet' allows 'BUDGET', which the system may not hold (add it to \
+                system.endorsements)
+                """
         ),
         .init(
             id: "unknown endorsement on a path",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    endorsements: [BANANA]\n    default: true\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    endorsements: \
+                [BANANA]\n    default: true\n
+                """,
             expected: "policy.yaml:13:20: unknown endorsement 'BANANA' in path 'internet' endorsements"),
         .init(
             id: "bad country code",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n  - name: aog\n    ceiling: RESTRICTED\n    countries: [NZ]\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n  - \
+                name: aog\n    ceiling: RESTRICTED\n    countries: [NZ]\n
+                """,
             expected: "policy.yaml:16:17: 'NZ' in path 'aog' countries is not an ISO 3166-1 alpha-3 code (or FVEY)"),
         .init(
             id: "countries neither any nor a list",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: everywhere\n    default: true\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: everywhere\n    default: true\n
+                """,
             expected: "policy.yaml:12:16: path 'internet' countries must be 'any' or a list of ISO 3166-1 alpha-3 codes"
         ),
         .init(
             id: "unknown action",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nactions:\n  unmarked-outbound: drop\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n\
+                actions:\n  unmarked-outbound: drop\n
+                """,
             expected:
-                "policy.yaml:15:22: unknown action 'drop' for actions.unmarked-outbound (expected one of: block, quarantine, allow-and-tag, allow)"
+                """
+                policy.yaml:15:22: unknown action 'drop' for actions.unmarked-outbound (expected one of: block, \
+                quarantine, allow-and-tag, allow)
+                """
         ),
         .init(
             id: "unknown action key",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nactions:\n  unmarked-sideways: block\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n\
+                actions:\n  unmarked-sideways: block\n
+                """,
             expected:
-                "policy.yaml:15:3: unknown key 'unmarked-sideways' in actions (expected one of: auto-forward-external, deny-listed-attachment, encrypted-attachment, inappropriately-marked, unidentifiable-attachment, unmarked-inbound, unmarked-outbound)"
+                """
+                policy.yaml:15:3: unknown key 'unmarked-sideways' in actions (expected one of: auto-forward-external, \
+                deny-listed-attachment, encrypted-attachment, inappropriately-marked, unidentifiable-attachment, \
+                unmarked-inbound, unmarked-outbound)
+                """
         ),
         .init(
             id: "privacy flag not a boolean",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nprivacy:\n  log-subjects: sometimes\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n\
+                privacy:\n  log-subjects: sometimes\n
+                """,
             expected: "policy.yaml:15:17: privacy.log-subjects must be true or false"),
         .init(
             id: "domain that is not a domain",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n
+                """,
             expected: "policy.yaml:4:13: 'agency' is not a domain name"),
         .init(
             id: "internal-only alias outside the organisation",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n  internal-only-aliases: [all@elsewhere.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n  internal-only-aliases: \
+                [all@elsewhere.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, \
+                MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: \
+                true\n
+                """,
             expected: "policy.yaml:5:27: internal-only alias 'all@elsewhere.nz' is not in an organisation domain"),
         .init(
             id: "label map value is not a classification",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nvocabulary:\n  label-map:\n    Agency Secret: SEKRIT\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n\
+                vocabulary:\n  label-map:\n    Agency Secret: SEKRIT\n
+                """,
             expected:
-                "policy.yaml:16:20: unknown classification 'SEKRIT' in vocabulary.label-map['Agency Secret'] (expected one of: UNCLASSIFIED, IN-CONFIDENCE, SENSITIVE, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET)"
+                """
+                policy.yaml:16:20: unknown classification 'SEKRIT' in vocabulary.label-map['Agency Secret'] (expected \
+                one of: UNCLASSIFIED, IN-CONFIDENCE, SENSITIVE, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET)
+                """
         ),
         .init(
             id: "unknown Australian value",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nvocabulary:\n  australian:\n    OFFICIAL-ish: IN-CONFIDENCE\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n\
+                vocabulary:\n  australian:\n    OFFICIAL-ish: IN-CONFIDENCE\n
+                """,
             expected:
-                "policy.yaml:16:5: unknown Australian value 'OFFICIAL-ish' in vocabulary.australian (expected one of: OFFICIAL, OFFICIAL:Sensitive, PROTECTED, SECRET, TOP-SECRET, UNOFFICIAL)"
+                """
+                policy.yaml:16:5: unknown Australian value 'OFFICIAL-ish' in vocabulary.australian (expected one of: \
+                OFFICIAL, OFFICIAL:Sensitive, PROTECTED, SECRET, TOP-SECRET, UNOFFICIAL)
+                """
         ),
         .init(
             id: "SMTP reply without a code",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nnotices:\n  smtp-reject: go away\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n\
+                notices:\n  smtp-reject: go away\n
+                """,
             expected: "policy.yaml:15:16: notices.smtp-reject must start with a 4xx or 5xx SMTP reply code"),
         .init(
             id: "system codeword not in the vocabulary",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n  codewords: [KESTREL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n  codewords: \
+                [KESTREL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: \
+                true\n
+                """,
             expected: "policy.yaml:9:15: codeword 'KESTREL' is not listed in vocabulary.codewords"),
         .init(
             id: "duplicate key",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  name: other\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  name: other\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n
+                """,
             expected: "policy.yaml:6:3: duplicate key(s) in a mapping: name"),
         .init(
             id: "extension family that does not exist",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nattachments:\n  extension-families:\n    scary: [ps1]\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n\
+                attachments:\n  extension-families:\n    scary: [ps1]\n
+                """,
             expected:
-                "policy.yaml:16:5: unknown key 'scary' in attachments.extension-families (expected one of: archive, audio, disk-image, document, executable, image, installer, macro-office, script, text, unknown, video)"
+                """
+                policy.yaml:16:5: unknown key 'scary' in attachments.extension-families (expected one of: archive, \
+                audio, disk-image, document, executable, image, installer, macro-office, script, text, unknown, video)
+                """
         ),
         .init(
             id: "extension listed under two families",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nattachments:\n  extension-families:\n    script: [js]\n    text: [.JS]\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n\
+                attachments:\n  extension-families:\n    script: [js]\n    text: [.JS]\n
+                """,
             expected: "policy.yaml:17:12: extension 'js' is listed under both script and text"),
         .init(
             id: "extension that is not an extension",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nattachments:\n  extension-families:\n    script: [tar.gz]\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\n\
+                paths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\n\
+                attachments:\n  extension-families:\n    script: [tar.gz]\n
+                """,
             expected: "policy.yaml:16:14: 'tar.gz' is not a file-name extension"),
         .init(
             id: "paths not a list",
             yaml:
-                "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths: internet\n",
+                """
+                policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+                system:\n  name: sys\n  accreditation: RESTRICTED\n  endorsements: [NZEO, MEDICAL]\npaths: internet\n
+                """,
             expected: "policy.yaml:9:8: paths must be a list"),
     ]
 
@@ -210,11 +374,20 @@ struct PolicyValidationTests {
     }
 
     @Test(
-        "label-map keys that are label ids (GUIDs, braced or not, any case) take one form; label names are kept as written"
+        """
+        label-map keys that are label ids (GUIDs, braced or not, any case) take one form; label names are kept as \
+        written
+        """
     )
     func labelMapKeys() throws {
         let yaml =
-            "policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\nsystem:\n  name: sys\n  accreditation: RESTRICTED\npaths:\n  - name: internet\n    ceiling: IN-CONFIDENCE\n    countries: any\n    default: true\nvocabulary:\n  label-map:\n    '{F42AA342-8706-4288-BD11-EBB85995028C}': SECRET\n    Agency Secret: SECRET\n    '{not-a-guid}': RESTRICTED\n"
+            """
+            policy:\n  name: test\norganisation:\n  domains: [agency.govt.nz]\n\
+            system:\n  name: sys\n  accreditation: RESTRICTED\npaths:\n  - name: internet\n    ceiling: \
+            IN-CONFIDENCE\n    countries: any\n    default: true\n\
+            vocabulary:\n  label-map:\n    '{F42AA342-8706-4288-BD11-EBB85995028C}': SECRET\n    Agency Secret: \
+            SECRET\n    '{not-a-guid}': RESTRICTED\n
+            """
         let p = try PolicyLoader.load(yaml: yaml, file: "policy.yaml")
         #expect(p.vocabulary.labelMap["f42aa342-8706-4288-bd11-ebb85995028c"] == "SECRET")
         #expect(p.vocabulary.labelMap["Agency Secret"] == "SECRET")

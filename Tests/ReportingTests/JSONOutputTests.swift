@@ -38,7 +38,8 @@ struct JSONOutputTests {
                             {"location":"a","declared":\(q),"detected":"x","family":"unknown","size":7,"findings":[]}],
              "decision":{"policy":{"name":\(q),"sha256":"ab"},"direction":"outbound","message_action":"block",
                          "groups":[{"path":\(q),"recipients":[\(q),"b"],"action":"block",
-                                    "reasons":[{"rule":"PM-OUT-001","title":\(q),"controls":[\(q)],"action":"block","evidence":\(q)}]}],
+                                    "reasons":[{"rule":"PM-OUT-001","title":\(q),"controls":[\(q)],"action":"block",\
+            "evidence":\(q)}]}],
                          "notify_recipients":true,"notify_sender":false},
              "pmark_version":\(q)}
             """

@@ -95,7 +95,10 @@ public enum ZipWriter {
         ]
         if !customProperties.isEmpty {
             let props = customProperties.enumerated().map { i, p in
-                "<property fmtid=\"{D5CDD505-2E9C-101B-9397-08002B2CF9AE}\" pid=\"\(i + 2)\" name=\"\(p.0)\"><vt:lpwstr>\(p.1)</vt:lpwstr></property>"
+                """
+                <property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="\(i + 2)" \
+                name="\(p.0)"><vt:lpwstr>\(p.1)</vt:lpwstr></property>
+                """
             }.joined()
             entries.append(
                 (
@@ -112,8 +115,10 @@ public enum ZipWriter {
                 (
                     "xl/worksheets/sheet1.xml",
                     Array(
-                        "<worksheet><headerFooter><oddHeader>&amp;C\(sheetHeader)</oddHeader></headerFooter></worksheet>"
-                            .utf8)
+                        """
+                        <worksheet><headerFooter><oddHeader>&amp;C\(sheetHeader)</oddHeader></headerFooter></worksheet>
+                        """
+                        .utf8)
                 ))
         }
         return zip(entries + extra)
