@@ -1,22 +1,14 @@
+import TestSupport
 import Testing
 
 @testable import MailParsing
 
 @Suite("Base64 fast path")
 struct Base64FastPathTests {
-    struct RNG {
-        var s: UInt64
-        mutating func next() -> UInt64 {
-            s ^= s << 13
-            s ^= s >> 7
-            s ^= s << 17
-            return s
-        }
-    }
 
     @Test("the contiguous fast path decodes exactly as the byte-by-byte decoder: bytes, invalid, truncated, limit")
     func differential() {
-        var rng = RNG(s: 0x5EED)
+        var rng = XorShift(s: 0x5EED)
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
         let extras: [UInt8] = [0x0A, 0x0D, 0x20, 0x09, 0x3D, 0x2D, 0x5F, 0x21, 0x00, 0xFF, 0x2E]
         for round in 0..<2000 {
@@ -64,7 +56,7 @@ struct Base64FastPathTests {
             for c in p { if c == 0x3D { pad += 1 } else if alphabet.contains(c) { n += 1 } }
             return n * 3 / 4 - (n % 4 == 0 ? min(pad, 2) : 0)
         }
-        var rng = RNG(s: 0xB64)
+        var rng = XorShift(s: 0xB64)
         for round in 0..<2000 {
             let input =
                 (0..<Int(rng.next() % 200)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }

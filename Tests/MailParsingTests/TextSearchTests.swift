@@ -1,19 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import MailParsing
 
 @Suite("Text search prefilters")
 struct TextSearchTests {
-    struct RNG {
-        var s: UInt64
-        mutating func next() -> UInt64 {
-            s ^= s << 13
-            s ^= s >> 7
-            s ^= s << 17
-            return s
-        }
-    }
 
     static let needles = [
         "begin ", "-----BEGIN PGP MESSAGE-----", "-----BEGIN PGP SIGNED MESSAGE-----", "Kelvin", "a;b", "`x", "é", "x",
@@ -54,7 +46,7 @@ struct TextSearchTests {
         "TextSearch.contains equals String.contains on 5,000 random texts mixing ASCII, combining marks and look-alikes"
     )
     func differential() {
-        var rng = RNG(s: 0xC0FFEE)
+        var rng = XorShift(s: 0xC0FFEE)
         let pieces = [
             "begin ", "begin", " ", "-----BEGIN PGP ", "MESSAGE-----", "SIGNED ", "\u{301}", "\u{212A}", "K", "\u{37E}",
             ";", "\r\n", "\n",
@@ -77,7 +69,7 @@ struct TextSearchTests {
         """
     )
     func caseInsensitive() {
-        var rng = RNG(s: 0xBEEF)
+        var rng = XorShift(s: 0xBEEF)
         let pieces = [
             "alice@example.org", "ALICE@Example.ORG", "report.pdf", "Report.PDF", " ", "x", "@", ".", "ali", "ce",
             "(redacted)",

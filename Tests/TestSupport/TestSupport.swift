@@ -124,3 +124,15 @@ public enum ZipWriter {
         return zip(entries + extra)
     }
 }
+
+/// A deterministic xorshift generator: tests that feed random bytes are the same on every run.
+public struct XorShift {
+    public var s: UInt64
+    public init(s: UInt64) { self.s = s }
+    public mutating func next() -> UInt64 {
+        s ^= s << 13
+        s ^= s >> 7
+        s ^= s << 17
+        return s
+    }
+}
