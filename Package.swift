@@ -120,7 +120,8 @@ let package = Package(
             name: "ArchiveScan",
             dependencies: [
                 "MailParsing", "Markings", "DecisionEngine", "PolicyLanguage", "ContentInspection", "Reporting", "CPff",
-                "CCrypto", "PmarkZlib", "CMagic", "CPCRE2", .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "CCrypto", "PmarkZlib", "CMagic", "CPCRE2", "CArchive", "CZstd",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
         // A private Postfix on loopback (own config, queue, Maildirs, smtp-sink) for the gateway's
         // integration tests and `pmark milter bench`; Foundation only.

@@ -1,7 +1,9 @@
+import CArchive
 import CCrypto
 import CMagic
 import CPCRE2
 import CPff
+import CZstd
 import GRDBSQLite  // the system SQLite, through GRDB (the audit store uses the same library)
 import PmarkZlib
 import Reporting
@@ -25,6 +27,10 @@ public enum ToolVersions {
     public static var zlib: String { String(cString: zlibVersion()) }
     public static var libpff: String { String(cString: libpff_get_version()) }
     public static var openssl: String { String(cString: OpenSSL_version(0)) }
+    /// libarchive reads every archive and document package (its own string: "libarchive 3.6.2").
+    public static var libarchive: String { String(cString: archive_version_string()) }
+    /// zstd compresses the audit store's held message bytes.
+    public static var zstd: String { String(cString: ZSTD_versionString()) }
 
     public static var text: String {
         """
@@ -34,6 +40,8 @@ public enum ToolVersions {
         SQLite \(sqlite)
         zlib \(zlib)
         libpff \(libpff)
+        \(libarchive)
+        zstd \(zstd)
         \(openssl)
         """
     }

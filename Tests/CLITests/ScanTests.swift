@@ -387,10 +387,10 @@ struct ScanTests {
         #expect(missing.code == 74 && missing.err.contains("/nonexistent/policy.yaml"))
     }
 
-    @Test("--version names pmark and the linked libmagic, PCRE2, SQLite and zlib")
+    @Test("--version names pmark and the linked libmagic, PCRE2, SQLite, zlib, libarchive and zstd")
     func version() throws {
         let r = try run(["--version"])
-        for lib in ["pmark ", "libmagic 5.", "PCRE2 10.", "SQLite 3.", "zlib 1."] {
+        for lib in ["pmark ", "libmagic 5.", "PCRE2 10.", "SQLite 3.", "zlib 1.", "libarchive 3.", "zstd 1."] {
             #expect(r.out.contains(lib), "\(lib)")
         }
     }
