@@ -454,7 +454,7 @@ public final class AuditStore: CompletionDecisionSink, @unchecked Sendable {
                     """
             ).execute(arguments: [
                 id, q.kind, q.kind, p.content.header.timeUS, p.content.header.timeUS, q.queueID, q.envelopeFrom,
-                q.releaseRecipients, q.size, q.sha256, HeldBytes.codec, Data(q.data),
+                q.releaseRecipients, q.size, q.sha256, HeldBytes.codec.rawValue, Data(q.data),
             ])
         }
         return id

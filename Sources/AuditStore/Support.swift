@@ -42,7 +42,15 @@ public enum HeldBytes {
     /// archive's messages (mostly base64 attachments) zstd level 1 takes ~70–90 µs per ~50 KB
     /// message for 0.71 of the size, where zlib's run-length strategy (the earlier codec) took
     /// ~440 µs for 0.75, and zlib level 6 about four times that.
-    public static let codec = "zstd"
+    public static let codec = Codec.zstd
+
+    /// The codecs a quarantine row's `compression` column may name (stored as the raw value).
+    public enum Codec: String, Sendable, CaseIterable {
+        /// zstd (RFC 8878), level 1: every row written since the third wave-2 session.
+        case zstd
+        /// zlib deflate: rows written before; read back, never written.
+        case zlib
+    }
 
     /// Why stored bytes could not be written or read back.
     public struct Failure: Error, CustomStringConvertible {
@@ -54,10 +62,12 @@ public enum HeldBytes {
     /// The stored bytes of a row back to exactly `expectedSize` bytes; an unknown codec, corrupt
     /// data or another size is an error, never a partial message.
     public static func decompress(_ data: [UInt8], codec: String, expectedSize: Int) throws -> [UInt8] {
-        switch codec {
-        case "zstd": try Zstd.decompress(data, expectedSize: expectedSize)
-        case "zlib": try Zlib.decompress(data, expectedSize: expectedSize)
-        default: throw Failure(description: "unknown compression \"\(codec)\" of stored message bytes")
+        guard let known = Codec(rawValue: codec) else {
+            throw Failure(description: "unknown compression \"\(codec)\" of stored message bytes")
+        }
+        switch known {
+        case .zstd: return try Zstd.decompress(data, expectedSize: expectedSize)
+        case .zlib: return try Zlib.decompress(data, expectedSize: expectedSize)
         }
     }
 }

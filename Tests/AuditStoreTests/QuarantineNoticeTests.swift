@@ -51,7 +51,7 @@ struct QuarantineTests {
         arguments: [0, 1, 2, 3, 4])
     func zstdRoundTrip(_ variant: Int) throws {
         let bytes = Self.codecSample(variant)
-        #expect(HeldBytes.codec == "zstd")
+        #expect(HeldBytes.codec == .zstd)
         let packed = try HeldBytes.compress(bytes)
         #expect(try HeldBytes.decompress(packed, codec: "zstd", expectedSize: bytes.count) == bytes)
         // A zstd frame (RFC 8878: magic number 0xFD2FB528, little-endian), so the zstd tool reads it.
