@@ -29,8 +29,11 @@ public final class PostfixBed: @unchecked Sendable {
     public let socket: String
     public let pmarkBinary: String
     public let policy: String
-    /// Whether Postfix has pmark as `smtpd_milters` (false: the same Postfix without it).
+    /// Whether Postfix has a milter (pmark unless another socket was given) as `smtpd_milters`
+    /// (false: the same Postfix without one).
     public let withMilter: Bool
+    /// Whether `start()` starts pmark on `socket`.
+    public let startsPmark: Bool
     /// Extra pmark arguments (e.g. `--log-level error`).
     public var pmarkArguments: [String] = []
     /// Whether smtp-sink dumps each message to a file (needed to read messages; costs I/O).
@@ -39,12 +42,15 @@ public final class PostfixBed: @unchecked Sendable {
     var sink: Process?
     var master: Process?
 
-    public init(pmarkBinary: String, policy: String, withMilter: Bool = true) throws {
+    /// - Parameter milterSocket: with `withMilter`, a milter already listening on this unix
+    ///   socket is used instead of starting pmark (the benchmark's null-milter control).
+    public init(pmarkBinary: String, policy: String, withMilter: Bool = true, milterSocket: String? = nil) throws {
         self.pmarkBinary = pmarkBinary
         self.policy = policy
         self.withMilter = withMilter
+        self.startsPmark = withMilter && milterSocket == nil
         dir = "/tmp/pmark-postfix-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
-        socket = dir + "/pmark.sock"
+        socket = milterSocket ?? dir + "/pmark.sock"
         let ports = Self.freePorts(3)
         mxPort = ports[0]
         submissionPort = ports[1]
@@ -265,7 +271,7 @@ public final class PostfixBed: @unchecked Sendable {
         s.standardError = FileHandle.nullDevice
         try s.run()
         sink = s
-        if withMilter { try startPmark() }
+        if startsPmark { try startPmark() }
         let m = Process()
         m.executableURL = URL(fileURLWithPath: Self.postfix)
         m.arguments = ["-c", dir + "/config", "start-fg"]

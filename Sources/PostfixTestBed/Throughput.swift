@@ -6,6 +6,8 @@ import Foundation
 public enum PostfixThroughput {
     public struct Result: Sendable, CustomStringConvertible {
         public var withMilter: Bool
+        /// The milter was the benchmark's null milter (the same protocol, no inspection).
+        public var nullMilter = false
         /// IN-CONFIDENCE messages to the internet sink (allowed with or without pmark).
         public var timedMessages: Int
         /// Seconds from the first connection to the last of them arriving at the sink.
@@ -14,7 +16,7 @@ public enum PostfixThroughput {
         public var delivered: Int
         public var held: Int
         public var rejected: Int
-        /// CPU seconds pmark used for the timed messages (nil without pmark).
+        /// CPU seconds pmark (or the null milter) used for the timed messages (nil without a milter).
         public var pmarkCPU: Double?
         /// The whole machine's busy and idle CPU seconds (all cores, `/proc/stat`) over the timed
         /// window: whether a mode was bound by CPU (idle near 0) or by latency (idle left over).
@@ -26,11 +28,15 @@ public enum PostfixThroughput {
         public var messagesPerSecond: Double { Double(timedMessages) / seconds }
         public var accounted: Bool { sent == delivered + held + rejected }
         public var description: String {
-            (withMilter ? "with pmark:    " : "without pmark: ")
+            (nullMilter ? "null milter:   " : withMilter ? "with pmark:    " : "without pmark: ")
                 + String(
                     format: "%d messages in %.2f s = %.1f msg/s; sent %d = delivered %d + held %d + rejected %d",
                     timedMessages, seconds, messagesPerSecond, sent, delivered, held, rejected)
-                + (pmarkCPU.map { String(format: "; pmark CPU %.2f ms/msg", $0 / Double(timedMessages) * 1000) } ?? "")
+                + (pmarkCPU.map {
+                    String(
+                        format: "; %@ CPU %.2f ms/msg", nullMilter ? "milter" : "pmark",
+                        $0 / Double(timedMessages) * 1000)
+                } ?? "")
                 + String(format: "; postfix CPU %.2f ms/msg", postfixCPU / Double(timedMessages) * 1000)
                 + String(
                     format: "; machine CPU %.2f ms/msg, idle %.0f%%", machineBusy / Double(timedMessages) * 1000,
@@ -59,15 +65,19 @@ public enum PostfixThroughput {
     /// `unmarked` unmarked outbound (held with pmark) and `secret` SECRET inbound (rejected with
     /// pmark) messages for the account.
     public static func run(
-        pmarkBinary: String, policy: String, withMilter: Bool, messages: Int, sessions: Int,
-        unmarked: Int, secret: Int, log: (String) -> Void
+        pmarkBinary: String, policy: String, withMilter: Bool, nullMilterSocket: String? = nil,
+        nullMilterCPU: (() -> Double)? = nil, messages: Int, sessions: Int, unmarked: Int, secret: Int,
+        log: (String) -> Void
     ) throws -> Result {
-        let bed = try PostfixBed(pmarkBinary: pmarkBinary, policy: policy, withMilter: withMilter)
+        let bed = try PostfixBed(
+            pmarkBinary: pmarkBinary, policy: policy, withMilter: withMilter || nullMilterSocket != nil,
+            milterSocket: nullMilterSocket)
         bed.pmarkArguments = ["--log-level", "error"]
         defer { bed.stop() }
         try bed.start()
         let start = now()
         let cpu0 = machineCPU()
+        let null0 = nullMilterCPU?()
         let postfix0 = bed.postfixCPUSeconds()
         let src = try PostfixBed.run(
             smtpSource,
@@ -80,7 +90,8 @@ public enum PostfixThroughput {
             throw BedError("only \(bed.sunkCount()) of \(messages) messages reached the sink; see \(bed.dir)/maillog")
         }
         let seconds = now() - start
-        let cpu = bed.pmarkCPUSeconds()
+        // pmark's process started with this round; the null milter runs in the caller's process.
+        let cpu = null0.flatMap { n in nullMilterCPU.map { $0() - n } } ?? bed.pmarkCPUSeconds()
         let cpu1 = machineCPU()
         let postfix1 = bed.postfixCPUSeconds()
         if unmarked > 0 {
@@ -103,6 +114,7 @@ public enum PostfixThroughput {
         var r = Result(
             withMilter: withMilter, timedMessages: messages, seconds: seconds, sent: sent, delivered: 0, held: 0,
             rejected: 0, pmarkCPU: cpu)
+        r.nullMilter = nullMilterSocket != nil
         r.machineBusy = cpu1.busy - cpu0.busy
         r.postfixCPU = postfix1 - postfix0
         r.machineIdle = cpu1.idle - cpu0.idle
@@ -117,5 +129,69 @@ public enum PostfixThroughput {
         }
         count()
         return r
+    }
+}
+
+/// Where part 2's difference goes, over every round of each mode: the throughput of the totals
+/// (a steadier figure than one pair on a machine whose speed drifts), the spread of the pairs,
+/// and the CPU per message of pmark, of Postfix with and without a milter (what Postfix's own
+/// milter client costs shows as the difference) and of the whole machine.
+public struct PostfixAttribution: Sendable {
+    public var without: [PostfixThroughput.Result]
+    public var with: [PostfixThroughput.Result]
+    /// The null milter's rounds (none when the control was not run).
+    public var null: [PostfixThroughput.Result]
+
+    public init(
+        without: [PostfixThroughput.Result], with: [PostfixThroughput.Result], null: [PostfixThroughput.Result] = []
+    ) {
+        self.without = without
+        self.with = with
+        self.null = null
+    }
+
+    static func perMessage(_ rs: [PostfixThroughput.Result], _ seconds: (PostfixThroughput.Result) -> Double)
+        -> Double
+    {
+        rs.map(seconds).reduce(0, +) / Double(max(1, rs.map(\.timedMessages).reduce(0, +))) * 1000
+    }
+
+    public var lines: [String] {
+        let tWithout = without.map(\.seconds).reduce(0, +), tWith = with.map(\.seconds).reduce(0, +)
+        let nWithout = without.map(\.timedMessages).reduce(0, +), nWith = with.map(\.timedMessages).reduce(0, +)
+        let totals = (Double(nWith) / tWith) / (Double(nWithout) / tWithout)
+        let pmark = Self.perMessage(with) { $0.pmarkCPU ?? 0 }
+        let postfixWith = Self.perMessage(with, \.postfixCPU), postfixWithout = Self.perMessage(without, \.postfixCPU)
+        let machineWith = Self.perMessage(with, \.machineBusy)
+        let machineWithout = Self.perMessage(without, \.machineBusy)
+        var out = [
+            String(
+                format: "all rounds: %d messages in %.1f s without, %d in %.1f s with: throughput of the totals %.2f",
+                nWithout, tWithout, nWith, tWith, totals),
+            String(
+                format:
+                    """
+                    CPU per message over all rounds: pmark %.2f ms; Postfix %.2f ms with vs %.2f without \
+                    (%+.2f: its milter client and what else changed); machine %.2f vs %.2f (pmark's own share of \
+                    the machine with it: %.0f%%)
+                    """,
+                pmark, postfixWith, postfixWithout, postfixWith - postfixWithout, machineWith, machineWithout,
+                100 * pmark / max(machineWith, 1e-9)),
+        ]
+        if !null.isEmpty {
+            let tNull = null.map(\.seconds).reduce(0, +), nNull = null.map(\.timedMessages).reduce(0, +)
+            let postfixNull = Self.perMessage(null, \.postfixCPU)
+            out.append(
+                String(
+                    format:
+                        """
+                        null milter: %d messages in %.1f s: throughput of the totals %.2f of without; its own CPU \
+                        %.2f ms/msg; Postfix %.2f ms/msg (%+.2f over without), machine %.2f
+                        """,
+                    nNull, tNull, (Double(nNull) / tNull) / (Double(nWithout) / tWithout),
+                    Self.perMessage(null) { $0.pmarkCPU ?? 0 }, postfixNull, postfixNull - postfixWithout,
+                    Self.perMessage(null, \.machineBusy)))
+        }
+        return out
     }
 }

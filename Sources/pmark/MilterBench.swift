@@ -56,6 +56,14 @@ struct MilterBench: ParsableCommand {
     )
     var rounds: Int = 3
 
+    @Option(
+        name: .customLong("null-milter"),
+        help: """
+            Part 2 also runs Postfix with a null milter (pmark's protocol, no inspection, accept): what any milter \
+            costs this Postfix, apart from pmark's own work.
+            """)
+    var nullMilter: Bool = true
+
     func run() throws {
         let levels = connections.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
         if !FileManager.default.fileExists(atPath: archive) {
@@ -114,36 +122,66 @@ struct MilterBench: ParsableCommand {
             rounds of without and with, in alternating order
             """
         )
-        var pairs: [Double] = [], best: [Bool: Double] = [:], accounted = true
+        var pairs: [Double] = [], nullPairs: [Double] = [], best: [Bool: Double] = [:], accounted = true
+        var all: [Bool: [PostfixThroughput.Result]] = [:], nulls: [PostfixThroughput.Result] = []
+        let null = nullMilter ? try NullMilter(path: dir + "/null-milter.sock") : nil
+        defer { null?.stop() }
         for round in 1...max(1, rounds) {
             var r: [Bool: PostfixThroughput.Result] = [:]
-            // Rounds alternate the order (without, with; then with, without; …): this machine
-            // slows down under sustained load, and a fixed order would charge that drift to pmark.
-            for withMilter in round % 2 == 1 ? [false, true] : [true, false] {
+            var nullResult: PostfixThroughput.Result? = nil
+            // Rounds alternate the order (without, null, with; then with, null, without; …): this
+            // machine slows down under sustained load, and a fixed order would charge that drift
+            // to pmark.
+            let modes: [Mode] = (null == nil ? [.without, .pmark] : [.without, .null, .pmark])
+            for mode in round % 2 == 1 ? modes : modes.reversed() {
                 let load = loadAverage()
                 let x = try PostfixThroughput.run(
-                    pmarkBinary: binary, policy: policy, withMilter: withMilter, messages: postfixMessages,
-                    sessions: sessions,
-                    unmarked: 100, secret: 100
+                    pmarkBinary: binary, policy: policy, withMilter: mode == .pmark,
+                    nullMilterSocket: mode == .null ? dir + "/null-milter.sock" : nil,
+                    nullMilterCPU: mode == .null ? { AuditMilterBench.cpuSeconds() } : nil, messages: postfixMessages,
+                    sessions: sessions, unmarked: 100, secret: 100
                 ) { print($0) }
                 print("round \(round) (load \(load)) \(x)")
-                r[withMilter] = x
-                best[withMilter] = max(best[withMilter] ?? 0, x.messagesPerSecond)
                 accounted = accounted && x.accounted
+                if mode == .null {
+                    nullResult = x
+                    nulls.append(x)
+                    continue
+                }
+                r[mode == .pmark] = x
+                all[mode == .pmark, default: []].append(x)
+                best[mode == .pmark] = max(best[mode == .pmark] ?? 0, x.messagesPerSecond)
             }
             if let a = r[false], let b = r[true] { pairs.append(b.messagesPerSecond / a.messagesPerSecond) }
+            if let a = r[false], let n = nullResult { nullPairs.append(n.messagesPerSecond / a.messagesPerSecond) }
         }
-        let sorted = pairs.sorted(), mid = sorted.count / 2
-        let median = sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+        let median = Self.median(pairs)
         let bestRatio = (best[true] ?? 0) / (best[false] ?? 1)
         print(
             "throughput with pmark / without, per round: "
                 + pairs.map { String(format: "%.2f", $0) }.joined(separator: " "))
+        if !nullPairs.isEmpty {
+            print(
+                "throughput with the null milter / without, per round: "
+                    + nullPairs.map { String(format: "%.2f", $0) }.joined(separator: " ")
+                    + String(format: " (median %.2f: the cost of any milter to this Postfix)", Self.median(nullPairs)))
+        }
         print(
             String(
                 format: "median of the rounds %.2f, best with / best without %.2f (target ≥ 0.80)", median, bestRatio)
                 + (median >= 0.8 ? "" : "  BELOW TARGET"))
+        if let without = all[false], let with = all[true] {
+            print(PostfixAttribution(without: without, with: with, null: nulls).lines.joined(separator: "\n"))
+        }
         if !accounted { throw ExitCode(1) }
+    }
+
+    enum Mode { case without, null, pmark }
+
+    static func median(_ xs: [Double]) -> Double {
+        let sorted = xs.sorted(), mid = sorted.count / 2
+        guard !sorted.isEmpty else { return 0 }
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 
     /// Runs async work from this synchronous command.

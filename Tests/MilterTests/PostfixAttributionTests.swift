@@ -1,0 +1,59 @@
+import Testing
+
+@testable import PostfixTestBed
+
+/// `pmark milter bench` part 2's summary over every round: the figures an operator compares
+/// with the target come from the rounds' totals, not from one lucky pair.
+@Suite("Gateway benchmark: part 2's summary over every round")
+struct PostfixAttributionTests {
+    static func result(
+        withMilter: Bool, seconds: Double, pmark: Double?, postfix: Double, machine: Double
+    ) -> PostfixThroughput.Result {
+        var r = PostfixThroughput.Result(
+            withMilter: withMilter, timedMessages: 1000, seconds: seconds, sent: 1200, delivered: 1200, held: 0,
+            rejected: 0, pmarkCPU: pmark)
+        r.postfixCPU = postfix
+        r.machineBusy = machine
+        return r
+    }
+
+    @Test("the summary divides the rounds' totals and splits the CPU per message by process")
+    func totalsAndCPU() {
+        let without = [
+            Self.result(withMilter: false, seconds: 2, pmark: nil, postfix: 2, machine: 2.5),
+            Self.result(withMilter: false, seconds: 3, pmark: nil, postfix: 2, machine: 2.5),
+        ]
+        let with = [
+            Self.result(withMilter: true, seconds: 2.5, pmark: 0.4, postfix: 2.3, machine: 3.1),
+            Self.result(withMilter: true, seconds: 3.75, pmark: 0.6, postfix: 2.5, machine: 3.3),
+        ]
+        let lines = PostfixAttribution(without: without, with: with).lines
+        #expect(
+            lines == [
+                "all rounds: 2000 messages in 5.0 s without, 2000 in 6.2 s with: throughput of the totals 0.80",
+                """
+                CPU per message over all rounds: pmark 0.50 ms; Postfix 2.40 ms with vs 2.00 without (+0.40: its \
+                milter client and what else changed); machine 3.20 vs 2.50 (pmark's own share of the machine with \
+                it: 16%)
+                """,
+            ])
+    }
+
+    @Test("the null milter's line compares the control with the same Postfix without a milter")
+    func nullMilterLine() {
+        let without = [Self.result(withMilter: false, seconds: 2, pmark: nil, postfix: 2, machine: 2.5)]
+        let with = [Self.result(withMilter: true, seconds: 2.5, pmark: 0.5, postfix: 2.4, machine: 3.2)]
+        var null = Self.result(withMilter: false, seconds: 2.2, pmark: 0.3, postfix: 2.2, machine: 2.9)
+        null.nullMilter = true
+        let lines = PostfixAttribution(without: without, with: with, null: [null]).lines
+        #expect(lines.count == 3)
+        #expect(
+            lines.last
+                == """
+                null milter: 1000 messages in 2.2 s: throughput of the totals 0.91 of without; its own CPU 0.30 \
+                ms/msg; Postfix 2.20 ms/msg (+0.20 over without), machine 2.90
+                """)
+        #expect(null.description.hasPrefix("null milter:   1000 messages in 2.20 s"))
+        #expect(null.description.contains("; milter CPU 0.30 ms/msg"))
+    }
+}
