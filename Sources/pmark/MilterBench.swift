@@ -23,10 +23,12 @@ struct MilterBench: ParsableCommand {
             Part 1 plays Postfix against an in-process pmark milter (unix socket, the default policy, a
             JSON-lines decision log): --messages from the generated archive over each number of
             connections; messages/s and p50/p99 end-of-message latency (end of body sent → reply).
-            Part 2 (root, Debian's postfix): the same private Postfix as the tests, once without and
-            once with pmark as smtpd_milters; the time for --postfix-messages IN-CONFIDENCE messages
+            Part 2 (root, Debian's postfix): the same private Postfix as the tests, per round without a
+            milter, with a null milter (pmark's protocol, accept without inspecting: the control) and
+            with pmark as smtpd_milters; the time for --postfix-messages IN-CONFIDENCE messages
             from smtp-source to reach smtp-sink, the ratio with/without, and the account sent =
-            delivered + held + rejected (unmarked outbound held, SECRET inbound rejected).
+            delivered + held + rejected (unmarked outbound held, SECRET inbound rejected); then a
+            summary over every round: throughput of the totals and CPU per message by process.
             """)
 
     @Option(help: "Archive to take messages from; generated deterministically when missing.")
@@ -119,7 +121,7 @@ struct MilterBench: ParsableCommand {
         print(
             """
             part 2: smtp-source → Postfix → smtp-sink, \(postfixMessages) messages, \(sessions) sessions, \(rounds) \
-            rounds of without and with, in alternating order
+            rounds of without\(nullMilter ? ", a null milter" : "") and with pmark, in alternating order
             """
         )
         var pairs: [Double] = [], nullPairs: [Double] = [], best: [Bool: Double] = [:], accounted = true
