@@ -11,13 +11,21 @@ import Glibc
 /// packets) but answers every message with accept without inspecting it. Postfix's cost of
 /// having any milter then shows apart from pmark's own. It serves only the benchmark's private
 /// Postfix on a unix socket and is not reachable from `pmark milter`.
+///
+/// With `throughPool`, the accept takes the same path as pmark's decision (a worker of a thread
+/// pool as large as pmark's, then back to the event loop) with no work on the worker: what the
+/// hand-off that keeps the engine off the event loop costs, apart from the engine.
 public final class NullMilter: @unchecked Sendable {
     let group: MultiThreadedEventLoopGroup
     let channel: Channel
+    let pool: NIOThreadPool?
 
     /// Listens on `path` (replaced if it exists) with one event-loop thread, as pmark's server.
-    public init(path: String) throws {
+    public init(path: String, throughPool: Bool = false) throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pool = throughPool ? NIOThreadPool(numberOfThreads: MilterServerConfiguration(listeners: []).workers) : nil
+        pool?.start()
+        self.pool = pool
         do {
             channel = try ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 256)
@@ -26,12 +34,13 @@ public final class NullMilter: @unchecked Sendable {
                         let sync = channel.pipeline.syncOperations
                         try sync.addHandler(ByteToMessageHandler(MilterCommandDecoder(limits: MilterLimits())))
                         try sync.addHandler(MessageToByteHandler(MilterResponseEncoder()))
-                        try sync.addHandler(NullMilterHandler())
+                        try sync.addHandler(NullMilterHandler(pool: pool))
                     }
                 }
                 .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait()
         } catch {
             try? group.syncShutdownGracefully()
+            try? pool?.syncShutdownGracefully()
             throw error
         }
         chmod(path, 0o666)
@@ -40,6 +49,7 @@ public final class NullMilter: @unchecked Sendable {
     public func stop() {
         try? channel.close().wait()
         try? group.syncShutdownGracefully()
+        try? pool?.syncShutdownGracefully()
     }
 }
 
@@ -48,8 +58,11 @@ final class NullMilterHandler: ChannelInboundHandler {
     typealias InboundIn = MilterCommand
     typealias OutboundOut = MilterResponse
 
+    let pool: NIOThreadPool?
     var session = MilterSession()
     var spool = MessageSpool()
+
+    init(pool: NIOThreadPool?) { self.pool = pool }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let step: SessionStep
@@ -66,7 +79,17 @@ final class NullMilterHandler: ChannelInboundHandler {
         case .endOfMessage:
             session.messageDone(spool: spool)
             spool = MessageSpool()
-            context.writeAndFlush(wrapOutboundOut(.accept), promise: nil)
+            guard let pool else {
+                context.writeAndFlush(wrapOutboundOut(.accept), promise: nil)
+                return
+            }
+            let loop = context.eventLoop
+            let promise = loop.makePromise(of: Void.self)
+            pool.submit { _ in promise.succeed() }
+            let ctx = NIOLoopBound(context, eventLoop: loop)
+            promise.futureResult.assumeIsolated().whenComplete { _ in
+                ctx.value.writeAndFlush(NIOAny(MilterResponse.accept), promise: nil)
+            }
         }
     }
 

@@ -66,6 +66,13 @@ struct MilterBench: ParsableCommand {
             """)
     var nullMilter: Bool = true
 
+    @Flag(
+        help: """
+            The null milter answers through a worker thread as pmark does (the hand-off that keeps the engine off \
+            the event loop, with no engine).
+            """)
+    var nullMilterThroughPool = false
+
     func run() throws {
         let levels = connections.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
         if !FileManager.default.fileExists(atPath: archive) {
@@ -118,15 +125,18 @@ struct MilterBench: ParsableCommand {
             ? CommandLine.arguments[0] : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
         let policy = dir + "/policy.yaml"
         try (PolicyLoader.embeddedDefaultYAML + "\n").write(toFile: policy, atomically: true, encoding: .utf8)
+        let control =
+            !nullMilter ? "" : nullMilterThroughPool ? ", a null milter answering through a worker" : ", a null milter"
         print(
             """
             part 2: smtp-source → Postfix → smtp-sink, \(postfixMessages) messages, \(sessions) sessions, \(rounds) \
-            rounds of without\(nullMilter ? ", a null milter" : "") and with pmark, in alternating order
+            rounds of without\(control) and with pmark, in alternating order
             """
         )
         var pairs: [Double] = [], nullPairs: [Double] = [], best: [Bool: Double] = [:], accounted = true
         var all: [Bool: [PostfixThroughput.Result]] = [:], nulls: [PostfixThroughput.Result] = []
-        let null = nullMilter ? try NullMilter(path: dir + "/null-milter.sock") : nil
+        let null =
+            nullMilter ? try NullMilter(path: dir + "/null-milter.sock", throughPool: nullMilterThroughPool) : nil
         defer { null?.stop() }
         for round in 1...max(1, rounds) {
             var r: [Bool: PostfixThroughput.Result] = [:]

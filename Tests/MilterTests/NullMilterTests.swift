@@ -29,6 +29,20 @@ struct NullMilterTests {
         await c.close()
     }
 
+    @Test("through the worker pool it still accepts every message, in order, on one connection")
+    func throughPool() async throws {
+        let dir = NSTemporaryDirectory() + "pmark-null-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let null = try NullMilter(path: dir + "/null.sock", throughPool: true)
+        defer { null.stop() }
+        let c = try await MilterClient.connect(ListenAddress(kind: .unix(dir + "/null.sock")), group: Fixture.group)
+        let o = try await c.negotiate()
+        #expect(try await c.transaction(secretInbound, negotiated: o) == [.accept])
+        #expect(try await c.transaction(restrictedToInternalAndInternet, negotiated: o, connect: false) == [.accept])
+        await c.close()
+    }
+
     @Test("a malformed frame closes the connection")
     func malformedFrameCloses() async throws {
         let dir = NSTemporaryDirectory() + "pmark-null-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
