@@ -71,16 +71,13 @@ final class NullMilterHandler: ChannelInboundHandler {
             return
         }
         switch step {
-        case .reply(let rs):
-            guard !rs.isEmpty else { return }
-            for r in rs { context.write(wrapOutboundOut(r), promise: nil) }
-            context.flush()
+        case .reply(let rs): context.send(rs)
         case .close: context.close(promise: nil)
         case .endOfMessage:
             session.messageDone(spool: spool)
             spool = MessageSpool()
             guard let pool else {
-                context.writeAndFlush(wrapOutboundOut(.accept), promise: nil)
+                context.send([.accept])
                 return
             }
             let loop = context.eventLoop
@@ -88,7 +85,7 @@ final class NullMilterHandler: ChannelInboundHandler {
             pool.submit { _ in promise.succeed() }
             let ctx = NIOLoopBound(context, eventLoop: loop)
             promise.futureResult.assumeIsolated().whenComplete { _ in
-                ctx.value.writeAndFlush(NIOAny(MilterResponse.accept), promise: nil)
+                ctx.value.send([.accept])
             }
         }
     }

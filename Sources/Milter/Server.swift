@@ -321,10 +321,7 @@ final class MilterConnectionHandler: ChannelInboundHandler {
             return
         }
         switch step {
-        case .reply(let rs):
-            guard !rs.isEmpty else { return }
-            for r in rs { context.write(wrapOutboundOut(r), promise: nil) }
-            context.flush()
+        case .reply(let rs): context.send(rs)
         case .close:
             closing = true
             context.close(promise: nil)
@@ -434,8 +431,7 @@ final class MilterConnectionHandler: ChannelInboundHandler {
         pending = nil
         session.messageDone(spool: spool)
         guard !closing else { return }
-        for r in responses { context.write(wrapOutboundOut(r), promise: nil) }
-        context.flush()
+        context.send(responses)
         while pending == nil, !closing, !queued.isEmpty {
             process(queued.removeFirst(), context: context)
         }
@@ -460,5 +456,15 @@ final class MilterConnectionHandler: ChannelInboundHandler {
                 "\(v.decisions.filter { $0.action == .block }.flatMap(\.recipients).joined(separator: ","))"
         }
         logger.info("decision", metadata: md)
+    }
+}
+
+extension ChannelHandlerContext {
+    /// Writes the responses and flushes once (nothing at all for none: a step negotiated as
+    /// no-reply). For the milter handlers, whose outbound type is `MilterResponse`.
+    func send(_ responses: [MilterResponse]) {
+        guard !responses.isEmpty else { return }
+        for r in responses { write(NIOAny(r), promise: nil) }
+        flush()
     }
 }
