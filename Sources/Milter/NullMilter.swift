@@ -10,18 +10,19 @@ import Glibc
 /// pmark's server does (the same codec, session and negotiated steps, so the MTA sends the same
 /// packets) but answers every message with accept without inspecting it. Postfix's cost of
 /// having any milter then shows apart from pmark's own. It serves only the benchmark's private
-/// Postfix on a unix socket and is not reachable from `pmark milter`.
+/// Postfix on a unix socket, is not reachable from `pmark milter`, and is `package`: not part of
+/// the Milter library an embedding gateway links.
 ///
 /// With `throughPool`, the accept takes the same path as pmark's decision (a worker of a thread
 /// pool as large as pmark's, then back to the event loop) with no work on the worker: what the
 /// hand-off that keeps the engine off the event loop costs, apart from the engine.
-public final class NullMilter: @unchecked Sendable {
+package final class NullMilter: @unchecked Sendable {
     let group: MultiThreadedEventLoopGroup
     let channel: Channel
     let pool: NIOThreadPool?
 
     /// Listens on `path` (replaced if it exists) with one event-loop thread, as pmark's server.
-    public init(path: String, throughPool: Bool = false) throws {
+    package init(path: String, throughPool: Bool = false) throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let pool = throughPool ? NIOThreadPool(numberOfThreads: MilterServerConfiguration(listeners: []).workers) : nil
         pool?.start()
@@ -46,7 +47,7 @@ public final class NullMilter: @unchecked Sendable {
         chmod(path, 0o666)
     }
 
-    public func stop() {
+    package func stop() {
         try? channel.close().wait()
         try? group.syncShutdownGracefully()
         try? pool?.syncShutdownGracefully()
