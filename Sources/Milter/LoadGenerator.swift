@@ -22,6 +22,37 @@ public enum MilterLoadGenerator {
         }
     }
 
+    /// `count` messages in which `heldShare` (0…1) are ones whose bytes the audit store keeps
+    /// (`isHeld`), spread evenly through the list, each pool cycled: the store benchmark's mix of
+    /// held and passed mail, set instead of taken from the archive (the generated archive holds
+    /// 71 %; a gateway's real share is far lower). Queue ids are renumbered. Empty when a pool the
+    /// share needs is empty.
+    public static func mixed(
+        _ messages: [ClientMessage], count: Int, heldShare: Double, isHeld: (ClientMessage) -> Bool
+    ) -> [ClientMessage] {
+        let held = messages.filter(isHeld), passed = messages.filter { !isHeld($0) }
+        let share = min(1, max(0, heldShare))
+        let heldCount = Int((Double(count) * share).rounded())
+        if heldCount > 0 && held.isEmpty || heldCount < count && passed.isEmpty { return [] }
+        var out: [ClientMessage] = []
+        out.reserveCapacity(count)
+        var h = 0, p = 0
+        for i in 0..<count {
+            // Held where ⌊(i+1)·H/N⌋ steps up: H of N, evenly spread.
+            var m: ClientMessage
+            if (i + 1) * heldCount / count > i * heldCount / count {
+                m = held[h % held.count]
+                h += 1
+            } else {
+                m = passed[p % passed.count]
+                p += 1
+            }
+            m.queueID = String(i, radix: 16, uppercase: true)
+            out.append(m)
+        }
+        return out
+    }
+
     /// The first `count` messages of an archive with envelopes from their headers (From; To and
     /// Cc), as a client sends them.
     public static func messages(archive: String, count: Int) throws -> [ClientMessage] {

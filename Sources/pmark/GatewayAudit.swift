@@ -52,6 +52,12 @@ struct AuditMilterBench: ParsableCommand {
     @Option(help: "Rounds per mode (pairs of off and on, in alternating order; each pair is compared).")
     var rounds: Int = 3
     @Option(help: "Size in MB of the generated archive the messages come from.") var sizeMB: Int = 24
+    @Option(
+        help: """
+            Percentage of the messages that are held or blocked (their bytes kept), spread evenly and cycled from \
+            the archive's (default: the archive's own mix, 71 % for the generated archive).
+            """)
+    var heldPercent: Double?
     @Flag(help: "Attribution: do not keep held/blocked bytes.") var noBytes = false
     @Flag(help: "Attribution: synchronous=NORMAL (not durable at commit).") var noFsync = false
     @Flag(help: "Attribution: privacy open (no keyed hashes, no redaction).") var openPrivacy = false
@@ -62,9 +68,22 @@ struct AuditMilterBench: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let archive = dir + "/archive.mbox"
         try ArchiveGenerator(targetBytes: sizeMB << 20).write(to: archive)
-        let msgs = try MilterLoadGenerator.messages(archive: archive, count: messages)
         let policy = try PolicyLoader.embeddedDefault()
         let engine = try Engine(policy: policy, documents: OOXMLReader())
+        var mix = try MilterLoadGenerator.messages(archive: archive, count: messages)
+        if let heldPercent {
+            // The store keeps the bytes of held (quarantined) and blocked messages; the engine
+            // decides which those are, with the envelope the milter would build.
+            mix = MilterLoadGenerator.mixed(mix, count: messages, heldShare: heldPercent / 100) { m in
+                let v = engine.evaluate(
+                    bytes: m.bytes, envelope: Envelope(mailFrom: m.mailFrom, recipients: m.recipients),
+                    envelopeFromHeaders: false
+                ).verdict
+                return v.messageAction == .quarantine || v.decisions.contains { $0.action == .block }
+            }
+            guard !mix.isEmpty else { throw ValidationError("the archive has no messages for that mix") }
+        }
+        let msgs = mix
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -104,11 +123,13 @@ struct AuditMilterBench: ParsableCommand {
                 let spent = s.cpuSpent
                 let per = { (seconds: Double) in seconds / Double(max(1, spent.decisions)) * 1000 }
                 let n = try s.records(AuditFilter()).count
+                let kept = try s.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM quarantine") ?? 0 }
                 recorded =
                     String(
                         format: ", store CPU %.3f + %.3f ms/decision (prepare + write)", per(spent.prepareSeconds),
                         per(spent.writeSeconds))
-                    + ", \(n) decisions recorded, chain \(try s.verify().isIntact ? "intact" : "BROKEN")"
+                    + ", \(n) decisions recorded (\(kept) with bytes kept), chain "
+                    + (try s.verify().isIntact ? "intact" : "BROKEN")
             }
             let cpuPerMessage = cpu / Double(max(1, msgs.count)) * 1000
             print(
