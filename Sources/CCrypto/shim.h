@@ -1,3 +1,4 @@
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
 #include <openssl/crypto.h>
+#include <openssl/hmac.h>

@@ -308,8 +308,8 @@ struct RecordContentTests {
 
     @Test(
         """
-        The keyed hash differs between stores (per-store key) and is HMAC-SHA256 (RFC 4231 vector); digests agree with \
-        the portable SHA-256
+        The keyed hash differs between stores (per-store key) and is HMAC-SHA256 (RFC 4231 vectors); digests agree \
+        with the portable SHA-256
         """
     )
     func keyedHash() throws {
@@ -318,6 +318,15 @@ struct RecordContentTests {
         #expect(a.addressKey("x@example.com") != b.addressKey("x@example.com"))
         let mac = HMAC.sha256(key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi There".utf8)).hex
         #expect(mac == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        // RFC 4231 cases 2 (a key shorter than the hash) and 6 (a key longer than SHA-256's block).
+        #expect(
+            HMAC.sha256(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)).hex
+                == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        #expect(
+            HMAC.sha256(
+                key: [UInt8](repeating: 0xaa, count: 131),
+                message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)
+            ).hex == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
         // The message and chain digests (libcrypto) agree with the portable SHA-256.
         let big = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         #expect(Digest.sha256Hex(big) == SHA256.hex(big))
