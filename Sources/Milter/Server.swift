@@ -218,7 +218,12 @@ public final class MilterServer: Sendable {
     }
 
     /// Runs until SIGTERM or SIGINT (then drains); SIGHUP reloads the policy.
-    public func runUntilTerminated() {
+    ///
+    /// The signals are handled before `starting` runs (it binds the listeners): an MTA or an
+    /// operator that sees the socket may signal at once, and a SIGHUP that arrived between the
+    /// bind and the handlers used to be lost (or, before `SIG_IGN`, end the process). When
+    /// `starting` throws, the handlers are removed and the error passes on.
+    public func runUntilTerminated(starting: () throws -> Void = {}) rethrows {
         signal(SIGHUP, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
@@ -234,6 +239,11 @@ public final class MilterServer: Sendable {
             s.setEventHandler { done.signal() }
             s.resume()
             stops.append(s)
+        }
+        do { try starting() } catch {
+            hup.cancel()
+            stops.forEach { $0.cancel() }
+            throw error
         }
         done.wait()
         shared.logger.notice("terminating: draining connections", metadata: ["open": "\(openConnections)"])

@@ -201,17 +201,19 @@ struct MilterServe: ParsableCommand {
                 auditForReload?.reload(e.policy)
                 return e
             })
-        do { try server.start() } catch {
-            FileHandle.standardError.write(Data("pmark: cannot listen: \(error)\n".utf8))
-            throw ExitCode(74)
+        // Signals are handled from before the listeners bind (see runUntilTerminated).
+        try server.runUntilTerminated {
+            do { try server.start() } catch {
+                FileHandle.standardError.write(Data("pmark: cannot listen: \(error)\n".utf8))
+                throw ExitCode(74)
+            }
+            logger.notice(
+                "pmark milter ready",
+                metadata: [
+                    "policy": "\(engine.policy.name)", "policy_hash": "\(engine.policy.contentHash)",
+                    "workers": "\(workers)",
+                ])
         }
-        logger.notice(
-            "pmark milter ready",
-            metadata: [
-                "policy": "\(engine.policy.name)", "policy_hash": "\(engine.policy.contentHash)",
-                "workers": "\(workers)",
-            ])
-        server.runUntilTerminated()
     }
 }
 

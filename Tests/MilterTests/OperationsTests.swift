@@ -57,6 +57,15 @@ struct OperationsTests {
         #expect(bad == 1)
     }
 
+    @Test("a listener that cannot bind ends pmark with exit 74 and says which, instead of waiting for signals")
+    func cannotListen() throws {
+        let (code, out) = try PostfixBed.run(
+            Binary.pmark!,
+            ["milter", "--listen", "unix:/nonexistent-pmark-dir/milter.sock", "--policy", Fixture.policyPath])
+        #expect(code == 74, "\(out)")
+        #expect(out.contains("cannot listen"))
+    }
+
     @Test("SIGHUP with an invalid policy keeps the old one and logs file:line:column; a valid one is loaded")
     func sighup() throws {
         let policy = NSTemporaryDirectory() + "pmark-ops-policy-\(UInt32.random(in: 0..<UInt32.max)).yaml"
