@@ -13,7 +13,8 @@ import Darwin
 
 /// HMAC-SHA256 (RFC 2104), libcrypto's (already linked for the message digests) rather than
 /// one composed by hand over the policy hash's portable SHA-256: the store keys every address it
-/// keeps, a few per decision on the gateway's path to its reply. RFC 4231's vector is a test.
+/// keeps, a few per decision on the gateway's path to its reply. RFC 4231's cases 1, 2 and 6
+/// (a key longer than the block) are tests.
 enum HMAC {
     static func sha256(key: [UInt8], message: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)

@@ -4,10 +4,34 @@ import Foundation
 /// `smtpd_milters`: the time until every message reached the sink, and an account of every
 /// message sent (delivered, held, rejected).
 public enum PostfixThroughput {
+    /// What Postfix has as `smtpd_milters` in a round.
+    public enum Mode: Sendable, Hashable {
+        /// No milter.
+        case without
+        /// The benchmark's null milter (pmark's protocol, accept without inspecting).
+        case control
+        /// pmark, started by the bed.
+        case pmark
+    }
+
+    /// The milter a round runs with: none, pmark (the bed starts it), or a control already
+    /// listening on `socket` in the caller's process, whose CPU `cpuSeconds` reads.
+    public enum Milter {
+        case none
+        case pmark
+        case control(socket: String, cpuSeconds: () -> Double)
+
+        public var mode: Mode {
+            switch self {
+            case .none: .without
+            case .pmark: .pmark
+            case .control: .control
+            }
+        }
+    }
+
     public struct Result: Sendable, CustomStringConvertible {
-        public var withMilter: Bool
-        /// The milter was the benchmark's null milter (the same protocol, no inspection).
-        public var nullMilter = false
+        public var mode: Mode
         /// IN-CONFIDENCE messages to the internet sink (allowed with or without pmark).
         public var timedMessages: Int
         /// Seconds from the first connection to the last of them arriving at the sink.
@@ -16,7 +40,7 @@ public enum PostfixThroughput {
         public var delivered: Int
         public var held: Int
         public var rejected: Int
-        /// CPU seconds pmark (or the null milter) used for the timed messages (nil without a milter).
+        /// CPU seconds pmark (or the control) used for the timed messages (nil without a milter).
         public var pmarkCPU: Double?
         /// The whole machine's busy and idle CPU seconds (all cores, `/proc/stat`) over the timed
         /// window: whether a mode was bound by CPU (idle near 0) or by latency (idle left over).
@@ -27,14 +51,17 @@ public enum PostfixThroughput {
         public var machineIdle: Double = 0
         public var messagesPerSecond: Double { Double(timedMessages) / seconds }
         public var accounted: Bool { sent == delivered + held + rejected }
+        static let label: [Mode: String] = [
+            .without: "without pmark: ", .control: "null milter:   ", .pmark: "with pmark:    ",
+        ]
         public var description: String {
-            (nullMilter ? "null milter:   " : withMilter ? "with pmark:    " : "without pmark: ")
+            Self.label[mode]!
                 + String(
                     format: "%d messages in %.2f s = %.1f msg/s; sent %d = delivered %d + held %d + rejected %d",
                     timedMessages, seconds, messagesPerSecond, sent, delivered, held, rejected)
                 + (pmarkCPU.map {
                     String(
-                        format: "; %@ CPU %.2f ms/msg", nullMilter ? "milter" : "pmark",
+                        format: "; %@ CPU %.2f ms/msg", mode == .control ? "milter" : "pmark",
                         $0 / Double(timedMessages) * 1000)
                 } ?? "")
                 + String(format: "; postfix CPU %.2f ms/msg", postfixCPU / Double(timedMessages) * 1000)
@@ -65,19 +92,19 @@ public enum PostfixThroughput {
     /// `unmarked` unmarked outbound (held with pmark) and `secret` SECRET inbound (rejected with
     /// pmark) messages for the account.
     public static func run(
-        pmarkBinary: String, policy: String, withMilter: Bool, nullMilterSocket: String? = nil,
-        nullMilterCPU: (() -> Double)? = nil, messages: Int, sessions: Int, unmarked: Int, secret: Int,
-        log: (String) -> Void
+        pmarkBinary: String, policy: String, milter: Milter, messages: Int, sessions: Int, unmarked: Int,
+        secret: Int, log: (String) -> Void
     ) throws -> Result {
+        var controlSocket: String? = nil, controlCPU: (() -> Double)? = nil
+        if case .control(let socket, let cpuSeconds) = milter { (controlSocket, controlCPU) = (socket, cpuSeconds) }
         let bed = try PostfixBed(
-            pmarkBinary: pmarkBinary, policy: policy, withMilter: withMilter || nullMilterSocket != nil,
-            milterSocket: nullMilterSocket)
+            pmarkBinary: pmarkBinary, policy: policy, withMilter: milter.mode != .without, milterSocket: controlSocket)
         bed.pmarkArguments = ["--log-level", "error"]
         defer { bed.stop() }
         try bed.start()
         let start = now()
         let cpu0 = machineCPU()
-        let null0 = nullMilterCPU?()
+        let control0 = controlCPU?()
         let postfix0 = bed.postfixCPUSeconds()
         let src = try PostfixBed.run(
             smtpSource,
@@ -90,8 +117,8 @@ public enum PostfixThroughput {
             throw BedError("only \(bed.sunkCount()) of \(messages) messages reached the sink; see \(bed.dir)/maillog")
         }
         let seconds = now() - start
-        // pmark's process started with this round; the null milter runs in the caller's process.
-        let cpu = null0.flatMap { n in nullMilterCPU.map { $0() - n } } ?? bed.pmarkCPUSeconds()
+        // pmark's process started with this round; the control runs in the caller's process.
+        let cpu = controlCPU.map { $0() - (control0 ?? 0) } ?? bed.pmarkCPUSeconds()
         let cpu1 = machineCPU()
         let postfix1 = bed.postfixCPUSeconds()
         if unmarked > 0 {
@@ -112,9 +139,8 @@ public enum PostfixThroughput {
         }
         let sent = messages + unmarked + secret
         var r = Result(
-            withMilter: withMilter, timedMessages: messages, seconds: seconds, sent: sent, delivered: 0, held: 0,
+            mode: milter.mode, timedMessages: messages, seconds: seconds, sent: sent, delivered: 0, held: 0,
             rejected: 0, pmarkCPU: cpu)
-        r.nullMilter = nullMilterSocket != nil
         r.machineBusy = cpu1.busy - cpu0.busy
         r.postfixCPU = postfix1 - postfix0
         r.machineIdle = cpu1.idle - cpu0.idle
@@ -133,22 +159,15 @@ public enum PostfixThroughput {
 }
 
 /// Where part 2's difference goes, over every round of each mode: the throughput of the totals
-/// (a steadier figure than one pair on a machine whose speed drifts), the spread of the pairs,
-/// and the CPU per message of pmark, of Postfix with and without a milter (what Postfix's own
-/// milter client costs shows as the difference) and of the whole machine.
+/// (a steadier figure than one pair on a machine whose speed drifts) and the CPU per message of
+/// pmark, of Postfix with and without a milter (what Postfix's own milter client costs shows as
+/// the difference) and of the whole machine; the same for the control when it ran.
 public struct PostfixAttribution: Sendable {
-    public var without: [PostfixThroughput.Result]
-    public var with: [PostfixThroughput.Result]
-    /// The null milter's rounds (none when the control was not run).
-    public var null: [PostfixThroughput.Result]
+    public var results: [PostfixThroughput.Result]
 
-    public init(
-        without: [PostfixThroughput.Result], with: [PostfixThroughput.Result], null: [PostfixThroughput.Result] = []
-    ) {
-        self.without = without
-        self.with = with
-        self.null = null
-    }
+    public init(_ results: [PostfixThroughput.Result]) { self.results = results }
+
+    func rounds(_ mode: PostfixThroughput.Mode) -> [PostfixThroughput.Result] { results.filter { $0.mode == mode } }
 
     static func perMessage(_ rs: [PostfixThroughput.Result], _ seconds: (PostfixThroughput.Result) -> Double)
         -> Double
@@ -156,10 +175,17 @@ public struct PostfixAttribution: Sendable {
         rs.map(seconds).reduce(0, +) / Double(max(1, rs.map(\.timedMessages).reduce(0, +))) * 1000
     }
 
+    /// Messages and seconds over a mode's rounds.
+    static func totals(_ rs: [PostfixThroughput.Result]) -> (messages: Int, seconds: Double) {
+        (rs.map(\.timedMessages).reduce(0, +), rs.map(\.seconds).reduce(0, +))
+    }
+
+    /// Nothing until both without and with pmark have rounds.
     public var lines: [String] {
-        let tWithout = without.map(\.seconds).reduce(0, +), tWith = with.map(\.seconds).reduce(0, +)
-        let nWithout = without.map(\.timedMessages).reduce(0, +), nWith = with.map(\.timedMessages).reduce(0, +)
-        let totals = (Double(nWith) / tWith) / (Double(nWithout) / tWithout)
+        let without = rounds(.without), with = rounds(.pmark), control = rounds(.control)
+        guard !without.isEmpty, !with.isEmpty else { return [] }
+        let (nWithout, tWithout) = Self.totals(without), (nWith, tWith) = Self.totals(with)
+        let rateWithout = Double(nWithout) / tWithout
         let pmark = Self.perMessage(with) { $0.pmarkCPU ?? 0 }
         let postfixWith = Self.perMessage(with, \.postfixCPU), postfixWithout = Self.perMessage(without, \.postfixCPU)
         let machineWith = Self.perMessage(with, \.machineBusy)
@@ -167,7 +193,7 @@ public struct PostfixAttribution: Sendable {
         var out = [
             String(
                 format: "all rounds: %d messages in %.1f s without, %d in %.1f s with: throughput of the totals %.2f",
-                nWithout, tWithout, nWith, tWith, totals),
+                nWithout, tWithout, nWith, tWith, Double(nWith) / tWith / rateWithout),
             String(
                 format:
                     """
@@ -178,9 +204,9 @@ public struct PostfixAttribution: Sendable {
                 pmark, postfixWith, postfixWithout, postfixWith - postfixWithout, machineWith, machineWithout,
                 100 * pmark / max(machineWith, 1e-9)),
         ]
-        if !null.isEmpty {
-            let tNull = null.map(\.seconds).reduce(0, +), nNull = null.map(\.timedMessages).reduce(0, +)
-            let postfixNull = Self.perMessage(null, \.postfixCPU)
+        if !control.isEmpty {
+            let (nNull, tNull) = Self.totals(control)
+            let postfixNull = Self.perMessage(control, \.postfixCPU)
             out.append(
                 String(
                     format:
@@ -188,9 +214,8 @@ public struct PostfixAttribution: Sendable {
                         null milter: %d messages in %.1f s: throughput of the totals %.2f of without; its own CPU \
                         %.2f ms/msg; Postfix %.2f ms/msg (%+.2f over without), machine %.2f
                         """,
-                    nNull, tNull, (Double(nNull) / tNull) / (Double(nWithout) / tWithout),
-                    Self.perMessage(null) { $0.pmarkCPU ?? 0 }, postfixNull, postfixNull - postfixWithout,
-                    Self.perMessage(null, \.machineBusy)))
+                    nNull, tNull, Double(nNull) / tNull / rateWithout, Self.perMessage(control) { $0.pmarkCPU ?? 0 },
+                    postfixNull, postfixNull - postfixWithout, Self.perMessage(control, \.machineBusy)))
         }
         return out
     }

@@ -59,6 +59,13 @@ struct AuditMilterBench: ParsableCommand {
             """)
     var heldPercent: Double?
     @Flag(help: "Attribution: do not keep held/blocked bytes.") var noBytes = false
+
+    func validate() throws {
+        if let heldPercent, !(0...100).contains(heldPercent) {
+            throw ValidationError("--held-percent must be between 0 and 100, not \(heldPercent)")
+        }
+        if messages < 1 { throw ValidationError("--messages must be at least 1, not \(messages)") }
+    }
     @Flag(help: "Attribution: synchronous=NORMAL (not durable at commit).") var noFsync = false
     @Flag(help: "Attribution: privacy open (no keyed hashes, no redaction).") var openPrivacy = false
 

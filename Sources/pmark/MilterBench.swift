@@ -125,70 +125,67 @@ struct MilterBench: ParsableCommand {
             ? CommandLine.arguments[0] : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
         let policy = dir + "/policy.yaml"
         try (PolicyLoader.embeddedDefaultYAML + "\n").write(toFile: policy, atomically: true, encoding: .utf8)
-        let control =
+        let controlName =
             !nullMilter ? "" : nullMilterThroughPool ? ", a null milter answering through a worker" : ", a null milter"
         print(
             """
             part 2: smtp-source → Postfix → smtp-sink, \(postfixMessages) messages, \(sessions) sessions, \(rounds) \
-            rounds of without\(control) and with pmark, in alternating order
+            rounds of without\(controlName) and with pmark, in alternating order
             """
         )
-        var pairs: [Double] = [], nullPairs: [Double] = [], best: [Bool: Double] = [:], accounted = true
-        var all: [Bool: [PostfixThroughput.Result]] = [:], nulls: [PostfixThroughput.Result] = []
-        let null =
-            nullMilter ? try NullMilter(path: dir + "/null-milter.sock", throughPool: nullMilterThroughPool) : nil
-        defer { null?.stop() }
+        typealias Mode = PostfixThroughput.Mode
+        var pairs: [Double] = [], controlPairs: [Double] = [], best: [Mode: Double] = [:], accounted = true
+        var all: [PostfixThroughput.Result] = []
+        let controlSocket = dir + "/null-milter.sock"
+        let control = nullMilter ? try NullMilter(path: controlSocket, throughPool: nullMilterThroughPool) : nil
+        defer { control?.stop() }
         for round in 1...max(1, rounds) {
-            var r: [Bool: PostfixThroughput.Result] = [:]
-            var nullResult: PostfixThroughput.Result? = nil
+            var r: [Mode: PostfixThroughput.Result] = [:]
             // Rounds alternate the order (without, null, with; then with, null, without; …): this
             // machine slows down under sustained load, and a fixed order would charge that drift
             // to pmark.
-            let modes: [Mode] = (null == nil ? [.without, .pmark] : [.without, .null, .pmark])
-            for mode in round % 2 == 1 ? modes : modes.reversed() {
+            let milters: [PostfixThroughput.Milter] =
+                control == nil
+                ? [.none, .pmark]
+                : [.none, .control(socket: controlSocket, cpuSeconds: { AuditMilterBench.cpuSeconds() }), .pmark]
+            for milter in round % 2 == 1 ? milters : milters.reversed() {
                 let load = loadAverage()
                 let x = try PostfixThroughput.run(
-                    pmarkBinary: binary, policy: policy, withMilter: mode == .pmark,
-                    nullMilterSocket: mode == .null ? dir + "/null-milter.sock" : nil,
-                    nullMilterCPU: mode == .null ? { AuditMilterBench.cpuSeconds() } : nil, messages: postfixMessages,
-                    sessions: sessions, unmarked: 100, secret: 100
+                    pmarkBinary: binary, policy: policy, milter: milter, messages: postfixMessages, sessions: sessions,
+                    unmarked: 100, secret: 100
                 ) { print($0) }
                 print("round \(round) (load \(load)) \(x)")
                 accounted = accounted && x.accounted
-                if mode == .null {
-                    nullResult = x
-                    nulls.append(x)
-                    continue
-                }
-                r[mode == .pmark] = x
-                all[mode == .pmark, default: []].append(x)
-                best[mode == .pmark] = max(best[mode == .pmark] ?? 0, x.messagesPerSecond)
+                r[x.mode] = x
+                all.append(x)
+                best[x.mode] = max(best[x.mode] ?? 0, x.messagesPerSecond)
             }
-            if let a = r[false], let b = r[true] { pairs.append(b.messagesPerSecond / a.messagesPerSecond) }
-            if let a = r[false], let n = nullResult { nullPairs.append(n.messagesPerSecond / a.messagesPerSecond) }
+            if let a = r[.without], let b = r[.pmark] { pairs.append(b.messagesPerSecond / a.messagesPerSecond) }
+            if let a = r[.without], let n = r[.control] {
+                controlPairs.append(n.messagesPerSecond / a.messagesPerSecond)
+            }
         }
         let median = Self.median(pairs)
-        let bestRatio = (best[true] ?? 0) / (best[false] ?? 1)
+        let bestRatio = (best[.pmark] ?? 0) / (best[.without] ?? 1)
         print(
             "throughput with pmark / without, per round: "
                 + pairs.map { String(format: "%.2f", $0) }.joined(separator: " "))
-        if !nullPairs.isEmpty {
+        if !controlPairs.isEmpty {
             print(
                 "throughput with the null milter / without, per round: "
-                    + nullPairs.map { String(format: "%.2f", $0) }.joined(separator: " ")
-                    + String(format: " (median %.2f: the cost of any milter to this Postfix)", Self.median(nullPairs)))
+                    + controlPairs.map { String(format: "%.2f", $0) }.joined(separator: " ")
+                    + String(
+                        format: " (median %.2f: what the control%@ costs this Postfix)", Self.median(controlPairs),
+                        nullMilterThroughPool ? ", answering through a worker," : ""))
         }
         print(
             String(
                 format: "median of the rounds %.2f, best with / best without %.2f (target ≥ 0.80)", median, bestRatio)
                 + (median >= 0.8 ? "" : "  BELOW TARGET"))
-        if let without = all[false], let with = all[true] {
-            print(PostfixAttribution(without: without, with: with, null: nulls).lines.joined(separator: "\n"))
-        }
+        let summary = PostfixAttribution(all).lines
+        if !summary.isEmpty { print(summary.joined(separator: "\n")) }
         if !accounted { throw ExitCode(1) }
     }
-
-    enum Mode { case without, null, pmark }
 
     static func median(_ xs: [Double]) -> Double {
         let sorted = xs.sorted(), mid = sorted.count / 2

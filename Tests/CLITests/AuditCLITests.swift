@@ -136,4 +136,16 @@ struct AuditCLITests {
                 (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil
             })
     }
+
+    @Test("bench-milter refuses a held share outside 0–100 % and no messages, naming the option, before any work")
+    func benchMilterValidatesItsMix() throws {
+        for (args, option) in [
+            (["--held-percent", "150"], "--held-percent"), (["--held-percent", "-1"], "--held-percent"),
+            (["--messages", "0"], "--messages"),
+        ] {
+            let r = try cli.run(["audit", "bench-milter"] + args)
+            #expect(r.code == 64, "\(args): \(r.err)")
+            #expect(r.err.contains(option), "\(r.err)")
+        }
+    }
 }

@@ -7,10 +7,10 @@ import Testing
 @Suite("Gateway benchmark: part 2's summary over every round")
 struct PostfixAttributionTests {
     static func result(
-        withMilter: Bool, seconds: Double, pmark: Double?, postfix: Double, machine: Double
+        _ mode: PostfixThroughput.Mode, seconds: Double, pmark: Double?, postfix: Double, machine: Double
     ) -> PostfixThroughput.Result {
         var r = PostfixThroughput.Result(
-            withMilter: withMilter, timedMessages: 1000, seconds: seconds, sent: 1200, delivered: 1200, held: 0,
+            mode: mode, timedMessages: 1000, seconds: seconds, sent: 1200, delivered: 1200, held: 0,
             rejected: 0, pmarkCPU: pmark)
         r.postfixCPU = postfix
         r.machineBusy = machine
@@ -20,14 +20,15 @@ struct PostfixAttributionTests {
     @Test("the summary divides the rounds' totals and splits the CPU per message by process")
     func totalsAndCPU() {
         let without = [
-            Self.result(withMilter: false, seconds: 2, pmark: nil, postfix: 2, machine: 2.5),
-            Self.result(withMilter: false, seconds: 3, pmark: nil, postfix: 2, machine: 2.5),
+            Self.result(.without, seconds: 2, pmark: nil, postfix: 2, machine: 2.5),
+            Self.result(.without, seconds: 3, pmark: nil, postfix: 2, machine: 2.5),
         ]
         let with = [
-            Self.result(withMilter: true, seconds: 2.5, pmark: 0.4, postfix: 2.3, machine: 3.1),
-            Self.result(withMilter: true, seconds: 3.75, pmark: 0.6, postfix: 2.5, machine: 3.3),
+            Self.result(.pmark, seconds: 2.5, pmark: 0.4, postfix: 2.3, machine: 3.1),
+            Self.result(.pmark, seconds: 3.75, pmark: 0.6, postfix: 2.5, machine: 3.3),
         ]
-        let lines = PostfixAttribution(without: without, with: with).lines
+        // The rounds in the order the benchmark runs them (alternating), one list.
+        let lines = PostfixAttribution([without[0], with[0], with[1], without[1]]).lines
         #expect(
             lines == [
                 "all rounds: 2000 messages in 5.0 s without, 2000 in 6.2 s with: throughput of the totals 0.80",
@@ -41,11 +42,10 @@ struct PostfixAttributionTests {
 
     @Test("the null milter's line compares the control with the same Postfix without a milter")
     func nullMilterLine() {
-        let without = [Self.result(withMilter: false, seconds: 2, pmark: nil, postfix: 2, machine: 2.5)]
-        let with = [Self.result(withMilter: true, seconds: 2.5, pmark: 0.5, postfix: 2.4, machine: 3.2)]
-        var null = Self.result(withMilter: false, seconds: 2.2, pmark: 0.3, postfix: 2.2, machine: 2.9)
-        null.nullMilter = true
-        let lines = PostfixAttribution(without: without, with: with, null: [null]).lines
+        let without = [Self.result(.without, seconds: 2, pmark: nil, postfix: 2, machine: 2.5)]
+        let with = [Self.result(.pmark, seconds: 2.5, pmark: 0.5, postfix: 2.4, machine: 3.2)]
+        let null = Self.result(.control, seconds: 2.2, pmark: 0.3, postfix: 2.2, machine: 2.9)
+        let lines = PostfixAttribution(without + [null] + with).lines
         #expect(lines.count == 3)
         #expect(
             lines.last
@@ -55,5 +55,15 @@ struct PostfixAttributionTests {
                 """)
         #expect(null.description.hasPrefix("null milter:   1000 messages in 2.20 s"))
         #expect(null.description.contains("; milter CPU 0.30 ms/msg"))
+        #expect(with[0].description.hasPrefix("with pmark:    1000 messages"))
+        #expect(without[0].description.hasPrefix("without pmark: 1000 messages"))
+    }
+
+    @Test("without rounds of both without and with pmark there is no summary (never a division by nothing)")
+    func noSummaryWithoutBothModes() {
+        let with = [Self.result(.pmark, seconds: 2.5, pmark: 0.5, postfix: 2.4, machine: 3.2)]
+        let null = Self.result(.control, seconds: 2.2, pmark: 0.3, postfix: 2.2, machine: 2.9)
+        #expect(PostfixAttribution(with + [null]).lines.isEmpty)
+        #expect(PostfixAttribution([]).lines.isEmpty)
     }
 }
