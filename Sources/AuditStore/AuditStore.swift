@@ -159,8 +159,24 @@ public final class AuditStore: CompletionDecisionSink, @unchecked Sendable {
     /// `hmac:` + HMAC-SHA256(store key, lower-cased address): the stored form of an address when
     /// the policy does not allow addresses, and the key the notice rate limit counts by.
     public func addressKey(_ address: String) -> String {
-        "hmac:" + HMAC.sha256(key: hmacKey, message: Array(address.lowercased().utf8)).hex
+        let lower = address.lowercased()
+        if let known = lock.withLock({ addressKeys[lower] }) { return known }
+        let key = "hmac:" + HMAC.sha256(key: hmacKey, message: Array(lower.utf8)).hex
+        lock.withLock {
+            if addressKeys.count >= Self.addressKeyCacheLimit { addressKeys.removeAll(keepingCapacity: true) }
+            addressKeys[lower] = key
+        }
+        return key
     }
+
+    /// Keyed addresses already computed (a gateway sees the same senders and recipients again
+    /// and again; the HMAC is on the decision's path before the commit). In memory only.
+    private var addressKeys: [String: String] = [:]
+    /// At most this many cached keyed addresses (about 0.5 MB): a flood of distinct addresses
+    /// empties the cache instead of growing it.
+    static let addressKeyCacheLimit = 4096
+    /// How many keyed addresses are cached (tests of the limit).
+    var cachedAddressKeys: Int { lock.withLock { addressKeys.count } }
 
     func stored(address: String) -> String { stored(address: address, privacy: options.privacy) }
     func stored(address: String, privacy: Privacy) -> String { privacy.logAddresses ? address : addressKey(address) }

@@ -12,6 +12,8 @@ public enum PostfixThroughput {
         case control
         /// pmark, started by the bed.
         case pmark
+        /// pmark with its audit store (`--audit`): every decision committed before the reply.
+        case pmarkAudited
     }
 
     /// The milter a round runs with: none, pmark (the bed starts it), or a control already
@@ -19,12 +21,15 @@ public enum PostfixThroughput {
     public enum Milter {
         case none
         case pmark
+        /// pmark recording every decision in the audit store at `store` (a fresh file).
+        case pmarkAudited(store: String)
         case control(socket: String, cpuSeconds: () -> Double)
 
         public var mode: Mode {
             switch self {
             case .none: .without
             case .pmark: .pmark
+            case .pmarkAudited: .pmarkAudited
             case .control: .control
             }
         }
@@ -53,6 +58,7 @@ public enum PostfixThroughput {
         public var accounted: Bool { sent == delivered + held + rejected }
         static let label: [Mode: String] = [
             .without: "without pmark: ", .control: "null milter:   ", .pmark: "with pmark:    ",
+            .pmarkAudited: "pmark + store: ",
         ]
         public var description: String {
             Self.label[mode]!
@@ -100,6 +106,7 @@ public enum PostfixThroughput {
         let bed = try PostfixBed(
             pmarkBinary: pmarkBinary, policy: policy, withMilter: milter.mode != .without, milterSocket: controlSocket)
         bed.pmarkArguments = ["--log-level", "error"]
+        if case .pmarkAudited(let store) = milter { bed.pmarkArguments += ["--audit", store] }
         defer { bed.stop() }
         try bed.start()
         let start = now()
@@ -161,7 +168,8 @@ public enum PostfixThroughput {
 /// Where part 2's difference goes, over every round of each mode: the throughput of the totals
 /// (a steadier figure than one pair on a machine whose speed drifts) and the CPU per message of
 /// pmark, of Postfix with and without a milter (what Postfix's own milter client costs shows as
-/// the difference) and of the whole machine; the same for the control when it ran.
+/// the difference) and of the whole machine; the same for the control when it ran, and pmark
+/// with its audit store against pmark without it (issue 13's on/off, through a real Postfix).
 public struct PostfixAttribution: Sendable {
     public var results: [PostfixThroughput.Result]
 
@@ -216,6 +224,21 @@ public struct PostfixAttribution: Sendable {
                         """,
                     nNull, tNull, Double(nNull) / tNull / rateWithout, Self.perMessage(control) { $0.pmarkCPU ?? 0 },
                     postfixNull, postfixNull - postfixWithout, Self.perMessage(control, \.machineBusy)))
+        }
+        let audited = rounds(.pmarkAudited)
+        if !audited.isEmpty {
+            let (nStore, tStore) = Self.totals(audited)
+            let rateStore = Double(nStore) / tStore
+            out.append(
+                String(
+                    format:
+                        """
+                        pmark + audit store: %d messages in %.1f s: throughput of the totals %.2f of pmark without \
+                        the store (target ≥ 0.80), %.2f of without pmark; pmark's CPU %.2f ms/msg vs %.2f without \
+                        the store; machine %.2f
+                        """,
+                    nStore, tStore, rateStore / (Double(nWith) / tWith), rateStore / rateWithout,
+                    Self.perMessage(audited) { $0.pmarkCPU ?? 0 }, pmark, Self.perMessage(audited, \.machineBusy)))
         }
         return out
     }

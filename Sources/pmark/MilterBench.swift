@@ -1,4 +1,5 @@
 import ArgumentParser
+import AuditStore
 import Benchmarking
 import DecisionEngine
 import Foundation
@@ -73,6 +74,13 @@ struct MilterBench: ParsableCommand {
             """)
     var nullMilterThroughPool = false
 
+    @Flag(
+        help: """
+            Part 2 also runs pmark with its audit store (--audit, a fresh file per round, every decision committed \
+            before the reply): the store on/off ratio through a real Postfix.
+            """)
+    var auditStore = false
+
     func run() throws {
         let levels = connections.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
         if !FileManager.default.fileExists(atPath: archive) {
@@ -130,11 +138,13 @@ struct MilterBench: ParsableCommand {
         print(
             """
             part 2: smtp-source → Postfix → smtp-sink, \(postfixMessages) messages, \(sessions) sessions, \(rounds) \
-            rounds of without\(controlName) and with pmark, in alternating order
+            rounds of without\(controlName) and with pmark\(auditStore ? ", and pmark with its audit store" : ""), in \
+            alternating order
             """
         )
         typealias Mode = PostfixThroughput.Mode
-        var pairs: [Double] = [], controlPairs: [Double] = [], best: [Mode: Double] = [:], accounted = true
+        var pairs: [Double] = [], controlPairs: [Double] = [], storePairs: [Double] = [], best: [Mode: Double] = [:],
+            accounted = true
         var all: [PostfixThroughput.Result] = []
         let controlSocket = dir + "/null-milter.sock"
         let control = nullMilter ? try NullMilter(path: controlSocket, throughPool: nullMilterThroughPool) : nil
@@ -144,10 +154,12 @@ struct MilterBench: ParsableCommand {
             // Rounds alternate the order (without, null, with; then with, null, without; …): this
             // machine slows down under sustained load, and a fixed order would charge that drift
             // to pmark.
-            let milters: [PostfixThroughput.Milter] =
+            let store = dir + "/audit-\(round).db"
+            var milters: [PostfixThroughput.Milter] =
                 control == nil
                 ? [.none, .pmark]
                 : [.none, .control(socket: controlSocket, cpuSeconds: { AuditMilterBench.cpuSeconds() }), .pmark]
+            if auditStore { milters.append(.pmarkAudited(store: store)) }
             for milter in round % 2 == 1 ? milters : milters.reversed() {
                 let load = loadAverage()
                 let x = try PostfixThroughput.run(
@@ -156,11 +168,22 @@ struct MilterBench: ParsableCommand {
                 ) { print($0) }
                 print("round \(round) (load \(load)) \(x)")
                 accounted = accounted && x.accounted
+                if x.mode == .pmarkAudited {
+                    // Every message sent has its committed record, and the chain holds.
+                    let s = try AuditStore(path: store)
+                    let n = try s.records(AuditFilter()).count, intact = try s.verify().isIntact
+                    let chain = intact ? "intact" : "BROKEN"
+                    print("  audit store: \(n) decisions recorded of \(x.sent) sent, chain \(chain)")
+                    accounted = accounted && n == x.sent && intact
+                }
                 r[x.mode] = x
                 all.append(x)
                 best[x.mode] = max(best[x.mode] ?? 0, x.messagesPerSecond)
             }
             if let a = r[.without], let b = r[.pmark] { pairs.append(b.messagesPerSecond / a.messagesPerSecond) }
+            if let a = r[.pmark], let b = r[.pmarkAudited] {
+                storePairs.append(b.messagesPerSecond / a.messagesPerSecond)
+            }
             if let a = r[.without], let n = r[.control] {
                 controlPairs.append(n.messagesPerSecond / a.messagesPerSecond)
             }
@@ -182,6 +205,12 @@ struct MilterBench: ParsableCommand {
             String(
                 format: "median of the rounds %.2f, best with / best without %.2f (target ≥ 0.80)", median, bestRatio)
                 + (median >= 0.8 ? "" : "  BELOW TARGET"))
+        if !storePairs.isEmpty {
+            print(
+                "throughput of pmark with its audit store / without it, per round: "
+                    + storePairs.map { String(format: "%.2f", $0) }.joined(separator: " ")
+                    + String(format: ", median %.2f (target ≥ 0.80)", Self.median(storePairs)))
+        }
         let summary = PostfixAttribution(all).lines
         if !summary.isEmpty { print(summary.joined(separator: "\n")) }
         if !accounted { throw ExitCode(1) }

@@ -333,6 +333,29 @@ struct RecordContentTests {
         #expect(
             Digest.sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
+
+    @Test(
+        """
+        Keyed addresses are cached per store (case-insensitively), the cache never holds more than its limit, and \
+        a key is the same from the cache, after the cache empties, and from a fresh store on the same file
+        """
+    )
+    func addressKeyCache() throws {
+        let dir = TempDir()
+        let store = try AuditStore.open(dir.file("a.db"))
+        let first = store.addressKey("Hemi.Walker@Example.com")
+        #expect(store.cachedAddressKeys == 1)
+        #expect(store.addressKey("hemi.walker@example.com") == first)
+        #expect(store.cachedAddressKeys == 1)
+        let expected =
+            "hmac:" + HMAC.sha256(key: store.hmacKey, message: Array("hemi.walker@example.com".utf8)).hex
+        #expect(first == expected)
+        for i in 0..<AuditStore.addressKeyCacheLimit { _ = store.addressKey("r\(i)@example.com") }
+        #expect(store.cachedAddressKeys <= AuditStore.addressKeyCacheLimit)
+        #expect(store.cachedAddressKeys < AuditStore.addressKeyCacheLimit)  // it emptied once, then refilled
+        #expect(store.addressKey("HEMI.WALKER@example.com") == first)
+        #expect(try AuditStore.open(dir.file("a.db")).addressKey("hemi.walker@example.com") == first)
+    }
 }
 
 @Suite("Audit store: tamper evidence")

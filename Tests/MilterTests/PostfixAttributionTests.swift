@@ -59,6 +59,27 @@ struct PostfixAttributionTests {
         #expect(without[0].description.hasPrefix("without pmark: 1000 messages"))
     }
 
+    @Test("the audit store's line compares pmark with its store against pmark without it, over the totals")
+    func auditStoreLine() {
+        let without = [Self.result(.without, seconds: 2, pmark: nil, postfix: 2, machine: 2.5)]
+        let with = [Self.result(.pmark, seconds: 2.5, pmark: 0.5, postfix: 2.4, machine: 3.2)]
+        let stored = [
+            Self.result(.pmarkAudited, seconds: 2.5, pmark: 0.6, postfix: 2.4, machine: 3.3),
+            Self.result(.pmarkAudited, seconds: 3.75, pmark: 0.8, postfix: 2.4, machine: 3.5),
+        ]
+        let lines = PostfixAttribution(stored + with + without).lines
+        #expect(lines.count == 3)
+        #expect(
+            lines.last
+                == """
+                pmark + audit store: 2000 messages in 6.2 s: throughput of the totals 0.80 of pmark without the \
+                store (target ≥ 0.80), 0.64 of without pmark; pmark's CPU 0.70 ms/msg vs 0.50 without the store; \
+                machine 3.40
+                """)
+        #expect(stored[0].description.hasPrefix("pmark + store: 1000 messages in 2.50 s"))
+        #expect(stored[0].description.contains("; pmark CPU 0.60 ms/msg"))
+    }
+
     @Test("without rounds of both without and with pmark there is no summary (never a division by nothing)")
     func noSummaryWithoutBothModes() {
         let with = [Self.result(.pmark, seconds: 2.5, pmark: 0.5, postfix: 2.4, machine: 3.2)]
