@@ -30,6 +30,9 @@ struct MilterBench: ParsableCommand {
             from smtp-source to reach smtp-sink, the ratio with/without, and the account sent =
             delivered + held + rejected (unmarked outbound held, SECRET inbound rejected); then a
             summary over every round: throughput of the totals and CPU per message by process.
+            With --audit-store, each round also runs pmark with its audit store (a fresh file, every
+            decision committed before the reply): the store on/off ratio per round and over the
+            totals, and a check that every message sent has its record and the chain holds.
             """)
 
     @Option(help: "Archive to take messages from; generated deterministically when missing.")
