@@ -16,12 +16,6 @@ import Darwin
 /// keeps, a few per decision on the gateway's path to its reply. RFC 4231's cases 1, 2 and 6
 /// (a key longer than the block) are tests.
 enum HMAC {
-    /// libcrypto's SHA-256, fetched once. `EVP_sha256()` leaves libcrypto 3 to look the
-    /// implementation up in its provider on every use (a lock and a table search per digest, on
-    /// the decision's path before the commit); a fetched one is used as it is. Never freed: it
-    /// lives as long as the process.
-    nonisolated(unsafe) static let sha256: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
-
     static func sha256(key: [UInt8], message: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
@@ -29,7 +23,8 @@ enum HMAC {
             message.withUnsafeBufferPointer { m in
                 out.withUnsafeMutableBufferPointer { o in
                     CCrypto.HMAC(
-                        Self.sha256, k.baseAddress, Int32(k.count), m.baseAddress, m.count, o.baseAddress, &length)
+                        LibcryptoSHA256.md, k.baseAddress, Int32(k.count), m.baseAddress, m.count, o.baseAddress,
+                        &length)
                 }
             }
         }
@@ -295,6 +290,14 @@ public func isoTime(_ us: Int64) -> String {
         """
 }
 
+/// libcrypto's SHA-256 implementation, fetched once for the message digest and the address HMAC.
+/// `EVP_sha256()` leaves libcrypto 3 to look the implementation up in its provider on every use
+/// (a lock and a table search per digest, on the decision's path before the commit); a fetched one
+/// is used as it is. Never freed: it lives as long as the process.
+enum LibcryptoSHA256 {
+    nonisolated(unsafe) static let md: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
+}
+
 /// SHA-256 through libcrypto (several times faster than the portable one on long messages);
 /// the portable implementation answers if libcrypto ever fails.
 enum Digest {
@@ -303,7 +306,7 @@ enum Digest {
         var len: UInt32 = 0
         let ok = bytes.withUnsafeBytes { p in
             md.withUnsafeMutableBufferPointer {
-                EVP_Digest(p.baseAddress, p.count, $0.baseAddress, &len, HMAC.sha256, nil)
+                EVP_Digest(p.baseAddress, p.count, $0.baseAddress, &len, LibcryptoSHA256.md, nil)
             }
         }
         return ok == 1 && len == 32 ? md.hex : SHA256.hex(bytes)

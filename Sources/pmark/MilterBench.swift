@@ -212,7 +212,8 @@ struct MilterBench: ParsableCommand {
             print(
                 "throughput of pmark with its audit store / without it, per round: "
                     + storePairs.map { String(format: "%.2f", $0) }.joined(separator: " ")
-                    + String(format: ", median %.2f (target ≥ 0.80)", Self.median(storePairs)))
+                    + String(format: ", median %.2f (target ≥ 0.80)", Self.median(storePairs))
+                    + (Self.median(storePairs) >= 0.8 ? "" : "  BELOW TARGET"))
         }
         let summary = PostfixAttribution(all).lines
         if !summary.isEmpty { print(summary.joined(separator: "\n")) }

@@ -322,20 +322,27 @@ struct ServerFailClosedTests {
         #expect(a.count == 2 && b.count == 1)
     }
 
-    @Test("a synchronous sink that fails gives tempfail, never accept, alone or fanned out")
-    func synchronousSinkFails() async throws {
-        for sink in [
-            SynchronousRecordingSink(fails: true),
-            FanOutSink([SynchronousRecordingSink(), SynchronousRecordingSink(fails: true)]),
-        ]
-            as [any DecisionSink]
-        {
+    /// Each sink behind a server: the reply to an unmarked inbound message is tempfail.
+    func expectTempfail(_ sinks: [any DecisionSink], sourceLocation: Testing.SourceLocation = #_sourceLocation)
+        async throws
+    {
+        for sink in sinks {
             let s = try TestServer(serverSink: sink)
             defer { s.stop() }
             let (c, o) = try await s.client()
-            #expect(try await c.transaction(unmarkedInbound, negotiated: o) == [.replyCode(Fixture.tempfail)])
+            #expect(
+                try await c.transaction(unmarkedInbound, negotiated: o) == [.replyCode(Fixture.tempfail)],
+                sourceLocation: sourceLocation)
             await c.close()
         }
+    }
+
+    @Test("a synchronous sink that fails gives tempfail, never accept, alone or fanned out")
+    func synchronousSinkFails() async throws {
+        try await expectTempfail([
+            SynchronousRecordingSink(fails: true),
+            FanOutSink([SynchronousRecordingSink(), SynchronousRecordingSink(fails: true)]),
+        ])
     }
 
     @Test(
@@ -362,19 +369,11 @@ struct ServerFailClosedTests {
 
     @Test("a completion sink that fails, or a synchronous sink after it that fails, gives tempfail, never accept")
     func completionSinkFails() async throws {
-        for sink in [
+        try await expectTempfail([
             CompletionRecordingSink(fails: true),
             FanOutSink([CompletionRecordingSink(fails: true), SynchronousRecordingSink()]),
             FanOutSink([CompletionRecordingSink(), SynchronousRecordingSink(fails: true)]),
-        ]
-            as [any DecisionSink]
-        {
-            let s = try TestServer(serverSink: sink)
-            defer { s.stop() }
-            let (c, o) = try await s.client()
-            #expect(try await c.transaction(unmarkedInbound, negotiated: o) == [.replyCode(Fixture.tempfail)])
-            await c.close()
-        }
+        ])
     }
 
     @Test("a fan-out reports through a completion only when its first sink does and every other is synchronous")
